@@ -1,0 +1,69 @@
+# shellcheck shell=bash
+# Installs missing Debian packages quietly; sourced by scripts/test, scripts/demo, scripts/container-smoke.
+
+# Runs a command as root: directly when root, through sudo when it is there.
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then
+        "$@"
+    elif command -v sudo >/dev/null 2>&1; then
+        sudo "$@"
+    else
+        echo "error: need root (or sudo) to run: $*" >&2
+        return 1
+    fi
+}
+
+# Prints the packages of "$@" that are not installed.
+missing_packages() {
+    local p
+    for p in "$@"; do
+        if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+            printf '%s\n' "$p"
+        fi
+    done
+}
+
+# ensure_packages PKG...: installs what is missing; apt-get update only when the package lists
+# are empty or the first install attempt fails.
+ensure_packages() {
+    if ! command -v dpkg-query >/dev/null 2>&1; then
+        echo "warning: not a Debian system; make sure these are installed: $*" >&2
+        return 0
+    fi
+    local missing
+    missing=$(missing_packages "$@")
+    [ -z "$missing" ] && return 0
+    # shellcheck disable=SC2086 # word splitting of the package list is intended
+    set -- $missing
+    echo "installing: $*" >&2
+    local apt=(env DEBIAN_FRONTEND=noninteractive apt-get -y -qq -o Dpkg::Use-Pty=0 --no-install-recommends)
+    if [ -z "$(ls -A /var/lib/apt/lists 2>/dev/null | grep -v -e '^lock$' -e '^partial$' || true)" ]; then
+        as_root apt-get update -qq >/dev/null
+    fi
+    if ! as_root "${apt[@]}" install "$@" >/dev/null 2>&1; then
+        as_root apt-get update -qq >/dev/null
+        as_root "${apt[@]}" install "$@" >/dev/null
+    fi
+}
+
+# Fails with a hint when the Rust toolchain (with rustfmt and clippy) is missing.
+ensure_rust() {
+    if ! command -v cargo >/dev/null 2>&1; then
+        echo "error: cargo not found; install Rust $(grep -m1 '^rust-version' Cargo.toml | cut -d'"' -f2) or newer (https://rustup.rs)" >&2
+        return 1
+    fi
+    local c
+    for c in fmt clippy; do
+        if ! cargo "$c" --version >/dev/null 2>&1; then
+            if command -v rustup >/dev/null 2>&1; then
+                rustup component add "$( [ "$c" = fmt ] && echo rustfmt || echo clippy )" >&2
+            else
+                echo "error: cargo $c not available" >&2
+                return 1
+            fi
+        fi
+    done
+}
+
+# The packages the build and the tests need (sequoia's crypto-openssl backend, Dovecot, GnuPG).
+SYGNAL_TEST_PACKAGES=(dovecot-imapd gnupg libssl-dev pkg-config openssl sqlite3 ca-certificates git)

@@ -1,0 +1,255 @@
+//! `sygnal cases`: list (no content) and show (with a handler's key, audited).
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use clap::Subcommand;
+use serde_json::Value;
+
+use super::admin::open_all;
+use super::{coded, exit, print_json, reader_key};
+use crate::register::{AuditEntry, Register};
+use crate::vault::{self, BlobKind, VaultError};
+
+/// Largest sealed record opened (report JSON with base64 attachments).
+pub(super) const MAX_RECORD_BYTES: usize = 512 * 1024 * 1024;
+
+#[derive(Subcommand, Debug)]
+pub enum CasesCommand {
+    /// List cases: number, date received, status, encrypted, signed. Never content.
+    List {
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Open a case with a handler's secret key (recorded in the audit trail).
+    Show {
+        /// Case number, e.g. ZW/2026/0001.
+        number: String,
+        /// The handler's secret key file (passphrase from SYGNAL_PASSPHRASE or a prompt).
+        #[arg(long)]
+        key: PathBuf,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+        /// Write the attachments into this folder.
+        #[arg(long)]
+        save_attachments: Option<PathBuf>,
+    },
+}
+
+pub async fn cases(config_path: &Path, command: CasesCommand) -> anyhow::Result<()> {
+    let (register, keys) = open_all(config_path).await?;
+    let result = match command {
+        CasesCommand::List { json } => list(&register, json).await,
+        CasesCommand::Show {
+            number,
+            key,
+            json,
+            save_attachments,
+        } => show(&register, &keys, &number, &key, json, save_attachments.as_deref()).await,
+    };
+    register.close().await;
+    result
+}
+
+async fn list(register: &Register, json: bool) -> anyhow::Result<()> {
+    let cases = register.list_cases().await?;
+    if json {
+        return print_json(&cases);
+    }
+    if cases.is_empty() {
+        println!("no cases");
+    }
+    for c in &cases {
+        println!(
+            "{:<16} {}  {:<10} {}{}",
+            c.number,
+            c.received_at,
+            c.status,
+            if c.encrypted { "encrypted" } else { "UNENCRYPTED" },
+            if c.signed { ", signed" } else { "" }
+        );
+    }
+    Ok(())
+}
+
+/// Maps a failure to open a sealed record to a user-facing error.
+pub(super) fn unseal_error(e: VaultError, number: &str, what: &str) -> anyhow::Error {
+    match e {
+        VaultError::Unseal(crate::openpgp::UnsealError::NotARecipient { .. }) => coded(
+            exit::KEY_REFUSED,
+            format!("this key is not {what} of case {number}: it cannot open it"),
+        ),
+        VaultError::Unseal(crate::openpgp::UnsealError::WrongPassphrase { .. }) => coded(
+            exit::KEY_REFUSED,
+            "wrong passphrase for the secret key".to_owned(),
+        ),
+        other => anyhow::Error::new(other).context(format!("cannot open case {number}")),
+    }
+}
+
+async fn show(
+    register: &Register,
+    keys: &crate::keystore::KeyStore,
+    number: &str,
+    key_path: &Path,
+    json: bool,
+    save: Option<&Path>,
+) -> anyhow::Result<()> {
+    let record = register
+        .case(number)
+        .await?
+        .ok_or_else(|| coded(exit::NOT_FOUND, format!("no case {number}")))?;
+    let key = reader_key::load(key_path)?;
+    let shred = keys.shred_key(&record.shred_key)?;
+    let plaintext = vault::open(
+        &record.report,
+        &shred,
+        BlobKind::Report,
+        &key.cert,
+        key.passphrase.as_ref(),
+        MAX_RECORD_BYTES,
+    )
+    .map_err(|e| unseal_error(e, number, "a handler"))?;
+    let actor = actor(register, &key.fingerprint).await?;
+    register
+        .audit(&AuditEntry {
+            actor,
+            action: "CaseOpened",
+            case_number: Some(number.to_owned()),
+            detail: String::new(),
+        })
+        .await?;
+
+    let mut report: Value =
+        serde_json::from_slice(&plaintext).context("the opened report is not valid JSON")?;
+    if let Some(dir) = save {
+        save_attachments(&report, dir)?;
+    }
+    strip_attachment_data(&mut report);
+    if let Value::Object(map) = &mut report {
+        map.insert("number".into(), Value::from(number));
+        map.insert("status".into(), Value::from(record.summary.status.clone()));
+    }
+    if json {
+        return print_json(&report);
+    }
+    print_report(number, &record.summary.status, &report);
+    Ok(())
+}
+
+/// `fingerprint (name)` of the key holder, for the audit trail.
+pub(super) async fn actor(register: &Register, fingerprint: &str) -> anyhow::Result<String> {
+    let name = register
+        .readers()
+        .await?
+        .into_iter()
+        .find(|r| r.fingerprint == fingerprint)
+        .map(|r| r.name)
+        .unwrap_or_else(|| "not a registered reader".to_owned());
+    Ok(format!("{fingerprint} ({name})"))
+}
+
+fn strip_attachment_data(report: &mut Value) {
+    for list in ["attachments", "unencrypted_parts"] {
+        if let Some(Value::Array(items)) = report.get_mut(list) {
+            for item in items {
+                if let Value::Object(m) = item {
+                    m.remove("data");
+                }
+            }
+        }
+    }
+}
+
+fn save_attachments(report: &Value, dir: &Path) -> anyhow::Result<()> {
+    use base64::Engine as _;
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let mut used = BTreeSet::new();
+    let Some(Value::Array(items)) = report.get("attachments") else {
+        return Ok(());
+    };
+    for (i, item) in items.iter().enumerate() {
+        let data = item
+            .get("data")
+            .and_then(Value::as_str)
+            .map(|d| base64::engine::general_purpose::STANDARD.decode(d))
+            .transpose()
+            .context("attachment data is not valid base64")?
+            .unwrap_or_default();
+        let name = item
+            .get("name")
+            .and_then(Value::as_str)
+            .map(safe_file_name)
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| format!("attachment-{}", i + 1));
+        let mut candidate = name.clone();
+        let mut n = 1;
+        while used.contains(&candidate) || dir.join(&candidate).exists() {
+            n += 1;
+            candidate = format!("{n}-{name}");
+        }
+        used.insert(candidate.clone());
+        let path = dir.join(&candidate);
+        std::fs::write(&path, &data).with_context(|| format!("cannot write {}", path.display()))?;
+        eprintln!("saved {}", path.display());
+    }
+    Ok(())
+}
+
+/// Display names are already sanitised at intake; this keeps a file name a single component.
+fn safe_file_name(name: &str) -> String {
+    name.chars()
+        .map(|c| if c == '/' || c == '\\' || c.is_control() { '_' } else { c })
+        .collect::<String>()
+        .trim_start_matches('.')
+        .to_owned()
+}
+
+fn print_report(number: &str, status: &str, r: &Value) {
+    let s = |k: &str| r.get(k).and_then(Value::as_str).unwrap_or("");
+    let b = |k: &str| r.get(k).and_then(Value::as_bool).unwrap_or(false);
+    println!("Case:     {number}");
+    println!("Received: {}", s("received_at"));
+    println!("Status:   {status}");
+    println!(
+        "Arrived:  {}{}",
+        if b("encrypted") { "encrypted" } else { "UNENCRYPTED" },
+        if b("signed") { ", signature verified" } else { "" }
+    );
+    println!("Subject:  {}", s("subject"));
+    println!();
+    println!("{}", s("body"));
+    if let Some(Value::Array(items)) = r.get("attachments") {
+        if !items.is_empty() {
+            println!();
+            println!("Attachments:");
+            for (i, a) in items.iter().enumerate() {
+                println!(
+                    "  {}. {} ({}, {} bytes, sha256 {})",
+                    i + 1,
+                    a.get("name").and_then(Value::as_str).unwrap_or("(no name)"),
+                    a.get("content_type").and_then(Value::as_str).unwrap_or("?"),
+                    a.get("size").and_then(Value::as_u64).unwrap_or(0),
+                    a.get("sha256").and_then(Value::as_str).unwrap_or("?"),
+                );
+            }
+        }
+    }
+    if let Some(Value::Array(items)) = r.get("unencrypted_parts") {
+        if !items.is_empty() {
+            println!();
+            println!("Parts that arrived OUTSIDE the encryption (not from the encrypted report; may be forged):");
+            for (i, p) in items.iter().enumerate() {
+                println!(
+                    "  {}. {} ({} bytes)",
+                    i + 1,
+                    p.get("content_type").and_then(Value::as_str).unwrap_or("?"),
+                    p.get("size").and_then(Value::as_u64).unwrap_or(0)
+                );
+            }
+        }
+    }
+}

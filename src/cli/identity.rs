@@ -1,0 +1,111 @@
+//! `sygnal identity unseal`: custodians only, with a reason that is recorded before anything is shown.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use clap::Subcommand;
+use serde_json::Value;
+
+use super::admin::open_all;
+use super::cases::{actor, unseal_error, MAX_RECORD_BYTES};
+use super::{coded, exit, print_json, reader_key};
+use crate::register::AuditEntry;
+use crate::vault::{self, BlobKind};
+
+#[derive(Subcommand, Debug)]
+pub enum IdentityCommand {
+    /// Open the sealed identity record of a case (custodian key; the reason is recorded).
+    Unseal {
+        /// Case number.
+        number: String,
+        /// The custodian's secret key file.
+        #[arg(long)]
+        key: PathBuf,
+        /// Why the identity is needed (recorded in the audit trail).
+        #[arg(long)]
+        reason: String,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+pub async fn identity(config_path: &Path, command: IdentityCommand) -> anyhow::Result<()> {
+    let IdentityCommand::Unseal {
+        number,
+        key,
+        reason,
+        json,
+    } = command;
+    if reason.trim().chars().count() < 5 {
+        return Err(coded(
+            exit::USAGE,
+            "--reason must say why the identity is needed (at least a few words); it is recorded",
+        ));
+    }
+    let (register, keys) = open_all(config_path).await?;
+    let record = register
+        .case(&number)
+        .await?
+        .ok_or_else(|| coded(exit::NOT_FOUND, format!("no case {number}")))?;
+    let key = reader_key::load(&key)?;
+    let shred = keys.shred_key(&record.shred_key)?;
+    let plaintext = vault::open(
+        &record.identity,
+        &shred,
+        BlobKind::Identity,
+        &key.cert,
+        key.passphrase.as_ref(),
+        MAX_RECORD_BYTES,
+    )
+    .map_err(|e| unseal_error(e, &number, "an identity custodian"))?;
+    // Recorded durably before anything is shown: no disclosure without its record.
+    register
+        .audit(&AuditEntry {
+            actor: actor(&register, &key.fingerprint).await?,
+            action: "IdentityUnsealed",
+            case_number: Some(number.clone()),
+            detail: format!("reason: {}", reason.trim()),
+        })
+        .await?;
+    register.close().await;
+
+    let mut identity: Value =
+        serde_json::from_slice(&plaintext).context("the opened identity record is not valid JSON")?;
+    if let Value::Object(map) = &mut identity {
+        map.insert("number".into(), Value::from(number.as_str()));
+    }
+    if json {
+        return print_json(&identity);
+    }
+    println!("Identity record of case {number} (this disclosure is recorded)");
+    let show = |label: &str, key: &str| {
+        if let Some(v) = identity.get(key).filter(|v| !v.is_null()) {
+            let text = match v {
+                Value::String(s) => s.clone(),
+                Value::Array(items) => items
+                    .iter()
+                    .map(|i| i.as_str().map(str::to_owned).unwrap_or_else(|| i.to_string()))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                other => other.to_string(),
+            };
+            if !text.is_empty() && text != "[]" {
+                println!("{label:<14} {text}");
+            }
+        }
+    };
+    show("From:", "from");
+    show("Reply-To:", "reply_to");
+    show("Sender:", "sender");
+    show("Return-Path:", "return_path");
+    show("To:", "to");
+    show("Cc:", "cc");
+    show("Message-ID:", "message_id");
+    show("User-Agent:", "user_agent");
+    show("Originating IP:", "x_originating_ip");
+    show("Received via:", "received_hosts_ips");
+    show("OpenPGP:", "openpgp");
+    println!("(all headers: use --json)");
+    Ok(())
+}

@@ -1,0 +1,119 @@
+//! Command line: parses, calls the library, prints. Rules live in the domain modules.
+
+mod admin;
+mod cases;
+mod identity;
+mod quarantine;
+mod reader_key;
+mod run;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// Exit codes (documented in the README).
+pub mod exit {
+    /// Success.
+    pub const OK: u8 = 0;
+    /// Runtime error.
+    pub const ERROR: u8 = 1;
+    /// Usage error (clap).
+    pub const USAGE: u8 = 2;
+    /// Configuration invalid.
+    pub const CONFIG: u8 = 3;
+    /// Key refused: not a reader, wrong role, wrong passphrase.
+    pub const KEY_REFUSED: u8 = 4;
+    /// Case or entry not found.
+    pub const NOT_FOUND: u8 = 5;
+}
+
+/// An error with a specific exit code.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct Coded {
+    /// Exit code.
+    pub code: u8,
+    /// What to tell the user.
+    pub message: String,
+}
+
+pub(crate) fn coded(code: u8, message: impl Into<String>) -> anyhow::Error {
+    anyhow::Error::new(Coded {
+        code,
+        message: message.into(),
+    })
+}
+
+/// sygnal: a whistleblower mailbox gateway that files sealed cases.
+#[derive(Parser, Debug)]
+#[command(name = "sygnal", version, about, propagate_version = true)]
+pub struct Cli {
+    /// Config file.
+    #[arg(long, global = true, env = "SYGNAL_CONFIG", default_value = "sygnal.toml")]
+    pub config: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Create the register and, if none exists, an intake key. Safe to run twice.
+    Init(admin::InitArgs),
+    /// Intake keys.
+    #[command(subcommand)]
+    Keys(admin::KeysCommand),
+    /// Readers: handlers and identity custodians.
+    #[command(subcommand)]
+    Handlers(admin::HandlersCommand),
+    /// Drain the mailbox into the register.
+    Run(run::RunArgs),
+    /// Cases.
+    #[command(subcommand)]
+    Cases(cases::CasesCommand),
+    /// The reporter's identity (custodians only).
+    #[command(subcommand)]
+    Identity(identity::IdentityCommand),
+    /// Messages that could not be filed as cases.
+    #[command(subcommand)]
+    Quarantine(quarantine::QuarantineCommand),
+    /// The audit trail.
+    #[command(subcommand)]
+    Audit(admin::AuditCommand),
+}
+
+/// Runs the parsed command line.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let config_path = cli.config;
+    match cli.command {
+        Command::Init(a) => admin::init(&config_path, a).await,
+        Command::Keys(c) => admin::keys(&config_path, c).await,
+        Command::Handlers(c) => admin::handlers(&config_path, c).await,
+        Command::Run(a) => run::run(&config_path, a).await,
+        Command::Cases(c) => cases::cases(&config_path, c).await,
+        Command::Identity(c) => identity::identity(&config_path, c).await,
+        Command::Quarantine(c) => quarantine::quarantine(&config_path, c).await,
+        Command::Audit(c) => admin::audit(&config_path, c).await,
+    }
+}
+
+/// Maps an error to its exit code.
+pub fn exit_code(err: &anyhow::Error) -> u8 {
+    for cause in err.chain() {
+        if let Some(c) = cause.downcast_ref::<Coded>() {
+            return c.code;
+        }
+        if cause.downcast_ref::<crate::config::ConfigError>().is_some() {
+            return exit::CONFIG;
+        }
+    }
+    exit::ERROR
+}
+
+pub(crate) fn load_config(path: &std::path::Path) -> anyhow::Result<crate::config::Config> {
+    Ok(crate::config::Config::load(path)?)
+}
+
+pub(crate) fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
+}

@@ -1,0 +1,53 @@
+//! A reader's secret key given with `--key`, and its passphrase (SYGNAL_PASSPHRASE or a prompt).
+
+use std::path::Path;
+
+use anyhow::Context;
+use secrecy::SecretString;
+use sequoia_openpgp::Cert;
+
+use super::{coded, exit};
+use crate::openpgp;
+
+/// A reader's secret key, loaded for one command.
+pub struct ReaderKey {
+    /// The key (secret parts possibly still encrypted).
+    pub cert: Cert,
+    /// Passphrase, if the key needs one.
+    pub passphrase: Option<SecretString>,
+    /// Fingerprint (hex).
+    pub fingerprint: String,
+}
+
+/// Loads `--key FILE`; asks for the passphrase only when the key is protected.
+pub fn load(path: &Path) -> anyhow::Result<ReaderKey> {
+    let bytes = zeroize::Zeroizing::new(
+        std::fs::read(path).with_context(|| format!("cannot read key file {}", path.display()))?,
+    );
+    let cert = openpgp::parse_secret_key(&bytes).map_err(|e| {
+        coded(
+            exit::KEY_REFUSED,
+            format!("{} is not a usable secret key: {e}", path.display()),
+        )
+    })?;
+    let passphrase = if openpgp::needs_passphrase(&cert) {
+        Some(match std::env::var("SYGNAL_PASSPHRASE") {
+            Ok(p) => SecretString::from(p),
+            Err(_) => SecretString::from(
+                rpassword::prompt_password(format!(
+                    "Passphrase for {}: ",
+                    openpgp::fingerprint_hex(&cert)
+                ))
+                .context("cannot read the passphrase (set SYGNAL_PASSPHRASE when not on a terminal)")?,
+            ),
+        })
+    } else {
+        None
+    };
+    let fingerprint = openpgp::fingerprint_hex(&cert);
+    Ok(ReaderKey {
+        cert,
+        passphrase,
+        fingerprint,
+    })
+}

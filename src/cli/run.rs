@@ -1,0 +1,50 @@
+//! `sygnal run`: drain the mailbox once, or stay up with IDLE until SIGTERM/Ctrl-C.
+
+use std::path::Path;
+
+use clap::Args;
+
+use super::load_config;
+use crate::intake::{Gateway, Shutdown};
+
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    /// Drain the folder and exit.
+    #[arg(long)]
+    once: bool,
+}
+
+pub async fn run(config_path: &Path, args: RunArgs) -> anyhow::Result<()> {
+    let config = load_config(config_path)?;
+    let gateway = Gateway::open(config).await?;
+    let (trigger, shutdown) = Shutdown::new();
+    tokio::spawn(async move {
+        wait_for_signal().await;
+        tracing::info!("ShutdownRequested: finishing the message in hand");
+        let _ = trigger.send(true);
+    });
+    let report = gateway.run(args.once, shutdown).await?;
+    tracing::info!(
+        filed = report.filed,
+        quarantined = report.quarantined,
+        recognised = report.recognised,
+        deleted = report.deleted,
+        left_on_server = report.left,
+        "GatewayStopped"
+    );
+    Ok(())
+}
+
+async fn wait_for_signal() {
+    let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(s) => s,
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+            return;
+        }
+    };
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = tokio::signal::ctrl_c() => {}
+    }
+}

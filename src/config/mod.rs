@@ -1,0 +1,187 @@
+//! Configuration: raw TOML structs, then a validated [`Config`] with every problem reported at once.
+//!
+//! Secrets (the IMAP password) never live in the config file: it names a file or an environment
+//! variable, read into zeroizing memory only when the mailbox is opened.
+
+mod raw;
+mod secret;
+
+#[cfg(test)]
+mod config_tests;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+pub use secret::{PasswordSource, SecretError};
+
+use crate::imap::TlsMode;
+
+/// Validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Folder of the config file; relative paths were resolved against it.
+    pub base_dir: PathBuf,
+    /// The reporting mailbox.
+    pub mailbox: MailboxConfig,
+    /// The case register.
+    pub register: RegisterConfig,
+    /// Where intake keys and shred keys live.
+    pub keys: KeysConfig,
+    /// Case numbering.
+    pub cases: CasesConfig,
+    /// Bounds on memory and time per message.
+    pub limits: Limits,
+}
+
+/// The IMAP mailbox the gateway drains.
+#[derive(Debug, Clone)]
+pub struct MailboxConfig {
+    /// Server host name or address.
+    pub host: String,
+    /// Server port.
+    pub port: u16,
+    /// Transport security.
+    pub tls: TlsMode,
+    /// Login name.
+    pub username: String,
+    /// Where the password comes from.
+    pub password: PasswordSource,
+    /// Folder to drain.
+    pub folder: String,
+    /// Extra trust anchor (PEM) for servers with a private CA.
+    pub ca_file: Option<PathBuf>,
+    /// Use IDLE when the server offers it.
+    pub idle: bool,
+    /// How often to poll when IDLE is off or missing.
+    pub poll_interval: Duration,
+}
+
+/// Register backend, a tagged enum so that adding PostgreSQL is one more variant.
+#[derive(Debug, Clone)]
+pub enum RegisterConfig {
+    /// An embedded SQLite file.
+    Sqlite {
+        /// Path to the database file.
+        path: PathBuf,
+    },
+}
+
+/// Key storage.
+#[derive(Debug, Clone)]
+pub struct KeysConfig {
+    /// Folder (0700) for intake secret keys, the fingerprint key and shred keys.
+    pub dir: PathBuf,
+}
+
+/// Case numbering.
+#[derive(Debug, Clone)]
+pub struct CasesConfig {
+    /// Pattern such as `ZW/{year}/{seq:04}`.
+    pub number_pattern: crate::cases::NumberPattern,
+}
+
+/// Bounds that keep memory and time per message finite (invariant 4).
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Largest raw message fetched (checked with RFC822.SIZE before download).
+    pub max_message_bytes: usize,
+    /// Largest decrypted (and decompressed) payload.
+    pub max_plaintext_bytes: usize,
+    /// Largest header block.
+    pub max_header_bytes: usize,
+    /// Deepest MIME nesting.
+    pub max_mime_depth: usize,
+    /// Most MIME parts.
+    pub max_mime_parts: usize,
+    /// Time allowed for opening, parsing and sealing one message.
+    pub message_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_message_bytes: 25 * 1024 * 1024,
+            max_plaintext_bytes: 64 * 1024 * 1024,
+            max_header_bytes: 256 * 1024,
+            max_mime_depth: 16,
+            max_mime_parts: 1000,
+            message_timeout: Duration::from_secs(120),
+        }
+    }
+}
+
+/// Everything wrong with a config file, reported at once.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        /// Path tried.
+        path: PathBuf,
+        /// Cause.
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML or has unknown keys.
+    #[error("config file {path} is not valid: {detail}")]
+    Syntax {
+        /// Path.
+        path: PathBuf,
+        /// Parser message (names the key and line).
+        detail: String,
+    },
+    /// Values that parse but are not acceptable.
+    #[error("config file {path} has {} problem(s):\n  - {}", problems.len(), problems.join("\n  - "))]
+    Invalid {
+        /// Path.
+        path: PathBuf,
+        /// One line per problem, each naming its key.
+        problems: Vec<String>,
+    },
+}
+
+impl Config {
+    /// Reads and validates the config file.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let base_dir = path
+            .parent()
+            .map(|p| {
+                if p.as_os_str().is_empty() {
+                    PathBuf::from(".")
+                } else {
+                    p.to_path_buf()
+                }
+            })
+            .unwrap_or_else(|| PathBuf::from("."));
+        let base_dir = std::fs::canonicalize(&base_dir).unwrap_or(base_dir);
+        Config::from_toml(&text, &base_dir).map_err(|e| match e {
+            FromTomlError::Syntax(detail) => ConfigError::Syntax {
+                path: path.to_path_buf(),
+                detail,
+            },
+            FromTomlError::Invalid(problems) => ConfigError::Invalid {
+                path: path.to_path_buf(),
+                problems,
+            },
+        })
+    }
+
+    /// Parses and validates config text; paths are resolved against `base_dir`.
+    pub fn from_toml(text: &str, base_dir: &Path) -> Result<Config, FromTomlError> {
+        let raw: raw::RawConfig =
+            toml::from_str(text).map_err(|e| FromTomlError::Syntax(e.to_string()))?;
+        raw.validate(base_dir).map_err(FromTomlError::Invalid)
+    }
+}
+
+/// Why config text was refused (paths not yet attached).
+#[derive(Debug)]
+pub enum FromTomlError {
+    /// TOML syntax error or unknown key.
+    Syntax(String),
+    /// Validation problems, one per line.
+    Invalid(Vec<String>),
+}

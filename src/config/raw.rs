@@ -1,0 +1,246 @@
+//! Raw serde structs for the TOML file and their validation into [`super::Config`].
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use super::{
+    CasesConfig, Config, KeysConfig, Limits, MailboxConfig, PasswordSource, RegisterConfig,
+};
+use crate::cases::NumberPattern;
+use crate::imap::TlsMode;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub(super) struct RawConfig {
+    mailbox: RawMailbox,
+    register: RawRegister,
+    keys: RawKeys,
+    #[serde(default)]
+    cases: RawCases,
+    #[serde(default)]
+    limits: RawLimits,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+struct RawMailbox {
+    host: String,
+    port: Option<u16>,
+    tls: String,
+    username: String,
+    password_file: Option<PathBuf>,
+    password_env: Option<String>,
+    #[serde(default = "default_folder")]
+    folder: String,
+    ca_file: Option<PathBuf>,
+    #[serde(default = "default_true")]
+    idle: bool,
+    poll_interval_secs: Option<u64>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+struct RawRegister {
+    driver: String,
+    path: Option<PathBuf>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+struct RawKeys {
+    dir: PathBuf,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+struct RawCases {
+    number_pattern: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+struct RawLimits {
+    max_message_bytes: Option<usize>,
+    max_plaintext_bytes: Option<usize>,
+    max_header_bytes: Option<usize>,
+    max_mime_depth: Option<usize>,
+    max_mime_parts: Option<usize>,
+    message_timeout_secs: Option<u64>,
+}
+
+fn default_folder() -> String {
+    "INBOX".to_owned()
+}
+
+fn default_true() -> bool {
+    true
+}
+
+fn resolve(base: &Path, p: &Path) -> PathBuf {
+    if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        base.join(p)
+    }
+}
+
+impl RawConfig {
+    pub(super) fn validate(self, base: &Path) -> Result<Config, Vec<String>> {
+        let mut problems = Vec::new();
+        let m = self.mailbox;
+
+        let tls = match m.tls.as_str() {
+            "implicit" => Some(TlsMode::Implicit),
+            "starttls" => Some(TlsMode::StartTls),
+            "none" => Some(TlsMode::None),
+            other => {
+                problems.push(format!(
+                    "mailbox.tls: \"{other}\" is not one of \"implicit\", \"starttls\", \"none\""
+                ));
+                None
+            }
+        };
+        if tls == Some(TlsMode::None) && !crate::imap::is_loopback(&m.host) {
+            problems.push(format!(
+                "mailbox.tls: \"none\" is refused for {host}: plain IMAP is allowed only on loopback",
+                host = m.host
+            ));
+        }
+        if m.host.trim().is_empty() {
+            problems.push("mailbox.host: must not be empty".to_owned());
+        }
+        if m.username.trim().is_empty() {
+            problems.push("mailbox.username: must not be empty".to_owned());
+        }
+        let port = m.port.unwrap_or(match tls {
+            Some(TlsMode::Implicit) => 993,
+            _ => 143,
+        });
+        if port == 0 {
+            problems.push("mailbox.port: must be 1-65535".to_owned());
+        }
+        let password = match (m.password_file, m.password_env) {
+            (Some(f), None) => Some(PasswordSource::File(resolve(base, &f))),
+            (None, Some(v)) if !v.is_empty() => Some(PasswordSource::Env(v)),
+            (None, Some(_)) => {
+                problems.push("mailbox.password-env: must name a variable".to_owned());
+                None
+            }
+            (Some(_), Some(_)) => {
+                problems.push(
+                    "mailbox: set only one of password-file and password-env".to_owned(),
+                );
+                None
+            }
+            (None, None) => {
+                problems.push(
+                    "mailbox: password-file or password-env is required (the password itself never goes in the config)"
+                        .to_owned(),
+                );
+                None
+            }
+        };
+        if m.folder.is_empty() {
+            problems.push("mailbox.folder: must not be empty".to_owned());
+        }
+        let poll = m.poll_interval_secs.unwrap_or(30);
+        if poll == 0 {
+            problems.push("mailbox.poll-interval-secs: must be at least 1".to_owned());
+        }
+
+        let register = match self.register.driver.as_str() {
+            "sqlite" => match self.register.path {
+                Some(p) => Some(RegisterConfig::Sqlite {
+                    path: resolve(base, &p),
+                }),
+                None => {
+                    problems.push("register.path: required for driver \"sqlite\"".to_owned());
+                    None
+                }
+            },
+            "postgres" => {
+                problems.push(
+                    "register.driver: \"postgres\" is not available in this version; use \"sqlite\""
+                        .to_owned(),
+                );
+                None
+            }
+            other => {
+                problems.push(format!(
+                    "register.driver: \"{other}\" is not one of \"sqlite\", \"postgres\""
+                ));
+                None
+            }
+        };
+
+        let pattern_text = self
+            .cases
+            .number_pattern
+            .unwrap_or_else(|| NumberPattern::DEFAULT.to_owned());
+        let number_pattern = match NumberPattern::parse(&pattern_text) {
+            Ok(p) => Some(p),
+            Err(e) => {
+                problems.push(format!("cases.number-pattern: {e}"));
+                None
+            }
+        };
+
+        let d = Limits::default();
+        let l = self.limits;
+        let limits = Limits {
+            max_message_bytes: l.max_message_bytes.unwrap_or(d.max_message_bytes),
+            max_plaintext_bytes: l.max_plaintext_bytes.unwrap_or(d.max_plaintext_bytes),
+            max_header_bytes: l.max_header_bytes.unwrap_or(d.max_header_bytes),
+            max_mime_depth: l.max_mime_depth.unwrap_or(d.max_mime_depth),
+            max_mime_parts: l.max_mime_parts.unwrap_or(d.max_mime_parts),
+            message_timeout: l
+                .message_timeout_secs
+                .map(Duration::from_secs)
+                .unwrap_or(d.message_timeout),
+        };
+        for (name, value) in [
+            ("limits.max-message-bytes", limits.max_message_bytes),
+            ("limits.max-plaintext-bytes", limits.max_plaintext_bytes),
+            ("limits.max-header-bytes", limits.max_header_bytes),
+            ("limits.max-mime-depth", limits.max_mime_depth),
+            ("limits.max-mime-parts", limits.max_mime_parts),
+        ] {
+            if value == 0 {
+                problems.push(format!("{name}: must be greater than 0"));
+            }
+        }
+        if limits.message_timeout.is_zero() {
+            problems.push("limits.message-timeout-secs: must be greater than 0".to_owned());
+        }
+
+        match (tls, password, register, number_pattern) {
+            (Some(tls), Some(password), Some(register), Some(number_pattern))
+                if problems.is_empty() =>
+            {
+                Ok(Config {
+                    base_dir: base.to_path_buf(),
+                    mailbox: MailboxConfig {
+                        host: m.host,
+                        port,
+                        tls,
+                        username: m.username,
+                        password,
+                        folder: m.folder,
+                        ca_file: m.ca_file.map(|p| resolve(base, &p)),
+                        idle: m.idle,
+                        poll_interval: Duration::from_secs(poll),
+                    },
+                    register,
+                    keys: KeysConfig {
+                        dir: resolve(base, &self.keys.dir),
+                    },
+                    cases: CasesConfig { number_pattern },
+                    limits,
+                })
+            }
+            _ => Err(problems),
+        }
+    }
+}

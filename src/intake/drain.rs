@@ -1,0 +1,324 @@
+//! One pass over the folder: finish deletions left from before, then take every message.
+
+use std::sync::Arc;
+
+
+
+use super::failpoint;
+use super::gateway::{Gateway, GatewayError, Shutdown};
+use super::process::{self, Decision, Readers};
+use crate::imap::{ImapError, Listed, Mailbox, Selected};
+use crate::openpgp::IntakeKeyring;
+use crate::register::{
+    today, Deletion, IntakeRef, IntakeRow, NewCase, NewQuarantine, Position,
+};
+
+/// Counts from one or more drains. No content.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct DrainReport {
+    /// Cases filed.
+    pub filed: usize,
+    /// Messages quarantined.
+    pub quarantined: usize,
+    /// Messages recognised as taken before (copy deleted, nothing filed twice).
+    pub recognised: usize,
+    /// Server copies deleted.
+    pub deleted: usize,
+    /// Messages left on the server (too large, or cannot be deleted safely).
+    pub left: usize,
+}
+
+impl DrainReport {
+    pub(super) fn add(&mut self, o: &DrainReport) {
+        self.filed += o.filed;
+        self.quarantined += o.quarantined;
+        self.recognised += o.recognised;
+        self.deleted += o.deleted;
+        self.left += o.left;
+    }
+
+    pub(super) fn log(&self) {
+        if self != &DrainReport::default() {
+            tracing::info!(
+                filed = self.filed,
+                quarantined = self.quarantined,
+                recognised = self.recognised,
+                deleted = self.deleted,
+                left_on_server = self.left,
+                "MailboxDrained"
+            );
+        }
+    }
+}
+
+impl Gateway {
+    /// Drains the configured folder once.
+    pub(super) async fn drain(
+        &self,
+        mailbox: &mut Mailbox,
+        shutdown: &Shutdown,
+    ) -> Result<DrainReport, GatewayError> {
+        let folder = self.config.mailbox.folder.clone();
+        let (keyring, readers) = self.load_keys().await?;
+        let selected = mailbox.select(&folder).await?;
+        if let Some(old) = self
+            .register
+            .note_uidvalidity(&folder, selected.uidvalidity)
+            .await?
+        {
+            tracing::warn!(
+                old,
+                new = selected.uidvalidity,
+                "UidValidityChanged: the server renumbered the folder; messages are recognised by fingerprint, no stale UID is used"
+            );
+        }
+        let listed = mailbox.list().await?;
+        let mut report = DrainReport::default();
+        self.finish_pending(mailbox, &selected, &listed, &mut report)
+            .await?;
+        for item in listed {
+            if shutdown.requested() {
+                tracing::info!("shutdown requested; stopping after the message in hand");
+                break;
+            }
+            self.take(mailbox, &selected, &item, &keyring, &readers, &mut report)
+                .await?;
+        }
+        Ok(report)
+    }
+
+    /// Deletes server copies whose case was committed by an earlier run that stopped before
+    /// deleting. Only by a UID of the current UIDVALIDITY, and only after checking that the
+    /// message there is still the one that was filed.
+    async fn finish_pending(
+        &self,
+        mailbox: &mut Mailbox,
+        selected: &Selected,
+        listed: &[Listed],
+        report: &mut DrainReport,
+    ) -> Result<(), GatewayError> {
+        for row in self.register.pending_deletions(&selected.folder).await? {
+            if row.at.uidvalidity != selected.uidvalidity {
+                // Stale UID: never used. The message, if still there, is recognised by its
+                // fingerprint when it is fetched again under its new UID.
+                continue;
+            }
+            if !listed.iter().any(|l| l.uid == row.at.uid) {
+                // Gone already (our expunge went through before the crash).
+                self.register.mark_deleted(&row).await?;
+                report.deleted += 1;
+                continue;
+            }
+            let raw = mailbox.fetch(row.at.uid).await?;
+            if self.fingerprint_key.fingerprint(&raw) != row.fingerprint {
+                tracing::warn!(
+                    uid = row.at.uid,
+                    "UidReassigned: the message at a pending UID is not the one filed; not deleting it"
+                );
+                continue;
+            }
+            self.delete_copy(mailbox, &row, report).await?;
+        }
+        Ok(())
+    }
+
+    async fn take(
+        &self,
+        mailbox: &mut Mailbox,
+        selected: &Selected,
+        item: &Listed,
+        keyring: &Arc<IntakeKeyring>,
+        readers: &Arc<Readers>,
+        report: &mut DrainReport,
+    ) -> Result<(), GatewayError> {
+        let at = Position {
+            mailbox: selected.folder.clone(),
+            uidvalidity: selected.uidvalidity,
+            uid: item.uid,
+        };
+        if self.register.left_on_server(&at).await? {
+            return Ok(());
+        }
+        let limits = &self.config.limits;
+        if usize::try_from(item.size).unwrap_or(usize::MAX) > limits.max_message_bytes {
+            return self.leave_oversized(&at, item, report).await;
+        }
+
+        let raw = Arc::new(mailbox.fetch(item.uid).await?);
+        failpoint::hit("fetched");
+        let fingerprint = self.fingerprint_key.fingerprint(&raw);
+        let intake = IntakeRef {
+            fingerprint,
+            at: at.clone(),
+            size: raw.len() as u64,
+        };
+
+        if let Some(mut row) = self
+            .register
+            .intake_by_fingerprint(&intake.fingerprint)
+            .await?
+        {
+            return self.recognised(mailbox, &mut row, &at, report).await;
+        }
+
+        let (shred_id, shred) = self.keys.new_shred_key()?;
+        let shred = Arc::new(shred);
+        let received_at = today();
+        let decision = {
+            let (raw, keyring, readers, limits, shred) = (
+                Arc::clone(&raw),
+                Arc::clone(keyring),
+                Arc::clone(readers),
+                limits.clone(),
+                Arc::clone(&shred),
+            );
+            let task = tokio::task::spawn_blocking(move || {
+                process::decide(&raw, &keyring, &readers, &limits, &shred, received_at)
+            });
+            match tokio::time::timeout(limits_timeout(&self.config.limits), task).await {
+                Ok(Ok(result)) => result?,
+                Ok(Err(join)) => Decision::Quarantine(process::Rejection {
+                    code: "internal-error".to_owned(),
+                    detail: format!("processing stopped unexpectedly ({})", join_kind(&join)),
+                }),
+                Err(_) => Decision::Quarantine(process::Rejection {
+                    code: "time-limit".to_owned(),
+                    detail: format!(
+                        "processing took longer than {} s",
+                        self.config.limits.message_timeout.as_secs()
+                    ),
+                }),
+            }
+        };
+
+        failpoint::hit("before-commit");
+        let (intake_id, label) = match decision {
+            Decision::File(sealed) => {
+                let case = NewCase {
+                    received_at,
+                    encrypted: sealed.encrypted,
+                    signed: sealed.signed,
+                    shred_key: shred_id,
+                    report: sealed.report,
+                    identity: sealed.identity,
+                };
+                let filed = self
+                    .register
+                    .file_case(&intake, &case, &self.config.cases.number_pattern)
+                    .await?;
+                tracing::info!(case = %filed.number, encrypted = case.encrypted, signed = case.signed, "CaseFiled");
+                report.filed += 1;
+                (filed.intake_id, filed.number)
+            }
+            Decision::Quarantine(rejection) => {
+                let sealed_raw = process::seal_raw(&raw, readers, &shred)?;
+                let entry = NewQuarantine {
+                    received_at,
+                    reason: rejection.code.clone(),
+                    detail: rejection.detail.clone(),
+                    raw: Some((shred_id, sealed_raw)),
+                };
+                let filed = self.register.file_quarantine(&intake, &entry).await?;
+                tracing::warn!(quarantine = filed.id, reason = %rejection.code, "MessageQuarantined");
+                report.quarantined += 1;
+                (filed.intake_id, format!("quarantine #{}", filed.id))
+            }
+        };
+        drop(raw);
+        failpoint::hit("committed");
+
+        let row = IntakeRow {
+            id: intake_id,
+            fingerprint: intake.fingerprint,
+            at,
+            deletion: Deletion::Pending,
+            label,
+        };
+        self.delete_copy(mailbox, &row, report).await
+    }
+
+    /// A message whose fingerprint is already in the register: filed before (a crash between
+    /// commit and deletion, a renumbered folder, or a byte-identical second delivery).
+    async fn recognised(
+        &self,
+        mailbox: &mut Mailbox,
+        row: &mut IntakeRow,
+        at: &Position,
+        report: &mut DrainReport,
+    ) -> Result<(), GatewayError> {
+        report.recognised += 1;
+        tracing::info!(entry = %row.label, uid = at.uid, "MessageRecognised: filed before; not filing again");
+        if row.at != *at {
+            self.register.move_intake(row.id, at).await?;
+            row.at = at.clone();
+        }
+        self.delete_copy(mailbox, row, report).await
+    }
+
+    async fn delete_copy(
+        &self,
+        mailbox: &mut Mailbox,
+        row: &IntakeRow,
+        report: &mut DrainReport,
+    ) -> Result<(), GatewayError> {
+        match mailbox.flag_deleted(row.at.uidvalidity, row.at.uid).await {
+            Ok(()) => {}
+            Err(ImapError::CannotDeleteSafely { .. }) => {
+                tracing::warn!(entry = %row.label, "the server offers neither UIDPLUS nor MOVE; the server copy is left in place");
+                report.left += 1;
+                return Ok(());
+            }
+            Err(e) => return Err(e.into()),
+        }
+        failpoint::hit("flagged-deleted");
+        mailbox.expunge(row.at.uidvalidity, row.at.uid).await?;
+        failpoint::hit("expunged");
+        self.register.mark_deleted(row).await?;
+        failpoint::hit("deletion-recorded");
+        tracing::info!(entry = %row.label, "ServerCopyDeleted");
+        report.deleted += 1;
+        Ok(())
+    }
+
+    async fn leave_oversized(
+        &self,
+        at: &Position,
+        item: &Listed,
+        report: &mut DrainReport,
+    ) -> Result<(), GatewayError> {
+        let limit = self.config.limits.max_message_bytes;
+        let intake = IntakeRef {
+            // Not downloaded, so no content fingerprint: the position identifies it.
+            fingerprint: format!("oversize:{}:{}:{}", at.mailbox, at.uidvalidity, at.uid),
+            at: at.clone(),
+            size: u64::from(item.size),
+        };
+        let entry = NewQuarantine {
+            received_at: today(),
+            reason: "message-too-large".to_owned(),
+            detail: format!(
+                "{} bytes, over the limit of {limit} bytes; left on the server (uid {}), not downloaded",
+                item.size, at.uid
+            ),
+            raw: None,
+        };
+        let filed = self.register.file_quarantine(&intake, &entry).await?;
+        tracing::warn!(quarantine = filed.id, size = item.size, limit, "MessageTooLarge: left on the server");
+        report.quarantined += 1;
+        report.left += 1;
+        Ok(())
+    }
+}
+
+fn limits_timeout(l: &crate::config::Limits) -> std::time::Duration {
+    l.message_timeout
+}
+
+fn join_kind(e: &tokio::task::JoinError) -> &'static str {
+    if e.is_panic() {
+        "panic"
+    } else {
+        "cancelled"
+    }
+}
+

@@ -1,0 +1,224 @@
+//! The gateway's long-lived state and its run loop: connect, drain, IDLE, reconnect with backoff,
+//! stop cleanly on a signal after the message in hand.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use sequoia_openpgp::Cert;
+use tokio::sync::watch;
+
+use super::drain::DrainReport;
+use super::process::Readers;
+use crate::config::Config;
+use crate::imap::{Capabilities, IdleOutcome, ImapError, ImapSettings, Mailbox};
+use crate::keystore::{FingerprintKey, KeyStore, KeyStoreError};
+use crate::openpgp::{self, IntakeKeyring};
+use crate::register::{Register, RegisterError, Role};
+use crate::vault::VaultError;
+
+/// Failures of the run loop, each with its disposition.
+#[derive(Debug, thiserror::Error)]
+pub enum GatewayError {
+    /// Mailbox trouble.
+    #[error(transparent)]
+    Imap(#[from] ImapError),
+    /// Register trouble: messages stay on the server.
+    #[error(transparent)]
+    Register(#[from] RegisterError),
+    /// Key folder trouble.
+    #[error(transparent)]
+    KeyStore(#[from] KeyStoreError),
+    /// Sealing trouble.
+    #[error(transparent)]
+    Vault(#[from] VaultError),
+    /// Configuration that prevents intake.
+    #[error("{0}")]
+    Setup(String),
+}
+
+impl GatewayError {
+    /// Whether waiting and trying again may help.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            GatewayError::Imap(e) => e.is_transient(),
+            GatewayError::Register(RegisterError::Db { .. }) => true,
+            _ => false,
+        }
+    }
+}
+
+/// A shutdown signal: set once, observed between messages.
+#[derive(Clone)]
+pub struct Shutdown(watch::Receiver<bool>);
+
+impl Shutdown {
+    /// A signal and its trigger.
+    pub fn new() -> (watch::Sender<bool>, Shutdown) {
+        let (tx, rx) = watch::channel(false);
+        (tx, Shutdown(rx))
+    }
+
+    /// Whether shutdown was requested.
+    pub fn requested(&self) -> bool {
+        *self.0.borrow()
+    }
+
+    /// Resolves when shutdown is requested.
+    pub async fn wait(&mut self) {
+        while !*self.0.borrow() {
+            if self.0.changed().await.is_err() {
+                // Sender gone: nobody can ask for shutdown any more.
+                std::future::pending::<()>().await;
+            }
+        }
+    }
+}
+
+/// The gateway: config, register and keys.
+pub struct Gateway {
+    pub(super) config: Config,
+    pub(super) register: Register,
+    pub(super) keys: KeyStore,
+    pub(super) fingerprint_key: FingerprintKey,
+}
+
+impl Gateway {
+    /// Opens the register and key folder.
+    pub async fn open(config: Config) -> Result<Gateway, GatewayError> {
+        let register = Register::open(&config.register).await?;
+        let keys = KeyStore::open(&config.keys.dir)?;
+        let fingerprint_key = keys.fingerprint_key()?;
+        Ok(Gateway {
+            config,
+            register,
+            keys,
+            fingerprint_key,
+        })
+    }
+
+    /// The register.
+    pub fn register(&self) -> &Register {
+        &self.register
+    }
+
+    /// Intake keys and reader certificates, reloaded every drain so CLI changes take effect.
+    pub(super) async fn load_keys(&self) -> Result<(Arc<IntakeKeyring>, Arc<Readers>), GatewayError> {
+        let keyring = self.keys.intake_keyring()?;
+        if keyring.is_empty() {
+            return Err(GatewayError::Setup(
+                "no intake key: run `sygnal init` first".to_owned(),
+            ));
+        }
+        let mut handlers = Vec::new();
+        let mut custodians = Vec::new();
+        for r in self.register.readers().await? {
+            let cert: Cert = openpgp::parse_cert(&r.cert).map_err(|e| {
+                GatewayError::Setup(format!("stored certificate {} is unreadable: {e}", r.fingerprint))
+            })?;
+            if let Err(e) = openpgp::check_recipient(&cert) {
+                tracing::warn!(reader = %r.fingerprint, error = %e, "reader certificate not usable; skipped");
+                continue;
+            }
+            if r.role == Role::Custodian {
+                custodians.push(cert.clone());
+            }
+            handlers.push(cert);
+        }
+        if handlers.is_empty() {
+            return Err(GatewayError::Setup(
+                "no usable handler certificate: add one with `sygnal handlers add --role handler`".to_owned(),
+            ));
+        }
+        if custodians.is_empty() {
+            return Err(GatewayError::Setup(
+                "no usable identity custodian certificate: add one with `sygnal handlers add --role custodian`".to_owned(),
+            ));
+        }
+        Ok((Arc::new(keyring), Arc::new(Readers { handlers, custodians })))
+    }
+
+    fn imap_settings(&self) -> Result<ImapSettings, GatewayError> {
+        let m = &self.config.mailbox;
+        let password = m
+            .password
+            .read()
+            .map_err(|e| GatewayError::Setup(e.to_string()))?;
+        let extra_ca_pem = match &m.ca_file {
+            Some(p) => Some(std::fs::read(p).map_err(|e| {
+                GatewayError::Setup(format!("cannot read mailbox.ca-file {}: {e}", p.display()))
+            })?),
+            None => None,
+        };
+        Ok(ImapSettings {
+            host: m.host.clone(),
+            port: m.port,
+            tls: m.tls,
+            username: m.username.clone(),
+            password,
+            extra_ca_pem,
+            connect_timeout: Duration::from_secs(30),
+            command_timeout: Duration::from_secs(120),
+        })
+    }
+
+    /// Runs intake. With `once`, drains the folder and returns; otherwise waits for new mail
+    /// (IDLE or polling) until `shutdown`, reconnecting with backoff.
+    pub async fn run(&self, once: bool, mut shutdown: Shutdown) -> Result<DrainReport, GatewayError> {
+        let settings = self.imap_settings()?;
+        let mut total = DrainReport::default();
+        let mut backoff = Duration::from_secs(1);
+        loop {
+            if shutdown.requested() {
+                return Ok(total);
+            }
+            match self.session(&settings, once, &mut shutdown, &mut total).await {
+                Ok(()) => return Ok(total),
+                Err(e) if e.is_transient() && !once => {
+                    tracing::warn!(error = %e, retry_in_secs = backoff.as_secs(), "mailbox session failed; reconnecting");
+                    tokio::select! {
+                        _ = tokio::time::sleep(backoff) => {}
+                        _ = shutdown.wait() => return Ok(total),
+                    }
+                    backoff = (backoff * 2).min(Duration::from_secs(300));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    async fn session(
+        &self,
+        settings: &ImapSettings,
+        once: bool,
+        shutdown: &mut Shutdown,
+        total: &mut DrainReport,
+    ) -> Result<(), GatewayError> {
+        let mut mailbox = Mailbox::connect(settings).await?;
+        if !self.config.mailbox.idle {
+            mailbox.restrict_capabilities(Capabilities {
+                idle: false,
+                ..*mailbox.capabilities()
+            });
+        }
+        loop {
+            let report = self.drain(&mut mailbox, shutdown).await?;
+            report.log();
+            total.add(&report);
+            if once || shutdown.requested() {
+                let _ = mailbox.logout().await;
+                return Ok(());
+            }
+            let wait = if mailbox.capabilities().idle {
+                Duration::from_secs(25 * 60)
+            } else {
+                self.config.mailbox.poll_interval
+            };
+            let mut stop = shutdown.clone();
+            let outcome = mailbox.idle_wait(wait, async move { stop.wait().await }).await?;
+            if outcome == IdleOutcome::Shutdown {
+                let _ = mailbox.logout().await;
+                return Ok(());
+            }
+        }
+    }
+}

@@ -1,0 +1,17 @@
+//! Intake: the only place the pipeline stages are put in order.
+//!
+//! fetch → open → parse → split → seal → file → delete the server copy. A server copy is deleted
+//! only after its case or quarantine entry is durably committed (invariant 1); a message is
+//! recognised by a keyed fingerprint of its bytes, so a crash at any instant neither loses nor
+//! duplicates it.
+
+mod drain;
+pub mod failpoint;
+mod gateway;
+mod process;
+
+pub use drain::DrainReport;
+pub use gateway::{Gateway, GatewayError, Shutdown};
+pub use process::{
+    decide, open_and_split, seal_raw, seal_split, Decision, Readers, Rejection, SealedCase,
+};

@@ -1,0 +1,268 @@
+//! The per-message decision, without IO: raw bytes in, a sealed case or a sealed quarantine entry
+//! out. Runs on a blocking thread (crypto is synchronous).
+
+use chrono::NaiveDate;
+use sequoia_openpgp::Cert;
+use zeroize::Zeroizing;
+
+use super::failpoint;
+use crate::config::Limits;
+use crate::mail::content::{self, Attachment, Content};
+use crate::mail::envelope::{self, Envelope, InlineKind};
+use crate::mail::limits::MailLimits;
+use crate::mail::sanitize::SafeName;
+use crate::mail::{self};
+use crate::openpgp::{self, IntakeKeyring, OpenLimits, Opened, SignatureStatus};
+use crate::split::{self, PgpTraces, Split};
+use crate::vault::{self, BlobKind, ShredKey, StoredBlob, VaultError};
+
+/// Everything the decision needs, shared read-only between messages.
+pub struct Readers {
+    /// Certificates reports are sealed to (handlers and custodians).
+    pub handlers: Vec<Cert>,
+    /// Certificates identity records are sealed to (custodians).
+    pub custodians: Vec<Cert>,
+}
+
+/// A case ready to be filed.
+pub struct SealedCase {
+    /// Arrived encrypted.
+    pub encrypted: bool,
+    /// A good signature covered the decrypted message.
+    pub signed: bool,
+    /// The report, sealed to handlers.
+    pub report: StoredBlob,
+    /// The identity record, sealed to custodians.
+    pub identity: StoredBlob,
+}
+
+/// Why a message could not become a case. Codes are stable; details carry no content.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejection {
+    /// Stable reason code, e.g. `openpgp-integrity`.
+    pub code: String,
+    /// Human detail: counts, sizes, key fingerprints of our own keys. Never content.
+    pub detail: String,
+}
+
+impl Rejection {
+    fn from_open(e: &openpgp::OpenError) -> Rejection {
+        use openpgp::OpenError as E;
+        let detail = match e {
+            E::NoMatchingKey { recipients } => format!(
+                "encrypted to {} key(s), none of them a current or earlier intake key",
+                recipients.len()
+            ),
+            E::Integrity => "the ciphertext failed its integrity check (modified or truncated); no plaintext was used".to_owned(),
+            E::TooLarge { limit } => format!("the decrypted message exceeds the limit of {limit} bytes"),
+            other => other.to_string(),
+        };
+        Rejection {
+            code: e.code().to_owned(),
+            detail,
+        }
+    }
+
+    fn from_mail(e: &mail::MailError) -> Rejection {
+        Rejection {
+            code: e.code().to_owned(),
+            detail: e.to_string(),
+        }
+    }
+}
+
+/// What became of a message.
+pub enum Decision {
+    /// File a case.
+    File(SealedCase),
+    /// Keep the raw message in quarantine.
+    Quarantine(Rejection),
+}
+
+/// Limits for the mail stage.
+pub fn mail_limits(limits: &Limits) -> MailLimits {
+    MailLimits {
+        max_header_bytes: limits.max_header_bytes,
+        max_depth: limits.max_mime_depth,
+        max_parts: limits.max_mime_parts,
+    }
+}
+
+/// Opens, parses and splits a raw message, then seals both halves.
+pub fn decide(
+    raw: &[u8],
+    keyring: &IntakeKeyring,
+    readers: &Readers,
+    limits: &Limits,
+    shred: &ShredKey,
+    received_at: NaiveDate,
+) -> Result<Decision, VaultError> {
+    let split = match open_and_split(raw, keyring, limits, received_at) {
+        Ok(split) => split,
+        Err(rejection) => return Ok(Decision::Quarantine(rejection)),
+    };
+    failpoint::hit("opened");
+    let sealed = seal_split(&split, readers, shred)?;
+    failpoint::hit("sealed");
+    Ok(Decision::File(sealed))
+}
+
+/// Seals the raw message for quarantine (to handlers: the gateway cannot read it afterwards).
+pub fn seal_raw(raw: &[u8], readers: &Readers, shred: &ShredKey) -> Result<StoredBlob, VaultError> {
+    if readers.handlers.is_empty() {
+        return Err(VaultError::NoReaders("handlers"));
+    }
+    vault::seal(raw, &readers.handlers, shred, BlobKind::Quarantine)
+}
+
+pub fn seal_split(split: &Split, readers: &Readers, shred: &ShredKey) -> Result<SealedCase, VaultError> {
+    if readers.handlers.is_empty() {
+        return Err(VaultError::NoReaders("handlers"));
+    }
+    if readers.custodians.is_empty() {
+        return Err(VaultError::NoReaders("identity custodians"));
+    }
+    let report = Zeroizing::new(serde_json::to_vec(&split.report).unwrap_or_default());
+    let identity = Zeroizing::new(serde_json::to_vec(&split.identity).unwrap_or_default());
+    Ok(SealedCase {
+        encrypted: split.report.encrypted,
+        signed: split.report.signed,
+        report: vault::seal(&report, &readers.handlers, shred, BlobKind::Report)?,
+        identity: vault::seal(&identity, &readers.custodians, shred, BlobKind::Identity)?,
+    })
+}
+
+/// Opens and splits; any failure is a [`Rejection`] (quarantine), never a panic.
+pub fn open_and_split(
+    raw: &[u8],
+    keyring: &IntakeKeyring,
+    limits: &Limits,
+    received_at: NaiveDate,
+) -> Result<Split, Rejection> {
+    let mail_limits = mail_limits(limits);
+    let open_limits = OpenLimits {
+        max_plaintext_bytes: limits.max_plaintext_bytes,
+        ..OpenLimits::default()
+    };
+    let envelope = envelope::classify(raw, &mail_limits).map_err(|e| Rejection::from_mail(&e))?;
+    match envelope {
+        Envelope::Plain { outer } => {
+            let content = content::parse_content(raw, &mail_limits).map_err(|e| Rejection::from_mail(&e))?;
+            Ok(split::split(&outer, content, PgpTraces::default(), Vec::new(), received_at))
+        }
+        Envelope::PgpMime {
+            ciphertext,
+            outer,
+            unencrypted_parts,
+            ..
+        } => {
+            let opened = open_verified(keyring, &ciphertext, &open_limits, &mail_limits)?;
+            let content = content::parse_content(&opened.plaintext, &mail_limits)
+                .map_err(|e| Rejection::from_mail(&e))?;
+            let traces = traces(keyring, [&opened]);
+            Ok(split::split(&outer, content, traces, unencrypted_parts, received_at))
+        }
+        Envelope::InlinePgp {
+            blocks,
+            outer,
+            unencrypted_parts,
+        } => {
+            let mut texts: Vec<Zeroizing<Vec<u8>>> = Vec::new();
+            let mut attachments = Vec::new();
+            let mut opened_all = Vec::new();
+            for block in blocks {
+                let opened = openpgp::open(keyring, &block.ciphertext, &[], &open_limits)
+                    .map_err(|e| Rejection::from_open(&e))?;
+                match block.kind {
+                    InlineKind::BodyText => texts.push(opened.plaintext.clone()),
+                    InlineKind::Attachment { name } => attachments.push(Attachment {
+                        name: name.and_then(|n| without_pgp_suffix(n.as_str())),
+                        content_type: "application/octet-stream".to_owned(),
+                        data: opened.plaintext.clone(),
+                    }),
+                }
+                opened_all.push(opened);
+            }
+            // Decrypted blocks are joined only with each other, never with unencrypted text.
+            let mut body = Zeroizing::new(Vec::new());
+            for (i, t) in texts.iter().enumerate() {
+                if i > 0 {
+                    body.extend_from_slice(b"\n\n");
+                }
+                body.extend_from_slice(t);
+            }
+            let mut content: Content = content::content_from_text(body);
+            content.attachments.extend(attachments);
+            let traces = traces(keyring, opened_all.iter());
+            Ok(split::split(&outer, content, traces, unencrypted_parts, received_at))
+        }
+    }
+}
+
+/// Decrypts; when a signature's key is attached inside the message, decrypts again with it so
+/// the signature can be verified.
+fn open_verified(
+    keyring: &IntakeKeyring,
+    ciphertext: &[u8],
+    open_limits: &OpenLimits,
+    mail_limits: &MailLimits,
+) -> Result<Opened, Rejection> {
+    let first = openpgp::open(keyring, ciphertext, &[], open_limits)
+        .map_err(|e| Rejection::from_open(&e))?;
+    let unknown = first
+        .meta
+        .signatures
+        .iter()
+        .any(|s| s.status == SignatureStatus::UnknownKey);
+    if !unknown {
+        return Ok(first);
+    }
+    let Ok(content) = content::parse_content(&first.plaintext, mail_limits) else {
+        return Ok(first);
+    };
+    let certs: Vec<Cert> = content
+        .attached_keys
+        .iter()
+        .filter_map(|k| openpgp::parse_cert(k).ok())
+        .collect();
+    if certs.is_empty() {
+        return Ok(first);
+    }
+    openpgp::open(keyring, ciphertext, &certs, open_limits).map_err(|e| Rejection::from_open(&e))
+}
+
+fn traces<'a>(keyring: &IntakeKeyring, opened: impl IntoIterator<Item = &'a Opened>) -> PgpTraces {
+    let mut t = PgpTraces {
+        encrypted: true,
+        ..PgpTraces::default()
+    };
+    for o in opened {
+        for s in &o.meta.signatures {
+            t.signatures
+                .push((s.issuer.clone(), s.status == SignatureStatus::Good));
+        }
+        for r in &o.meta.recipients {
+            if !keyring.owns_key_id(r) && !t.foreign_recipients.contains(r) {
+                t.foreign_recipients.push(r.clone());
+            }
+        }
+        if t.literal_filename.is_none() {
+            t.literal_filename = o.meta.literal_filename.clone();
+        }
+        if t.literal_date.is_none() {
+            t.literal_date = o.meta.literal_date;
+        }
+    }
+    t
+}
+
+/// `report.pdf.gpg` → `report.pdf`: the name of an inline-encrypted attachment once opened.
+fn without_pgp_suffix(name: &str) -> Option<SafeName> {
+    let lower = name.to_ascii_lowercase();
+    let stem = [".pgp", ".gpg", ".asc"]
+        .iter()
+        .find(|s| lower.ends_with(*s))
+        .and_then(|s| name.get(..name.len() - s.len()))
+        .unwrap_or(name);
+    SafeName::new(stem)
+}

@@ -1,0 +1,103 @@
+//! Private files: 0600 files in 0700 folders, written atomically and durably.
+
+use std::fs;
+use std::io::Write;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use zeroize::Zeroizing;
+
+use super::KeyStoreError;
+
+fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> KeyStoreError {
+    let context = context.into();
+    move |source| KeyStoreError::Io { context, source }
+}
+
+/// Creates `dir` 0700 if missing; refuses it if group or others have any access.
+pub(super) fn ensure_private_dir(dir: &Path) -> Result<(), KeyStoreError> {
+    if !dir.exists() {
+        fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .map_err(io(format!("create {}", dir.display())))?;
+    }
+    check_private_dir(dir)
+}
+
+/// Refuses a folder that group or others can access.
+pub fn check_private_dir(dir: &Path) -> Result<(), KeyStoreError> {
+    let mode = fs::metadata(dir)
+        .map_err(io(format!("stat {}", dir.display())))?
+        .permissions()
+        .mode()
+        & 0o777;
+    if mode & 0o077 != 0 {
+        return Err(KeyStoreError::Permissions {
+            path: dir.to_path_buf(),
+            mode,
+            want: 0o700,
+        });
+    }
+    Ok(())
+}
+
+/// Reads a private file, refusing one that group or others can read.
+pub(super) fn read_private(path: &Path) -> Result<Zeroizing<Vec<u8>>, KeyStoreError> {
+    let meta = fs::metadata(path).map_err(io(format!("stat {}", path.display())))?;
+    let mode = meta.permissions().mode() & 0o777;
+    if mode & 0o077 != 0 {
+        return Err(KeyStoreError::Permissions {
+            path: path.to_path_buf(),
+            mode,
+            want: 0o600,
+        });
+    }
+    Ok(Zeroizing::new(
+        fs::read(path).map_err(io(format!("read {}", path.display())))?,
+    ))
+}
+
+/// Writes `bytes` to `path` (0600) via a temporary file, fsync, rename and folder fsync.
+pub(super) fn write_private(path: &Path, bytes: &[u8]) -> Result<(), KeyStoreError> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.tmp"));
+    {
+        let mut f = fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(&tmp)
+            .map_err(io(format!("create {}", tmp.display())))?;
+        f.write_all(bytes)
+            .map_err(io(format!("write {}", tmp.display())))?;
+        f.sync_all()
+            .map_err(io(format!("fsync {}", tmp.display())))?;
+    }
+    fs::rename(&tmp, path).map_err(io(format!("rename to {}", path.display())))?;
+    fs::File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(io(format!("fsync {}", dir.display())))?;
+    Ok(())
+}
+
+/// Files in `dir` with extension `ext`, sorted.
+pub(super) fn list(dir: &Path, ext: &str) -> Result<Vec<PathBuf>, KeyStoreError> {
+    let mut out = Vec::new();
+    for entry in fs::read_dir(dir).map_err(io(format!("list {}", dir.display())))? {
+        let path = entry
+            .map_err(io(format!("list {}", dir.display())))?
+            .path();
+        if path.extension().is_some_and(|e| e == ext) {
+            out.push(path);
+        }
+    }
+    out.sort();
+    Ok(out)
+}

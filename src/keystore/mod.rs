@@ -1,0 +1,185 @@
+//! The key folder (0700): intake secret keys, the fingerprint key, and per-case shred keys.
+//!
+//! Layout: `intake/<FPR>.key` (armored, 0600), `intake/current` (the published key's
+//! fingerprint), `fingerprint.key` (HMAC key for message fingerprints), `shred/<id>.key`.
+//! Every write goes to a temporary file that is fsynced, renamed, and its folder fsynced.
+
+mod files;
+
+use std::path::{Path, PathBuf};
+
+use hmac::{Hmac, Mac};
+use rand::RngCore;
+use sequoia_openpgp::Cert;
+use sha2::Sha256;
+use zeroize::Zeroizing;
+
+use crate::openpgp::{self, IntakeKeyring};
+use crate::vault::ShredKey;
+
+pub use files::check_private_dir;
+
+/// Key folder failures. Messages name paths and fingerprints, never key material.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyStoreError {
+    /// File-system error.
+    #[error("key store: {context}: {source}")]
+    Io {
+        /// What was being done.
+        context: String,
+        /// Cause.
+        source: std::io::Error,
+    },
+    /// A folder or file others can read.
+    #[error("key store: {path} has mode {mode:o}; it must not be accessible to group or others (chmod {want:o} {path})")]
+    Permissions {
+        /// Path.
+        path: PathBuf,
+        /// Mode found.
+        mode: u32,
+        /// Mode wanted.
+        want: u32,
+    },
+    /// A key file could not be parsed.
+    #[error("key store: {path}: {source}")]
+    Key {
+        /// Path.
+        path: PathBuf,
+        /// Cause.
+        source: openpgp::KeyError,
+    },
+    /// A referenced key is missing.
+    #[error("key store: {0} not found")]
+    Missing(String),
+}
+
+/// The key folder.
+pub struct KeyStore {
+    dir: PathBuf,
+}
+
+/// HMAC key that turns raw messages into short, non-reversible fingerprints.
+pub struct FingerprintKey(Zeroizing<Vec<u8>>);
+
+impl FingerprintKey {
+    /// Keyed fingerprint (hex HMAC-SHA256) of a raw message.
+    pub fn fingerprint(&self, raw: &[u8]) -> String {
+        // HMAC accepts keys of any length; the error branch cannot be taken.
+        let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(&self.0) else {
+            return String::new();
+        };
+        mac.update(raw);
+        hex::encode(mac.finalize().into_bytes())
+    }
+}
+
+impl KeyStore {
+    /// Opens the key folder, creating it 0700 if missing; refuses loose permissions.
+    pub fn open(dir: &Path) -> Result<KeyStore, KeyStoreError> {
+        for d in [dir.to_path_buf(), dir.join("intake"), dir.join("shred")] {
+            files::ensure_private_dir(&d)?;
+        }
+        Ok(KeyStore {
+            dir: dir.to_path_buf(),
+        })
+    }
+
+    /// The key folder.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Every intake secret key (current and earlier ones).
+    pub fn intake_keyring(&self) -> Result<IntakeKeyring, KeyStoreError> {
+        let mut certs = Vec::new();
+        for path in files::list(&self.dir.join("intake"), "key")? {
+            let bytes = files::read_private(&path)?;
+            let cert = openpgp::parse_secret_key(&bytes)
+                .map_err(|source| KeyStoreError::Key { path, source })?;
+            certs.push(cert);
+        }
+        Ok(IntakeKeyring::new(certs))
+    }
+
+    /// Fingerprint of the published intake key, if one exists.
+    pub fn current_intake_fingerprint(&self) -> Result<Option<String>, KeyStoreError> {
+        let path = self.dir.join("intake").join("current");
+        if !path.exists() {
+            return Ok(None);
+        }
+        let text = files::read_private(&path)?;
+        Ok(Some(String::from_utf8_lossy(&text).trim().to_owned()))
+    }
+
+    /// The published intake key (with secrets).
+    pub fn current_intake(&self) -> Result<Option<Cert>, KeyStoreError> {
+        let Some(fpr) = self.current_intake_fingerprint()? else {
+            return Ok(None);
+        };
+        let path = self.intake_path(&fpr);
+        let bytes = files::read_private(&path)?;
+        openpgp::parse_secret_key(&bytes)
+            .map(Some)
+            .map_err(|source| KeyStoreError::Key { path, source })
+    }
+
+    /// Stores an intake secret key; `make_current` publishes it. Returns its fingerprint.
+    pub fn save_intake(&self, cert: &Cert, make_current: bool) -> Result<String, KeyStoreError> {
+        let fpr = openpgp::fingerprint_hex(cert);
+        let path = self.intake_path(&fpr);
+        let armored = openpgp::armored_secret(cert).map_err(|source| KeyStoreError::Key {
+            path: path.clone(),
+            source,
+        })?;
+        files::write_private(&path, &armored)?;
+        if make_current {
+            files::write_private(&self.dir.join("intake").join("current"), fpr.as_bytes())?;
+        }
+        Ok(fpr)
+    }
+
+    fn intake_path(&self, fpr: &str) -> PathBuf {
+        self.dir.join("intake").join(format!("{fpr}.key"))
+    }
+
+    /// The fingerprint key, created on first use.
+    pub fn fingerprint_key(&self) -> Result<FingerprintKey, KeyStoreError> {
+        let path = self.dir.join("fingerprint.key");
+        if !path.exists() {
+            let mut key = Zeroizing::new(vec![0u8; 32]);
+            rand::rngs::OsRng.fill_bytes(&mut key);
+            files::write_private(&path, &key)?;
+        }
+        Ok(FingerprintKey(files::read_private(&path)?))
+    }
+
+    /// A new shred key, durably stored before it protects anything. Returns its id.
+    pub fn new_shred_key(&self) -> Result<(String, ShredKey), KeyStoreError> {
+        let mut id = [0u8; 16];
+        rand::rngs::OsRng.fill_bytes(&mut id);
+        let id = hex::encode(id);
+        let key = ShredKey::generate();
+        files::write_private(&self.shred_path(&id)?, key.expose())?;
+        Ok((id, key))
+    }
+
+    /// Loads a shred key.
+    pub fn shred_key(&self, id: &str) -> Result<ShredKey, KeyStoreError> {
+        let path = self.shred_path(id)?;
+        if !path.exists() {
+            return Err(KeyStoreError::Missing(format!(
+                "shred key {id} (destroyed, or the key folder is not the one this register was filed with)"
+            )));
+        }
+        let bytes = files::read_private(&path)?;
+        ShredKey::from_bytes(&bytes).ok_or_else(|| KeyStoreError::Missing(format!("shred key {id} (bad length)")))
+    }
+
+    fn shred_path(&self, id: &str) -> Result<PathBuf, KeyStoreError> {
+        // Ids are our own hex; refuse anything else so a stored value can never name a path.
+        if id.is_empty() || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(KeyStoreError::Missing(format!("shred key with invalid id {id:?}")));
+        }
+        Ok(self.dir.join("shred").join(format!("{id}.key")))
+    }
+}

@@ -1,0 +1,354 @@
+//! Keys: intake key generation, parsing readers' certificates and secret keys, and the intake
+//! keyring. Secret key material stays in Sequoia's protected memory; nothing here derives
+//! `Debug` on a key holder.
+
+use std::time::Duration;
+
+use sequoia_openpgp as sq;
+use sq::cert::prelude::*;
+use sq::packet::key::{SecretParts, UnspecifiedRole};
+use sq::packet::Key;
+use sq::parse::Parse;
+use sq::serialize::SerializeInto;
+use sq::types::{KeyFlags, RevocationStatus};
+use sq::{KeyID, Profile};
+use zeroize::Zeroizing;
+
+use super::{classify_anyhow, Failure, POLICY};
+
+/// Validity of a generated intake key.
+const INTAKE_KEY_VALIDITY: Duration = Duration::from_secs(2 * 365 * 24 * 60 * 60);
+
+/// Public-key algorithm for a generated intake key.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum KeyAlgorithm {
+    /// Ed25519 primary key, Curve25519 encryption subkey (small, fast, read by GnuPG >= 2.1).
+    #[default]
+    Cv25519,
+    /// RSA 4096 for correspondents whose software only speaks RSA.
+    Rsa4096,
+}
+
+/// Errors about keys and certificates. Carries fingerprints and fixed labels only.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    /// The bytes are not an OpenPGP certificate (or key).
+    #[error("not a usable OpenPGP certificate: {detail}")]
+    Parse {
+        /// Fixed label of what was wrong.
+        detail: &'static str,
+    },
+    /// Exactly one certificate was expected.
+    #[error("expected exactly one certificate, found {found}")]
+    NotOneCert {
+        /// How many were found (2 means "two or more").
+        found: usize,
+    },
+    /// A secret key was expected, but no encryption-capable secret key material is present.
+    #[error("certificate {fingerprint} holds no secret encryption key")]
+    NoSecretKey {
+        /// Primary key fingerprint.
+        fingerprint: String,
+    },
+    /// The certificate is not valid under the standard policy (e.g. SHA-1 binding signatures).
+    #[error("certificate {fingerprint} is not valid under the standard policy ({detail})")]
+    Invalid {
+        /// Primary key fingerprint.
+        fingerprint: String,
+        /// What the policy refused (an algorithm or packet name) or a fixed label.
+        detail: String,
+    },
+    /// The certificate or all of its encryption subkeys expired.
+    #[error("certificate {fingerprint} has expired")]
+    Expired {
+        /// Primary key fingerprint.
+        fingerprint: String,
+    },
+    /// The certificate or all of its encryption subkeys are revoked.
+    #[error("certificate {fingerprint} is revoked")]
+    Revoked {
+        /// Primary key fingerprint.
+        fingerprint: String,
+    },
+    /// No live, non-revoked subkey can encrypt.
+    #[error("certificate {fingerprint} has no usable encryption subkey")]
+    NoEncryptionKey {
+        /// Primary key fingerprint.
+        fingerprint: String,
+    },
+    /// Key generation failed.
+    #[error("key generation failed: {detail}")]
+    Generate {
+        /// Fixed label.
+        detail: String,
+    },
+    /// Serializing a key failed.
+    #[error("key serialization failed")]
+    Serialize,
+}
+
+/// Turns a Sequoia failure into a label safe for logs (policy names, fixed strings).
+fn describe(err: &anyhow::Error) -> String {
+    match classify_anyhow(err) {
+        Failure::Policy(what) => format!("policy rejected {what}"),
+        Failure::Manipulated => "manipulated".to_owned(),
+        Failure::Malformed(l) | Failure::Unsupported(l) | Failure::Other(l) => l.to_owned(),
+    }
+}
+
+/// Generates an intake key: a certification-only primary key and one subkey for transport and
+/// storage encryption, valid for two years, v4 (RFC 4880) so GnuPG 2.2 reads it.
+pub fn generate_intake_key(user_id: &str, algo: KeyAlgorithm) -> Result<Cert, KeyError> {
+    let suite = match algo {
+        KeyAlgorithm::Cv25519 => CipherSuite::Cv25519,
+        KeyAlgorithm::Rsa4096 => CipherSuite::RSA4k,
+    };
+    let gen_err = |e: anyhow::Error| KeyError::Generate {
+        detail: describe(&e),
+    };
+    let (cert, _revocation) = CertBuilder::new()
+        .set_profile(Profile::RFC4880)
+        .map_err(gen_err)?
+        .set_cipher_suite(suite)
+        .set_primary_key_flags(KeyFlags::empty().set_certification())
+        .set_validity_period(INTAKE_KEY_VALIDITY)
+        .add_userid(user_id)
+        .add_subkey(
+            KeyFlags::empty()
+                .set_transport_encryption()
+                .set_storage_encryption(),
+            None,
+            None,
+        )
+        .generate()
+        .map_err(gen_err)?;
+    Ok(cert)
+}
+
+/// Parses exactly one certificate (armored or binary).
+fn parse_one(bytes: &[u8]) -> Result<Cert, KeyError> {
+    let parser = CertParser::from_bytes(bytes).map_err(|e| KeyError::Parse {
+        detail: parse_label(&e),
+    })?;
+    let mut found: Option<Cert> = None;
+    for (count, item) in parser.enumerate() {
+        if count >= 1 {
+            return Err(KeyError::NotOneCert { found: 2 });
+        }
+        found = Some(item.map_err(|e| KeyError::Parse {
+            detail: parse_label(&e),
+        })?);
+    }
+    found.ok_or(KeyError::NotOneCert { found: 0 })
+}
+
+fn parse_label(err: &anyhow::Error) -> &'static str {
+    match classify_anyhow(err) {
+        Failure::Malformed(l) | Failure::Unsupported(l) | Failure::Other(l) => l,
+        Failure::Policy(_) => "policy",
+        Failure::Manipulated => "manipulated",
+    }
+}
+
+/// Parses a public certificate (from `gpg --export --armor`, sq, Kleopatra). Any secret key
+/// material in the input is dropped: readers' certificates must only ever be public.
+pub fn parse_cert(bytes: &[u8]) -> Result<Cert, KeyError> {
+    Ok(parse_one(bytes)?.strip_secret_key_material())
+}
+
+/// Parses a transferable secret key. Fails unless it holds secret material for at least one
+/// encryption-capable key (the material may be passphrase-protected).
+pub fn parse_secret_key(bytes: &[u8]) -> Result<Cert, KeyError> {
+    let cert = parse_one(bytes)?;
+    let fingerprint = fingerprint_hex(&cert);
+    let vc = cert
+        .with_policy(&POLICY, None)
+        .map_err(|e| KeyError::Invalid {
+            fingerprint: fingerprint.clone(),
+            detail: describe(&e),
+        })?;
+    let has_secret_enc = vc
+        .keys()
+        .supported()
+        .secret()
+        .for_storage_encryption()
+        .for_transport_encryption()
+        .next()
+        .is_some();
+    if !has_secret_enc {
+        return Err(KeyError::NoSecretKey { fingerprint });
+    }
+    Ok(cert)
+}
+
+/// Whether any secret encryption key of `cert` is passphrase-protected.
+pub fn needs_passphrase(cert: &Cert) -> bool {
+    cert.keys()
+        .secret()
+        .any(|ka| !ka.key().has_unencrypted_secret())
+}
+
+/// ASCII-armored public certificate (no secret material, even if `cert` holds some).
+pub fn armored_public(cert: &Cert) -> Result<String, KeyError> {
+    let bytes = cert.armored().to_vec().map_err(|_| KeyError::Serialize)?;
+    String::from_utf8(bytes).map_err(|_| KeyError::Serialize)
+}
+
+/// ASCII-armored transferable secret key, in zeroizing memory.
+pub fn armored_secret(cert: &Cert) -> Result<Zeroizing<Vec<u8>>, KeyError> {
+    let tsk = cert.as_tsk();
+    let armored = tsk.armored();
+    // Sized up front so the buffer never reallocates (a reallocation would leave a copy).
+    let mut buf = Zeroizing::new(vec![0u8; armored.serialized_len()]);
+    let n = armored
+        .serialize_into(buf.as_mut_slice())
+        .map_err(|_| KeyError::Serialize)?;
+    buf.truncate(n);
+    Ok(buf)
+}
+
+/// Primary key fingerprint as uppercase hex without spaces.
+pub fn fingerprint_hex(cert: &Cert) -> String {
+    cert.fingerprint().to_hex()
+}
+
+/// Checks that a reader's (handler's or custodian's) certificate can be encrypted to now:
+/// valid under the standard policy, not revoked, not expired, with a live encryption subkey.
+pub fn check_recipient(cert: &Cert) -> Result<(), KeyError> {
+    let fingerprint = fingerprint_hex(cert);
+    let vc = cert
+        .with_policy(&POLICY, None)
+        .map_err(|e| KeyError::Invalid {
+            fingerprint: fingerprint.clone(),
+            detail: describe(&e),
+        })?;
+    if let RevocationStatus::Revoked(_) = vc.revocation_status() {
+        return Err(KeyError::Revoked { fingerprint });
+    }
+    if vc.alive().is_err() {
+        return Err(KeyError::Expired { fingerprint });
+    }
+    let usable = vc
+        .keys()
+        .supported()
+        .alive()
+        .revoked(false)
+        .for_storage_encryption()
+        .for_transport_encryption()
+        .next()
+        .is_some();
+    if usable {
+        return Ok(());
+    }
+    // Say why: every encryption subkey revoked, or expired, or there never was one.
+    let mut any = false;
+    let mut any_unrevoked = false;
+    for ka in vc
+        .keys()
+        .supported()
+        .for_storage_encryption()
+        .for_transport_encryption()
+    {
+        any = true;
+        if !matches!(ka.revocation_status(), RevocationStatus::Revoked(_)) {
+            any_unrevoked = true;
+        }
+    }
+    Err(match (any, any_unrevoked) {
+        (false, _) => KeyError::NoEncryptionKey { fingerprint },
+        (true, false) => KeyError::Revoked { fingerprint },
+        (true, true) => KeyError::Expired { fingerprint },
+    })
+}
+
+/// One unlocked secret encryption (sub)key of an intake certificate.
+pub(crate) struct IntakeSecret {
+    pub(crate) key: Key<SecretParts, UnspecifiedRole>,
+    pub(crate) cert_index: usize,
+}
+
+/// The gateway's intake secret keys: the current one and earlier ones still receiving mail.
+///
+/// Only unencrypted secret subkeys valid under the standard policy are used for decryption
+/// (expired ones included: mail encrypted before a rotation still arrives). `Debug` prints
+/// fingerprints only.
+pub struct IntakeKeyring {
+    certs: Vec<Cert>,
+    secrets: Vec<IntakeSecret>,
+    /// Key IDs of all encryption-capable subkeys, locked or not.
+    enc_key_ids: Vec<KeyID>,
+}
+
+impl IntakeKeyring {
+    /// Builds the keyring; certificates without usable secret encryption keys contribute only
+    /// their key IDs (so their mail is still recognised as ours).
+    pub fn new(keys: Vec<Cert>) -> Self {
+        let mut secrets = Vec::new();
+        let mut enc_key_ids = Vec::new();
+        for (cert_index, cert) in keys.iter().enumerate() {
+            let Ok(vc) = cert.with_policy(&POLICY, None) else {
+                continue;
+            };
+            for ka in vc
+                .keys()
+                .for_storage_encryption()
+                .for_transport_encryption()
+            {
+                enc_key_ids.push(ka.key().keyid());
+            }
+            for ka in vc
+                .keys()
+                .supported()
+                .unencrypted_secret()
+                .for_storage_encryption()
+                .for_transport_encryption()
+            {
+                secrets.push(IntakeSecret {
+                    key: ka.key().clone().role_into_unspecified(),
+                    cert_index,
+                });
+            }
+        }
+        IntakeKeyring {
+            certs: keys,
+            secrets,
+            enc_key_ids,
+        }
+    }
+
+    /// Primary fingerprints of all intake certificates.
+    pub fn fingerprints(&self) -> Vec<String> {
+        self.certs.iter().map(fingerprint_hex).collect()
+    }
+
+    /// True if no certificate is held.
+    pub fn is_empty(&self) -> bool {
+        self.certs.is_empty()
+    }
+
+    /// Whether a recipient key ID (hex, any case, spaces ignored) is one of our encryption
+    /// subkeys. Tells our own PKESK from other recipients' (encrypt-to-self leaks identity).
+    pub fn owns_key_id(&self, keyid_hex: &str) -> bool {
+        let cleaned: String = keyid_hex.chars().filter(|c| !c.is_whitespace()).collect();
+        match cleaned.parse::<KeyID>() {
+            Ok(id) => self.enc_key_ids.contains(&id),
+            Err(_) => false,
+        }
+    }
+
+    /// Unlocked secret keys with the certificate each belongs to.
+    pub(crate) fn secrets(&self) -> impl Iterator<Item = (&Key<SecretParts, UnspecifiedRole>, &Cert)> {
+        self.secrets
+            .iter()
+            .filter_map(|s| self.certs.get(s.cert_index).map(|c| (&s.key, c)))
+    }
+}
+
+impl std::fmt::Debug for IntakeKeyring {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IntakeKeyring")
+            .field("fingerprints", &self.fingerprints())
+            .field("unlocked_subkeys", &self.secrets.len())
+            .finish()
+    }
+}

@@ -1,0 +1,160 @@
+//! SQLite backend: one file, WAL with `synchronous=FULL` and `secure_delete=ON`, checked at start.
+
+mod filing;
+mod reading;
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Row, SqliteConnection, SqlitePool};
+
+use super::RegisterError;
+
+/// The SQLite register.
+pub struct SqliteRegister {
+    pool: SqlitePool,
+}
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+
+impl SqliteRegister {
+    /// Opens or creates the database file (0600 in a 0700 folder), migrates it and checks that
+    /// the durability settings really took effect.
+    pub async fn open(path: &Path) -> Result<SqliteRegister, RegisterError> {
+        prepare_file(path)?;
+        let url = format!("sqlite://{}", path.display());
+        let options = SqliteConnectOptions::from_str(&url)
+            .map_err(RegisterError::db("parse database path"))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // FULL: a committed transaction survives power loss in WAL mode (NORMAL may not).
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(30))
+            .pragma("secure_delete", "ON");
+        // One connection: the gateway is a single writer; BEGIN IMMEDIATE serialises with any
+        // other process on the same file.
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options)
+            .await
+            .map_err(RegisterError::db("open database"))?;
+        let register = SqliteRegister { pool };
+        register.check_durability().await?;
+        MIGRATOR.run(&register.pool).await?;
+        Ok(register)
+    }
+
+    async fn check_durability(&self) -> Result<(), RegisterError> {
+        let mode: String = sqlx::query("PRAGMA journal_mode")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(RegisterError::db("read journal_mode"))?
+            .try_get(0)
+            .map_err(RegisterError::db("read journal_mode"))?;
+        let sync: i64 = sqlx::query("PRAGMA synchronous")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(RegisterError::db("read synchronous"))?
+            .try_get(0)
+            .map_err(RegisterError::db("read synchronous"))?;
+        let secure: i64 = sqlx::query("PRAGMA secure_delete")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(RegisterError::db("read secure_delete"))?
+            .try_get(0)
+            .map_err(RegisterError::db("read secure_delete"))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(RegisterError::Durability(format!(
+                "journal_mode is {mode}, expected wal (is the file on a filesystem without shared memory?)"
+            )));
+        }
+        // 2 = FULL, 3 = EXTRA.
+        if sync < 2 {
+            return Err(RegisterError::Durability(format!(
+                "synchronous is {sync}, expected FULL (2) or EXTRA (3)"
+            )));
+        }
+        if secure != 1 {
+            return Err(RegisterError::Durability(format!(
+                "secure_delete is {secure}, expected ON (1)"
+            )));
+        }
+        Ok(())
+    }
+
+    /// Closes the pool (checkpoints the WAL).
+    pub async fn close(self) {
+        self.pool.close().await;
+    }
+
+    async fn begin_immediate(
+        &self,
+    ) -> Result<sqlx::pool::PoolConnection<sqlx::Sqlite>, RegisterError> {
+        let mut conn = self
+            .pool
+            .acquire()
+            .await
+            .map_err(RegisterError::db("acquire connection"))?;
+        sqlx::query("BEGIN IMMEDIATE")
+            .execute(&mut *conn)
+            .await
+            .map_err(RegisterError::db("BEGIN IMMEDIATE"))?;
+        Ok(conn)
+    }
+}
+
+/// Commits when `result` is Ok, rolls back otherwise. A failed COMMIT is reported as such and
+/// never assumed to have succeeded: the message stays on the server and is looked up again.
+async fn finish<T>(
+    conn: &mut SqliteConnection,
+    result: Result<T, RegisterError>,
+) -> Result<T, RegisterError> {
+    match result {
+        Ok(v) => {
+            sqlx::query("COMMIT")
+                .execute(&mut *conn)
+                .await
+                .map_err(RegisterError::db("COMMIT"))?;
+            Ok(v)
+        }
+        Err(e) => {
+            // The original error matters more than a failed rollback.
+            let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
+            Err(e)
+        }
+    }
+}
+
+fn prepare_file(path: &Path) -> Result<(), RegisterError> {
+    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        if !dir.exists() {
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(dir)
+                .map_err(|source| RegisterError::Io {
+                    context: format!("create folder {}", dir.display()),
+                    source,
+                })?;
+        }
+    }
+    // Create the file 0600 ourselves: SQLite gives its WAL and journal the same mode.
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(|source| RegisterError::Io {
+            context: format!("open {}", path.display()),
+            source,
+        })?;
+    Ok(())
+}
+
+fn now_rfc3339() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}

@@ -1,0 +1,463 @@
+//! Parsed mail → (SenderIdentity, Report), pure. Everything that could say who sent a report
+//! (addresses, relays, clients, keys, OpenPGP metadata, the Date header's time zone) goes to the
+//! identity, sealed to custodians; the report keeps only what was said and when it arrived.
+
+use std::fmt;
+
+use chrono::NaiveDate;
+use mail_parser::{Address, HeaderName, HeaderValue, Host, MessageParser};
+use serde::{Serialize, Serializer};
+use sha2::{Digest, Sha256};
+use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
+
+use crate::mail::content::Content;
+use crate::mail::envelope::{HeaderBlock, LoosePart};
+
+/// What OpenPGP processing learnt about the sender (supplied by the openpgp stage).
+#[derive(Default)]
+pub struct PgpTraces {
+    /// The content came out of a successful decryption.
+    pub encrypted: bool,
+    /// (issuer key ID or fingerprint, signature verified good).
+    pub signatures: Vec<(String, bool)>,
+    /// Recipient key IDs other than ours (encrypt-to-self names the sender's key).
+    pub foreign_recipients: Vec<String>,
+    /// The literal data packet's file name (may be a sender's path).
+    pub literal_filename: Option<Vec<u8>>,
+    /// The literal data packet's date (Unix seconds).
+    pub literal_date: Option<i64>,
+}
+
+impl fmt::Debug for PgpTraces {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "PgpTraces(<redacted, encrypted: {}, {} signatures>)",
+            self.encrypted,
+            self.signatures.len()
+        )
+    }
+}
+
+/// A header field as (name, decoded value).
+#[derive(Serialize, Zeroize, Clone, PartialEq, Eq)]
+pub struct Field {
+    pub name: String,
+    pub value: String,
+}
+
+/// A signature seen on the message.
+#[derive(Serialize, Zeroize)]
+pub struct SignatureTrace {
+    pub issuer: String,
+    pub verified: bool,
+}
+
+/// OpenPGP metadata that points at the sender.
+#[derive(Serialize, Zeroize, Default)]
+pub struct OpenPgpIdentity {
+    pub signatures: Vec<SignatureTrace>,
+    pub foreign_recipients: Vec<String>,
+    pub literal_filename: Option<String>,
+    pub literal_date: Option<i64>,
+}
+
+/// Everything that may identify the sender. Sealed to custodians only; serialized only into a
+/// zeroizing buffer for sealing; wiped on drop.
+#[derive(Serialize, Zeroize, ZeroizeOnDrop, Default)]
+pub struct SenderIdentity {
+    pub from: Vec<String>,
+    pub sender: Vec<String>,
+    pub reply_to: Vec<String>,
+    pub return_path: Vec<String>,
+    pub to: Vec<String>,
+    pub cc: Vec<String>,
+    pub received: Vec<String>,
+    /// Hosts and IP addresses named in Received fields.
+    pub received_hosts_ips: Vec<String>,
+    pub message_id: Option<String>,
+    pub in_reply_to: Vec<String>,
+    pub references: Vec<String>,
+    /// User-Agent and X-Mailer.
+    pub user_agent: Vec<String>,
+    pub x_originating_ip: Vec<String>,
+    /// DKIM-Signature, ARC-*, Authentication-Results, Received-SPF (raw decoded values).
+    pub authentication: Vec<Field>,
+    /// Autocrypt and Autocrypt-Gossip, outer and protected.
+    pub autocrypt: Vec<Field>,
+    /// application/pgp-keys parts (armored text or base64 of binary keys).
+    pub attached_keys: Vec<String>,
+    /// application/pgp-signature parts, inside or beside the encryption (armored or base64).
+    pub detached_signatures: Vec<String>,
+    pub openpgp: OpenPgpIdentity,
+    /// Headers from inside the encrypted part (From, To, ...), Subject excepted.
+    pub protected_headers: Vec<Field>,
+    /// Every outer header, decoded, in order.
+    pub headers: Vec<Field>,
+    /// The raw outer header block (lossy UTF-8).
+    pub raw_headers: String,
+    /// The Date header: its time zone may reveal where the sender is.
+    pub date_header: Option<String>,
+}
+
+impl fmt::Debug for SenderIdentity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SenderIdentity(<redacted>)")
+    }
+}
+
+/// An attachment as filed in the report.
+#[derive(Serialize, Zeroize)]
+pub struct ReportAttachment {
+    pub name: Option<String>,
+    pub content_type: String,
+    pub size: u64,
+    /// SHA-256 of `data`, lower-case hex.
+    pub sha256: String,
+    #[serde(serialize_with = "base64_bytes")]
+    pub data: Vec<u8>,
+}
+
+/// A part that arrived without encryption beside encrypted content: shown apart, never joined.
+#[derive(Serialize, Zeroize)]
+pub struct ReportPart {
+    pub content_type: String,
+    pub name: Option<String>,
+    pub size: u64,
+    pub sha256: String,
+    /// The text, for text/* parts.
+    pub text: Option<String>,
+    /// Base64 of the bytes, for other parts.
+    pub data: Option<String>,
+}
+
+/// What the reporter said. Sealed to handlers; serialized only into a zeroizing buffer for
+/// sealing; wiped on drop.
+#[derive(Serialize, Zeroize, ZeroizeOnDrop, Default)]
+pub struct Report {
+    pub subject: Option<String>,
+    /// Text body, or the HTML reduced to text when there is no text.
+    pub body: Option<String>,
+    pub html: Option<String>,
+    pub attachments: Vec<ReportAttachment>,
+    /// The content came out of a successful decryption.
+    pub encrypted: bool,
+    /// A signature over the content verified good.
+    pub signed: bool,
+    pub unencrypted_parts: Vec<ReportPart>,
+    /// A protected-headers legacy display part was dropped.
+    pub legacy_display_removed: bool,
+    /// Day the gateway received the message (YYYY-MM-DD); the only date a case keeps.
+    pub received_at: String,
+}
+
+impl fmt::Debug for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let body = self.body.as_ref().map_or(0, String::len);
+        write!(
+            f,
+            "Report(<redacted, {body} bytes, {} attachments>)",
+            self.attachments.len()
+        )
+    }
+}
+
+/// The two halves, sealed to different readers.
+pub struct Split {
+    pub identity: SenderIdentity,
+    pub report: Report,
+}
+
+impl fmt::Debug for Split {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Split {{ {:?}, {:?} }}", self.identity, self.report)
+    }
+}
+
+/// Subjects that say nothing: what clients put outside when the real subject is protected.
+const PLACEHOLDER_SUBJECTS: &[&str] = &[
+    "...",
+    "…",
+    "[...]",
+    "encrypted message",
+    "encrypted subject",
+    "pgp encrypted message",
+];
+
+/// Outer header fields that authenticate the path a message took.
+const AUTH_FIELDS: &[&str] = &[
+    "dkim-signature",
+    "arc-seal",
+    "arc-message-signature",
+    "arc-authentication-results",
+    "authentication-results",
+    "received-spf",
+];
+
+/// Splits one parsed message. `outer` is the envelope's header block, `content` the readable
+/// entity (decrypted payload or the plain message), `unencrypted_parts` what was sent beside
+/// the ciphertext.
+pub fn split(
+    outer: &HeaderBlock,
+    content: Content,
+    traces: PgpTraces,
+    unencrypted_parts: Vec<LoosePart>,
+    received_at: NaiveDate,
+) -> Split {
+    let mut identity = identity_from_outer(outer);
+    let content = content;
+
+    for key in &content.attached_keys {
+        identity.attached_keys.push(armor_or_base64(key));
+    }
+    for sig in &content.detached_signatures {
+        identity.detached_signatures.push(armor_or_base64(sig));
+    }
+    if traces.encrypted {
+        for f in &content.headers.fields {
+            let lower = f.name.to_ascii_lowercase();
+            if lower == "subject" || lower.starts_with("content-") || lower == "mime-version" {
+                continue;
+            }
+            let field = Field {
+                name: f.name.clone(),
+                value: f.value.to_string(),
+            };
+            if lower.starts_with("autocrypt") {
+                identity.autocrypt.push(field.clone());
+            }
+            identity.protected_headers.push(field);
+        }
+    }
+    identity.openpgp = OpenPgpIdentity {
+        signatures: traces
+            .signatures
+            .iter()
+            .map(|(issuer, verified)| SignatureTrace {
+                issuer: issuer.clone(),
+                verified: *verified,
+            })
+            .collect(),
+        foreign_recipients: traces.foreign_recipients.clone(),
+        literal_filename: traces
+            .literal_filename
+            .as_deref()
+            .map(|n| crate::mail::sanitize::one_line(&String::from_utf8_lossy(n))),
+        literal_date: traces.literal_date,
+    };
+
+    let outer_subject = outer
+        .first("Subject")
+        .map(str::trim)
+        .filter(|s| !is_placeholder(s));
+    let subject = content
+        .subject
+        .as_deref()
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty() && !(traces.encrypted && is_placeholder(s)))
+        .or(outer_subject)
+        .map(str::to_owned);
+
+    let body = content
+        .text
+        .as_deref()
+        .or(content.html_as_text.as_deref())
+        .map(|s| s.to_string());
+
+    let mut report = Report {
+        subject,
+        body,
+        html: content.html.as_deref().map(|s| s.to_string()),
+        attachments: content
+            .attachments
+            .iter()
+            .map(|a| ReportAttachment {
+                name: a.name.as_ref().map(|n| n.as_str().to_owned()),
+                content_type: a.content_type.clone(),
+                size: a.data.len() as u64,
+                sha256: sha256_hex(&a.data),
+                data: a.data.to_vec(),
+            })
+            .collect(),
+        encrypted: traces.encrypted,
+        signed: traces.signatures.iter().any(|(_, good)| *good),
+        unencrypted_parts: Vec::new(),
+        legacy_display_removed: content.legacy_display_removed,
+        received_at: received_at.format("%Y-%m-%d").to_string(),
+    };
+
+    for part in &unencrypted_parts {
+        match part.content_type.as_str() {
+            // Keys and signatures name the sender, wherever they were sent.
+            "application/pgp-keys" => identity.attached_keys.push(armor_or_base64(&part.data)),
+            "application/pgp-signature" => {
+                identity.detached_signatures.push(armor_or_base64(&part.data));
+            }
+            _ => report.unencrypted_parts.push(report_part(part)),
+        }
+    }
+
+    Split { identity, report }
+}
+
+fn is_placeholder(subject: &str) -> bool {
+    let s = subject.trim();
+    s.is_empty()
+        || PLACEHOLDER_SUBJECTS
+            .iter()
+            .any(|p| s.eq_ignore_ascii_case(p))
+}
+
+fn report_part(part: &LoosePart) -> ReportPart {
+    let is_text = part.content_type.starts_with("text/");
+    ReportPart {
+        content_type: part.content_type.clone(),
+        name: part.name.as_ref().map(|n| n.as_str().to_owned()),
+        size: part.data.len() as u64,
+        sha256: sha256_hex(&part.data),
+        text: is_text.then(|| String::from_utf8_lossy(&part.data).into_owned()),
+        data: (!is_text).then(|| base64(&part.data).to_string()),
+    }
+}
+
+/// Identity fields from the outer header block, re-parsed with mail-parser's structured
+/// parsers (addresses, Received) from the raw bytes.
+fn identity_from_outer(outer: &HeaderBlock) -> SenderIdentity {
+    let mut id = SenderIdentity::default();
+    id.headers = outer
+        .fields
+        .iter()
+        .map(|f| Field {
+            name: f.name.clone(),
+            value: f.value.to_string(),
+        })
+        .collect();
+    id.raw_headers = String::from_utf8_lossy(&outer.raw).into_owned();
+    id.date_header = outer.first("Date").map(str::to_owned);
+    id.message_id = outer.first("Message-ID").map(str::to_owned);
+    for f in &outer.fields {
+        let lower = f.name.to_ascii_lowercase();
+        let field = || Field {
+            name: f.name.clone(),
+            value: f.value.to_string(),
+        };
+        match lower.as_str() {
+            "user-agent" | "x-mailer" => id.user_agent.push(f.value.to_string()),
+            "x-originating-ip" => id.x_originating_ip.push(f.value.to_string()),
+            "received" => id.received.push(f.value.to_string()),
+            "in-reply-to" => id.in_reply_to.push(f.value.to_string()),
+            "references" => id.references.push(f.value.to_string()),
+            "return-path" => id.return_path.push(f.value.to_string()),
+            "autocrypt" | "autocrypt-gossip" => id.autocrypt.push(field()),
+            l if AUTH_FIELDS.contains(&l) || l.starts_with("arc-") => {
+                id.authentication.push(field());
+            }
+            _ => {}
+        }
+    }
+
+    // Structured views from the raw block; the header size was bounded by the envelope.
+    let parsed = std::panic::catch_unwind(|| MessageParser::default().parse_headers(&outer.raw[..]))
+        .ok()
+        .flatten();
+    if let Some(msg) = parsed {
+        for h in msg.parts.first().map(|p| p.headers.as_slice()).unwrap_or_default() {
+            let target = match &h.name {
+                HeaderName::From => &mut id.from,
+                HeaderName::Sender => &mut id.sender,
+                HeaderName::ReplyTo => &mut id.reply_to,
+                HeaderName::To => &mut id.to,
+                HeaderName::Cc => &mut id.cc,
+                HeaderName::Received => {
+                    if let HeaderValue::Received(r) = &h.value {
+                        let mut push = |s: String| {
+                            let s = crate::mail::sanitize::one_line(&s);
+                            if !s.is_empty() && !id.received_hosts_ips.contains(&s) {
+                                id.received_hosts_ips.push(s);
+                            }
+                        };
+                        for host in [r.from(), r.by(), r.helo()].into_iter().flatten() {
+                            push(host_string(host));
+                        }
+                        if let Some(ip) = r.from_ip() {
+                            push(ip.to_string());
+                        }
+                        if let Some(rev) = r.from_iprev() {
+                            push(rev.to_owned());
+                        }
+                    }
+                    continue;
+                }
+                _ => continue,
+            };
+            if let HeaderValue::Address(a) = &h.value {
+                target.extend(addresses(a));
+            }
+        }
+    }
+    for ip in &id.x_originating_ip {
+        let ip = ip.trim_matches(|c| c == '[' || c == ']' || c == ' ').to_owned();
+        if !ip.is_empty() && !id.received_hosts_ips.contains(&ip) {
+            id.received_hosts_ips.push(ip);
+        }
+    }
+    id
+}
+
+fn host_string(host: &Host<'_>) -> String {
+    match host {
+        Host::Name(n) => n.to_string(),
+        Host::IpAddr(ip) => ip.to_string(),
+    }
+}
+
+fn addresses(a: &Address<'_>) -> Vec<String> {
+    a.iter()
+        .map(|addr| {
+            let name = addr.name().map(crate::mail::sanitize::one_line);
+            let email = addr.address().map(crate::mail::sanitize::one_line);
+            match (name, email) {
+                (Some(n), Some(e)) if !n.is_empty() => format!("{n} <{e}>"),
+                (_, Some(e)) => e,
+                (Some(n), None) => n,
+                (None, None) => String::new(),
+            }
+        })
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+fn armor_or_base64(data: &[u8]) -> String {
+    match std::str::from_utf8(data) {
+        Ok(s) if s.trim_start().starts_with("-----BEGIN PGP") => s.to_owned(),
+        _ => base64(data).to_string(),
+    }
+}
+
+fn sha256_hex(data: &[u8]) -> String {
+    hex::encode(Sha256::digest(data))
+}
+
+/// Standard base64 with padding (RFC 4648), into a zeroizing buffer.
+fn base64(data: &[u8]) -> Zeroizing<String> {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let sym = |i: u32| char::from(ALPHABET.get((i & 63) as usize).copied().unwrap_or(b'='));
+    let mut out = Zeroizing::new(String::with_capacity(data.len().div_ceil(3) * 4));
+    for chunk in data.chunks(3) {
+        let b = |i: usize| u32::from(chunk.get(i).copied().unwrap_or(0));
+        let n = (b(0) << 16) | (b(1) << 8) | b(2);
+        out.push(sym(n >> 18));
+        out.push(sym(n >> 12));
+        out.push(if chunk.len() > 1 { sym(n >> 6) } else { '=' });
+        out.push(if chunk.len() > 2 { sym(n) } else { '=' });
+    }
+    out
+}
+
+fn base64_bytes<S: Serializer>(data: &[u8], s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&base64(data))
+}
+
+#[cfg(test)]
+#[path = "split_tests.rs"]
+mod tests;

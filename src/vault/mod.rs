@@ -1,0 +1,187 @@
+//! Sealed storage: a record is OpenPGP-encrypted to its readers, and the encrypted body is wrapped
+//! once more with a small per-case shred key.
+//!
+//! Readers change by re-wrapping the session key (only `pkesks` changes, the body stays); a case
+//! is destroyed beyond recovery, backups included, by destroying its shred key. The gateway holds
+//! shred keys and public certificates only, so it cannot read what it sealed (invariant 2).
+
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use rand::RngCore;
+use sequoia_openpgp::Cert;
+use zeroize::Zeroizing;
+
+use crate::openpgp;
+
+#[cfg(test)]
+mod vault_tests;
+
+/// A sealed record as stored: PKESK packets (one per reader key) and the shred-wrapped SEIPD packet.
+#[derive(Clone, PartialEq, Eq)]
+pub struct StoredBlob {
+    /// Serialized PKESK packets.
+    pub pkesks: Vec<u8>,
+    /// `nonce || XChaCha20-Poly1305(shred key, SEIPD packet)`.
+    pub body: Vec<u8>,
+}
+
+impl std::fmt::Debug for StoredBlob {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "StoredBlob(<{} bytes pkesks, {} bytes body>)",
+            self.pkesks.len(),
+            self.body.len()
+        )
+    }
+}
+
+/// A 256-bit shred key. Destroying it destroys every blob of its case.
+pub struct ShredKey(Zeroizing<[u8; 32]>);
+
+impl ShredKey {
+    /// A fresh random key.
+    pub fn generate() -> ShredKey {
+        let mut k = Zeroizing::new([0u8; 32]);
+        rand::rngs::OsRng.fill_bytes(k.as_mut());
+        ShredKey(k)
+    }
+
+    /// From stored bytes.
+    pub fn from_bytes(bytes: &[u8]) -> Option<ShredKey> {
+        let arr: [u8; 32] = bytes.try_into().ok()?;
+        Some(ShredKey(Zeroizing::new(arr)))
+    }
+
+    /// The key bytes, for the key store only.
+    pub fn expose(&self) -> &[u8; 32] {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for ShredKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ShredKey(<redacted>)")
+    }
+}
+
+/// What a blob is: bound into the shred layer so blobs cannot be swapped between roles.
+#[derive(Debug, Clone, Copy)]
+pub enum BlobKind {
+    /// The report, for handlers.
+    Report,
+    /// The identity record, for custodians.
+    Identity,
+    /// A quarantined raw message, for handlers.
+    Quarantine,
+}
+
+impl BlobKind {
+    fn aad(self) -> &'static [u8] {
+        match self {
+            BlobKind::Report => b"sygnal/report/v1",
+            BlobKind::Identity => b"sygnal/identity/v1",
+            BlobKind::Quarantine => b"sygnal/quarantine/v1",
+        }
+    }
+}
+
+/// Sealing or opening failed.
+#[derive(Debug, thiserror::Error)]
+pub enum VaultError {
+    /// OpenPGP sealing failed (e.g. no usable reader key).
+    #[error("sealing failed: {0}")]
+    Seal(#[from] openpgp::SealError),
+    /// OpenPGP opening failed.
+    #[error(transparent)]
+    Unseal(#[from] openpgp::UnsealError),
+    /// The shred layer did not authenticate: wrong shred key, or the blob was altered.
+    #[error("the sealed record does not authenticate under its shred key (altered, or the key was destroyed)")]
+    ShredLayer,
+    /// No readers to seal to.
+    #[error("no {0} to seal to: add one with `sygnal handlers add`")]
+    NoReaders(&'static str),
+}
+
+const NONCE_LEN: usize = 24;
+
+/// Seals `plaintext` to `readers` and wraps the body with `shred`.
+pub fn seal(
+    plaintext: &[u8],
+    readers: &[Cert],
+    shred: &ShredKey,
+    kind: BlobKind,
+) -> Result<StoredBlob, VaultError> {
+    let sealed = openpgp::seal(plaintext, readers)?;
+    let mut nonce = [0u8; NONCE_LEN];
+    rand::rngs::OsRng.fill_bytes(&mut nonce);
+    let cipher = XChaCha20Poly1305::new(shred.expose().into());
+    let wrapped = cipher
+        .encrypt(
+            XNonce::from_slice(&nonce),
+            Payload {
+                msg: &sealed.body,
+                aad: kind.aad(),
+            },
+        )
+        .map_err(|_| VaultError::ShredLayer)?;
+    let mut body = Vec::with_capacity(NONCE_LEN + wrapped.len());
+    body.extend_from_slice(&nonce);
+    body.extend_from_slice(&wrapped);
+    Ok(StoredBlob {
+        pkesks: sealed.pkesks,
+        body,
+    })
+}
+
+/// Removes the shred layer, giving the plain OpenPGP message (PKESKs + SEIPD), which any
+/// OpenPGP implementation (e.g. `gpg --decrypt`) opens with a reader's secret key.
+pub fn openpgp_message(
+    stored: &StoredBlob,
+    shred: &ShredKey,
+    kind: BlobKind,
+) -> Result<Vec<u8>, VaultError> {
+    let seipd = unwrap_body(stored, shred, kind)?;
+    Ok(openpgp::message_bytes(&openpgp::SealedBlob {
+        pkesks: stored.pkesks.clone(),
+        body: seipd,
+    }))
+}
+
+fn unwrap_body(
+    stored: &StoredBlob,
+    shred: &ShredKey,
+    kind: BlobKind,
+) -> Result<Vec<u8>, VaultError> {
+    let (nonce, wrapped) = stored
+        .body
+        .split_at_checked(NONCE_LEN)
+        .ok_or(VaultError::ShredLayer)?;
+    let cipher = XChaCha20Poly1305::new(shred.expose().into());
+    cipher
+        .decrypt(
+            XNonce::from_slice(nonce),
+            Payload {
+                msg: wrapped,
+                aad: kind.aad(),
+            },
+        )
+        .map_err(|_| VaultError::ShredLayer)
+}
+
+/// Opens a stored blob with a reader's secret key.
+pub fn open(
+    stored: &StoredBlob,
+    shred: &ShredKey,
+    kind: BlobKind,
+    secret: &Cert,
+    passphrase: Option<&secrecy::SecretString>,
+    max_bytes: usize,
+) -> Result<Zeroizing<Vec<u8>>, VaultError> {
+    let seipd = unwrap_body(stored, shred, kind)?;
+    let blob = openpgp::SealedBlob {
+        pkesks: stored.pkesks.clone(),
+        body: seipd,
+    };
+    Ok(openpgp::unseal(&blob, secret, passphrase, max_bytes)?)
+}

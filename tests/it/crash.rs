@@ -1,0 +1,136 @@
+//! Invariant 1 (exactly once, nothing lost): SIGKILL the real binary at every failpoint of the
+//! pipeline, restart it, and find every report filed once and the folder empty.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+use crate::support::dovecot::Dovecot;
+use crate::support::gateway::{str_field, Setup};
+use crate::support::gnupg::{plain_mail, unique, Gpg, Report};
+
+const TO: &str = "zgloszenia@urzad.example.org";
+
+/// Three distinct reports (PGP/MIME with an attachment, inline PGP, plain), each with its own
+/// token; SIGKILL at `failpoint` during the first run, a clean second run, then: folder empty,
+/// three cases, each token in exactly one case, nothing quarantined.
+fn sigkill_at(failpoint: &str) {
+    let dovecot = Dovecot::start();
+    let s = Setup::new(&dovecot);
+    let reporter = Gpg::new();
+    let tokens: Vec<String> = (0..3).map(|i| unique(&format!("CRASH{i}-"))).collect();
+    let bodies: Vec<String> = tokens
+        .iter()
+        .map(|t| format!("Report body with token {t}.\n"))
+        .collect();
+    dovecot.append(
+        "INBOX",
+        &reporter.encrypt_pgp_mime(
+            &s.intake_cert,
+            "A <a@example.net>",
+            TO,
+            "first",
+            &bodies[0],
+            Some(("a.bin", b"\x00\x01attachment\xff")),
+            None,
+        ),
+    );
+    dovecot.append(
+        "INBOX",
+        &reporter.encrypt_inline(
+            &s.intake_cert,
+            "B <b@example.net>",
+            TO,
+            "second",
+            &bodies[1],
+            None,
+        ),
+    );
+    dovecot.append(
+        "INBOX",
+        &plain_mail(&Report {
+            from: "C <c@example.net>",
+            to: TO,
+            subject: "third",
+            body: &bodies[2],
+            attachment: None,
+        }),
+    );
+    assert_eq!(dovecot.count("INBOX"), 3);
+
+    let mut child = s.gateway.spawn_with_failpoint(failpoint);
+    child.kill().expect("SIGKILL");
+    let status = child.wait().unwrap();
+    assert!(!status.success(), "killed run must not look successful");
+
+    s.gateway.run_once();
+
+    assert_eq!(
+        dovecot.count("INBOX"),
+        0,
+        "folder not empty after restart (failpoint {failpoint}); logs:\n{}",
+        s.gateway.logs()
+    );
+    let numbers = s.gateway.case_numbers();
+    assert_eq!(
+        numbers.len(),
+        3,
+        "expected exactly 3 cases after SIGKILL at {failpoint}: {numbers:?}; logs:\n{}",
+        s.gateway.logs()
+    );
+    let mut unique_numbers = numbers.clone();
+    unique_numbers.sort();
+    unique_numbers.dedup();
+    assert_eq!(unique_numbers.len(), 3, "case numbers repeat: {numbers:?}");
+    let quarantined = s.gateway.quarantine_json();
+    assert!(quarantined.is_empty(), "quarantined: {quarantined:?}");
+
+    let bodies_filed: Vec<String> = numbers
+        .iter()
+        .map(|n| {
+            let case = s.gateway.show_case(n, &s.handler.key_file, None);
+            str_field(&case, "body").to_owned()
+        })
+        .collect();
+    for token in &tokens {
+        let holders = bodies_filed.iter().filter(|b| b.contains(token)).count();
+        assert_eq!(
+            holders, 1,
+            "token {token} found in {holders} cases after SIGKILL at {failpoint}"
+        );
+    }
+    for (n, body) in numbers.iter().zip(&bodies_filed) {
+        let held = tokens.iter().filter(|t| body.contains(t.as_str())).count();
+        assert_eq!(held, 1, "case {n} holds {held} reports");
+    }
+}
+
+/// One test per failpoint (the CLI contract's list, in pipeline order), so a failure is named
+/// after its failpoint.
+macro_rules! sigkill_tests {
+    ($($test:ident => $name:literal),* $(,)?) => {
+        $(
+            #[test]
+            fn $test() {
+                sigkill_at($name);
+            }
+        )*
+    };
+}
+
+mod invariant_1_sigkill_at_every_failpoint {
+    use super::sigkill_at;
+
+    sigkill_tests! {
+        fetched => "fetched",
+        opened => "opened",
+        sealed => "sealed",
+        before_commit => "before-commit",
+        committed => "committed",
+        flagged_deleted => "flagged-deleted",
+        expunged => "expunged",
+        deletion_recorded => "deletion-recorded",
+    }
+}

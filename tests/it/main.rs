@@ -1,0 +1,9 @@
+//! The single integration-test binary: one module per area, shared helpers in `support`.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod imap;
+mod crash;
+mod e2e;
+mod quarantine;

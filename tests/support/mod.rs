@@ -1,0 +1,5 @@
+//! Test support: real servers and tools started per test on loopback in temp dirs.
+
+pub mod dovecot;
+pub mod gateway;
+pub mod gnupg;
