@@ -222,7 +222,10 @@ async fn handshake(
     tcp: TcpStream,
 ) -> Result<tokio_rustls::client::TlsStream<TcpStream>, ImapError> {
     connector.connect(name, tcp).await.map_err(|e| {
-        match e.get_ref().and_then(|inner| inner.downcast_ref::<rustls::Error>()) {
+        match e
+            .get_ref()
+            .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+        {
             // rustls errors name certificate problems and alerts, never payload.
             Some(tls) => ImapError::Tls {
                 reason: tls.to_string(),

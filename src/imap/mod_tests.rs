@@ -66,7 +66,10 @@ fn library_errors_lose_their_text() {
         )),
     ] {
         let mapped = from_async_imap("UID FETCH", e);
-        assert!(!format!("{mapped} {mapped:?}").contains(canary), "{mapped:?}");
+        assert!(
+            !format!("{mapped} {mapped:?}").contains(canary),
+            "{mapped:?}"
+        );
     }
 }
 

@@ -162,11 +162,9 @@ impl Mailbox {
             return Ok(Vec::new());
         }
         let mut seen = ListCollector::default();
-        self.run(
-            "UID FETCH",
-            "UID FETCH 1:* (UID RFC822.SIZE FLAGS)",
-            |r| seen.observe(r),
-        )
+        self.run("UID FETCH", "UID FETCH 1:* (UID RFC822.SIZE FLAGS)", |r| {
+            seen.observe(r)
+        })
         .await?;
         let listed = seen.finish();
         tracing::debug!(messages = listed.len(), "IMAP folder listed");
@@ -238,15 +236,11 @@ impl Mailbox {
             }
         }
         let mut present = false;
-        self.run(
-            "UID FETCH",
-            &format!("UID FETCH {uid} (UID)"),
-            |r| {
-                if fetch_uid(r) == Some(uid) {
-                    present = true;
-                }
-            },
-        )
+        self.run("UID FETCH", &format!("UID FETCH {uid} (UID)"), |r| {
+            if fetch_uid(r) == Some(uid) {
+                present = true;
+            }
+        })
         .await?;
         if present {
             return Err(ImapError::NotExpunged { uid });

@@ -63,7 +63,9 @@ fn body_collector_refuses_missing_nil_and_empty_bodies() {
 #[test]
 fn body_collector_refuses_a_body_for_another_uid() {
     let mut c = BodyCollector::new(7);
-    c.observe(&parse(b"* 1 FETCH (UID 7 RFC822.SIZE 3 BODY[] {3}\r\nabc)\r\n"));
+    c.observe(&parse(
+        b"* 1 FETCH (UID 7 RFC822.SIZE 3 BODY[] {3}\r\nabc)\r\n",
+    ));
     c.observe(&parse(b"* 2 FETCH (UID 8 BODY[] {3}\r\nxyz)\r\n"));
     assert!(matches!(c.finish(), Err(ImapError::Protocol { .. })));
 
@@ -77,14 +79,18 @@ fn body_collector_refuses_a_body_for_another_uid() {
 fn body_collector_ignores_unsolicited_flag_updates() {
     let mut c = BodyCollector::new(7);
     c.observe(&parse(b"* 3 FETCH (UID 9 FLAGS (\\Seen))\r\n"));
-    c.observe(&parse(b"* 1 FETCH (UID 7 RFC822.SIZE 3 BODY[] {3}\r\nabc)\r\n"));
+    c.observe(&parse(
+        b"* 1 FETCH (UID 7 RFC822.SIZE 3 BODY[] {3}\r\nabc)\r\n",
+    ));
     assert_eq!(c.finish().unwrap().as_slice(), b"abc");
 }
 
 #[test]
 fn body_collector_checks_the_announced_size() {
     let mut c = BodyCollector::new(7);
-    c.observe(&parse(b"* 1 FETCH (UID 7 RFC822.SIZE 4 BODY[] {3}\r\nabc)\r\n"));
+    c.observe(&parse(
+        b"* 1 FETCH (UID 7 RFC822.SIZE 4 BODY[] {3}\r\nabc)\r\n",
+    ));
     assert!(matches!(
         c.finish(),
         Err(ImapError::SizeMismatch {
@@ -190,7 +196,10 @@ fn quote_escapes_and_refuses_control_and_non_ascii() {
     assert_eq!(quote("INBOX").unwrap(), "\"INBOX\"");
     assert_eq!(quote("a\"b\\c").unwrap(), "\"a\\\"b\\\\c\"");
     for bad in ["", "a\r\nb", "a\0", "Zgłoszenia", "tab\there"] {
-        assert!(matches!(quote(bad), Err(ImapError::Settings { .. })), "{bad:?}");
+        assert!(
+            matches!(quote(bad), Err(ImapError::Settings { .. })),
+            "{bad:?}"
+        );
     }
 }
 
@@ -317,10 +326,19 @@ async fn fetch_completed_without_body_is_no_body_and_connection_stays_usable() {
     )
     .await;
     let mut mb = selected(port).await;
-    assert!(matches!(mb.fetch(7).await, Err(ImapError::NoBody { uid: 7 })));
+    assert!(matches!(
+        mb.fetch(7).await,
+        Err(ImapError::NoBody { uid: 7 })
+    ));
     // The UID does not exist (any more): OK with no FETCH at all.
-    assert!(matches!(mb.fetch(7).await, Err(ImapError::NoBody { uid: 7 })));
-    assert!(matches!(mb.fetch(7).await, Err(ImapError::NoBody { uid: 7 })));
+    assert!(matches!(
+        mb.fetch(7).await,
+        Err(ImapError::NoBody { uid: 7 })
+    ));
+    assert!(matches!(
+        mb.fetch(7).await,
+        Err(ImapError::NoBody { uid: 7 })
+    ));
     let err = mb.fetch(7).await.unwrap_err();
     assert!(matches!(
         err,
@@ -338,8 +356,11 @@ async fn fetch_completed_without_body_is_no_body_and_connection_stays_usable() {
 async fn fetch_returns_body_with_binary_bytes() {
     let mut reply = b"* 1 FETCH (UID 7 RFC822.SIZE 6 BODY[] {6}\r\n".to_vec();
     reply.extend_from_slice(b"\x00\xff\r\n\x80z)\r\n");
-    let (port, server) =
-        fake_server(CAPS_ALL, vec![vec![Act::SendBytes(reply), Send("{tag} OK\r\n")]]).await;
+    let (port, server) = fake_server(
+        CAPS_ALL,
+        vec![vec![Act::SendBytes(reply), Send("{tag} OK\r\n")]],
+    )
+    .await;
     let mut mb = selected(port).await;
     assert_eq!(mb.fetch(7).await.unwrap().as_slice(), b"\x00\xff\r\n\x80z");
     drop(mb);

@@ -10,6 +10,9 @@ pub mod failpoint;
 mod gateway;
 mod process;
 
+#[cfg(test)]
+mod process_tests;
+
 pub use drain::DrainReport;
 pub use gateway::{Gateway, GatewayError, Shutdown};
 pub use process::{

@@ -145,6 +145,10 @@ pub fn open_and_split(
         ..OpenLimits::default()
     };
     let envelope = envelope::classify(raw, &mail_limits).map_err(|e| Rejection::from_mail(&e))?;
+    // mail-parser accepts anything; a message without a single header field is not mail.
+    if !envelope.outer().fields.iter().any(|f| is_field_name(&f.name)) {
+        return Err(Rejection::from_mail(&mail::MailError::Unparseable));
+    }
     match envelope {
         Envelope::Plain { outer } => {
             let content = content::parse_content(raw, &mail_limits).map_err(|e| Rejection::from_mail(&e))?;
@@ -265,4 +269,9 @@ fn without_pgp_suffix(name: &str) -> Option<SafeName> {
         .and_then(|s| name.get(..name.len() - s.len()))
         .unwrap_or(name);
     SafeName::new(stem)
+}
+
+/// RFC 5322 field name: printable US-ASCII except colon.
+fn is_field_name(name: &str) -> bool {
+    !name.is_empty() && name.bytes().all(|b| (33..=126).contains(&b) && b != b':')
 }

@@ -138,7 +138,7 @@ fn content_of(msg: &Message<'_>) -> Content {
                         append(&mut text, &t);
                     }
                 }
-                content.attachments.push(attachment(part, ctype, data));
+                content.attachments.push(attachment(msg, part, ctype, data));
             }
         }
     }
@@ -151,8 +151,11 @@ fn content_of(msg: &Message<'_>) -> Content {
     content
 }
 
-fn attachment(part: &MessagePart<'_>, ctype: String, data: Zeroizing<Vec<u8>>) -> Attachment {
-    let name = part_name(part).or_else(|| {
+fn attachment(
+    msg: &Message<'_>,
+    part: &MessagePart<'_>,
+    ctype: String, data: Zeroizing<Vec<u8>>) -> Attachment {
+    let name = part_name(msg, part).or_else(|| {
         let fallback = match &part.body {
             PartType::Message(_) => Some("message.eml"),
             PartType::Html(_) => Some("part.html"),

@@ -271,7 +271,7 @@ fn gpgol_structure(
 ) -> Result<Option<(Vec<u8>, Vec<LoosePart>)>, MailError> {
     let found = leaf_parts(msg, &[]).into_iter().find_map(|id| {
         let part = msg.parts.get(id as usize)?;
-        let named = part_name(part)
+        let named = part_name(msg, part)
             .is_some_and(|n| n.as_str().eq_ignore_ascii_case("GpgOL_MIME_structure.mime"));
         named.then_some((id, part_bytes(part)))
     });
@@ -373,7 +373,7 @@ fn inline(msg: &Message<'_>, outer: HeaderBlock) -> Result<Envelope, MailError> 
             continue;
         };
         let ctype = mime_type(part);
-        let name = part_name(part);
+        let name = part_name(msg, part);
         match &part.body {
             PartType::Text(text) | PartType::Html(text) => {
                 let is_html = matches!(part.body, PartType::Html(_));
@@ -440,7 +440,7 @@ fn loose_parts(msg: &Message<'_>, ids: &[u32]) -> Vec<LoosePart> {
     let mut out = Vec::new();
     for id in ids {
         if let Some(part) = msg.parts.get(*id as usize) {
-            push_loose(&mut out, &mime_type(part), part_name(part), part_bytes(part));
+            push_loose(&mut out, &mime_type(part), part_name(msg, part), part_bytes(part));
         }
     }
     out

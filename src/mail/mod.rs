@@ -83,8 +83,30 @@ pub(crate) fn ctype_param<'a>(part: &'a MessagePart<'_>, name: &str) -> Option<&
 }
 
 /// The sender's attachment name, made display-safe.
-pub(crate) fn part_name(part: &MessagePart<'_>) -> Option<SafeName> {
-    part.attachment_name().and_then(SafeName::new)
+pub(crate) fn part_name(msg: &Message<'_>, part: &MessagePart<'_>) -> Option<SafeName> {
+    raw_windows_path(msg, part)
+        .as_deref()
+        .or(part.attachment_name())
+        .and_then(SafeName::new)
+}
+
+/// Some Windows clients send `filename="C:\Users\jk\x.pdf"` with unescaped backslashes, which
+/// RFC 5322 quoting turns into "C:Usersjkx.pdf" (directory names included). The raw quoted
+/// value is used instead when it holds a backslash, so the path can be cut off.
+fn raw_windows_path(msg: &Message<'_>, part: &MessagePart<'_>) -> Option<String> {
+    part.headers.iter().find_map(|h| {
+        let raw = msg
+            .raw_message
+            .get(h.offset_start as usize..h.offset_end as usize)?;
+        let raw = String::from_utf8_lossy(raw);
+        let lower = raw.to_ascii_lowercase();
+        ["filename=\"", "name=\""].iter().find_map(|key| {
+            let start = lower.find(key)? + key.len();
+            let rest = raw.get(start..)?;
+            let value = rest.get(..rest.find('"')?)?;
+            value.contains('\\').then(|| value.to_owned())
+        })
+    })
 }
 
 /// Raw bytes of a nested message (its header and body), by offsets checked against its buffer.

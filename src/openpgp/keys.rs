@@ -337,7 +337,9 @@ impl IntakeKeyring {
     }
 
     /// Unlocked secret keys with the certificate each belongs to.
-    pub(crate) fn secrets(&self) -> impl Iterator<Item = (&Key<SecretParts, UnspecifiedRole>, &Cert)> {
+    pub(crate) fn secrets(
+        &self,
+    ) -> impl Iterator<Item = (&Key<SecretParts, UnspecifiedRole>, &Cert)> {
         self.secrets
             .iter()
             .filter_map(|s| self.certs.get(s.cert_index).map(|c| (&s.key, c)))

@@ -1,5 +1,10 @@
 //! Tests for intake key generation, certificate parsing and recipient checks.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use std::time::{Duration, SystemTime};
 
@@ -17,7 +22,9 @@ fn generated_intake_keys_are_usable_and_round_trip() {
         check_recipient(&cert).unwrap();
         let fpr = fingerprint_hex(&cert);
         assert_eq!(fpr.len(), 40);
-        assert!(fpr.chars().all(|c| c.is_ascii_digit() || c.is_ascii_uppercase()));
+        assert!(fpr
+            .chars()
+            .all(|c| c.is_ascii_digit() || c.is_ascii_uppercase()));
 
         let public = armored_public(&cert).unwrap();
         assert!(public.starts_with("-----BEGIN PGP PUBLIC KEY BLOCK-----"));
@@ -44,11 +51,7 @@ fn generated_intake_keys_are_usable_and_round_trip() {
         assert!(!primary_flags.for_signing());
         assert_eq!(enc_key_ids(&cert).len(), 1);
         let exp = vc.primary_key().key_expiration_time().unwrap();
-        let days = exp
-            .duration_since(SystemTime::now())
-            .unwrap()
-            .as_secs()
-            / 86400;
+        let days = exp.duration_since(SystemTime::now()).unwrap().as_secs() / 86400;
         assert!((725..=731).contains(&days), "{days}");
         assert_eq!(
             vc.userids().next().unwrap().userid().value(),

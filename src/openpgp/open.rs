@@ -18,11 +18,14 @@ use sq::{crypto::SessionKey, Cert, KeyHandle, Packet};
 use zeroize::Zeroizing;
 
 use super::keys::IntakeKeyring;
-use super::{classify_anyhow, keyid_hex, read_capped, Failure, ReadCapError, POLICY};
 use super::{classify, WILDCARD_KEY_ID};
+use super::{classify_anyhow, keyid_hex, read_capped, Failure, ReadCapError, POLICY};
 
-/// Sequoia's read-ahead buffer never exceeds this (its own default), whatever the cap.
-const MAX_SEQUOIA_BUFFER: usize = 25 * 1024 * 1024;
+/// Upper bound for Sequoia's read-ahead buffer. It may stay small: we buffer the whole
+/// plaintext ourselves and release nothing before the end, so Sequoia's hold-back is not
+/// what protects us, and every byte it buffers is memory on top of ours (it holds up to
+/// twice this while streaming).
+const MAX_SEQUOIA_BUFFER: usize = 1024 * 1024;
 
 /// Limits applied while opening a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,7 +89,10 @@ impl std::fmt::Debug for PgpMetadata {
             .field("decrypted_with", &self.decrypted_with)
             .field("recipients", &self.recipients.len())
             .field("signatures", &self.signatures.len())
-            .field("literal_filename", &self.literal_filename.as_ref().map(|_| "<redacted>"))
+            .field(
+                "literal_filename",
+                &self.literal_filename.as_ref().map(|_| "<redacted>"),
+            )
             .field("literal_date", &self.literal_date.map(|_| "<redacted>"))
             .field("compressed", &self.compressed)
             .finish()
@@ -243,7 +249,19 @@ impl VerificationHelper for Helper<'_, '_> {
                         .unwrap_or_else(|| WILDCARD_KEY_ID.to_owned()),
                 );
             }
-            Packet::Unknown(u) if u.tag() == Tag::PKESK => self.state.pkesk_count += 1,
+            Packet::Unknown(u) if u.tag() == Tag::PKESK => {
+                // Unparsed (e.g. unsupported algorithm), yet a v3 PKESK still names its
+                // recipient in bytes 1..9: report it, it may identify the sender.
+                self.state.pkesk_count += 1;
+                let body = u.body();
+                if body.first() == Some(&3) {
+                    if let Some(id) = body.get(1..9) {
+                        self.state
+                            .recipients
+                            .push(sq::KeyID::from_bytes(id).to_hex());
+                    }
+                }
+            }
             Packet::CompressedData(_) => self.state.compressed = true,
             Packet::Literal(l) => {
                 self.state.literal_filename = l.filename().map(<[u8]>::to_vec);
@@ -309,11 +327,8 @@ fn signature_info(r: &Result<sq::parse::stream::GoodChecksum, VerificationError>
             issuer: issuer_of(sig),
             status: SignatureStatus::UnknownKey,
         },
-        Err(VerificationError::BadSignature { sig, ka, .. }) => SignatureInfo {
-            issuer: {
-                let _ = sig;
-                ka.cert().fingerprint().to_hex()
-            },
+        Err(VerificationError::BadSignature { ka, .. }) => SignatureInfo {
+            issuer: ka.cert().fingerprint().to_hex(),
             status: SignatureStatus::Bad,
         },
         Err(VerificationError::UnboundKey { cert, .. }) => SignatureInfo {

@@ -1,5 +1,10 @@
 //! Test helpers for the openpgp module: a throwaway GnuPG home and a few fixtures.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use std::io::Write;
 use std::os::unix::fs::PermissionsExt;

@@ -7,6 +7,9 @@
 mod sqlite;
 mod types;
 
+#[cfg(test)]
+mod register_tests;
+
 use chrono::NaiveDate;
 
 pub use sqlite::SqliteRegister;

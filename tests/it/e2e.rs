@@ -159,22 +159,6 @@ fn acceptance_gpg_pgp_mime_report_with_attachment_filed_sealed_and_split() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(!String::from_utf8_lossy(&out.stdout).contains(&from_addr));
-    let out = s.gateway.run(&[
-        "cases",
-        "show",
-        &number,
-        "--key",
-        s.custodian.key_file.to_str().unwrap(),
-        "--json",
-    ]);
-    assert_eq!(
-        out.status.code(),
-        Some(EXIT_KEY_REFUSED),
-        "custodian key on cases show: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(!String::from_utf8_lossy(&out.stdout).contains(&token));
-
     // Nothing in plaintext at rest or in the logs.
     let files = s.gateway.files();
     let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
@@ -293,40 +277,60 @@ fn plain_report_filed_marked_unencrypted() {
     assert!(hits.is_empty(), "{hits:#?}");
 }
 
-#[test]
-fn signed_and_encrypted_report_records_signer_in_identity_only() {
+/// A signed-and-encrypted report: the case says whether the signature verified; the signer's
+/// fingerprint goes to the identity record only.
+fn signed_report(attach_key: bool) {
     let dovecot = Dovecot::start();
     let s = Setup::new(&dovecot);
     let reporter = Holder::new("Reporter Signing", "signer@example.net");
     let token = unique("S");
     let body = format!("Signed report {token}-BODY\n");
-    let raw = reporter.gpg.encrypt_pgp_mime(
-        &s.intake_cert,
-        "Reporter Signing <signer@example.net>",
-        TO,
-        "signed",
-        &body,
-        None,
-        Some(&reporter.fpr),
-    );
+    let from = "Reporter Signing <signer@example.net>";
+    let raw = if attach_key {
+        reporter.gpg.encrypt_pgp_mime_signed_with_key(
+            &s.intake_cert,
+            from,
+            TO,
+            "signed",
+            &body,
+            &reporter.fpr,
+        )
+    } else {
+        reporter.gpg.encrypt_pgp_mime(
+            &s.intake_cert,
+            from,
+            TO,
+            "signed",
+            &body,
+            None,
+            Some(&reporter.fpr),
+        )
+    };
     dovecot.append("INBOX", &raw);
     s.gateway.run_once();
     assert_eq!(dovecot.count("INBOX"), 0);
     let cases = s.gateway.cases_json();
     assert_eq!(cases.len(), 1, "{cases:?}");
     assert!(bool_field(&cases[0], "encrypted"));
-    assert!(bool_field(&cases[0], "signed"), "{cases:?}");
+    // Verifiable only with the signer's key, which travels inside the message.
+    assert_eq!(bool_field(&cases[0], "signed"), attach_key, "{cases:?}");
     let number = str_field(&cases[0], "number").to_owned();
     let case = s.gateway.show_case(&number, &s.handler.key_file, None);
-    assert!(bool_field(&case, "signed"));
+    assert_eq!(bool_field(&case, "signed"), attach_key);
     assert_eq!(
         normalize_text(str_field(&case, "body")),
         normalize_text(&body)
     );
+    let case_text = case.to_string().to_lowercase();
     let fpr_lc = reporter.fpr.to_lowercase();
+    let key_id_lc = fpr_lc.get(24..).unwrap().to_owned();
     assert!(
-        !case.to_string().to_lowercase().contains(&fpr_lc),
-        "signer fingerprint belongs to the identity record, found in the case: {case}"
+        !case_text.contains(&key_id_lc),
+        "signer's key belongs to the identity record, found in the case: {case}"
+    );
+    assert!(
+        !case_text.contains("public key block"),
+        "attached key left in the case: {case}"
     );
     let out = s.gateway.unseal(&number, &s.custodian.key_file);
     assert!(
@@ -336,9 +340,19 @@ fn signed_and_encrypted_report_records_signer_in_identity_only() {
     );
     let identity = String::from_utf8_lossy(&out.stdout).to_lowercase();
     assert!(
-        identity.contains(&fpr_lc),
+        identity.contains(&key_id_lc),
         "signer fingerprint missing from identity: {identity}"
     );
+}
+
+#[test]
+fn signed_and_encrypted_with_attached_key_verified_signer_in_identity_only() {
+    signed_report(true);
+}
+
+#[test]
+fn signed_and_encrypted_without_key_unverified_signer_in_identity_only() {
+    signed_report(false);
 }
 
 #[test]
@@ -400,4 +414,42 @@ fn init_is_idempotent_and_keeps_the_intake_key() {
     let cert = gateway.intake_cert();
     let imported = Gpg::new().import(&cert);
     assert_eq!(imported[0].to_uppercase(), first.to_uppercase());
+}
+
+#[test]
+fn split_custodian_key_cannot_open_the_report() {
+    // Identity and report are sealed apart so no single key links a report to its sender:
+    // the custodian's key opens the identity record only.
+    let dovecot = Dovecot::start();
+    let s = Setup::new(&dovecot);
+    let token = unique("C");
+    let raw = Gpg::new().encrypt_pgp_mime(
+        &s.intake_cert,
+        "Cezary <cezary@example.net>",
+        TO,
+        "custodian",
+        &format!("report for handlers only {token}\n"),
+        None,
+        None,
+    );
+    dovecot.append("INBOX", &raw);
+    s.gateway.run_once();
+    let numbers = s.gateway.case_numbers();
+    assert_eq!(numbers.len(), 1);
+    let number = &numbers[0];
+    let out = s.gateway.run(&[
+        "cases",
+        "show",
+        number,
+        "--key",
+        s.custodian.key_file.to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(EXIT_KEY_REFUSED),
+        "custodian key on cases show: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!String::from_utf8_lossy(&out.stdout).contains(&token));
 }

@@ -3,7 +3,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
-mod imap;
 mod crash;
 mod e2e;
+mod imap;
 mod quarantine;

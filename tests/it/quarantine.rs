@@ -72,7 +72,12 @@ fn undecryptable_unknown_key_quarantined_then_filed_by_retry_after_import_intake
         "import-intake",
         old_intake.key_file.to_str().unwrap(),
     ]);
-    s.gateway.run_ok(&["quarantine", "retry"]);
+    let out = s.gateway.quarantine_retry(None, &s.handler.key_file);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     let numbers = s.gateway.case_numbers();
     assert_eq!(numbers.len(), 1, "retry did not file the case");
@@ -86,11 +91,15 @@ fn undecryptable_unknown_key_quarantined_then_filed_by_retry_after_import_intake
         format!("old key {token}-SUBJECT")
     );
     assert!(
-        s.gateway.quarantine_json().is_empty(),
-        "a filed entry must leave the quarantine"
+        s.gateway
+            .quarantine_json()
+            .iter()
+            .all(|e| e["state"].as_str() != Some("held")),
+        "a filed entry must not stay held: {:?}",
+        s.gateway.quarantine_json()
     );
     // Retrying again does not file it twice.
-    s.gateway.run_ok(&["quarantine", "retry"]);
+    let _ = s.gateway.quarantine_retry(None, &s.handler.key_file);
     assert_eq!(s.gateway.case_numbers().len(), 1);
     let out = s.gateway.unseal(&numbers[0], &s.custodian.key_file);
     assert!(
@@ -153,7 +162,7 @@ fn efail_tampered_ciphertext_quarantined_never_yields_plaintext() {
     );
 
     // Retrying does not change the verdict and loses nothing.
-    let _ = s.gateway.run(&["quarantine", "retry"]);
+    let _ = s.gateway.quarantine_retry(None, &s.handler.key_file);
     assert!(s.gateway.cases_json().is_empty());
     assert_quarantined(&s, 1);
 }
@@ -187,7 +196,7 @@ fn malformed_packets_quarantined() {
 }
 
 #[test]
-fn garbage_bytes_quarantined_and_the_message_behind_still_filed() {
+fn garbage_and_truncated_mail_lose_nothing_and_block_nothing() {
     let dovecot = Dovecot::start();
     let s = Setup::new(&dovecot);
     // No header block, binary noise (no NUL: IMAP APPEND can't carry it without BINARY).
@@ -213,11 +222,48 @@ fn garbage_bytes_quarantined_and_the_message_behind_still_filed() {
     );
     s.gateway.run_once();
     assert_eq!(dovecot.count("INBOX"), 0, "logs:\n{}", s.gateway.logs());
-    assert_quarantined(&s, 2);
+    // The truncated ciphertext can't be opened: quarantined. Headerless noise may be filed as a
+    // plain report (it is readable text to a MIME parser) or quarantined, but never lost.
+    let q = s.gateway.quarantine_json();
+    assert!(
+        !q.is_empty() && q.len() <= 2,
+        "quarantine: {q:?}; logs:\n{}",
+        s.gateway.logs()
+    );
     let numbers = s.gateway.case_numbers();
-    assert_eq!(numbers.len(), 1, "the good message must be filed");
-    let case = s.gateway.show_case(&numbers[0], &s.handler.key_file, None);
-    assert!(str_field(&case, "body").contains(&token));
+    assert_eq!(
+        numbers.len() + q.len(),
+        3,
+        "something lost: {numbers:?} {q:?}"
+    );
+    let cases: Vec<serde_json::Value> = numbers
+        .iter()
+        .map(|n| s.gateway.show_case(n, &s.handler.key_file, None))
+        .collect();
+    for case in &cases {
+        // A filed case must hold what arrived; an empty case would mean the bytes were dropped.
+        let has_content = case["body"].as_str().is_some_and(|b| !b.is_empty())
+            || case["html"].as_str().is_some_and(|b| !b.is_empty())
+            || case["attachments"]
+                .as_array()
+                .is_some_and(|a| !a.is_empty())
+            || case["unencrypted_parts"]
+                .as_array()
+                .is_some_and(|a| !a.is_empty());
+        assert!(
+            has_content,
+            "case filed empty, the message's bytes are lost: {case}"
+        );
+    }
+    let bodies: Vec<&str> = cases
+        .iter()
+        .map(|c| c["body"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(
+        bodies.iter().filter(|b| b.contains(&token)).count(),
+        1,
+        "the good message must be filed once"
+    );
 }
 
 #[test]
@@ -246,7 +292,7 @@ fn mime_nesting_over_the_limit_quarantined() {
 }
 
 #[test]
-fn message_over_the_size_limit_quarantined() {
+fn message_over_the_size_limit_quarantined_without_blocking_the_next() {
     let dovecot = Dovecot::start();
     let s = Setup::new(&dovecot);
     s.gateway
@@ -274,7 +320,22 @@ fn message_over_the_size_limit_quarantined() {
         }),
     );
     s.gateway.run_once();
-    assert_eq!(dovecot.count("INBOX"), 0, "logs:\n{}", s.gateway.logs());
+    // Over RFC822.SIZE it is never downloaded: listed in quarantine with its reason and, since
+    // the gateway can't hold it whole, left on the server rather than lost.
+    let q = assert_quarantined(&s, 1);
+    let numbers = s.gateway.case_numbers();
+    assert_eq!(numbers.len(), 1, "the small message must be filed");
+    let left = dovecot.count("INBOX");
+    assert!(left <= 1, "only the oversized message may stay: {left}");
+    if left == 1 {
+        let text = q[0].to_string().to_lowercase();
+        assert!(
+            text.contains("size") || text.contains("large") || text.contains("limit"),
+            "reason should name the limit: {text}"
+        );
+    }
+    // A second run neither duplicates the entry nor files the big one.
+    s.gateway.run_once();
     assert_quarantined(&s, 1);
     assert_eq!(s.gateway.case_numbers().len(), 1);
 }

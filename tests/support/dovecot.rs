@@ -88,9 +88,21 @@ impl Dovecot {
         );
     }
 
-    /// Number of messages in `folder`.
+    /// Number of messages in `folder`; 0 if the folder does not exist.
     pub fn count(&self, folder: &str) -> usize {
+        if !self.has_folder(folder) {
+            return 0;
+        }
         self.status(folder, "messages") as usize
+    }
+
+    /// Whether `folder` exists.
+    pub fn has_folder(&self, folder: &str) -> bool {
+        folder.eq_ignore_ascii_case("INBOX")
+            || self
+                .doveadm_ok(&["mailbox", "list", "-u", &self.user])
+                .lines()
+                .any(|l| l.trim() == folder)
     }
 
     /// UIDVALIDITY of `folder`.
@@ -156,23 +168,49 @@ impl Dovecot {
         self.doveadm_ok(&["mailbox", "create", "-u", &self.user, folder]);
     }
 
-    /// Stops the server (SIGTERM to the master, which ends all sessions).
+    /// Stops the server: SIGTERM to the master and to its children (Dovecot's own shutdown
+    /// leaves imap processes with open sessions running), SIGKILL to stragglers.
     pub fn stop(&mut self) {
         let Some(mut child) = self.child.take() else {
             return;
         };
-        let _ = Command::new("kill")
-            .args(["-TERM", &child.id().to_string()])
-            .status();
+        let master = child.id();
+        // Children are listed before the master goes: afterwards they are orphans.
+        let children = children_of(master);
+        signal("-TERM", master);
+        for pid in &children {
+            signal("-TERM", *pid);
+        }
         let deadline = Instant::now() + Duration::from_secs(10);
         while Instant::now() < deadline {
             if let Ok(Some(_)) = child.try_wait() {
-                return;
+                break;
             }
-            std::thread::sleep(Duration::from_millis(20));
+            std::thread::sleep(Duration::from_millis(10));
         }
-        let _ = child.kill();
-        let _ = child.wait();
+        if !matches!(child.try_wait(), Ok(Some(_))) {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        let deadline = Instant::now() + Duration::from_secs(2);
+        let tag = self.instance_tag();
+        loop {
+            let alive: Vec<u32> = children
+                .iter()
+                .copied()
+                .filter(|pid| is_ours(*pid, &tag))
+                .collect();
+            if alive.is_empty() {
+                break;
+            }
+            if Instant::now() > deadline {
+                for pid in alive {
+                    signal("-KILL", pid);
+                }
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
     }
 
     /// Stops and starts again on the same ports and Maildir.
@@ -190,6 +228,11 @@ impl Dovecot {
         format!("{log}{err}")
     }
 
+    /// Dovecot names its processes `dovecot-<instance_name>/<service>`.
+    fn instance_tag(&self) -> String {
+        format!("dovecot-sygnal-test-{}/", self.port)
+    }
+
     fn status(&self, folder: &str, field: &str) -> u64 {
         let out = self.doveadm_ok(&[
             "-f", "flow", "mailbox", "status", "-u", &self.user, field, folder,
@@ -203,11 +246,7 @@ impl Dovecot {
     }
 
     fn ensure_folder(&self, folder: &str) {
-        if folder.eq_ignore_ascii_case("INBOX") {
-            return;
-        }
-        let out = self.doveadm_ok(&["mailbox", "list", "-u", &self.user]);
-        if !out.lines().any(|l| l.trim() == folder) {
+        if !self.has_folder(folder) {
             self.create_folder(folder);
         }
     }
@@ -260,7 +299,6 @@ impl Dovecot {
             std::thread::sleep(Duration::from_millis(10));
         }
     }
-
 }
 
 impl Drop for Dovecot {
@@ -301,11 +339,49 @@ fn launch(tmp: tempfile::TempDir, ca_pem: PathBuf) -> Dovecot {
                 }
                 last_log = log;
                 // Drop would stop it again (a no-op); take the temp dir back first.
-                tmp = Some(std::mem::replace(&mut dovecot.tmp, tempfile::tempdir().unwrap()));
+                tmp = Some(std::mem::replace(
+                    &mut dovecot.tmp,
+                    tempfile::tempdir().unwrap(),
+                ));
             }
         }
     }
     panic!("dovecot did not start:\n{last_log}");
+}
+
+fn signal(sig: &str, pid: u32) {
+    let _ = Command::new("kill")
+        .arg(sig)
+        .arg(pid.to_string())
+        .stderr(Stdio::null())
+        .status();
+}
+
+/// PIDs whose parent is `parent` (from /proc).
+fn children_of(parent: u32) -> Vec<u32> {
+    let Ok(entries) = fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            fs::read_to_string(format!("/proc/{pid}/stat"))
+                .ok()
+                .and_then(|stat| {
+                    // "pid (comm) state ppid ...": comm may contain spaces and parentheses.
+                    let (_, rest) = stat.rsplit_once(')')?;
+                    rest.split_whitespace().nth(1)?.parse::<u32>().ok()
+                })
+                == Some(parent)
+        })
+        .collect()
+}
+
+/// Still running and still one of this instance's processes (not a reused PID).
+fn is_ours(pid: u32, tag: &str) -> bool {
+    fs::read(format!("/proc/{pid}/cmdline"))
+        .map(|c| String::from_utf8_lossy(&c).contains(tag))
+        .unwrap_or(false)
 }
 
 fn accepts(port: u16) -> bool {

@@ -166,7 +166,9 @@ impl Gateway {
         let out = self.run_ok(&["init"]);
         out.lines()
             .find_map(|l| l.trim().strip_prefix("intake key:"))
-            .map(|f| f.split_whitespace().collect::<String>().to_uppercase())
+            // "intake key: FPR" possibly followed by a note such as "(exists)".
+            .and_then(|f| f.split_whitespace().next())
+            .map(str::to_uppercase)
             .unwrap_or_else(|| panic!("no 'intake key:' line in init output: {out}"))
     }
 
@@ -258,6 +260,16 @@ impl Gateway {
             "test: checking the identity split",
             "--json",
         ])
+    }
+
+    /// `sygnal quarantine retry [ID] --key KEY` (a handler's key reopens the sealed raw
+    /// messages); the caller checks the code.
+    pub fn quarantine_retry(&self, id: Option<&str>, key: &Path) -> Output {
+        let mut args = vec!["quarantine", "retry", "--key", key.to_str().unwrap()];
+        if let Some(id) = id {
+            args.push(id);
+        }
+        self.run(&args)
     }
 
     /// The numbers of all filed cases.

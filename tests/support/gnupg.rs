@@ -301,6 +301,32 @@ impl Gpg {
         pgp_mime(&report, &armored)
     }
 
+    /// Like [`Gpg::encrypt_pgp_mime`], signed by `signer` (a key in this homedir) with the
+    /// signer's public key attached inside as application/pgp-keys, as Thunderbird does, so the
+    /// signature can be verified.
+    pub fn encrypt_pgp_mime_signed_with_key(
+        &self,
+        to_cert_armored: &[u8],
+        from: &str,
+        to: &str,
+        subject: &str,
+        body: &str,
+        signer: &str,
+    ) -> Vec<u8> {
+        let rcpt = self.import(to_cert_armored);
+        let report = Report {
+            from,
+            to,
+            subject,
+            body,
+            attachment: None,
+        };
+        let key = self.export_public(signer);
+        let inner = inner_entity_with_key(&report, Some(&key));
+        let armored = self.encrypt(&[&rcpt[0]], &inner, true, Some(signer), &[]);
+        pgp_mime(&report, &armored)
+    }
+
     /// A reporter's inline-PGP message: a text/plain body holding the armored block (the Subject
     /// stays outside: inline PGP cannot protect it).
     pub fn encrypt_inline(
@@ -403,12 +429,34 @@ pub fn base64_lines(data: &[u8]) -> String {
 /// single text/plain part or multipart/mixed with the attachment. The body is base64 so it
 /// survives byte for byte.
 pub fn inner_entity(r: &Report<'_>) -> Vec<u8> {
+    inner_entity_with_key(r, None)
+}
+
+/// [`inner_entity`] with the sender's public key attached as application/pgp-keys.
+pub fn inner_entity_with_key(r: &Report<'_>, key: Option<&[u8]>) -> Vec<u8> {
     let mut m = String::new();
     let text_part = format!(
         "Content-Type: text/plain; charset=utf-8\r\n\
          Content-Transfer-Encoding: base64\r\n\r\n{}",
         base64_lines(r.body.as_bytes())
     );
+    if let Some(key) = key {
+        let b = unique("inner-");
+        let _ = write!(
+            m,
+            "Content-Type: multipart/mixed; boundary=\"{b}\"; protected-headers=\"v1\"\r\n\
+             Subject: {subject}\r\nFrom: {from}\r\nTo: {to}\r\n\r\n\
+             --{b}\r\n{text_part}--{b}\r\n\
+             Content-Type: application/pgp-keys; name=\"OpenPGP_0x.asc\"\r\n\
+             Content-Disposition: attachment; filename=\"OpenPGP_0x.asc\"\r\n\r\n\
+             {key}\r\n--{b}--\r\n",
+            subject = r.subject,
+            from = r.from,
+            to = r.to,
+            key = crlf(String::from_utf8_lossy(key).trim_end()),
+        );
+        return m.into_bytes();
+    }
     match r.attachment {
         None => {
             let _ = write!(

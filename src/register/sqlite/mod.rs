@@ -14,7 +14,7 @@ use super::RegisterError;
 
 /// The SQLite register.
 pub struct SqliteRegister {
-    pool: SqlitePool,
+    pub(in crate::register) pool: SqlitePool,
 }
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");

@@ -1,0 +1,210 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+use std::os::unix::fs::PermissionsExt;
+
+use chrono::NaiveDate;
+use sqlx::Row;
+
+use super::*;
+use crate::vault::StoredBlob;
+
+fn blob(tag: u8) -> StoredBlob {
+    StoredBlob {
+        pkesks: vec![tag; 8],
+        body: vec![tag; 16],
+    }
+}
+
+fn new_case(date: &str) -> NewCase {
+    NewCase {
+        received_at: date.parse::<NaiveDate>().unwrap(),
+        encrypted: true,
+        signed: false,
+        shred_key: "00ff".into(),
+        report: blob(1),
+        identity: blob(2),
+    }
+}
+
+fn intake(fp: &str, uid: u32) -> IntakeRef {
+    IntakeRef {
+        fingerprint: fp.into(),
+        at: Position {
+            mailbox: "INBOX".into(),
+            uidvalidity: 7,
+            uid,
+        },
+        size: 100,
+    }
+}
+
+async fn open_temp() -> (tempfile::TempDir, Register) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("var").join("register.db");
+    let reg = Register::open(&crate::config::RegisterConfig::Sqlite { path })
+        .await
+        .unwrap();
+    (dir, reg)
+}
+
+fn pattern() -> crate::cases::NumberPattern {
+    crate::cases::NumberPattern::parse(crate::cases::NumberPattern::DEFAULT).unwrap()
+}
+
+#[tokio::test]
+async fn durability_settings_are_in_force_and_file_is_private() {
+    let (dir, reg) = open_temp().await;
+    let Register::Sqlite(s) = &reg;
+    let mode: String = sqlx::query("PRAGMA journal_mode")
+        .fetch_one(&s.pool)
+        .await
+        .unwrap()
+        .get(0);
+    let sync: i64 = sqlx::query("PRAGMA synchronous")
+        .fetch_one(&s.pool)
+        .await
+        .unwrap()
+        .get(0);
+    let secure: i64 = sqlx::query("PRAGMA secure_delete")
+        .fetch_one(&s.pool)
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(mode, "wal");
+    assert_eq!(sync, 2, "synchronous=FULL");
+    assert_eq!(secure, 1);
+    let file_mode = std::fs::metadata(dir.path().join("var/register.db"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(file_mode & 0o077, 0, "register file must be 0600");
+    let dir_mode = std::fs::metadata(dir.path().join("var"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(dir_mode & 0o077, 0, "register folder must be 0700");
+}
+
+#[tokio::test]
+async fn case_numbers_follow_the_pattern_and_restart_each_year() {
+    let (_dir, reg) = open_temp().await;
+    let a = reg.file_case(&intake("a", 1), &new_case("2026-12-31"), &pattern()).await.unwrap();
+    let b = reg.file_case(&intake("b", 2), &new_case("2026-12-31"), &pattern()).await.unwrap();
+    let c = reg.file_case(&intake("c", 3), &new_case("2027-01-01"), &pattern()).await.unwrap();
+    assert_eq!(a.number, "ZW/2026/0001");
+    assert_eq!(b.number, "ZW/2026/0002");
+    assert_eq!(c.number, "ZW/2027/0001");
+    let list = reg.list_cases().await.unwrap();
+    assert_eq!(list.len(), 3);
+    assert_eq!(list[2].received_at.to_string(), "2027-01-01");
+}
+
+#[tokio::test]
+async fn invariant_1_same_fingerprint_is_never_filed_twice() {
+    let (_dir, reg) = open_temp().await;
+    reg.file_case(&intake("same", 1), &new_case("2026-05-05"), &pattern())
+        .await
+        .unwrap();
+    // A second filing of the same message (e.g. renumbered by the server) fails as a whole:
+    // the transaction rolls back, leaving no orphan case.
+    let err = reg
+        .file_case(&intake("same", 9), &new_case("2026-05-05"), &pattern())
+        .await;
+    assert!(err.is_err());
+    assert_eq!(reg.list_cases().await.unwrap().len(), 1);
+    let row = reg.intake_by_fingerprint("same").await.unwrap().unwrap();
+    assert_eq!(row.at.uid, 1);
+    assert_eq!(row.deletion, Deletion::Pending);
+    assert_eq!(row.label, "ZW/2026/0001");
+}
+
+#[tokio::test]
+async fn deletion_bookkeeping_is_per_message_and_audited() {
+    let (_dir, reg) = open_temp().await;
+    reg.file_case(&intake("x", 1), &new_case("2026-05-05"), &pattern())
+        .await
+        .unwrap();
+    let q = reg
+        .file_quarantine(
+            &intake("y", 2),
+            &NewQuarantine {
+                received_at: "2026-05-05".parse().unwrap(),
+                reason: "openpgp-integrity".into(),
+                detail: "d".into(),
+                raw: Some(("ab".into(), blob(3))),
+            },
+        )
+        .await
+        .unwrap();
+    let pending = reg.pending_deletions("INBOX").await.unwrap();
+    assert_eq!(pending.len(), 2);
+    assert_eq!(pending[1].label, format!("quarantine #{}", q.id));
+    reg.mark_deleted(&pending[0]).await.unwrap();
+    let pending = reg.pending_deletions("INBOX").await.unwrap();
+    assert_eq!(pending.len(), 1);
+    let audit = reg.audit_entries().await.unwrap();
+    assert!(audit
+        .iter()
+        .any(|a| a.action == "ServerCopyDeleted" && a.case_number.as_deref() == Some("ZW/2026/0001")));
+    assert!(audit.iter().any(|a| a.action == "MessageQuarantined"));
+}
+
+#[tokio::test]
+async fn oversized_messages_are_remembered_as_left_on_server() {
+    let (_dir, reg) = open_temp().await;
+    let at = intake("oversize:INBOX:7:5", 5);
+    reg.file_quarantine(
+        &at,
+        &NewQuarantine {
+            received_at: "2026-05-05".parse().unwrap(),
+            reason: "message-too-large".into(),
+            detail: "".into(),
+            raw: None,
+        },
+    )
+    .await
+    .unwrap();
+    assert!(reg.left_on_server(&at.at).await.unwrap());
+    assert!(reg.pending_deletions("INBOX").await.unwrap().is_empty());
+    let q = reg.list_quarantine().await.unwrap();
+    assert_eq!(q[0].state, "left-on-server");
+}
+
+#[tokio::test]
+async fn uidvalidity_change_is_reported_once() {
+    let (_dir, reg) = open_temp().await;
+    assert_eq!(reg.note_uidvalidity("INBOX", 7).await.unwrap(), None);
+    assert_eq!(reg.note_uidvalidity("INBOX", 7).await.unwrap(), None);
+    assert_eq!(reg.note_uidvalidity("INBOX", 9).await.unwrap(), Some(7));
+    assert_eq!(reg.note_uidvalidity("INBOX", 9).await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn quarantine_retry_files_once() {
+    let (_dir, reg) = open_temp().await;
+    let q = reg
+        .file_quarantine(
+            &intake("q", 1),
+            &NewQuarantine {
+                received_at: "2026-05-05".parse().unwrap(),
+                reason: "openpgp-no-matching-key".into(),
+                detail: "".into(),
+                raw: Some(("ab".into(), blob(3))),
+            },
+        )
+        .await
+        .unwrap();
+    let filed = reg
+        .file_case_from_quarantine(q.id, &new_case("2026-05-05"), &pattern())
+        .await
+        .unwrap();
+    assert_eq!(filed.number, "ZW/2026/0001");
+    assert!(reg
+        .file_case_from_quarantine(q.id, &new_case("2026-05-05"), &pattern())
+        .await
+        .is_err());
+    assert_eq!(reg.list_cases().await.unwrap().len(), 1);
+    let q = reg.list_quarantine().await.unwrap();
+    assert_eq!(q[0].state, "filed");
+    assert_eq!(q[0].case.as_deref(), Some("ZW/2026/0001"));
+}
