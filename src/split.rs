@@ -205,7 +205,6 @@ pub fn split(
     received_at: NaiveDate,
 ) -> Split {
     let mut identity = identity_from_outer(outer);
-    let content = content;
 
     for key in &content.attached_keys {
         identity.attached_keys.push(armor_or_base64(key));
@@ -254,7 +253,7 @@ pub fn split(
         .subject
         .as_deref()
         .map(|s| s.trim())
-        .filter(|s| !s.is_empty() && !(traces.encrypted && is_placeholder(s)))
+        .filter(|s| !is_placeholder(s))
         .or(outer_subject)
         .map(str::to_owned);
 
@@ -291,7 +290,9 @@ pub fn split(
             // Keys and signatures name the sender, wherever they were sent.
             "application/pgp-keys" => identity.attached_keys.push(armor_or_base64(&part.data)),
             "application/pgp-signature" => {
-                identity.detached_signatures.push(armor_or_base64(&part.data));
+                identity
+                    .detached_signatures
+                    .push(armor_or_base64(&part.data));
             }
             _ => report.unencrypted_parts.push(report_part(part)),
         }
@@ -357,11 +358,17 @@ fn identity_from_outer(outer: &HeaderBlock) -> SenderIdentity {
     }
 
     // Structured views from the raw block; the header size was bounded by the envelope.
-    let parsed = std::panic::catch_unwind(|| MessageParser::default().parse_headers(&outer.raw[..]))
-        .ok()
-        .flatten();
+    let parsed =
+        std::panic::catch_unwind(|| MessageParser::default().parse_headers(&outer.raw[..]))
+            .ok()
+            .flatten();
     if let Some(msg) = parsed {
-        for h in msg.parts.first().map(|p| p.headers.as_slice()).unwrap_or_default() {
+        for h in msg
+            .parts
+            .first()
+            .map(|p| p.headers.as_slice())
+            .unwrap_or_default()
+        {
             let target = match &h.name {
                 HeaderName::From => &mut id.from,
                 HeaderName::Sender => &mut id.sender,
@@ -396,7 +403,9 @@ fn identity_from_outer(outer: &HeaderBlock) -> SenderIdentity {
         }
     }
     for ip in &id.x_originating_ip {
-        let ip = ip.trim_matches(|c| c == '[' || c == ']' || c == ' ').to_owned();
+        let ip = ip
+            .trim_matches(|c| c == '[' || c == ']' || c == ' ')
+            .to_owned();
         if !ip.is_empty() && !id.received_hosts_ips.contains(&ip) {
             id.received_hosts_ips.push(ip);
         }

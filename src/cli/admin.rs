@@ -121,7 +121,10 @@ pub async fn keys(config_path: &Path, command: KeysCommand) -> anyhow::Result<()
     match command {
         KeysCommand::ExportIntake => {
             let cert = keys.current_intake()?.ok_or_else(|| {
-                coded(exit::NOT_FOUND, "no intake key yet: run `sygnal init` first")
+                coded(
+                    exit::NOT_FOUND,
+                    "no intake key yet: run `sygnal init` first",
+                )
             })?;
             print!("{}", openpgp::armored_public(&cert)?);
         }
@@ -209,7 +212,13 @@ pub async fn handlers(config_path: &Path, command: HandlersCommand) -> anyhow::R
                 println!("no readers; add one with `sygnal handlers add`");
             } else {
                 for r in &readers {
-                    println!("{:<10} {} {} (added {})", r.role.as_str(), r.fingerprint, r.name, r.added_at);
+                    println!(
+                        "{:<10} {} {} (added {})",
+                        r.role.as_str(),
+                        r.fingerprint,
+                        r.name,
+                        r.added_at
+                    );
                 }
             }
         }

@@ -48,7 +48,17 @@ pub async fn cases(config_path: &Path, command: CasesCommand) -> anyhow::Result<
             key,
             json,
             save_attachments,
-        } => show(&register, &keys, &number, &key, json, save_attachments.as_deref()).await,
+        } => {
+            show(
+                &register,
+                &keys,
+                &number,
+                &key,
+                json,
+                save_attachments.as_deref(),
+            )
+            .await
+        }
     };
     register.close().await;
     result
@@ -68,7 +78,11 @@ async fn list(register: &Register, json: bool) -> anyhow::Result<()> {
             c.number,
             c.received_at,
             c.status,
-            if c.encrypted { "encrypted" } else { "UNENCRYPTED" },
+            if c.encrypted {
+                "encrypted"
+            } else {
+                "UNENCRYPTED"
+            },
             if c.signed { ", signed" } else { "" }
         );
     }
@@ -202,7 +216,13 @@ fn save_attachments(report: &Value, dir: &Path) -> anyhow::Result<()> {
 /// Display names are already sanitised at intake; this keeps a file name a single component.
 fn safe_file_name(name: &str) -> String {
     name.chars()
-        .map(|c| if c == '/' || c == '\\' || c.is_control() { '_' } else { c })
+        .map(|c| {
+            if c == '/' || c == '\\' || c.is_control() {
+                '_'
+            } else {
+                c
+            }
+        })
         .collect::<String>()
         .trim_start_matches('.')
         .to_owned()
@@ -216,8 +236,16 @@ fn print_report(number: &str, status: &str, r: &Value) {
     println!("Status:   {status}");
     println!(
         "Arrived:  {}{}",
-        if b("encrypted") { "encrypted" } else { "UNENCRYPTED" },
-        if b("signed") { ", signature verified" } else { "" }
+        if b("encrypted") {
+            "encrypted"
+        } else {
+            "UNENCRYPTED"
+        },
+        if b("signed") {
+            ", signature verified"
+        } else {
+            ""
+        }
     );
     println!("Subject:  {}", s("subject"));
     println!();

@@ -70,8 +70,8 @@ pub async fn identity(config_path: &Path, command: IdentityCommand) -> anyhow::R
         .await?;
     register.close().await;
 
-    let mut identity: Value =
-        serde_json::from_slice(&plaintext).context("the opened identity record is not valid JSON")?;
+    let mut identity: Value = serde_json::from_slice(&plaintext)
+        .context("the opened identity record is not valid JSON")?;
     if let Value::Object(map) = &mut identity {
         map.insert("number".into(), Value::from(number.as_str()));
     }
@@ -85,7 +85,11 @@ pub async fn identity(config_path: &Path, command: IdentityCommand) -> anyhow::R
                 Value::String(s) => s.clone(),
                 Value::Array(items) => items
                     .iter()
-                    .map(|i| i.as_str().map(str::to_owned).unwrap_or_else(|| i.to_string()))
+                    .map(|i| {
+                        i.as_str()
+                            .map(str::to_owned)
+                            .unwrap_or_else(|| i.to_string())
+                    })
                     .collect::<Vec<_>>()
                     .join(", "),
                 other => other.to_string(),

@@ -49,7 +49,12 @@ pub(crate) fn coded(code: u8, message: impl Into<String>) -> anyhow::Error {
 #[command(name = "sygnal", version, about, propagate_version = true)]
 pub struct Cli {
     /// Config file.
-    #[arg(long, global = true, env = "SYGNAL_CONFIG", default_value = "sygnal.toml")]
+    #[arg(
+        long,
+        global = true,
+        env = "SYGNAL_CONFIG",
+        default_value = "sygnal.toml"
+    )]
     pub config: PathBuf,
     #[command(subcommand)]
     command: Command,

@@ -54,7 +54,10 @@ pub async fn quarantine(config_path: &Path, command: QuarantineCommand) -> anyho
                     q.state,
                     q.reason,
                     q.detail,
-                    q.case.as_deref().map(|c| format!(" -> {c}")).unwrap_or_default()
+                    q.case
+                        .as_deref()
+                        .map(|c| format!(" -> {c}"))
+                        .unwrap_or_default()
                 );
             }
             Ok(())
@@ -153,7 +156,10 @@ async fn retry(config_path: &Path, id: Option<i64>, key_path: &Path) -> anyhow::
                 register
                     .update_quarantine_reason(qid, &rejection.code, &rejection.detail)
                     .await?;
-                println!("#{qid}: still quarantined: {} ({})", rejection.code, rejection.detail);
+                println!(
+                    "#{qid}: still quarantined: {} ({})",
+                    rejection.code, rejection.detail
+                );
                 still += 1;
             }
         }

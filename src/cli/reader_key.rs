@@ -38,7 +38,9 @@ pub fn load(path: &Path) -> anyhow::Result<ReaderKey> {
                     "Passphrase for {}: ",
                     openpgp::fingerprint_hex(&cert)
                 ))
-                .context("cannot read the passphrase (set SYGNAL_PASSPHRASE when not on a terminal)")?,
+                .context(
+                    "cannot read the passphrase (set SYGNAL_PASSPHRASE when not on a terminal)",
+                )?,
             ),
         })
     } else {

@@ -129,9 +129,7 @@ impl RawConfig {
                 None
             }
             (Some(_), Some(_)) => {
-                problems.push(
-                    "mailbox: set only one of password-file and password-env".to_owned(),
-                );
+                problems.push("mailbox: set only one of password-file and password-env".to_owned());
                 None
             }
             (None, None) => {

@@ -20,7 +20,8 @@ mod session;
 use std::time::Duration;
 
 pub use connect::is_loopback;
-pub use session::Mailbox;
+pub use idle::MAX_IDLE;
+pub use session::{Mailbox, EXPUNGE_FOLDER};
 
 /// Filter directives that silence the IMAP libraries' own wire logging (it contains credentials
 /// and message content). Add them after the user's `RUST_LOG` directives.

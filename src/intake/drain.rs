@@ -2,16 +2,12 @@
 
 use std::sync::Arc;
 
-
-
 use super::failpoint;
 use super::gateway::{Gateway, GatewayError, Shutdown};
 use super::process::{self, Decision, Readers};
 use crate::imap::{ImapError, Listed, Mailbox, Selected};
 use crate::openpgp::IntakeKeyring;
-use crate::register::{
-    today, Deletion, IntakeRef, IntakeRow, NewCase, NewQuarantine, Position,
-};
+use crate::register::{today, Deletion, IntakeRef, IntakeRow, NewCase, NewQuarantine, Position};
 
 /// Counts from one or more drains. No content.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -26,6 +22,8 @@ pub struct DrainReport {
     pub deleted: usize,
     /// Messages left on the server (too large, or cannot be deleted safely).
     pub left: usize,
+    /// Messages whose fetch failed this time (no body, wrong size): tried again next pass.
+    pub skipped: usize,
 }
 
 impl DrainReport {
@@ -35,6 +33,7 @@ impl DrainReport {
         self.recognised += o.recognised;
         self.deleted += o.deleted;
         self.left += o.left;
+        self.skipped += o.skipped;
     }
 
     pub(super) fn log(&self) {
@@ -45,6 +44,7 @@ impl DrainReport {
                 recognised = self.recognised,
                 deleted = self.deleted,
                 left_on_server = self.left,
+                skipped = self.skipped,
                 "MailboxDrained"
             );
         }
@@ -144,7 +144,17 @@ impl Gateway {
             return self.leave_oversized(&at, item, report).await;
         }
 
-        let raw = Arc::new(mailbox.fetch(item.uid).await?);
+        let raw = match mailbox.fetch(item.uid).await {
+            Ok(raw) => Arc::new(raw),
+            // One message the server cannot hand over whole must not block the ones behind it;
+            // it is never taken as empty, and is tried again on the next pass.
+            Err(e @ (ImapError::NoBody { .. } | ImapError::SizeMismatch { .. })) => {
+                tracing::warn!(uid = item.uid, error = %e, "MessageFetchFailed: will retry");
+                report.skipped += 1;
+                return Ok(());
+            }
+            Err(e) => return Err(e.into()),
+        };
         failpoint::hit("fetched");
         let fingerprint = self.fingerprint_key.fingerprint(&raw);
         let intake = IntakeRef {
@@ -202,10 +212,14 @@ impl Gateway {
                     report: sealed.report,
                     identity: sealed.identity,
                 };
-                let filed = self
+                let filed = match self
                     .register
                     .file_case(&intake, &case, &self.config.cases.number_pattern)
-                    .await?;
+                    .await
+                {
+                    Ok(filed) => filed,
+                    Err(e) => return self.filed_elsewhere(mailbox, &intake, &at, e, report).await,
+                };
                 tracing::info!(case = %filed.number, encrypted = case.encrypted, signed = case.signed, "CaseFiled");
                 report.filed += 1;
                 (filed.intake_id, filed.number)
@@ -218,7 +232,10 @@ impl Gateway {
                     detail: rejection.detail.clone(),
                     raw: Some((shred_id, sealed_raw)),
                 };
-                let filed = self.register.file_quarantine(&intake, &entry).await?;
+                let filed = match self.register.file_quarantine(&intake, &entry).await {
+                    Ok(filed) => filed,
+                    Err(e) => return self.filed_elsewhere(mailbox, &intake, &at, e, report).await,
+                };
                 tracing::warn!(quarantine = filed.id, reason = %rejection.code, "MessageQuarantined");
                 report.quarantined += 1;
                 (filed.intake_id, format!("quarantine #{}", filed.id))
@@ -253,6 +270,27 @@ impl Gateway {
             row.at = at.clone();
         }
         self.delete_copy(mailbox, row, report).await
+    }
+
+    /// Filing failed. If another gateway on the same register filed the same message in the
+    /// meantime (unique fingerprint), treat it as recognised; otherwise report the failure and
+    /// leave the message on the server.
+    async fn filed_elsewhere(
+        &self,
+        mailbox: &mut Mailbox,
+        intake: &IntakeRef,
+        at: &Position,
+        error: crate::register::RegisterError,
+        report: &mut DrainReport,
+    ) -> Result<(), GatewayError> {
+        match self
+            .register
+            .intake_by_fingerprint(&intake.fingerprint)
+            .await
+        {
+            Ok(Some(mut row)) => self.recognised(mailbox, &mut row, at, report).await,
+            _ => Err(error.into()),
+        }
     }
 
     async fn delete_copy(
@@ -303,7 +341,12 @@ impl Gateway {
             raw: None,
         };
         let filed = self.register.file_quarantine(&intake, &entry).await?;
-        tracing::warn!(quarantine = filed.id, size = item.size, limit, "MessageTooLarge: left on the server");
+        tracing::warn!(
+            quarantine = filed.id,
+            size = item.size,
+            limit,
+            "MessageTooLarge: left on the server"
+        );
         report.quarantined += 1;
         report.left += 1;
         Ok(())
@@ -321,4 +364,3 @@ fn join_kind(e: &tokio::task::JoinError) -> &'static str {
         "cancelled"
     }
 }
-

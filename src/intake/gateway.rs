@@ -102,7 +102,9 @@ impl Gateway {
     }
 
     /// Intake keys and reader certificates, reloaded every drain so CLI changes take effect.
-    pub(super) async fn load_keys(&self) -> Result<(Arc<IntakeKeyring>, Arc<Readers>), GatewayError> {
+    pub(super) async fn load_keys(
+        &self,
+    ) -> Result<(Arc<IntakeKeyring>, Arc<Readers>), GatewayError> {
         let keyring = self.keys.intake_keyring()?;
         if keyring.is_empty() {
             return Err(GatewayError::Setup(
@@ -113,7 +115,10 @@ impl Gateway {
         let mut custodians = Vec::new();
         for r in self.register.readers().await? {
             let cert: Cert = openpgp::parse_cert(&r.cert).map_err(|e| {
-                GatewayError::Setup(format!("stored certificate {} is unreadable: {e}", r.fingerprint))
+                GatewayError::Setup(format!(
+                    "stored certificate {} is unreadable: {e}",
+                    r.fingerprint
+                ))
             })?;
             if let Err(e) = openpgp::check_recipient(&cert) {
                 tracing::warn!(reader = %r.fingerprint, error = %e, "reader certificate not usable; skipped");
@@ -126,7 +131,8 @@ impl Gateway {
         }
         if handlers.is_empty() {
             return Err(GatewayError::Setup(
-                "no usable handler certificate: add one with `sygnal handlers add --role handler`".to_owned(),
+                "no usable handler certificate: add one with `sygnal handlers add --role handler`"
+                    .to_owned(),
             ));
         }
         if custodians.is_empty() {
@@ -134,7 +140,13 @@ impl Gateway {
                 "no usable identity custodian certificate: add one with `sygnal handlers add --role custodian`".to_owned(),
             ));
         }
-        Ok((Arc::new(keyring), Arc::new(Readers { handlers, custodians })))
+        Ok((
+            Arc::new(keyring),
+            Arc::new(Readers {
+                handlers,
+                custodians,
+            }),
+        ))
     }
 
     fn imap_settings(&self) -> Result<ImapSettings, GatewayError> {
@@ -163,7 +175,11 @@ impl Gateway {
 
     /// Runs intake. With `once`, drains the folder and returns; otherwise waits for new mail
     /// (IDLE or polling) until `shutdown`, reconnecting with backoff.
-    pub async fn run(&self, once: bool, mut shutdown: Shutdown) -> Result<DrainReport, GatewayError> {
+    pub async fn run(
+        &self,
+        once: bool,
+        mut shutdown: Shutdown,
+    ) -> Result<DrainReport, GatewayError> {
         let settings = self.imap_settings()?;
         let mut total = DrainReport::default();
         let mut backoff = Duration::from_secs(1);
@@ -171,7 +187,14 @@ impl Gateway {
             if shutdown.requested() {
                 return Ok(total);
             }
-            match self.session(&settings, once, &mut shutdown, &mut total).await {
+            match self
+                .session(&settings, once, &mut shutdown, &mut total)
+                .await
+            {
+                Ok(()) if once && total.skipped > 0 => return Err(GatewayError::Setup(format!(
+                    "{} message(s) could not be fetched whole and stay on the server; run again",
+                    total.skipped
+                ))),
                 Ok(()) => return Ok(total),
                 Err(e) if e.is_transient() && !once => {
                     tracing::warn!(error = %e, retry_in_secs = backoff.as_secs(), "mailbox session failed; reconnecting");
@@ -194,6 +217,12 @@ impl Gateway {
         total: &mut DrainReport,
     ) -> Result<(), GatewayError> {
         let mut mailbox = Mailbox::connect(settings).await?;
+        tracing::info!(
+            folder = %self.config.mailbox.folder,
+            idle = self.config.mailbox.idle && mailbox.capabilities().idle,
+            uidplus = mailbox.capabilities().uidplus,
+            "MailboxConnected"
+        );
         if !self.config.mailbox.idle {
             mailbox.restrict_capabilities(Capabilities {
                 idle: false,
@@ -214,7 +243,9 @@ impl Gateway {
                 self.config.mailbox.poll_interval
             };
             let mut stop = shutdown.clone();
-            let outcome = mailbox.idle_wait(wait, async move { stop.wait().await }).await?;
+            let outcome = mailbox
+                .idle_wait(wait, async move { stop.wait().await })
+                .await?;
             if outcome == IdleOutcome::Shutdown {
                 let _ = mailbox.logout().await;
                 return Ok(());

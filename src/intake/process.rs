@@ -115,7 +115,11 @@ pub fn seal_raw(raw: &[u8], readers: &Readers, shred: &ShredKey) -> Result<Store
     vault::seal(raw, &readers.handlers, shred, BlobKind::Quarantine)
 }
 
-pub fn seal_split(split: &Split, readers: &Readers, shred: &ShredKey) -> Result<SealedCase, VaultError> {
+pub fn seal_split(
+    split: &Split,
+    readers: &Readers,
+    shred: &ShredKey,
+) -> Result<SealedCase, VaultError> {
     if readers.handlers.is_empty() {
         return Err(VaultError::NoReaders("handlers"));
     }
@@ -146,13 +150,25 @@ pub fn open_and_split(
     };
     let envelope = envelope::classify(raw, &mail_limits).map_err(|e| Rejection::from_mail(&e))?;
     // mail-parser accepts anything; a message without a single header field is not mail.
-    if !envelope.outer().fields.iter().any(|f| is_field_name(&f.name)) {
+    if !envelope
+        .outer()
+        .fields
+        .iter()
+        .any(|f| is_field_name(&f.name))
+    {
         return Err(Rejection::from_mail(&mail::MailError::Unparseable));
     }
     match envelope {
         Envelope::Plain { outer } => {
-            let content = content::parse_content(raw, &mail_limits).map_err(|e| Rejection::from_mail(&e))?;
-            Ok(split::split(&outer, content, PgpTraces::default(), Vec::new(), received_at))
+            let content =
+                content::parse_content(raw, &mail_limits).map_err(|e| Rejection::from_mail(&e))?;
+            Ok(split::split(
+                &outer,
+                content,
+                PgpTraces::default(),
+                Vec::new(),
+                received_at,
+            ))
         }
         Envelope::PgpMime {
             ciphertext,
@@ -164,7 +180,13 @@ pub fn open_and_split(
             let content = content::parse_content(&opened.plaintext, &mail_limits)
                 .map_err(|e| Rejection::from_mail(&e))?;
             let traces = traces(keyring, [&opened]);
-            Ok(split::split(&outer, content, traces, unencrypted_parts, received_at))
+            Ok(split::split(
+                &outer,
+                content,
+                traces,
+                unencrypted_parts,
+                received_at,
+            ))
         }
         Envelope::InlinePgp {
             blocks,
@@ -198,7 +220,13 @@ pub fn open_and_split(
             let mut content: Content = content::content_from_text(body);
             content.attachments.extend(attachments);
             let traces = traces(keyring, opened_all.iter());
-            Ok(split::split(&outer, content, traces, unencrypted_parts, received_at))
+            Ok(split::split(
+                &outer,
+                content,
+                traces,
+                unencrypted_parts,
+                received_at,
+            ))
         }
     }
 }

@@ -1,4 +1,9 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 //! The per-message decision without a server: real keys, real crypto, hand-made messages.
 
 use std::io::Write;
@@ -51,7 +56,9 @@ fn encrypt_armored(to: &Cert, plaintext: &[u8]) -> String {
     {
         let message = Message::new(&mut sink);
         let message = Armorer::new(message).build().unwrap();
-        let message = Encryptor::for_recipients(message, recipients).build().unwrap();
+        let message = Encryptor::for_recipients(message, recipients)
+            .build()
+            .unwrap();
         let mut w = LiteralWriter::new(message).build().unwrap();
         w.write_all(plaintext).unwrap();
         w.finalize().unwrap();
@@ -129,17 +136,39 @@ fn pgp_mime_report_is_split_and_sealed_to_the_right_readers() {
 
     let report = open_json(&case.report, &shred, BlobKind::Report, &f.handler);
     assert_eq!(report["subject"], "Korupcja w dziale zamowien");
-    assert!(report["body"].as_str().unwrap().contains("faktury sa falszowane"));
+    assert!(report["body"]
+        .as_str()
+        .unwrap()
+        .contains("faktury sa falszowane"));
     let report_text = report.to_string();
-    assert!(!report_text.contains("kowalski"), "identity leaked into report");
+    assert!(
+        !report_text.contains("kowalski"),
+        "identity leaked into report"
+    );
     assert!(!report_text.contains("id-1@example.net"));
 
     let identity = open_json(&case.identity, &shred, BlobKind::Identity, &f.custodian);
     assert!(identity.to_string().contains("jan.kowalski@example.net"));
     // Handlers cannot open the identity record.
-    assert!(vault::open(&case.identity, &shred, BlobKind::Identity, &f.handler, None, 1 << 20).is_err());
+    assert!(vault::open(
+        &case.identity,
+        &shred,
+        BlobKind::Identity,
+        &f.handler,
+        None,
+        1 << 20
+    )
+    .is_err());
     // The intake key (the gateway's only secret) opens neither.
-    assert!(vault::open(&case.report, &shred, BlobKind::Report, &f.intake, None, 1 << 20).is_err());
+    assert!(vault::open(
+        &case.report,
+        &shred,
+        BlobKind::Report,
+        &f.intake,
+        None,
+        1 << 20
+    )
+    .is_err());
 }
 
 #[test]
@@ -207,11 +236,17 @@ fn efail_unencrypted_text_beside_ciphertext_is_kept_apart() {
     let (case, shred) = file(&f, &raw);
     let report = open_json(&case.report, &shred, BlobKind::Report, &f.handler);
     let body = report["body"].as_str().unwrap();
-    assert!(!body.contains("attacker.example"), "unencrypted text joined to the body");
+    assert!(
+        !body.contains("attacker.example"),
+        "unencrypted text joined to the body"
+    );
     assert!(body.contains("faktury sa falszowane"));
     let parts = report["unencrypted_parts"].as_array().unwrap();
     assert_eq!(parts.len(), 1);
-    assert!(parts[0]["text"].as_str().unwrap().contains("attacker.example"));
+    assert!(parts[0]["text"]
+        .as_str()
+        .unwrap()
+        .contains("attacker.example"));
 }
 
 #[test]
@@ -230,7 +265,12 @@ fn inline_pgp_body_is_decrypted() {
 #[test]
 fn garbage_is_quarantined_not_filed() {
     let f = fixture();
-    for raw in [&b""[..], b"garbage\x00\xff", b"\r\n\r\n", b"no header here at all"] {
+    for raw in [
+        &b""[..],
+        b"garbage\x00\xff",
+        b"\r\n\r\n",
+        b"no header here at all",
+    ] {
         let r = rejection(&f, raw);
         assert_eq!(r.code, "mime-unparseable", "{raw:?}");
     }

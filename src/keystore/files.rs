@@ -91,9 +91,7 @@ pub(super) fn write_private(path: &Path, bytes: &[u8]) -> Result<(), KeyStoreErr
 pub(super) fn list(dir: &Path, ext: &str) -> Result<Vec<PathBuf>, KeyStoreError> {
     let mut out = Vec::new();
     for entry in fs::read_dir(dir).map_err(io(format!("list {}", dir.display())))? {
-        let path = entry
-            .map_err(io(format!("list {}", dir.display())))?
-            .path();
+        let path = entry.map_err(io(format!("list {}", dir.display())))?.path();
         if path.extension().is_some_and(|e| e == ext) {
             out.push(path);
         }

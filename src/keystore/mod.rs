@@ -172,13 +172,16 @@ impl KeyStore {
             )));
         }
         let bytes = files::read_private(&path)?;
-        ShredKey::from_bytes(&bytes).ok_or_else(|| KeyStoreError::Missing(format!("shred key {id} (bad length)")))
+        ShredKey::from_bytes(&bytes)
+            .ok_or_else(|| KeyStoreError::Missing(format!("shred key {id} (bad length)")))
     }
 
     fn shred_path(&self, id: &str) -> Result<PathBuf, KeyStoreError> {
         // Ids are our own hex; refuse anything else so a stored value can never name a path.
         if id.is_empty() || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(KeyStoreError::Missing(format!("shred key with invalid id {id:?}")));
+            return Err(KeyStoreError::Missing(format!(
+                "shred key with invalid id {id:?}"
+            )));
         }
         Ok(self.dir.join("shred").join(format!("{id}.key")))
     }

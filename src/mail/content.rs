@@ -154,7 +154,9 @@ fn content_of(msg: &Message<'_>) -> Content {
 fn attachment(
     msg: &Message<'_>,
     part: &MessagePart<'_>,
-    ctype: String, data: Zeroizing<Vec<u8>>) -> Attachment {
+    ctype: String,
+    data: Zeroizing<Vec<u8>>,
+) -> Attachment {
     let name = part_name(msg, part).or_else(|| {
         let fallback = match &part.body {
             PartType::Message(_) => Some("message.eml"),

@@ -1,4 +1,9 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use super::*;
 
@@ -55,7 +60,11 @@ fn polish_charsets_decode_in_subject_and_body() {
         raw.extend_from_slice(&bytes);
         raw.extend_from_slice(b"\r\n");
         let c = parse(&raw);
-        assert_eq!(c.subject.as_deref().map(String::as_str), Some(POLISH), "{charset}");
+        assert_eq!(
+            c.subject.as_deref().map(String::as_str),
+            Some(POLISH),
+            "{charset}"
+        );
         assert_eq!(c.text.as_deref().unwrap().trim(), POLISH, "{charset}");
     }
 }
@@ -98,7 +107,10 @@ fn hostile_attachment_names_become_safe() {
         ("filename=\"C:\\\\Users\\\\jk\\\\x.pdf\"", Some("x.pdf")),
         ("filename=\"C:\\Users\\jk\\x.pdf\"", Some("x.pdf")),
         // RFC 2047 encoded U+202E (right-to-left override).
-        ("filename=\"=?UTF-8?Q?a=E2=80=AEfdp.exe?=\"", Some("afdp.exe")),
+        (
+            "filename=\"=?UTF-8?Q?a=E2=80=AEfdp.exe?=\"",
+            Some("afdp.exe"),
+        ),
         // RFC 2231 with a NUL and a path.
         ("filename*=utf-8''..%2F..%2Fevil%00.pdf", Some("evil.pdf")),
         ("filename*=utf-8''%E2%80%AE", None),
@@ -152,7 +164,10 @@ fn protected_headers_and_legacy_display_are_handled() {
         Content-Disposition: inline\r\n\r\nSubject: Real subject\r\n\
         --p\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nthe report\r\n--p--\r\n";
     let c = parse(payload);
-    assert_eq!(c.subject.as_deref().map(String::as_str), Some("Real subject"));
+    assert_eq!(
+        c.subject.as_deref().map(String::as_str),
+        Some("Real subject")
+    );
     assert!(c.legacy_display_removed);
     assert_eq!(c.text.as_deref().unwrap().trim(), "the report");
     assert!(c.attachments.is_empty());
@@ -215,6 +230,9 @@ fn inline_plaintext_becomes_content() {
 fn debug_output_is_redacted() {
     let c = parse(&with_attachment("filename=\"kowalski.pdf\""));
     let shown = format!("{c:?} {:?} {:?}", c.attachments, c.headers);
-    assert!(!shown.contains("kowalski") && !shown.contains("see attached"), "{shown}");
+    assert!(
+        !shown.contains("kowalski") && !shown.contains("see attached"),
+        "{shown}"
+    );
     assert!(!shown.contains("example.org"), "{shown}");
 }

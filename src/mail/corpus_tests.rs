@@ -1,4 +1,9 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 //! Corpus: every file in tests/corpus/*/ is classified and parsed without panicking; the
 //! encrypted ones get the layout we expect, and EFAIL layouts keep their plaintext apart.
 
@@ -29,7 +34,12 @@ fn rel(p: &Path) -> String {
 }
 
 fn read(rel: &str) -> Vec<u8> {
-    std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus").join(rel)).unwrap()
+    std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/corpus")
+            .join(rel),
+    )
+    .unwrap()
 }
 
 fn kind(raw: &[u8]) -> String {
@@ -44,8 +54,14 @@ const EXPECTED: &[(&str, &str)] = &[
     ("autocrypt/example-draft.eml", "pgp-mime"),
     ("autocrypt/example-gossip.eml", "pgp-mime"),
     ("autocrypt/example-setup-message.eml", "plain"),
-    ("deltachat/alice_to_bob_no_intended_recipient_fingerprint.eml", "pgp-mime"),
-    ("deltachat/google-workspace-mixed-up.eml", "pgp-mime-wrapped"),
+    (
+        "deltachat/alice_to_bob_no_intended_recipient_fingerprint.eml",
+        "pgp-mime",
+    ),
+    (
+        "deltachat/google-workspace-mixed-up.eml",
+        "pgp-mime-wrapped",
+    ),
     ("deltachat/hp_legacy_display.eml", "pgp-mime"),
     ("deltachat/protonmail-mixed-up.eml", "pgp-mime-wrapped"),
     ("deltachat/protonmail-repaired.eml", "pgp-mime"),
@@ -53,42 +69,115 @@ const EXPECTED: &[(&str, &str)] = &[
     ("deltachat/schleuder.eml", "plain"),
     ("deltachat/text_symmetrically_encrypted.eml", "pgp-mime"),
     ("deltachat/thunderbird_encrypted_signed.eml", "pgp-mime"),
-    ("deltachat/thunderbird_encrypted_unsigned_with_unencrypted_subject.eml", "pgp-mime"),
-    ("kde-mimetreeparser/internal-pgpencrypted-mime.eml", "pgp-mime-wrapped"),
-    ("kde-mimetreeparser/multipart-mixed-alternative-inline-pgp.eml", "inline-pgp"),
-    ("kde-mimetreeparser/openpgp-encrypted-ambiguous-mime.eml", "pgp-mime-wrapped"),
-    ("kde-mimetreeparser/openpgp-encrypted-applemail.eml", "pgp-mime-wrapped"),
-    ("kde-mimetreeparser/openpgp-encrypted-attachment-and-non-encrypted-attachment.eml", "pgp-mime-wrapped"),
-    ("kde-mimetreeparser/openpgp-encrypted-enigmail1.6.eml", "pgp-mime"),
-    ("kde-mimetreeparser/openpgp-encrypted-memoryhole.eml", "pgp-mime"),
-    ("kde-mimetreeparser/openpgp-encrypted-noData.eml", "mime-bad-pgp-mime"),
+    (
+        "deltachat/thunderbird_encrypted_unsigned_with_unencrypted_subject.eml",
+        "pgp-mime",
+    ),
+    (
+        "kde-mimetreeparser/internal-pgpencrypted-mime.eml",
+        "pgp-mime-wrapped",
+    ),
+    (
+        "kde-mimetreeparser/multipart-mixed-alternative-inline-pgp.eml",
+        "inline-pgp",
+    ),
+    (
+        "kde-mimetreeparser/openpgp-encrypted-ambiguous-mime.eml",
+        "pgp-mime-wrapped",
+    ),
+    (
+        "kde-mimetreeparser/openpgp-encrypted-applemail.eml",
+        "pgp-mime-wrapped",
+    ),
+    (
+        "kde-mimetreeparser/openpgp-encrypted-attachment-and-non-encrypted-attachment.eml",
+        "pgp-mime-wrapped",
+    ),
+    (
+        "kde-mimetreeparser/openpgp-encrypted-enigmail1.6.eml",
+        "pgp-mime",
+    ),
+    (
+        "kde-mimetreeparser/openpgp-encrypted-memoryhole.eml",
+        "pgp-mime",
+    ),
+    (
+        "kde-mimetreeparser/openpgp-encrypted-noData.eml",
+        "mime-bad-pgp-mime",
+    ),
     // Two separately encrypted attachments: refused (quarantined), never half-decrypted.
-    ("kde-mimetreeparser/openpgp-encrypted-partially-signed-attachments.eml", "mime-bad-pgp-mime"),
-    ("kde-mimetreeparser/openpgp-encrypted-signed-thunderbird.eml", "pgp-mime"),
-    ("kde-mimetreeparser/openpgp-inline-charset-encrypted.eml", "inline-pgp"),
-    ("kde-mimetreeparser/openpgp-inline-encrypted+nonenc.eml", "inline-pgp"),
-    ("kde-mimetreeparser/openpgp-inline-wrong-charset-encrypted.eml", "inline-pgp"),
-    ("mimekit/openpgp_gnupg-2.1.20-announce-gnus-signed-mailman-wrapped.eml", "plain"),
+    (
+        "kde-mimetreeparser/openpgp-encrypted-partially-signed-attachments.eml",
+        "mime-bad-pgp-mime",
+    ),
+    (
+        "kde-mimetreeparser/openpgp-encrypted-signed-thunderbird.eml",
+        "pgp-mime",
+    ),
+    (
+        "kde-mimetreeparser/openpgp-inline-charset-encrypted.eml",
+        "inline-pgp",
+    ),
+    (
+        "kde-mimetreeparser/openpgp-inline-encrypted+nonenc.eml",
+        "inline-pgp",
+    ),
+    (
+        "kde-mimetreeparser/openpgp-inline-wrong-charset-encrypted.eml",
+        "inline-pgp",
+    ),
+    (
+        "mimekit/openpgp_gnupg-2.1.20-announce-gnus-signed-mailman-wrapped.eml",
+        "plain",
+    ),
     ("thunderbird/alice-broken-exchange.eml", "pgp-mime-wrapped"),
     ("thunderbird/bob-enc-html-nbsp.eml", "inline-pgp"),
     ("thunderbird/bob-enc-inline-nbsp-qp.eml", "inline-pgp"),
     ("thunderbird/enc-to-carol@pgp.icu-revoked.eml", "pgp-mime"),
-    ("thunderbird/encrypted-to-alice-as-hidden-recipient.eml", "pgp-mime"),
-    ("thunderbird/inner-smime-sig-in-pgp-encrypted.eml", "pgp-mime"),
-    ("thunderbird/outer-pgp-sig-inner-pgp-enc-with-mixed.eml", "pgp-mime-wrapped"),
-    ("thunderbird/outer-smime-bad-sig-inner-pgp-enc.eml", "pgp-mime-wrapped"),
-    ("thunderbird/partial-encrypt-for-alice-plaintext.eml", "inline-pgp"),
+    (
+        "thunderbird/encrypted-to-alice-as-hidden-recipient.eml",
+        "pgp-mime",
+    ),
+    (
+        "thunderbird/inner-smime-sig-in-pgp-encrypted.eml",
+        "pgp-mime",
+    ),
+    (
+        "thunderbird/outer-pgp-sig-inner-pgp-enc-with-mixed.eml",
+        "pgp-mime-wrapped",
+    ),
+    (
+        "thunderbird/outer-smime-bad-sig-inner-pgp-enc.eml",
+        "pgp-mime-wrapped",
+    ),
+    (
+        "thunderbird/partial-encrypt-for-alice-plaintext.eml",
+        "inline-pgp",
+    ),
     ("thunderbird/rc-openpgp-mdc-tampered.eml", "pgp-mime"),
-    ("thunderbird/rc-openpgp-mixed-subpart.eml", "pgp-mime-wrapped"),
+    (
+        "thunderbird/rc-openpgp-mixed-subpart.eml",
+        "pgp-mime-wrapped",
+    ),
     ("thunderbird/rc-openpgp-nomdc.eml", "pgp-mime"),
-    ("thunderbird/signed-encrypted-autocrypt-gossip.eml", "pgp-mime"),
-    ("thunderbird/tb19-enigmail_iso-8859-2_charset_8bit.eml", "plain"),
+    (
+        "thunderbird/signed-encrypted-autocrypt-gossip.eml",
+        "pgp-mime",
+    ),
+    (
+        "thunderbird/tb19-enigmail_iso-8859-2_charset_8bit.eml",
+        "plain",
+    ),
 ];
 
 #[test]
 fn corpus_never_panics_and_layouts_match() {
     let files = corpus_files();
-    assert!(files.len() >= 40, "corpus is missing: {} files", files.len());
+    assert!(
+        files.len() >= 40,
+        "corpus is missing: {} files",
+        files.len()
+    );
     let mut failures = Vec::new();
     let mut checked = 0;
     for p in &files {
@@ -109,7 +198,11 @@ fn corpus_never_panics_and_layouts_match() {
             failures.push(format!("{name}: unexpected {got}"));
         }
     }
-    assert_eq!(checked, EXPECTED.len(), "expected files missing from the corpus");
+    assert_eq!(
+        checked,
+        EXPECTED.len(),
+        "expected files missing from the corpus"
+    );
     assert!(failures.is_empty(), "{failures:#?}");
 }
 
@@ -170,9 +263,8 @@ fn efail_wrapped_parts_never_joined() {
 
 #[test]
 fn efail_encrypted_and_plain_attachment_kept_apart() {
-    let raw = read(
-        "kde-mimetreeparser/openpgp-encrypted-attachment-and-non-encrypted-attachment.eml",
-    );
+    let raw =
+        read("kde-mimetreeparser/openpgp-encrypted-attachment-and-non-encrypted-attachment.eml");
     let env = classify(&raw, &MailLimits::default()).unwrap();
     let Envelope::PgpMime {
         ciphertext,
@@ -216,13 +308,15 @@ fn mixed_up_provider_layouts_are_repaired_but_kept_apart() {
 #[test]
 fn inline_block_in_html_is_found_and_normalized() {
     let raw = read("thunderbird/bob-enc-html-nbsp.eml");
-    let Envelope::InlinePgp { blocks, .. } = classify(&raw, &MailLimits::default()).unwrap()
-    else {
+    let Envelope::InlinePgp { blocks, .. } = classify(&raw, &MailLimits::default()).unwrap() else {
         panic!()
     };
     let block = String::from_utf8(blocks[0].ciphertext.clone()).unwrap();
     // The &nbsp; line became the blank line armor requires; tags are gone.
-    assert!(block.starts_with("-----BEGIN PGP MESSAGE-----\n\nhE4D"), "{block}");
+    assert!(
+        block.starts_with("-----BEGIN PGP MESSAGE-----\n\nhE4D"),
+        "{block}"
+    );
     assert!(!block.contains('<'));
 }
 

@@ -263,12 +263,15 @@ pub fn classify(raw: &[u8], limits: &MailLimits) -> Result<Envelope, MailError> 
     inline(&msg, outer)
 }
 
+/// Ciphertext found in a nested structure, with the parts sent beside it.
+type CiphertextAndLoose = (Vec<u8>, Vec<LoosePart>);
+
 /// Outlook with GpgOL sends the whole PGP/MIME entity as an attachment named
 /// "GpgOL_MIME_structure.mime"; it is parsed (within the same limits) one level deep.
 fn gpgol_structure(
     msg: &Message<'_>,
     limits: &MailLimits,
-) -> Result<Option<(Vec<u8>, Vec<LoosePart>)>, MailError> {
+) -> Result<Option<CiphertextAndLoose>, MailError> {
     let found = leaf_parts(msg, &[]).into_iter().find_map(|id| {
         let part = msg.parts.get(id as usize)?;
         let named = part_name(msg, part)
@@ -440,7 +443,12 @@ fn loose_parts(msg: &Message<'_>, ids: &[u32]) -> Vec<LoosePart> {
     let mut out = Vec::new();
     for id in ids {
         if let Some(part) = msg.parts.get(*id as usize) {
-            push_loose(&mut out, &mime_type(part), part_name(msg, part), part_bytes(part));
+            push_loose(
+                &mut out,
+                &mime_type(part),
+                part_name(msg, part),
+                part_bytes(part),
+            );
         }
     }
     out

@@ -1,8 +1,14 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use super::*;
 
-const ARMOR: &str = "-----BEGIN PGP MESSAGE-----\r\n\r\nhQEMA1234\r\n=abcd\r\n-----END PGP MESSAGE-----\r\n";
+const ARMOR: &str =
+    "-----BEGIN PGP MESSAGE-----\r\n\r\nhQEMA1234\r\n=abcd\r\n-----END PGP MESSAGE-----\r\n";
 
 fn limits() -> MailLimits {
     MailLimits::default()
@@ -87,10 +93,17 @@ fn list_footer_beside_pgp_mime_is_an_unencrypted_part() {
     let raw = format!(
         "From: a@example.org\r\nContent-Type: multipart/mixed; boundary=m\r\n\r\n--m\r\n{}\r\n\
          --m\r\nContent-Type: text/plain\r\n\r\nList footer: unsubscribe here\r\n--m--\r\n",
-        pgp_mime("").split_once("\r\n\r\n").map(|(h, b)| {
-            let ct = h.lines().filter(|l| !l.starts_with("From") && !l.starts_with("Subject")).collect::<Vec<_>>().join("\r\n");
-            format!("{ct}\r\n\r\n{b}")
-        }).unwrap()
+        pgp_mime("")
+            .split_once("\r\n\r\n")
+            .map(|(h, b)| {
+                let ct = h
+                    .lines()
+                    .filter(|l| !l.starts_with("From") && !l.starts_with("Subject"))
+                    .collect::<Vec<_>>()
+                    .join("\r\n");
+                format!("{ct}\r\n\r\n{b}")
+            })
+            .unwrap()
     );
     let env = classify(raw.as_bytes(), &limits()).unwrap();
     let Envelope::PgpMime {
@@ -184,7 +197,11 @@ fn encrypted_attachments_are_blocks_and_keys_are_not() {
         .collect();
     assert_eq!(
         loose,
-        ["text/plain", "application/pgp-keys", "application/octet-stream"]
+        [
+            "text/plain",
+            "application/pgp-keys",
+            "application/octet-stream"
+        ]
     );
 }
 
@@ -225,5 +242,8 @@ fn not_a_message_is_unparseable() {
 fn debug_is_redacted() {
     let env = classify(pgp_mime("").as_bytes(), &limits()).unwrap();
     let shown = format!("{env:?} {:?} {:?}", env.outer(), env.outer().fields);
-    assert!(!shown.contains("jan@example.org") && !shown.contains("hQEMA"), "{shown}");
+    assert!(
+        !shown.contains("jan@example.org") && !shown.contains("hQEMA"),
+        "{shown}"
+    );
 }

@@ -96,7 +96,8 @@ pub(crate) fn prescan(raw: &[u8], limits: &MailLimits) -> Result<(), MailError> 
         };
         let matched = stack.iter().enumerate().rev().find_map(|(i, level)| {
             let b = level.boundary.as_deref()?;
-            rest.strip_prefix(b).map(|after| (i, after.starts_with(b"--")))
+            rest.strip_prefix(b)
+                .map(|after| (i, after.starts_with(b"--")))
         });
         if let Some((i, closing)) = matched {
             if closing {

@@ -1,4 +1,9 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use std::time::{Duration, Instant};
 
@@ -21,9 +26,8 @@ fn deep_multipart(levels: usize) -> Vec<u8> {
 }
 
 fn many_parts(parts: usize) -> Vec<u8> {
-    let mut m = String::from(
-        "From: a@example.org\r\nContent-Type: multipart/mixed; boundary=x\r\n\r\n",
-    );
+    let mut m =
+        String::from("From: a@example.org\r\nContent-Type: multipart/mixed; boundary=x\r\n\r\n");
     for _ in 0..parts {
         m.push_str("--x\r\n\r\na\r\n");
     }
@@ -36,10 +40,17 @@ fn ten_thousand_deep_multipart_is_refused_fast() {
     let raw = deep_multipart(10_000);
     let start = Instant::now();
     let err = classify(&raw, &MailLimits::default()).unwrap_err();
-    assert!(matches!(err, MailError::TooDeep { limit: 16, .. }), "{err:?}");
+    assert!(
+        matches!(err, MailError::TooDeep { limit: 16, .. }),
+        "{err:?}"
+    );
     assert_eq!(err.code(), "mime-too-deep");
     assert!(parse_content(&raw, &MailLimits::default()).is_err());
-    assert!(start.elapsed() < Duration::from_secs(1), "{:?}", start.elapsed());
+    assert!(
+        start.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        start.elapsed()
+    );
 }
 
 #[test]
@@ -54,9 +65,16 @@ fn two_hundred_thousand_tiny_parts_are_refused_fast() {
     let raw = many_parts(200_000);
     let start = Instant::now();
     let err = classify(&raw, &MailLimits::default()).unwrap_err();
-    assert!(matches!(err, MailError::TooManyParts { limit: 1000, .. }), "{err:?}");
+    assert!(
+        matches!(err, MailError::TooManyParts { limit: 1000, .. }),
+        "{err:?}"
+    );
     assert_eq!(err.code(), "mime-too-many-parts");
-    assert!(start.elapsed() < Duration::from_secs(1), "{:?}", start.elapsed());
+    assert!(
+        start.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        start.elapsed()
+    );
 }
 
 #[test]

@@ -1,4 +1,9 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use super::*;
 
@@ -16,7 +21,17 @@ fn html_to_text_drops_scripts_styles_and_tags() {
 
 #[test]
 fn html_to_text_survives_broken_markup() {
-    for s in ["<", "&", "&#xFFFFFFFF;", "<script>", "<!--", "a<b", "&amp", "<p", "ż<ó>ł&"] {
+    for s in [
+        "<",
+        "&",
+        "&#xFFFFFFFF;",
+        "<script>",
+        "<!--",
+        "a<b",
+        "&amp",
+        "<p",
+        "ż<ó>ł&",
+    ] {
         let _ = html_to_text(s);
     }
     assert_eq!(html_to_text("a &unknown; b"), "a &unknown; b");
@@ -30,7 +45,13 @@ fn error_codes_are_stable_and_carry_no_content() {
             MailError::HeaderTooLarge { bytes: 1, limit: 0 },
             "mime-header-too-large",
         ),
-        (MailError::TooDeep { depth: 17, limit: 16 }, "mime-too-deep"),
+        (
+            MailError::TooDeep {
+                depth: 17,
+                limit: 16,
+            },
+            "mime-too-deep",
+        ),
         (
             MailError::TooManyParts {
                 parts: 1001,
@@ -38,10 +59,7 @@ fn error_codes_are_stable_and_carry_no_content() {
             },
             "mime-too-many-parts",
         ),
-        (
-            MailError::BadPgpMime { detail: "x" },
-            "mime-bad-pgp-mime",
-        ),
+        (MailError::BadPgpMime { detail: "x" }, "mime-bad-pgp-mime"),
     ];
     for (e, code) in errors {
         assert_eq!(e.code(), code);

@@ -241,10 +241,10 @@ pub fn html_to_text(html: &str) -> String {
             }
             "br" => out.push('\n'),
             "p" | "div" | "tr" | "li" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "blockquote"
-            | "pre" | "table" => {
-                if !out.ends_with('\n') && !out.is_empty() {
-                    out.push('\n');
-                }
+            | "pre" | "table"
+                if !out.ends_with('\n') && !out.is_empty() =>
+            {
+                out.push('\n');
             }
             _ => {}
         }

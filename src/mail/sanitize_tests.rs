@@ -1,4 +1,9 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use super::*;
 
@@ -10,7 +15,10 @@ fn name(raw: &str) -> Option<String> {
 fn hostile_names_are_reduced_to_their_last_component() {
     assert_eq!(name("../../etc/passwd").as_deref(), Some("passwd"));
     assert_eq!(name("C:\\Users\\jk\\x.pdf").as_deref(), Some("x.pdf"));
-    assert_eq!(name("/abs/path/report.docx").as_deref(), Some("report.docx"));
+    assert_eq!(
+        name("/abs/path/report.docx").as_deref(),
+        Some("report.docx")
+    );
     assert_eq!(name("..").as_deref(), None);
     assert_eq!(name("dir/").as_deref(), None);
 }

@@ -28,7 +28,9 @@ impl Register {
     /// Opens (creating if missing) and migrates the register; checks its durability settings.
     pub async fn open(config: &RegisterConfig) -> Result<Register, RegisterError> {
         match config {
-            RegisterConfig::Sqlite { path } => Ok(Register::Sqlite(SqliteRegister::open(path).await?)),
+            RegisterConfig::Sqlite { path } => {
+                Ok(Register::Sqlite(SqliteRegister::open(path).await?))
+            }
         }
     }
 
@@ -126,7 +128,10 @@ impl Register {
     }
 
     /// One quarantine entry with its sealed raw message.
-    pub async fn quarantine_entry(&self, id: i64) -> Result<Option<QuarantineRecord>, RegisterError> {
+    pub async fn quarantine_entry(
+        &self,
+        id: i64,
+    ) -> Result<Option<QuarantineRecord>, RegisterError> {
         match self {
             Register::Sqlite(r) => r.quarantine_entry(id).await,
         }
@@ -140,7 +145,10 @@ impl Register {
         pattern: &NumberPattern,
     ) -> Result<FiledCase, RegisterError> {
         match self {
-            Register::Sqlite(r) => r.file_case_from_quarantine(quarantine_id, case, pattern).await,
+            Register::Sqlite(r) => {
+                r.file_case_from_quarantine(quarantine_id, case, pattern)
+                    .await
+            }
         }
     }
 

@@ -1,4 +1,9 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::os::unix::fs::PermissionsExt;
 
@@ -88,9 +93,18 @@ async fn durability_settings_are_in_force_and_file_is_private() {
 #[tokio::test]
 async fn case_numbers_follow_the_pattern_and_restart_each_year() {
     let (_dir, reg) = open_temp().await;
-    let a = reg.file_case(&intake("a", 1), &new_case("2026-12-31"), &pattern()).await.unwrap();
-    let b = reg.file_case(&intake("b", 2), &new_case("2026-12-31"), &pattern()).await.unwrap();
-    let c = reg.file_case(&intake("c", 3), &new_case("2027-01-01"), &pattern()).await.unwrap();
+    let a = reg
+        .file_case(&intake("a", 1), &new_case("2026-12-31"), &pattern())
+        .await
+        .unwrap();
+    let b = reg
+        .file_case(&intake("b", 2), &new_case("2026-12-31"), &pattern())
+        .await
+        .unwrap();
+    let c = reg
+        .file_case(&intake("c", 3), &new_case("2027-01-01"), &pattern())
+        .await
+        .unwrap();
     assert_eq!(a.number, "ZW/2026/0001");
     assert_eq!(b.number, "ZW/2026/0002");
     assert_eq!(c.number, "ZW/2027/0001");
@@ -143,9 +157,9 @@ async fn deletion_bookkeeping_is_per_message_and_audited() {
     let pending = reg.pending_deletions("INBOX").await.unwrap();
     assert_eq!(pending.len(), 1);
     let audit = reg.audit_entries().await.unwrap();
-    assert!(audit
-        .iter()
-        .any(|a| a.action == "ServerCopyDeleted" && a.case_number.as_deref() == Some("ZW/2026/0001")));
+    assert!(audit.iter().any(
+        |a| a.action == "ServerCopyDeleted" && a.case_number.as_deref() == Some("ZW/2026/0001")
+    ));
     assert!(audit.iter().any(|a| a.action == "MessageQuarantined"));
 }
 

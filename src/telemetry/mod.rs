@@ -14,7 +14,11 @@ pub fn init() {
         "error" | "warn" | "info" | "debug" | "trace" | "off" => level,
         _ => "info".to_owned(),
     };
-    let filter = EnvFilter::new(format!("warn,sygnal={level}"));
+    // The IMAP library logs whole protocol lines (LOGIN included) at trace: always off.
+    let filter = EnvFilter::new(format!(
+        "warn,sygnal={level},{}",
+        crate::imap::LOG_DIRECTIVES.join(",")
+    ));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

@@ -1,4 +1,9 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use super::*;
 use crate::openpgp::{generate_intake_key, KeyAlgorithm};
@@ -8,7 +13,13 @@ fn sealed_record_opens_only_with_reader_key_and_its_shred_key() {
     let reader = generate_intake_key("Reader <r@example.org>", KeyAlgorithm::Cv25519).unwrap();
     let other = generate_intake_key("Other <o@example.org>", KeyAlgorithm::Cv25519).unwrap();
     let shred = ShredKey::generate();
-    let stored = seal(b"secret report", &[reader.clone()], &shred, BlobKind::Report).unwrap();
+    let stored = seal(
+        b"secret report",
+        std::slice::from_ref(&reader),
+        &shred,
+        BlobKind::Report,
+    )
+    .unwrap();
     assert!(!stored
         .body
         .windows(b"secret report".len())
@@ -20,7 +31,14 @@ fn sealed_record_opens_only_with_reader_key_and_its_shred_key() {
     assert!(open(&stored, &shred, BlobKind::Report, &other, None, 1 << 20).is_err());
     let wrong_shred = ShredKey::generate();
     assert!(matches!(
-        open(&stored, &wrong_shred, BlobKind::Report, &reader, None, 1 << 20),
+        open(
+            &stored,
+            &wrong_shred,
+            BlobKind::Report,
+            &reader,
+            None,
+            1 << 20
+        ),
         Err(VaultError::ShredLayer)
     ));
     // A report blob cannot be passed off as an identity blob.
@@ -34,7 +52,13 @@ fn sealed_record_opens_only_with_reader_key_and_its_shred_key() {
 fn altered_body_is_refused() {
     let reader = generate_intake_key("Reader <r@example.org>", KeyAlgorithm::Cv25519).unwrap();
     let shred = ShredKey::generate();
-    let mut stored = seal(b"x", &[reader.clone()], &shred, BlobKind::Report).unwrap();
+    let mut stored = seal(
+        b"x",
+        std::slice::from_ref(&reader),
+        &shred,
+        BlobKind::Report,
+    )
+    .unwrap();
     let last = stored.body.len() - 1;
     stored.body[last] ^= 1;
     assert!(matches!(

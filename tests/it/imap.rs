@@ -347,3 +347,49 @@ async fn imap_restart_mid_session_is_transient_and_reconnect_works() {
         message("kept").as_slice()
     );
 }
+
+/// Collects formatted tracing output of one test.
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn imap_logs_carry_no_content_or_credentials() {
+    let d = Dovecot::start();
+    let canary = "CANARY-6b1e-report";
+    let raw = format!("From: {canary}@example.org\r\nSubject: {canary}\r\n\r\n{canary}\r\n");
+    d.append("INBOX", raw.as_bytes());
+
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let mut mb = Mailbox::connect(&settings(&d, TlsMode::StartTls))
+        .await
+        .unwrap();
+    let uv = mb.select("INBOX").await.unwrap().uidvalidity;
+    let listed = mb.list().await.unwrap();
+    let body = mb.fetch(listed[0].uid).await.unwrap();
+    assert_eq!(body.as_slice(), raw.as_bytes());
+    mb.delete(uv, listed[0].uid).await.unwrap();
+    mb.logout().await.unwrap();
+
+    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(logs.contains("IMAP message fetched"), "{logs}");
+    assert!(!logs.contains("CANARY"), "{logs}");
+    assert!(!logs.contains(&d.password), "{logs}");
+}

@@ -275,9 +275,13 @@ fn intake_row(r: &sqlx::sqlite::SqliteRow) -> Result<IntakeRow, RegisterError> {
     let uidvalidity: i64 = r
         .try_get("uidvalidity")
         .map_err(RegisterError::db("read intake row"))?;
-    let uid: i64 = r.try_get("uid").map_err(RegisterError::db("read intake row"))?;
+    let uid: i64 = r
+        .try_get("uid")
+        .map_err(RegisterError::db("read intake row"))?;
     Ok(IntakeRow {
-        id: r.try_get("id").map_err(RegisterError::db("read intake row"))?,
+        id: r
+            .try_get("id")
+            .map_err(RegisterError::db("read intake row"))?,
         fingerprint: r
             .try_get("fingerprint")
             .map_err(RegisterError::db("read intake row"))?,
@@ -372,14 +376,16 @@ pub(super) async fn insert_audit(
     case_number: Option<&str>,
     detail: &str,
 ) -> Result<(), RegisterError> {
-    sqlx::query("INSERT INTO audit (at, actor, action, case_number, detail) VALUES (?, ?, ?, ?, ?)")
-        .bind(now_rfc3339())
-        .bind(actor)
-        .bind(action)
-        .bind(case_number)
-        .bind(detail)
-        .execute(&mut *conn)
-        .await
-        .map_err(RegisterError::db("INSERT INTO audit"))?;
+    sqlx::query(
+        "INSERT INTO audit (at, actor, action, case_number, detail) VALUES (?, ?, ?, ?, ?)",
+    )
+    .bind(now_rfc3339())
+    .bind(actor)
+    .bind(action)
+    .bind(case_number)
+    .bind(detail)
+    .execute(&mut *conn)
+    .await
+    .map_err(RegisterError::db("INSERT INTO audit"))?;
     Ok(())
 }

@@ -6,8 +6,8 @@ use sqlx::Row;
 use super::filing::insert_audit;
 use super::{finish, now_rfc3339, SqliteRegister};
 use crate::register::{
-    AuditEntry, AuditRow, CaseRecord, CaseSummary, NewReader, QuarantineRecord,
-    QuarantineSummary, ReaderRow, RegisterError, Role,
+    AuditEntry, AuditRow, CaseRecord, CaseSummary, NewReader, QuarantineRecord, QuarantineSummary,
+    ReaderRow, RegisterError, Role,
 };
 use crate::vault::StoredBlob;
 
@@ -223,4 +223,3 @@ impl SqliteRegister {
             .map_err(RegisterError::db("read audit row"))
     }
 }
-
