@@ -26,6 +26,9 @@ pub struct PgpTraces {
     pub literal_filename: Option<Vec<u8>>,
     /// The literal data packet's date (Unix seconds).
     pub literal_date: Option<i64>,
+    /// Every decrypted piece carried a good signature and none was bad: only then is the report
+    /// "signed" (a signature over part of a message says nothing about the rest).
+    pub signed_whole: bool,
 }
 
 impl fmt::Debug for PgpTraces {
@@ -279,7 +282,7 @@ pub fn split(
             })
             .collect(),
         encrypted: traces.encrypted,
-        signed: traces.signatures.iter().any(|(_, good)| *good),
+        signed: traces.signed_whole,
         unencrypted_parts: Vec::new(),
         legacy_display_removed: content.legacy_display_removed,
         received_at: received_at.format("%Y-%m-%d").to_string(),

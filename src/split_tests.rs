@@ -149,6 +149,7 @@ fn protected_subject_wins_and_placeholders_are_dropped() {
         foreign_recipients: vec!["1122334455667788".into()],
         literal_filename: Some(b"C:\\Users\\jkowalski\\report.txt".to_vec()),
         literal_date: Some(1_700_000_000),
+        signed_whole: true,
     };
     let s = split(&outer, content, traces, Vec::new(), date());
     assert_eq!(s.report.subject.as_deref(), Some("Real subject"));

@@ -180,7 +180,16 @@ fn strip_attachment_data(report: &mut Value) {
 
 fn save_attachments(report: &Value, dir: &Path) -> anyhow::Result<()> {
     use base64::Engine as _;
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        if !dir.exists() {
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+        }
+    }
     let mut used = BTreeSet::new();
     let Some(Value::Array(items)) = report.get("attachments") else {
         return Ok(());
@@ -207,10 +216,26 @@ fn save_attachments(report: &Value, dir: &Path) -> anyhow::Result<()> {
         }
         used.insert(candidate.clone());
         let path = dir.join(&candidate);
-        std::fs::write(&path, &data).with_context(|| format!("cannot write {}", path.display()))?;
-        eprintln!("saved {}", path.display());
+        // The name is report content: errors name the folder only, never the file.
+        write_private(&path, &data)
+            .with_context(|| format!("cannot write attachment {} into {}", i + 1, dir.display()))?;
     }
+    // Counts only: the names are report content and stderr may end up in a log.
+    eprintln!("saved {} attachment(s) into {}", items.len(), dir.display());
     Ok(())
+}
+
+/// Evidence files are readable by their owner only.
+fn write_private(path: &Path, data: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
+    f.write_all(data)?;
+    f.sync_all()
 }
 
 /// Display names are already sanitised at intake; this keeps a file name a single component.

@@ -74,9 +74,10 @@ impl Gateway {
         }
         let listed = mailbox.list().await?;
         let mut report = DrainReport::default();
-        self.finish_pending(mailbox, &selected, &listed, &mut report)
+        let finished = self
+            .finish_pending(mailbox, &selected, &listed, &mut report)
             .await?;
-        for item in listed {
+        for item in listed.into_iter().filter(|l| !finished.contains(&l.uid)) {
             if shutdown.requested() {
                 tracing::info!("shutdown requested; stopping after the message in hand");
                 break;
@@ -89,14 +90,15 @@ impl Gateway {
 
     /// Deletes server copies whose case was committed by an earlier run that stopped before
     /// deleting. Only by a UID of the current UIDVALIDITY, and only after checking that the
-    /// message there is still the one that was filed.
+    /// message there is still the one that was filed. Returns the UIDs it deleted.
     async fn finish_pending(
         &self,
         mailbox: &mut Mailbox,
         selected: &Selected,
         listed: &[Listed],
         report: &mut DrainReport,
-    ) -> Result<(), GatewayError> {
+    ) -> Result<Vec<u32>, GatewayError> {
+        let mut finished = Vec::new();
         for row in self.register.pending_deletions(&selected.folder).await? {
             if row.at.uidvalidity != selected.uidvalidity {
                 // Stale UID: never used. The message, if still there, is recognised by its
@@ -118,8 +120,9 @@ impl Gateway {
                 continue;
             }
             self.delete_copy(mailbox, &row, report).await?;
+            finished.push(row.at.uid);
         }
-        Ok(())
+        Ok(finished)
     }
 
     async fn take(

@@ -191,10 +191,12 @@ impl Gateway {
                 .session(&settings, once, &mut shutdown, &mut total)
                 .await
             {
-                Ok(()) if once && total.skipped > 0 => return Err(GatewayError::Setup(format!(
+                Ok(()) if once && total.skipped > 0 => {
+                    return Err(GatewayError::Setup(format!(
                     "{} message(s) could not be fetched whole and stay on the server; run again",
                     total.skipped
-                ))),
+                )))
+                }
                 Ok(()) => return Ok(total),
                 Err(e) if e.is_transient() && !once => {
                     tracing::warn!(error = %e, retry_in_secs = backoff.as_secs(), "mailbox session failed; reconnecting");

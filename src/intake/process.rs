@@ -266,9 +266,16 @@ fn open_verified(
 fn traces<'a>(keyring: &IntakeKeyring, opened: impl IntoIterator<Item = &'a Opened>) -> PgpTraces {
     let mut t = PgpTraces {
         encrypted: true,
+        signed_whole: true,
         ..PgpTraces::default()
     };
+    let mut pieces = 0;
     for o in opened {
+        pieces += 1;
+        let statuses = o.meta.signatures.iter().map(|s| s.status);
+        let good = statuses.clone().any(|s| s == SignatureStatus::Good);
+        let bad = statuses.clone().any(|s| s == SignatureStatus::Bad);
+        t.signed_whole &= good && !bad;
         for s in &o.meta.signatures {
             t.signatures
                 .push((s.issuer.clone(), s.status == SignatureStatus::Good));
@@ -285,6 +292,7 @@ fn traces<'a>(keyring: &IntakeKeyring, opened: impl IntoIterator<Item = &'a Open
             t.literal_date = o.meta.literal_date;
         }
     }
+    t.signed_whole &= pieces > 0;
     t
 }
 
