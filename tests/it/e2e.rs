@@ -417,9 +417,9 @@ fn init_is_idempotent_and_keeps_the_intake_key() {
 }
 
 #[test]
-fn split_custodian_key_cannot_open_the_report() {
-    // Identity and report are sealed apart so no single key links a report to its sender:
-    // the custodian's key opens the identity record only.
+fn roles_custodian_also_handles_but_a_handler_cannot_unseal() {
+    // Roles as the register defines them: a handler reads and works cases; a custodian may
+    // also unseal identity. The identity record is sealed to custodians only.
     let dovecot = Dovecot::start();
     let s = Setup::new(&dovecot);
     let token = unique("C");
@@ -428,7 +428,7 @@ fn split_custodian_key_cannot_open_the_report() {
         "Cezary <cezary@example.net>",
         TO,
         "custodian",
-        &format!("report for handlers only {token}\n"),
+        &format!("report for handlers {token}\n"),
         None,
         None,
     );
@@ -445,11 +445,23 @@ fn split_custodian_key_cannot_open_the_report() {
         s.custodian.key_file.to_str().unwrap(),
         "--json",
     ]);
-    assert_eq!(
-        out.status.code(),
-        Some(EXIT_KEY_REFUSED),
-        "custodian key on cases show: {}",
+    assert!(
+        out.status.success(),
+        "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(!String::from_utf8_lossy(&out.stdout).contains(&token));
+    assert!(String::from_utf8_lossy(&out.stdout).contains(&token));
+
+    let out = s.gateway.run(&[
+        "identity",
+        "unseal",
+        number,
+        "--key",
+        s.handler.key_file.to_str().unwrap(),
+        "--reason",
+        "handler trying to see who reported",
+        "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(EXIT_KEY_REFUSED));
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("cezary@example.net"));
 }
