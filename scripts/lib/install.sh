@@ -66,4 +66,8 @@ ensure_rust() {
 }
 
 # The packages the build and the tests need (sequoia's crypto-openssl backend, Dovecot, GnuPG).
-SYGNAL_TEST_PACKAGES=(dovecot-imapd gnupg libssl-dev pkg-config openssl sqlite3 ca-certificates git)
+# Building: sequoia's OpenSSL backend compiles openssl-sys with bindgen, which needs libclang.
+SYGNAL_BUILD_PACKAGES=(libssl-dev pkg-config libclang1-14 libclang-common-14-dev ca-certificates)
+# Running the demo and the tests: a real IMAP server and a real OpenPGP client.
+SYGNAL_RUN_PACKAGES=(dovecot-imapd gnupg openssl sqlite3)
+SYGNAL_TEST_PACKAGES=("${SYGNAL_BUILD_PACKAGES[@]}" "${SYGNAL_RUN_PACKAGES[@]}" git)

@@ -36,11 +36,22 @@ fn contract_example_is_accepted_and_paths_resolve_against_config_dir() {
 }
 
 #[test]
-fn unknown_key_is_named() {
-    let text = GOOD.replace("folder = \"INBOX\"", "foldr = \"INBOX\"");
+fn unknown_keys_are_all_named_at_once() {
+    let text = GOOD
+        .replace("folder = \"INBOX\"", "foldr = \"INBOX\"\npassword = \"x\"")
+        .replace("dir = \"var/keys\"", "dir = \"var/keys\"\n[extra]\na = 1");
     match Config::from_toml(&text, Path::new("/")) {
-        Err(FromTomlError::Syntax(d)) => assert!(d.contains("foldr"), "{d}"),
-        other => panic!("expected syntax error, got {:?}", other.map(|_| ())),
+        Err(FromTomlError::Invalid(p)) => {
+            assert_eq!(p.len(), 3, "{p:?}");
+            assert!(p
+                .iter()
+                .any(|l| l.starts_with("mailbox.foldr: unknown key")));
+            assert!(p
+                .iter()
+                .any(|l| l.starts_with("mailbox.password: unknown key (the password never")));
+            assert!(p.iter().any(|l| l.starts_with("extra: unknown section")));
+        }
+        other => panic!("expected invalid, got {:?}", other.map(|_| ())),
     }
 }
 
@@ -53,10 +64,10 @@ fn every_problem_is_reported_at_once() {
             "password-file = \"/run/credentials/sygnal/imap\"",
             "password = \"hunter2\"",
         );
-    // inline password is an unknown key: refused by syntax first
+    // An inline password is refused as an unknown key.
     assert!(matches!(
         Config::from_toml(&text, Path::new("/")),
-        Err(FromTomlError::Syntax(_))
+        Err(FromTomlError::Invalid(_))
     ));
     let text = GOOD
         .replace("tls = \"implicit\"", "tls = \"none\"")

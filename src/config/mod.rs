@@ -171,6 +171,13 @@ impl Config {
 
     /// Parses and validates config text; paths are resolved against `base_dir`.
     pub fn from_toml(text: &str, base_dir: &Path) -> Result<Config, FromTomlError> {
+        let table: toml::Table =
+            toml::from_str(text).map_err(|e| FromTomlError::Syntax(e.to_string()))?;
+        // Unknown keys are all named at once, before serde would stop at the first one.
+        let unknown = raw::unknown_keys(&table);
+        if !unknown.is_empty() {
+            return Err(FromTomlError::Invalid(unknown));
+        }
         let raw: raw::RawConfig =
             toml::from_str(text).map_err(|e| FromTomlError::Syntax(e.to_string()))?;
         raw.validate(base_dir).map_err(FromTomlError::Invalid)

@@ -70,6 +70,65 @@ struct RawLimits {
     message_timeout_secs: Option<u64>,
 }
 
+/// Every key the file may hold, per section.
+const KNOWN: &[(&str, &[&str])] = &[
+    (
+        "mailbox",
+        &[
+            "host",
+            "port",
+            "tls",
+            "username",
+            "password-file",
+            "password-env",
+            "folder",
+            "ca-file",
+            "idle",
+            "poll-interval-secs",
+        ],
+    ),
+    ("register", &["driver", "path"]),
+    ("keys", &["dir"]),
+    ("cases", &["number-pattern"]),
+    (
+        "limits",
+        &[
+            "max-message-bytes",
+            "max-plaintext-bytes",
+            "max-header-bytes",
+            "max-mime-depth",
+            "max-mime-parts",
+            "message-timeout-secs",
+        ],
+    ),
+];
+
+/// Names every unknown section and key, with a hint for the common mistake of an inline secret.
+pub(super) fn unknown_keys(table: &toml::Table) -> Vec<String> {
+    let mut problems = Vec::new();
+    for (section, value) in table {
+        let Some((_, keys)) = KNOWN.iter().find(|(name, _)| name == section) else {
+            problems.push(format!("{section}: unknown section"));
+            continue;
+        };
+        let Some(inner) = value.as_table() else {
+            problems.push(format!("{section}: must be a table ([{section}])"));
+            continue;
+        };
+        for key in inner.keys() {
+            if !keys.contains(&key.as_str()) {
+                let hint = if key == "password" {
+                    " (the password never goes in the config: use password-file or password-env)"
+                } else {
+                    ""
+                };
+                problems.push(format!("{section}.{key}: unknown key{hint}"));
+            }
+        }
+    }
+    problems
+}
+
 fn default_folder() -> String {
     "INBOX".to_owned()
 }

@@ -338,8 +338,9 @@ impl Gateway {
             received_at: today(),
             reason: "message-too-large".to_owned(),
             detail: format!(
-                "{} bytes, over the limit of {limit} bytes; left on the server (uid {}), not downloaded",
-                item.size, at.uid
+                "{} bytes, over the limit of {limit} bytes; not downloaded and left on the server \
+                 ({} uid {}): raise limits.max-message-bytes or take it out by hand",
+                item.size, at.mailbox, at.uid
             ),
             raw: None,
         };
