@@ -95,7 +95,7 @@ pub async fn identity(config_path: &Path, command: IdentityCommand) -> anyhow::R
                 other => other.to_string(),
             };
             if !text.is_empty() && text != "[]" {
-                println!("{label:<14} {text}");
+                println!("{label:<18} {text}");
             }
         }
     };
@@ -109,7 +109,39 @@ pub async fn identity(config_path: &Path, command: IdentityCommand) -> anyhow::R
     show("User-Agent:", "user_agent");
     show("Originating IP:", "x_originating_ip");
     show("Received via:", "received_hosts_ips");
-    show("OpenPGP:", "openpgp");
+    if let Some(pgp) = identity.get("openpgp") {
+        let list = |key: &str| -> String {
+            match pgp.get(key) {
+                Some(Value::Array(items)) if !items.is_empty() => items
+                    .iter()
+                    .map(|i| match i {
+                        Value::String(s) => s.clone(),
+                        Value::Object(o) => format!(
+                            "{} ({})",
+                            o.get("issuer").and_then(Value::as_str).unwrap_or("?"),
+                            if o.get("verified").and_then(Value::as_bool) == Some(true) {
+                                "verified"
+                            } else {
+                                "not verified"
+                            }
+                        ),
+                        other => other.to_string(),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                _ => "none".to_owned(),
+            }
+        };
+        println!("{:<18} {}", "Signed by:", list("signatures"));
+        println!(
+            "{:<18} {}",
+            "Also encrypted to:",
+            list("foreign_recipients")
+        );
+        if let Some(name) = pgp.get("literal_filename").and_then(Value::as_str) {
+            println!("{:<18} {name}", "PGP file name:");
+        }
+    }
     println!("(all headers: use --json)");
     Ok(())
 }

@@ -200,7 +200,8 @@ impl Register {
     }
 }
 
-/// Today's date in UTC, as stored in `received_at`.
+/// Today's date in the host's local time zone, as stored in `received_at`: legal deadlines and
+/// the yearly case sequence follow the organisation's calendar (run with `TZ=Europe/Warsaw`).
 pub fn today() -> NaiveDate {
-    chrono::Utc::now().date_naive()
+    chrono::Local::now().date_naive()
 }
