@@ -8,7 +8,7 @@ use clap::Subcommand;
 use serde_json::Value;
 
 use super::admin::open_all;
-use super::{coded, exit, print_json, reader_key};
+use super::{coded, exit, print_json, reader_key, terminal_safe};
 use crate::register::{AuditEntry, Register};
 use crate::vault::{self, BlobKind, VaultError};
 
@@ -254,7 +254,7 @@ fn safe_file_name(name: &str) -> String {
 }
 
 fn print_report(number: &str, status: &str, r: &Value) {
-    let s = |k: &str| r.get(k).and_then(Value::as_str).unwrap_or("");
+    let s = |k: &str| terminal_safe(r.get(k).and_then(Value::as_str).unwrap_or(""));
     let b = |k: &str| r.get(k).and_then(Value::as_bool).unwrap_or(false);
     println!("Case:     {number}");
     println!("Received: {}", s("received_at"));
@@ -283,7 +283,7 @@ fn print_report(number: &str, status: &str, r: &Value) {
                 println!(
                     "  {}. {} ({}, {} bytes, sha256 {})",
                     i + 1,
-                    a.get("name").and_then(Value::as_str).unwrap_or("(no name)"),
+                    terminal_safe(a.get("name").and_then(Value::as_str).unwrap_or("(no name)")),
                     a.get("content_type").and_then(Value::as_str).unwrap_or("?"),
                     a.get("size").and_then(Value::as_u64).unwrap_or(0),
                     a.get("sha256").and_then(Value::as_str).unwrap_or("?"),
@@ -302,6 +302,11 @@ fn print_report(number: &str, status: &str, r: &Value) {
                     p.get("content_type").and_then(Value::as_str).unwrap_or("?"),
                     p.get("size").and_then(Value::as_u64).unwrap_or(0)
                 );
+                if let Some(text) = p.get("text").and_then(Value::as_str) {
+                    for line in terminal_safe(text).lines() {
+                        println!("     | {line}");
+                    }
+                }
             }
         }
     }

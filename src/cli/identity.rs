@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::admin::open_all;
 use super::cases::{actor, unseal_error, MAX_RECORD_BYTES};
-use super::{coded, exit, print_json, reader_key};
+use super::{coded, exit, print_json, reader_key, terminal_safe};
 use crate::register::AuditEntry;
 use crate::vault::{self, BlobKind};
 
@@ -95,7 +95,7 @@ pub async fn identity(config_path: &Path, command: IdentityCommand) -> anyhow::R
                 other => other.to_string(),
             };
             if !text.is_empty() && text != "[]" {
-                println!("{label:<18} {text}");
+                println!("{label:<18} {}", terminal_safe(&text));
             }
         }
     };
@@ -139,7 +139,7 @@ pub async fn identity(config_path: &Path, command: IdentityCommand) -> anyhow::R
             list("foreign_recipients")
         );
         if let Some(name) = pgp.get("literal_filename").and_then(Value::as_str) {
-            println!("{:<18} {name}", "PGP file name:");
+            println!("{:<18} {}", "PGP file name:", terminal_safe(name));
         }
     }
     println!("(all headers: use --json)");
