@@ -121,3 +121,79 @@ fn texts_round_trip() {
     }
     assert_eq!(Status::parse("Closed"), None);
 }
+
+fn dates(status: Status, ack: Option<&str>, fb: Option<&str>) -> CaseDates {
+    let received = d("2026-03-02");
+    let dl = Deadlines::compute(received, ack.map(d), None);
+    CaseDates {
+        status,
+        acknowledgement_due: dl.acknowledgement_due,
+        feedback_due: dl.feedback_due,
+        acknowledged_at: ack.map(d),
+        feedback_at: fb.map(d),
+    }
+}
+
+#[test]
+fn next_due_follows_the_lifecycle() {
+    let c = dates(Status::Received, None, None);
+    assert_eq!(
+        compliance::next_due(&c),
+        Some((DeadlineKind::Acknowledgement, d("2026-03-09")))
+    );
+    let c = dates(Status::Acknowledged, Some("2026-03-04"), None);
+    assert_eq!(
+        compliance::next_due(&c),
+        Some((DeadlineKind::Feedback, d("2026-06-04")))
+    );
+    let c = dates(Status::FeedbackGiven, Some("2026-03-04"), Some("2026-05-01"));
+    assert_eq!(compliance::next_due(&c), None);
+    let c = dates(Status::Rejected, None, None);
+    assert_eq!(compliance::next_due(&c), None);
+}
+
+#[test]
+fn compliance_is_judged_against_the_deadline_day_inclusive() {
+    let c = dates(Status::Acknowledged, Some("2026-03-09"), None);
+    assert_eq!(compliance::acknowledgement(&c, d("2026-12-01")), Compliance::OnTime);
+    let c = dates(Status::Acknowledged, Some("2026-03-10"), None);
+    assert_eq!(compliance::acknowledgement(&c, d("2026-12-01")), Compliance::Late);
+    let c = dates(Status::Received, None, None);
+    assert_eq!(compliance::acknowledgement(&c, d("2026-03-09")), Compliance::Pending);
+    assert_eq!(compliance::acknowledgement(&c, d("2026-03-10")), Compliance::Overdue);
+    let c = dates(Status::InFollowUp, None, None);
+    assert_eq!(compliance::acknowledgement(&c, d("2026-04-01")), Compliance::NotApplicable);
+    assert_eq!(compliance::feedback(&c, d("2026-06-09")), Compliance::Pending);
+    assert_eq!(compliance::feedback(&c, d("2026-06-10")), Compliance::Overdue);
+}
+
+#[test]
+fn stats_suppress_small_cells_and_their_complement() {
+    let input = |status, cat, m: u32| stats::StatsInput {
+        status,
+        category: cat,
+        received: NaiveDate::from_ymd_opt(2026, m, 1).unwrap(),
+        acknowledgement: Compliance::OnTime,
+        feedback: Compliance::Pending,
+    };
+    let mut cases = Vec::new();
+    for _ in 0..5 {
+        cases.push(input(Status::InFollowUp, Some(Category::Corruption), 1));
+    }
+    for _ in 0..4 {
+        cases.push(input(Status::Closed, Some(Category::Privacy), 2));
+    }
+    cases.push(input(Status::Received, None, 3));
+    let s = stats::compute(&cases, 3);
+    assert_eq!(s.total, Some(10));
+    // One cell below 3 (received: 1): it and the next smallest (closed: 4) are hidden.
+    assert_eq!(s.by_status["received"], None);
+    assert_eq!(s.by_status["closed"], None);
+    assert_eq!(s.by_status["in-follow-up"], Some(5));
+    assert_eq!(s.by_category["uncategorised"], None);
+    assert_eq!(s.by_month["2026-03"], None);
+    assert_eq!(s.acknowledgement["on-time"], Some(10));
+    let few = stats::compute(&cases[..2], 3);
+    assert_eq!(few.total, None);
+    assert!(few.by_status.values().all(Option::is_none));
+}

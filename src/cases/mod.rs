@@ -1,13 +1,16 @@
 //! The case lifecycle: numbers, statuses and their allowed transitions, legal deadlines,
 //! categories and follow-up kinds. Pure: no IO.
 
+pub mod compliance;
 mod deadlines;
 mod lifecycle;
 mod number;
+pub mod stats;
 
 #[cfg(test)]
 mod cases_tests;
 
+pub use compliance::{CaseDates, Compliance, DeadlineKind};
 pub use deadlines::{add_months, Deadlines};
 pub use lifecycle::{ActionKind, Category, Outcome, Status, TransitionError};
 pub use number::{NumberPattern, PatternError};
