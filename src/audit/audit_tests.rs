@@ -75,17 +75,27 @@ fn edit_is_caught() {
     assert_eq!(check(&rows, None), Err(ChainBreak::Edited { id: 3 }));
     let mut rows = chain(5);
     rows[1].case = Some(String::new());
-    assert_eq!(check(&rows, None), Err(ChainBreak::Edited { id: 2 }), "None differs from empty");
+    assert_eq!(
+        check(&rows, None),
+        Err(ChainBreak::Edited { id: 2 }),
+        "None differs from empty"
+    );
 }
 
 #[test]
 fn deletion_is_caught() {
     let mut rows = chain(5);
     rows.remove(2);
-    assert_eq!(check(&rows, None), Err(ChainBreak::Unlinked { id: 4, after: 2 }));
+    assert_eq!(
+        check(&rows, None),
+        Err(ChainBreak::Unlinked { id: 4, after: 2 })
+    );
     let mut rows = chain(5);
     rows.remove(0);
-    assert_eq!(check(&rows, None), Err(ChainBreak::Unlinked { id: 2, after: 0 }));
+    assert_eq!(
+        check(&rows, None),
+        Err(ChainBreak::Unlinked { id: 2, after: 0 })
+    );
 }
 
 #[test]
@@ -99,7 +109,10 @@ fn reordering_is_caught() {
     rows[1].id = b;
     rows[2].id = a;
     rows.swap(1, 2);
-    assert!(matches!(check(&rows, None), Err(ChainBreak::Unlinked { .. } | ChainBreak::Edited { .. })));
+    assert!(matches!(
+        check(&rows, None),
+        Err(ChainBreak::Unlinked { .. } | ChainBreak::Edited { .. })
+    ));
 }
 
 #[test]
@@ -111,7 +124,10 @@ fn truncated_tail_is_caught_against_a_recorded_head() {
     assert!(check(&cut, None).is_ok(), "truncation alone is invisible");
     assert_eq!(
         check(&cut, Some((head.0, &head.1))),
-        Err(ChainBreak::HeadMissing { id: 5, hash: head.1.clone() })
+        Err(ChainBreak::HeadMissing {
+            id: 5,
+            hash: head.1.clone()
+        })
     );
 }
 

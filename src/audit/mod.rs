@@ -103,7 +103,9 @@ pub enum ChainBreak {
         id: i64,
     },
     /// The recorded head is missing or different: the tail was truncated or rewritten.
-    #[error("recorded head {id}:{hash} not found in the trail (the tail was truncated or rewritten)")]
+    #[error(
+        "recorded head {id}:{hash} not found in the trail (the tail was truncated or rewritten)"
+    )]
     HeadMissing {
         /// Recorded id.
         id: i64,

@@ -14,7 +14,11 @@ fn acknowledgement_is_due_seven_days_after_receipt_across_year_end() {
     let dl = Deadlines::compute(d("2026-12-28"), None, None);
     assert_eq!(dl.acknowledgement_due, d("2027-01-04"));
     let dl = Deadlines::compute(d("2028-02-25"), None, None);
-    assert_eq!(dl.acknowledgement_due, d("2028-03-03"), "2028 is a leap year");
+    assert_eq!(
+        dl.acknowledgement_due,
+        d("2028-03-03"),
+        "2028 is a leap year"
+    );
     let dl = Deadlines::compute(d("2027-02-25"), None, None);
     assert_eq!(dl.acknowledgement_due, d("2027-03-04"));
 }
@@ -44,7 +48,11 @@ fn month_arithmetic_clamps_to_month_end() {
     assert_eq!(add_months(d("2028-02-29"), 12), d("2029-02-28"));
     assert_eq!(add_months(d("2026-01-31"), 3), d("2026-04-30"));
     assert_eq!(add_months(d("2026-08-31"), 3), d("2026-11-30"));
-    assert_eq!(add_months(d("2027-11-30"), 3), d("2028-02-29"), "into a leap February");
+    assert_eq!(
+        add_months(d("2027-11-30"), 3),
+        d("2028-02-29"),
+        "into a leap February"
+    );
     assert_eq!(add_months(d("2026-11-30"), 3), d("2027-02-28"));
     assert_eq!(add_months(d("2026-10-31"), 3), d("2027-01-31"));
 }
@@ -64,7 +72,10 @@ fn retention_runs_to_the_end_of_the_third_calendar_year_after_follow_up_ended() 
     // Ended on 1 January.
     assert_eq!(deadlines_retention(d("2027-01-01")), d("2030-12-31"));
     assert_eq!(deadlines_retention(d("2028-02-29")), d("2031-12-31"));
-    assert_eq!(Deadlines::compute(d("2026-03-01"), None, None).retention_until, None);
+    assert_eq!(
+        Deadlines::compute(d("2026-03-01"), None, None).retention_until,
+        None
+    );
 }
 
 fn deadlines_retention(ended: NaiveDate) -> NaiveDate {
@@ -146,7 +157,11 @@ fn next_due_follows_the_lifecycle() {
         compliance::next_due(&c),
         Some((DeadlineKind::Feedback, d("2026-06-04")))
     );
-    let c = dates(Status::FeedbackGiven, Some("2026-03-04"), Some("2026-05-01"));
+    let c = dates(
+        Status::FeedbackGiven,
+        Some("2026-03-04"),
+        Some("2026-05-01"),
+    );
     assert_eq!(compliance::next_due(&c), None);
     let c = dates(Status::Rejected, None, None);
     assert_eq!(compliance::next_due(&c), None);
@@ -155,16 +170,37 @@ fn next_due_follows_the_lifecycle() {
 #[test]
 fn compliance_is_judged_against_the_deadline_day_inclusive() {
     let c = dates(Status::Acknowledged, Some("2026-03-09"), None);
-    assert_eq!(compliance::acknowledgement(&c, d("2026-12-01")), Compliance::OnTime);
+    assert_eq!(
+        compliance::acknowledgement(&c, d("2026-12-01")),
+        Compliance::OnTime
+    );
     let c = dates(Status::Acknowledged, Some("2026-03-10"), None);
-    assert_eq!(compliance::acknowledgement(&c, d("2026-12-01")), Compliance::Late);
+    assert_eq!(
+        compliance::acknowledgement(&c, d("2026-12-01")),
+        Compliance::Late
+    );
     let c = dates(Status::Received, None, None);
-    assert_eq!(compliance::acknowledgement(&c, d("2026-03-09")), Compliance::Pending);
-    assert_eq!(compliance::acknowledgement(&c, d("2026-03-10")), Compliance::Overdue);
+    assert_eq!(
+        compliance::acknowledgement(&c, d("2026-03-09")),
+        Compliance::Pending
+    );
+    assert_eq!(
+        compliance::acknowledgement(&c, d("2026-03-10")),
+        Compliance::Overdue
+    );
     let c = dates(Status::InFollowUp, None, None);
-    assert_eq!(compliance::acknowledgement(&c, d("2026-04-01")), Compliance::NotApplicable);
-    assert_eq!(compliance::feedback(&c, d("2026-06-09")), Compliance::Pending);
-    assert_eq!(compliance::feedback(&c, d("2026-06-10")), Compliance::Overdue);
+    assert_eq!(
+        compliance::acknowledgement(&c, d("2026-04-01")),
+        Compliance::NotApplicable
+    );
+    assert_eq!(
+        compliance::feedback(&c, d("2026-06-09")),
+        Compliance::Pending
+    );
+    assert_eq!(
+        compliance::feedback(&c, d("2026-06-10")),
+        Compliance::Overdue
+    );
 }
 
 #[test]

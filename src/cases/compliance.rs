@@ -105,5 +105,10 @@ pub fn acknowledgement(c: &CaseDates, today: NaiveDate) -> Compliance {
 
 /// Feedback compliance on `today`.
 pub fn feedback(c: &CaseDates, today: NaiveDate) -> Compliance {
-    judge(c.feedback_at, c.feedback_due, !c.status.is_terminal(), today)
+    judge(
+        c.feedback_at,
+        c.feedback_due,
+        !c.status.is_terminal(),
+        today,
+    )
 }

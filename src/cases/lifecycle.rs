@@ -74,7 +74,10 @@ pub struct TransitionError {
 impl Status {
     /// Follow-up has ended: no further changes, retention runs.
     pub fn is_terminal(self) -> bool {
-        matches!(self, Status::Closed | Status::Rejected | Status::Transferred)
+        matches!(
+            self,
+            Status::Closed | Status::Rejected | Status::Transferred
+        )
     }
 
     /// Whether `self → to` is allowed.
@@ -85,7 +88,13 @@ impl Status {
     /// Rejection and transfer end a case that is still open.
     pub fn check_transition(self, to: Status) -> Result<(), TransitionError> {
         use Status::*;
-        let err = |hint| Err(TransitionError { from: self, to, hint });
+        let err = |hint| {
+            Err(TransitionError {
+                from: self,
+                to,
+                hint,
+            })
+        };
         if self.is_terminal() {
             return err(" (follow-up has ended)");
         }

@@ -57,12 +57,15 @@ pub fn compute(cases: &[StatsInput], min_cell: u64) -> Stats {
     let mut ack = BTreeMap::new();
     let mut fb = BTreeMap::new();
     for c in cases {
-        *by_status.entry(c.status.as_str().to_owned()).or_insert(0u64) += 1;
+        *by_status
+            .entry(c.status.as_str().to_owned())
+            .or_insert(0u64) += 1;
         let cat = c.category.map(Category::as_str).unwrap_or("uncategorised");
         *by_category.entry(cat.to_owned()).or_insert(0u64) += 1;
         let month = format!("{:04}-{:02}", c.received.year(), c.received.month());
         *by_month.entry(month).or_insert(0u64) += 1;
-        *ack.entry(c.acknowledgement.as_str().to_owned()).or_insert(0u64) += 1;
+        *ack.entry(c.acknowledgement.as_str().to_owned())
+            .or_insert(0u64) += 1;
         *fb.entry(c.feedback.as_str().to_owned()).or_insert(0u64) += 1;
     }
     let total = cases.len() as u64;

@@ -2,6 +2,7 @@
 
 mod admin;
 mod cases;
+mod casework;
 mod identity;
 mod quarantine;
 mod reader_key;

@@ -166,14 +166,22 @@ impl Register {
     /// The register view of every case, oldest first.
     pub async fn case_files(&self) -> Result<Vec<CaseFile>, RegisterError> {
         match self {
-            Register::Sqlite(r) => r.case_files(None).await.map(|v| v.into_iter().map(|(_, f)| f).collect()),
+            Register::Sqlite(r) => r
+                .case_files(None)
+                .await
+                .map(|v| v.into_iter().map(|(_, f)| f).collect()),
         }
     }
 
     /// The register view of one case.
     pub async fn case_file(&self, number: &str) -> Result<Option<CaseFile>, RegisterError> {
         match self {
-            Register::Sqlite(r) => Ok(r.case_files(Some(number)).await?.into_iter().next().map(|(_, f)| f)),
+            Register::Sqlite(r) => Ok(r
+                .case_files(Some(number))
+                .await?
+                .into_iter()
+                .next()
+                .map(|(_, f)| f)),
         }
     }
 

@@ -13,7 +13,8 @@ use crate::register::{
 };
 use crate::vault::StoredBlob;
 
-const CASE_FILE_SELECT: &str = "SELECT id, number, received_at, status, category, acknowledged_at, \
+const CASE_FILE_SELECT: &str =
+    "SELECT id, number, received_at, status, category, acknowledged_at, \
      feedback_at, ended_at, outcome, ack_due, feedback_due, retention_until, identity_disclosed, \
      encrypted, signed FROM cases";
 
@@ -21,9 +22,15 @@ fn corrupt(what: &str, value: &str) -> RegisterError {
     RegisterError::Corrupt(format!("cases.{what} = {value:?}"))
 }
 
-fn opt_date(r: &sqlx::sqlite::SqliteRow, col: &'static str) -> Result<Option<NaiveDate>, RegisterError> {
-    let v: Option<String> = r.try_get(col).map_err(RegisterError::db("read case file"))?;
-    v.map(|s| s.parse().map_err(|_| corrupt(col, &s))).transpose()
+fn opt_date(
+    r: &sqlx::sqlite::SqliteRow,
+    col: &'static str,
+) -> Result<Option<NaiveDate>, RegisterError> {
+    let v: Option<String> = r
+        .try_get(col)
+        .map_err(RegisterError::db("read case file"))?;
+    v.map(|s| s.parse().map_err(|_| corrupt(col, &s)))
+        .transpose()
 }
 
 fn case_file(r: &sqlx::sqlite::SqliteRow) -> Result<(i64, CaseFile), RegisterError> {
@@ -32,14 +39,19 @@ fn case_file(r: &sqlx::sqlite::SqliteRow) -> Result<(i64, CaseFile), RegisterErr
     };
     let received_at = opt_date(r, "received_at")?.ok_or_else(|| corrupt("received_at", ""))?;
     let status = get("status")?;
-    let category: Option<String> = r.try_get("category").map_err(RegisterError::db("read case file"))?;
-    let outcome: Option<String> = r.try_get("outcome").map_err(RegisterError::db("read case file"))?;
+    let category: Option<String> = r
+        .try_get("category")
+        .map_err(RegisterError::db("read case file"))?;
+    let outcome: Option<String> = r
+        .try_get("outcome")
+        .map_err(RegisterError::db("read case file"))?;
     let acknowledged_at = opt_date(r, "acknowledged_at")?;
     let ended_at = opt_date(r, "ended_at")?;
     // Deadlines stored at filing and on each change; derived again when a row predates them.
     let derived = Deadlines::compute(received_at, acknowledged_at, ended_at);
     Ok((
-        r.try_get("id").map_err(RegisterError::db("read case file"))?,
+        r.try_get("id")
+            .map_err(RegisterError::db("read case file"))?,
         CaseFile {
             number: get("number")?,
             received_at,
@@ -59,8 +71,12 @@ fn case_file(r: &sqlx::sqlite::SqliteRow) -> Result<(i64, CaseFile), RegisterErr
             identity_disclosed: r
                 .try_get("identity_disclosed")
                 .map_err(RegisterError::db("read case file"))?,
-            encrypted: r.try_get("encrypted").map_err(RegisterError::db("read case file"))?,
-            signed: r.try_get("signed").map_err(RegisterError::db("read case file"))?,
+            encrypted: r
+                .try_get("encrypted")
+                .map_err(RegisterError::db("read case file"))?,
+            signed: r
+                .try_get("signed")
+                .map_err(RegisterError::db("read case file"))?,
         },
     ))
 }
@@ -147,13 +163,17 @@ impl SqliteRegister {
         number: Option<&str>,
     ) -> Result<Vec<(i64, CaseFile)>, RegisterError> {
         let rows = match number {
-            Some(n) => sqlx::query(&format!("{CASE_FILE_SELECT} WHERE number = ?"))
-                .bind(n)
-                .fetch_all(&self.pool)
-                .await,
-            None => sqlx::query(&format!("{CASE_FILE_SELECT} ORDER BY id"))
-                .fetch_all(&self.pool)
-                .await,
+            Some(n) => {
+                sqlx::query(&format!("{CASE_FILE_SELECT} WHERE number = ?"))
+                    .bind(n)
+                    .fetch_all(&self.pool)
+                    .await
+            }
+            None => {
+                sqlx::query(&format!("{CASE_FILE_SELECT} ORDER BY id"))
+                    .fetch_all(&self.pool)
+                    .await
+            }
         }
         .map_err(RegisterError::db("SELECT case files"))?;
         rows.iter().map(case_file).collect()
@@ -305,15 +325,22 @@ impl SqliteRegister {
             .map(|r| {
                 let db = RegisterError::db("read case event");
                 let kind: String = r.try_get("kind").map_err(db)?;
-                let action_kind: Option<String> =
-                    r.try_get("action_kind").map_err(RegisterError::db("read case event"))?;
-                let on: String = r.try_get("on_date").map_err(RegisterError::db("read case event"))?;
-                let pkesks: Option<Vec<u8>> =
-                    r.try_get("note_pkesks").map_err(RegisterError::db("read case event"))?;
-                let body: Option<Vec<u8>> =
-                    r.try_get("note_body").map_err(RegisterError::db("read case event"))?;
+                let action_kind: Option<String> = r
+                    .try_get("action_kind")
+                    .map_err(RegisterError::db("read case event"))?;
+                let on: String = r
+                    .try_get("on_date")
+                    .map_err(RegisterError::db("read case event"))?;
+                let pkesks: Option<Vec<u8>> = r
+                    .try_get("note_pkesks")
+                    .map_err(RegisterError::db("read case event"))?;
+                let body: Option<Vec<u8>> = r
+                    .try_get("note_body")
+                    .map_err(RegisterError::db("read case event"))?;
                 Ok(CaseEvent {
-                    id: r.try_get("id").map_err(RegisterError::db("read case event"))?,
+                    id: r
+                        .try_get("id")
+                        .map_err(RegisterError::db("read case event"))?,
                     kind: if kind == "note" { "note" } else { "action" },
                     action_kind: action_kind
                         .map(|k| {
@@ -322,10 +349,12 @@ impl SqliteRegister {
                             })
                         })
                         .transpose()?,
-                    on: on
-                        .parse()
-                        .map_err(|_| RegisterError::Corrupt(format!("case_events.on_date = {on:?}")))?,
-                    actor: r.try_get("actor").map_err(RegisterError::db("read case event"))?,
+                    on: on.parse().map_err(|_| {
+                        RegisterError::Corrupt(format!("case_events.on_date = {on:?}"))
+                    })?,
+                    actor: r
+                        .try_get("actor")
+                        .map_err(RegisterError::db("read case event"))?,
                     recorded_at: r
                         .try_get("recorded_at")
                         .map_err(RegisterError::db("read case event"))?,
