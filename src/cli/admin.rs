@@ -61,16 +61,6 @@ pub enum HandlersCommand {
     },
 }
 
-#[derive(Subcommand, Debug)]
-pub enum AuditCommand {
-    /// Show the audit trail.
-    Show {
-        /// JSON output.
-        #[arg(long)]
-        json: bool,
-    },
-}
-
 pub(super) async fn open_all(config_path: &Path) -> anyhow::Result<(Register, KeyStore)> {
     let config = load_config(config_path)?;
     let register = Register::open(&config.register).await?;
@@ -218,32 +208,6 @@ pub async fn handlers(config_path: &Path, command: HandlersCommand) -> anyhow::R
                         r.fingerprint,
                         r.name,
                         r.added_at
-                    );
-                }
-            }
-        }
-    }
-    register.close().await;
-    Ok(())
-}
-
-pub async fn audit(config_path: &Path, command: AuditCommand) -> anyhow::Result<()> {
-    let (register, _keys) = open_all(config_path).await?;
-    match command {
-        AuditCommand::Show { json } => {
-            let rows = register.audit_entries().await?;
-            if json {
-                print_json(&rows)?;
-            } else {
-                for r in &rows {
-                    println!(
-                        "{:>5} {} {:<22} {:<14} {} {}",
-                        r.id,
-                        r.at,
-                        r.action,
-                        r.case_number.as_deref().unwrap_or("-"),
-                        r.actor,
-                        r.detail
                     );
                 }
             }

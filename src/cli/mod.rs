@@ -1,8 +1,10 @@
 //! Command line: parses, calls the library, prints. Rules live in the domain modules.
 
 mod admin;
+mod audit;
 mod cases;
 mod casework;
+mod disclosure;
 mod identity;
 mod quarantine;
 mod reader_key;
@@ -84,7 +86,7 @@ enum Command {
     Quarantine(quarantine::QuarantineCommand),
     /// The audit trail.
     #[command(subcommand)]
-    Audit(admin::AuditCommand),
+    Audit(audit::AuditCommand),
 }
 
 /// Runs the parsed command line.
@@ -98,7 +100,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Cases(c) => cases::cases(&config_path, c).await,
         Command::Identity(c) => identity::identity(&config_path, c).await,
         Command::Quarantine(c) => quarantine::quarantine(&config_path, c).await,
-        Command::Audit(c) => admin::audit(&config_path, c).await,
+        Command::Audit(c) => audit::audit(&config_path, c).await,
     }
 }
 

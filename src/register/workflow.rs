@@ -160,6 +160,8 @@ pub struct DisclosureRow {
     pub reason: String,
     /// Reporter notice.
     pub reporter_notice: ReporterNotice,
+    /// The audit entry recorded with it.
+    pub audit_id: i64,
 }
 
 impl Register {

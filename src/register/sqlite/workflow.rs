@@ -430,7 +430,7 @@ impl SqliteRegister {
         number: Option<&str>,
     ) -> Result<Vec<DisclosureRow>, RegisterError> {
         let rows = sqlx::query(
-            "SELECT d.id, c.number, d.at, d.actor, d.recipient, d.legal_basis, d.reason, d.reporter_notice
+            "SELECT d.id, c.number, d.at, d.actor, d.recipient, d.legal_basis, d.reason, d.reporter_notice, d.audit_id
              FROM disclosures d JOIN cases c ON c.id = d.case_id
              WHERE ?1 IS NULL OR c.number = ?1 ORDER BY d.id",
         )
@@ -453,6 +453,7 @@ impl SqliteRegister {
                         legal_basis: r.try_get("legal_basis")?,
                         reason: r.try_get("reason")?,
                         reporter_notice: ReporterNotice::Informed,
+                        audit_id: r.try_get("audit_id")?,
                     })
                 };
                 let mut row = read().map_err(RegisterError::db("read disclosure"))?;
