@@ -8,7 +8,9 @@ mod disclosure;
 mod identity;
 mod quarantine;
 mod reader_key;
+mod register_export;
 mod run;
+mod stats;
 
 use std::path::PathBuf;
 
@@ -87,6 +89,15 @@ enum Command {
     /// The audit trail.
     #[command(subcommand)]
     Audit(audit::AuditCommand),
+    /// Statistics for management: counts only, small numbers hidden.
+    Stats {
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The register of internal reports (art. 29).
+    #[command(subcommand)]
+    Register(register_export::RegisterCommand),
 }
 
 /// Runs the parsed command line.
@@ -101,6 +112,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Identity(c) => identity::identity(&config_path, c).await,
         Command::Quarantine(c) => quarantine::quarantine(&config_path, c).await,
         Command::Audit(c) => audit::audit(&config_path, c).await,
+        Command::Stats { json } => stats::stats(&config_path, json).await,
+        Command::Register(c) => register_export::register(&config_path, c).await,
     }
 }
 
