@@ -127,6 +127,7 @@ fn print_file(f: &CaseFile, json: bool) -> anyhow::Result<()> {
 }
 
 /// `cases status` / `cases close`.
+#[allow(clippy::too_many_arguments)]
 pub(super) async fn change_status(
     register: &Register,
     keys: &KeyStore,

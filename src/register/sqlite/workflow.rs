@@ -13,6 +13,9 @@ use crate::register::{
 };
 use crate::vault::StoredBlob;
 
+/// (id, at, actor, action, case_number, detail) of an audit row written before the chain.
+type LegacyRow = (i64, String, String, String, Option<String>, String);
+
 const CASE_FILE_SELECT: &str =
     "SELECT id, number, received_at, status, category, acknowledged_at, \
      feedback_at, ended_at, outcome, ack_due, feedback_due, retention_until, identity_disclosed, \
@@ -116,7 +119,7 @@ impl SqliteRegister {
             .map_err(RegisterError::db("SELECT unchained audit"))?;
             let mut prev = crate::audit::GENESIS.to_owned();
             for r in &rows {
-                let read = || -> Result<(i64, String, String, String, Option<String>, String), sqlx::Error> {
+                let read = || -> Result<LegacyRow, sqlx::Error> {
                     Ok((
                         r.try_get("id")?,
                         r.try_get("at")?,
