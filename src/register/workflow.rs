@@ -9,6 +9,10 @@ use super::{Register, RegisterError};
 use crate::cases::{ActionKind, Category, Outcome, Status, TransitionError};
 use crate::vault::StoredBlob;
 
+#[cfg(test)]
+#[path = "workflow_tests.rs"]
+mod workflow_tests;
+
 /// A case as the register of internal reports (art. 29) holds it. No content.
 #[derive(Debug, Clone, Serialize)]
 pub struct CaseFile {
