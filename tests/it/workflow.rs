@@ -498,3 +498,38 @@ fn audit_verify_catches_edit_delete_reorder_and_truncation() {
     let json: Value = serde_json::from_str(&gw.run_ok(&["audit", "verify", "--json"])).unwrap();
     assert_eq!(json["ok"], Value::Bool(true));
 }
+
+#[test]
+fn run_logs_missed_deadlines_without_content() {
+    let dovecot = Dovecot::start();
+    let s = Setup::new(&dovecot);
+    let gw = &s.gateway;
+    let token = unique("D");
+    let raw = Gpg::new().encrypt_pgp_mime(
+        &s.intake_cert,
+        &format!("Ewa <ewa.{token}@example.net>"),
+        TO,
+        &format!("Temat {token}-SUBJECT"),
+        &format!("Treść {token}-BODY\n"),
+        None,
+        None,
+    );
+    dovecot.append("INBOX", &raw);
+    gw.run_once();
+    let number = gw.case_numbers().into_iter().next().unwrap();
+    // Received long ago: the acknowledgement deadline has passed.
+    tamper(
+        gw,
+        "UPDATE cases SET received_at = '2020-01-01', ack_due = '2020-01-08', feedback_due = '2020-04-08'",
+    );
+    let out = gw.run_once();
+    let log = String::from_utf8_lossy(&out.stderr);
+    let line = log
+        .lines()
+        .find(|l| l.contains("DeadlineMissed"))
+        .unwrap_or_else(|| panic!("no DeadlineMissed in:\n{log}"));
+    assert!(line.contains(&number) && line.contains("acknowledgement"), "{line}");
+    let due = json(gw, &["cases", "due", "--json"]);
+    assert_eq!(due[0]["overdue"], Value::Bool(true));
+    assert!(gw.canary_grep(&[token.as_bytes()]).is_empty());
+}
