@@ -233,3 +233,24 @@ fn stats_suppress_small_cells_and_their_complement() {
     assert_eq!(few.total, None);
     assert!(few.by_status.values().all(Option::is_none));
 }
+
+#[test]
+fn acknowledgement_texts_carry_number_and_dates_only() {
+    use acknowledgement::{acknowledgement, Lang};
+    let pl = acknowledgement(
+        Lang::default(),
+        "ZW/2026/0007",
+        d("2026-03-02"),
+        d("2026-06-09"),
+    );
+    assert!(pl.contains("ZW/2026/0007") && pl.contains("02.03.2026") && pl.contains("09.06.2026"));
+    assert!(pl.contains("Potwierdzamy przyjęcie"));
+    let en = acknowledgement(
+        Lang::parse("en").unwrap(),
+        "ZW/2026/0007",
+        d("2026-03-02"),
+        d("2026-06-09"),
+    );
+    assert!(en.contains("We confirm receipt") && en.contains("09.06.2026"));
+    assert_eq!(Lang::parse("de"), None);
+}

@@ -1,6 +1,7 @@
 //! The case lifecycle: numbers, statuses and their allowed transitions, legal deadlines,
 //! categories and follow-up kinds. Pure: no IO.
 
+pub mod acknowledgement;
 pub mod compliance;
 mod deadlines;
 mod lifecycle;

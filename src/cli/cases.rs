@@ -131,6 +131,15 @@ pub enum CasesCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Print the acknowledgement text for the reporter (Polish; --lang en for English). Send it
+    /// yourself, then record the date with `cases status NUMBER acknowledged --on DATE`.
+    AckText {
+        /// Case number.
+        number: String,
+        /// pl (default) or en.
+        #[arg(long, default_value = "pl")]
+        lang: String,
+    },
     /// Deadlines due or overdue, soonest first (no content; no key needed).
     Due {
         /// Only deadlines within this many days (overdue ones always shown).
@@ -253,6 +262,9 @@ pub async fn cases(config_path: &Path, command: CasesCommand) -> anyhow::Result<
         } => casework::set_category(&register, &keys, &number, &key, &category, json).await,
         CasesCommand::History { number, key, json } => {
             casework::history(&register, &keys, &number, &key, json).await
+        }
+        CasesCommand::AckText { number, lang } => {
+            casework::ack_text(&register, &number, &lang).await
         }
         CasesCommand::Due { within, json } => casework::due(&register, within, json).await,
         CasesCommand::Export { number, key, out } => {

@@ -577,3 +577,21 @@ pub(super) fn status_for_command(s: &str) -> anyhow::Result<Status> {
 pub(super) fn parse_outcome(s: &str) -> anyhow::Result<Outcome> {
     parse_or_usage(s, Outcome::parse, "outcome", Outcome::choices())
 }
+
+/// `cases ack-text`: the acknowledgement for the reporter (number and dates only; no key).
+pub(super) async fn ack_text(register: &Register, number: &str, lang: &str) -> anyhow::Result<()> {
+    let lang = crate::cases::acknowledgement::Lang::parse(lang)
+        .ok_or_else(|| coded(exit::USAGE, "--lang must be pl or en"))?;
+    let f = register
+        .case_file(number)
+        .await?
+        .ok_or_else(|| coded(exit::NOT_FOUND, format!("no case {number}")))?;
+    // The feedback deadline if acknowledged today (or on the recorded date).
+    let ack_on = f.acknowledged_at.unwrap_or_else(crate::register::today);
+    let due = crate::cases::Deadlines::compute(f.received_at, Some(ack_on), None).feedback_due;
+    print!(
+        "{}",
+        crate::cases::acknowledgement::acknowledgement(lang, number, f.received_at, due)
+    );
+    Ok(())
+}

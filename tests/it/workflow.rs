@@ -101,6 +101,14 @@ fn case_lifecycle_from_intake_to_closing_with_legal_deadlines_and_roles() {
     );
     assert_eq!(str_field(&file, "category"), "corruption");
 
+    let ack_text = gw.run_ok(&["cases", "ack-text", n]);
+    assert!(
+        ack_text.contains(n) && ack_text.contains("Potwierdzamy przyjęcie"),
+        "{ack_text}"
+    );
+    let ack_en = gw.run_ok(&["cases", "ack-text", n, "--lang", "en"]);
+    assert!(ack_en.contains("We confirm receipt"), "{ack_en}");
+
     // An admin (a key that is no reader of this case) changes and reads nothing.
     let admin = Holder::new("Adam Admin", "adam@it.example.org");
     let a = admin.key_file.to_str().unwrap();
@@ -528,7 +536,10 @@ fn run_logs_missed_deadlines_without_content() {
         .lines()
         .find(|l| l.contains("DeadlineMissed"))
         .unwrap_or_else(|| panic!("no DeadlineMissed in:\n{log}"));
-    assert!(line.contains(&number) && line.contains("acknowledgement"), "{line}");
+    assert!(
+        line.contains(&number) && line.contains("acknowledgement"),
+        "{line}"
+    );
     let due = json(gw, &["cases", "due", "--json"]);
     assert_eq!(due[0]["overdue"], Value::Bool(true));
     assert!(gw.canary_grep(&[token.as_bytes()]).is_empty());
