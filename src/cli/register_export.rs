@@ -11,7 +11,7 @@ use serde::Serialize;
 use super::admin::open_all;
 use super::cases::{actor, unseal_error};
 use super::casework::MAX_NOTE_BYTES;
-use super::{print_json, reader_key};
+use super::{coded, exit, print_json, reader_key};
 use crate::cases::{ActionKind, Category, Outcome, Status};
 use crate::register::AuditEntry;
 use crate::vault::{self, BlobKind};
@@ -70,6 +70,16 @@ pub async fn register(config_path: &Path, command: RegisterCommand) -> anyhow::R
     let (register, keys) = open_all(config_path).await?;
     let result = async {
         let key = key.as_deref().map(reader_key::load).transpose()?;
+        if let Some(k) = &key {
+            // Sealed fields are for readers; anyone else is refused before anything is opened.
+            let readers = register.readers().await?;
+            if !readers.iter().any(|r| r.fingerprint == k.fingerprint) {
+                return Err(coded(
+                    exit::KEY_REFUSED,
+                    format!("{} is not a registered handler key", k.fingerprint),
+                ));
+            }
+        }
         let mut entries = Vec::new();
         for f in register.case_files().await? {
             if year.is_some_and(|y| f.received_at.year() != y) {

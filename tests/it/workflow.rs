@@ -333,6 +333,11 @@ fn case_lifecycle_from_intake_to_closing_with_legal_deadlines_and_roles() {
     );
     assert_eq!(str_field(&with_key[0]["actions"][0], "note"), action_text);
     assert_eq!(str_field(&with_key[0], "outcome"), "substantiated");
+    assert_eq!(
+        code(gw, &["register", "export", "--format", "json", "--key", a]).0,
+        EXIT_KEY_REFUSED,
+        "an admin's own key opens no sealed field"
+    );
     let other_year = json(
         gw,
         &["register", "export", "--format", "json", "--year", "1999"],
