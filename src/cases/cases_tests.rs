@@ -254,3 +254,18 @@ fn acknowledgement_texts_carry_number_and_dates_only() {
     assert!(en.contains("We confirm receipt") && en.contains("09.06.2026"));
     assert_eq!(Lang::parse("de"), None);
 }
+
+#[test]
+fn event_dates_lie_between_receipt_and_today() {
+    let (received, today) = (d("2026-03-02"), d("2026-03-10"));
+    assert!(check_event_date(received, d("2026-03-02"), today).is_ok());
+    assert!(check_event_date(received, today, today).is_ok());
+    assert!(matches!(
+        check_event_date(received, d("2026-03-01"), today),
+        Err(EventDateError::BeforeReceipt { .. })
+    ));
+    assert!(matches!(
+        check_event_date(received, d("2026-03-11"), today),
+        Err(EventDateError::Future { .. })
+    ));
+}

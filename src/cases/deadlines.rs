@@ -64,3 +64,37 @@ pub fn retention_until(ended: NaiveDate) -> NaiveDate {
     NaiveDate::from_ymd_opt(ended.year().saturating_add(RETENTION_YEARS), 12, 31)
         .unwrap_or(NaiveDate::MAX)
 }
+
+/// A date given for something that happened on a case is impossible.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum EventDateError {
+    /// Before the report was received.
+    #[error("{on} is before the case was received ({received})")]
+    BeforeReceipt {
+        /// Given date.
+        on: NaiveDate,
+        /// Date received.
+        received: NaiveDate,
+    },
+    /// In the future: the register records what happened, not plans.
+    #[error("{on} is in the future; record it on the day it happens")]
+    Future {
+        /// Given date.
+        on: NaiveDate,
+    },
+}
+
+/// Checks that `on` lies between the day the case was received and `today`.
+pub fn check_event_date(
+    received: NaiveDate,
+    on: NaiveDate,
+    today: NaiveDate,
+) -> Result<(), EventDateError> {
+    if on < received {
+        return Err(EventDateError::BeforeReceipt { on, received });
+    }
+    if on > today {
+        return Err(EventDateError::Future { on });
+    }
+    Ok(())
+}

@@ -12,6 +12,6 @@ pub mod stats;
 mod cases_tests;
 
 pub use compliance::{CaseDates, Compliance, DeadlineKind};
-pub use deadlines::{add_months, Deadlines};
+pub use deadlines::{add_months, check_event_date, Deadlines, EventDateError};
 pub use lifecycle::{ActionKind, Category, Outcome, Status, TransitionError};
 pub use number::{NumberPattern, PatternError};

@@ -154,12 +154,7 @@ pub(super) async fn change_status(
         outcome,
         actor: proven.actor,
     };
-    if change.on < proven.record.summary.received_at {
-        return Err(coded(
-            exit::USAGE,
-            format!("--on {} is before the case was received", change.on),
-        ));
-    }
+    check_on(proven.record.summary.received_at, change.on)?;
     let file = register
         .change_status(number, &change)
         .await?
@@ -281,6 +276,7 @@ pub(super) async fn add_event(
         None => None,
     };
     let on = on.unwrap_or_else(crate::register::today);
+    check_on(proven.record.summary.received_at, on)?;
     let id = register
         .add_event(
             number,
@@ -553,6 +549,11 @@ mod erased {
             serde_json::to_string_pretty(self)
         }
     }
+}
+
+fn check_on(received: NaiveDate, on: NaiveDate) -> anyhow::Result<()> {
+    crate::cases::check_event_date(received, on, crate::register::today())
+        .map_err(|e| coded(exit::USAGE, format!("--on: {e}")))
 }
 
 /// Parses `--on` dates.

@@ -62,6 +62,17 @@ fn case_lifecycle_from_intake_to_closing_with_legal_deadlines_and_roles() {
         .next()
         .expect("a case was filed");
     let n = number.as_str();
+    // Dates of work are checked against today (nothing recorded in the future), so the case is
+    // moved 60 days into the past, deadlines with it, to walk the whole lifecycle now.
+    let d0 = chrono::Utc::now().date_naive() - Days::new(60);
+    let ack_due = d0 + Days::new(7);
+    tamper(
+        gw,
+        &format!(
+            "UPDATE cases SET received_at = '{d0}', ack_due = '{ack_due}', feedback_due = '{}'",
+            ack_due.checked_add_months(Months::new(3)).unwrap()
+        ),
+    );
     let h = s.handler.key_file.to_str().unwrap();
     let c = s.custodian.key_file.to_str().unwrap();
     // Notes live outside the gateway's folder so the canary grep only sees what sygnal wrote.
@@ -91,6 +102,8 @@ fn case_lifecycle_from_intake_to_closing_with_legal_deadlines_and_roles() {
         ],
     );
     let received = date(&file, "received_at");
+    assert_eq!(received, d0);
+    assert_eq!(item["overdue"], Value::Bool(true), "7 days are long past");
     assert_eq!(date(item, "due"), received + Days::new(7));
     assert_eq!(date(&file, "acknowledgement_due"), received + Days::new(7));
     assert_eq!(
@@ -158,6 +171,37 @@ fn case_lifecycle_from_intake_to_closing_with_legal_deadlines_and_roles() {
         ],
     );
     assert_eq!(rc, EXIT_USAGE, "closing before follow-up: {err}");
+    let tomorrow = (chrono::Utc::now().date_naive() + Days::new(1)).to_string();
+    let (rc, err) = code(
+        gw,
+        &[
+            "cases",
+            "action",
+            n,
+            "--kind",
+            "interview",
+            "--on",
+            &tomorrow,
+            "--key",
+            h,
+        ],
+    );
+    assert_eq!(rc, EXIT_USAGE, "a future date: {err}");
+    let before = (d0 - Days::new(1)).to_string();
+    let (rc, err) = code(
+        gw,
+        &[
+            "cases",
+            "status",
+            n,
+            "in-follow-up",
+            "--on",
+            &before,
+            "--key",
+            h,
+        ],
+    );
+    assert_eq!(rc, EXIT_USAGE, "before receipt: {err}");
     gw.run_ok(&["cases", "status", n, "in-follow-up", "--key", h]);
     let nf = note_file.to_str().unwrap();
     let af = action_file.to_str().unwrap();
