@@ -58,3 +58,10 @@ CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit WHEN OLD.hash IS NOT NULL
 BEGIN SELECT RAISE(ABORT, 'audit entries are append-only'); END;
 CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
 BEGIN SELECT RAISE(ABORT, 'audit entries are append-only'); END;
+
+-- The SHA-256 of the configuration file last seen, so a change is an audit entry.
+CREATE TABLE config_state (
+    id         INTEGER PRIMARY KEY CHECK (id = 1),
+    sha256     TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+) STRICT;

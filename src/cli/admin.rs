@@ -64,13 +64,30 @@ pub enum HandlersCommand {
 pub(super) async fn open_all(config_path: &Path) -> anyhow::Result<(Register, KeyStore)> {
     let config = load_config(config_path)?;
     let register = Register::open(&config.register).await?;
+    note_config(config_path, &register).await?;
     let keys = KeyStore::open(&config.keys.dir)?;
     Ok((register, keys))
+}
+
+/// A configuration change is an audit entry (invariant 5): the file's SHA-256 is compared with
+/// the one last seen. The file holds no secrets (passwords live in their own files).
+pub(super) async fn note_config(config_path: &Path, register: &Register) -> anyhow::Result<()> {
+    use sha2::Digest;
+    let bytes = std::fs::read(config_path)
+        .with_context(|| format!("cannot read {}", config_path.display()))?;
+    let changed = register
+        .note_config(&hex::encode(sha2::Sha256::digest(&bytes)))
+        .await?;
+    if changed {
+        tracing::info!(config = %config_path.display(), "ConfigRecorded");
+    }
+    Ok(())
 }
 
 pub async fn init(config_path: &Path, args: InitArgs) -> anyhow::Result<()> {
     let config = load_config(config_path)?;
     let register = Register::open(&config.register).await?;
+    note_config(config_path, &register).await?;
     let keys = KeyStore::open(&config.keys.dir)?;
     keys.fingerprint_key()?;
     if let Some(fpr) = keys.current_intake_fingerprint()? {

@@ -16,6 +16,12 @@ pub struct RunArgs {
 
 pub async fn run(config_path: &Path, args: RunArgs) -> anyhow::Result<()> {
     let config = load_config(config_path)?;
+    {
+        let register = crate::register::Register::open(&config.register).await?;
+        let noted = super::admin::note_config(config_path, &register).await;
+        register.close().await;
+        noted?;
+    }
     let gateway = Gateway::open(config).await?;
     let (trigger, shutdown) = Shutdown::new();
     tokio::spawn(async move {

@@ -240,6 +240,14 @@ impl Register {
         }
     }
 
+    /// Records the configuration file's SHA-256; a first or changed one is an audit entry
+    /// (`ConfigRecorded` / `ConfigChanged`). Returns whether it changed.
+    pub async fn note_config(&self, sha256: &str) -> Result<bool, RegisterError> {
+        match self {
+            Register::Sqlite(r) => r.note_config(sha256).await,
+        }
+    }
+
     /// Disclosures, oldest first, optionally of one case.
     pub async fn disclosures(
         &self,

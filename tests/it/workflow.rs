@@ -481,8 +481,25 @@ fn audit_verify_catches_edit_delete_reorder_and_truncation() {
     for _ in 0..3 {
         gw.run_ok(&["register", "export", "--format", "json"]);
     }
+    // A configuration change is an entry too.
+    gw.append_config("[stats]\nmin-cell = 4\n");
+    gw.run_ok(&["register", "export", "--format", "json"]);
+    let rows = json(gw, &["audit", "show", "--json"]);
+    let rows = rows.as_array().unwrap();
+    let actions: Vec<&str> = rows.iter().map(|r| str_field(r, "action")).collect();
+    assert_eq!(
+        actions.iter().filter(|a| **a == "ConfigRecorded").count(),
+        1,
+        "{actions:?}"
+    );
+    assert_eq!(
+        actions.iter().filter(|a| **a == "ConfigChanged").count(),
+        1,
+        "{actions:?}"
+    );
+    assert!(rows.len() >= 7, "{actions:?}");
     let head = gw.run_ok(&["audit", "head"]).trim().to_owned();
-    assert!(head.starts_with("6:"), "{head}");
+    assert!(head.starts_with(&format!("{}:", rows.len())), "{head}");
     assert_eq!(verify(gw, Some(&head)).0, 0);
 
     // The register itself refuses to change or delete a chained entry.
@@ -542,7 +559,7 @@ fn audit_verify_catches_edit_delete_reorder_and_truncation() {
     );
 
     // Truncate the tail: invisible without a recorded head, caught with one.
-    tamper(gw, "DELETE FROM audit WHERE id >= 5");
+    tamper(gw, "DELETE FROM audit WHERE id >= 6");
     assert_eq!(verify(gw, None).0, 0);
     let (rc, err) = verify(gw, Some(&head));
     assert_eq!(rc, EXIT_RUNTIME);

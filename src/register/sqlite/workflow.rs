@@ -427,6 +427,42 @@ impl SqliteRegister {
         finish(&mut conn, result).await
     }
 
+    /// Records the configuration's hash; a new or changed one gets an audit entry. Returns
+    /// whether it changed.
+    pub async fn note_config(&self, sha256: &str) -> Result<bool, RegisterError> {
+        let mut conn = self.begin_immediate().await?;
+        let result = async {
+            let old: Option<String> = sqlx::query("SELECT sha256 FROM config_state WHERE id = 1")
+                .fetch_optional(&mut *conn)
+                .await
+                .map_err(RegisterError::db("SELECT config_state"))?
+                .map(|r| r.try_get(0))
+                .transpose()
+                .map_err(RegisterError::db("SELECT config_state"))?;
+            if old.as_deref() == Some(sha256) {
+                return Ok(false);
+            }
+            sqlx::query(
+                "INSERT INTO config_state (id, sha256, updated_at) VALUES (1, ?, ?)
+                 ON CONFLICT (id) DO UPDATE SET sha256 = excluded.sha256, updated_at = excluded.updated_at",
+            )
+            .bind(sha256)
+            .bind(now_rfc3339())
+            .execute(&mut *conn)
+            .await
+            .map_err(RegisterError::db("UPSERT config_state"))?;
+            let detail = match &old {
+                Some(o) => format!("sha256 {o} -> {sha256}"),
+                None => format!("sha256 {sha256}"),
+            };
+            let action = if old.is_some() { "ConfigChanged" } else { "ConfigRecorded" };
+            insert_audit(&mut conn, "admin", action, None, &detail).await?;
+            Ok(true)
+        }
+        .await;
+        finish(&mut conn, result).await
+    }
+
     /// Disclosures, oldest first.
     pub async fn disclosures(
         &self,
