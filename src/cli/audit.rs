@@ -63,6 +63,26 @@ pub(super) fn verify_rows(
     audit::verify(&stored, expect)
 }
 
+/// `ID:HASH`, or a bare `HASH` (then the entry carrying it is looked up; none is a break).
+fn expected_head(text: &str, rows: &[AuditRow]) -> anyhow::Result<(i64, String)> {
+    if let Some(h) = audit::parse_head(text) {
+        return Ok(h);
+    }
+    let hash = text.trim().to_ascii_lowercase();
+    if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(coded(
+            exit::USAGE,
+            "--head must be ID:HASH (or HASH) as printed by `sygnal audit head`",
+        ));
+    }
+    let id = rows
+        .iter()
+        .find(|r| r.hash.as_deref() == Some(hash.as_str()))
+        .map(|r| r.id)
+        .unwrap_or(0);
+    Ok((id, hash))
+}
+
 #[derive(Serialize)]
 struct Verdict {
     ok: bool,
@@ -101,12 +121,7 @@ pub async fn audit(config_path: &Path, command: AuditCommand) -> anyhow::Result<
         AuditCommand::Verify { head, json } => {
             let expect = match head.as_deref() {
                 None => None,
-                Some(h) => Some(audit::parse_head(h).ok_or_else(|| {
-                    coded(
-                        exit::USAGE,
-                        "--head must be ID:HASH as printed by `sygnal audit head`",
-                    )
-                })?),
+                Some(h) => Some(expected_head(h, &rows)?),
             };
             let result = verify_rows(&rows, expect.as_ref().map(|(i, h)| (*i, h.as_str())));
             if json {

@@ -501,6 +501,7 @@ fn audit_verify_catches_edit_delete_reorder_and_truncation() {
     let head = gw.run_ok(&["audit", "head"]).trim().to_owned();
     assert!(head.starts_with(&format!("{}:", rows.len())), "{head}");
     assert_eq!(verify(gw, Some(&head)).0, 0);
+    assert_eq!(verify(gw, Some(head.split_once(':').unwrap().1)).0, 0);
 
     // The register itself refuses to change or delete a chained entry.
     let path = gw.dir().join("var/register.db");
@@ -564,6 +565,12 @@ fn audit_verify_catches_edit_delete_reorder_and_truncation() {
     let (rc, err) = verify(gw, Some(&head));
     assert_eq!(rc, EXIT_RUNTIME);
     assert!(err.contains("truncated"), "{err}");
+    let bare = head.split_once(':').unwrap().1;
+    assert_eq!(
+        verify(gw, Some(bare)).0,
+        EXIT_RUNTIME,
+        "a bare recorded hash works too"
+    );
 
     // Rewriting the whole tail after truncation is caught the same way; new entries after the
     // cut chain on, but the recorded head is gone for good.
