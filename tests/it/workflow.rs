@@ -321,14 +321,37 @@ fn case_lifecycle_from_intake_to_closing_with_legal_deadlines_and_roles() {
     assert!(err.contains("reporter must be told"), "{err}");
     assert_eq!(disclose(h, Some("informed")).0, EXIT_KEY_REFUSED);
     assert_eq!(disclose(c, Some("informed")).0, 0);
+    gw.run_ok(&[
+        "identity",
+        "unseal",
+        n,
+        "--key",
+        c,
+        "--reason",
+        "przed ujawnieniem prokuraturze",
+    ]);
     let log = json(gw, &["identity", "log", n, "--json"]);
     let log = log.as_array().unwrap();
-    assert_eq!(log.len(), 1);
+    assert_eq!(log.len(), 2, "{log:?}");
     assert_eq!(str_field(&log[0], "kind"), "disclosed");
     assert_eq!(
         str_field(&log[0]["disclosure"], "reporter_notice"),
         "informed"
     );
+    assert_eq!(
+        str_field(&log[0]["disclosure"], "recipient"),
+        "Prokuratura Rejonowa"
+    );
+    assert_eq!(str_field(&log[1], "kind"), "unsealed");
+    assert!(str_field(&log[1], "detail").contains("przed ujawnieniem"));
+    assert_eq!(
+        str_field(&log[1], "actor"),
+        format!("{} (Custodian)", s.custodian.fpr)
+    );
+    assert!(json(gw, &["identity", "log", "ZW/1999/0001", "--json"])
+        .as_array()
+        .unwrap()
+        .is_empty());
     assert_eq!(
         json(gw, &["cases", "history", n, "--key", h, "--json"])["case"]["identity_disclosed"],
         Value::Bool(true)
