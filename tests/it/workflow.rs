@@ -636,6 +636,7 @@ fn run_logs_missed_deadlines_without_content() {
         line.contains(&number) && line.contains("acknowledgement"),
         "{line}"
     );
+    assert!(log.contains("AuditChainVerified"), "{log}");
     let due = json(gw, &["cases", "due", "--json"]);
     assert_eq!(due[0]["overdue"], Value::Bool(true));
     assert!(gw.canary_grep(&[token.as_bytes()]).is_empty());
