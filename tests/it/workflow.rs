@@ -601,6 +601,20 @@ fn audit_verify_catches_edit_delete_reorder_and_truncation() {
     assert_eq!(verify(gw, Some(&head)).0, EXIT_RUNTIME);
     let json: Value = serde_json::from_str(&gw.run_ok(&["audit", "verify", "--json"])).unwrap();
     assert_eq!(json["ok"], Value::Bool(true));
+
+    // The gateway notices a broken chain at start, says so at ERROR, and keeps taking mail.
+    tamper(gw, "UPDATE audit SET actor = 'someone else' WHERE id = 2");
+    let out = gw.run_once();
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        log.contains("AuditChainBroken") && log.contains("audit entry 2"),
+        "{log}"
+    );
+    let (rc, err) = code(gw, &["audit", "head"]);
+    assert_eq!(
+        rc, EXIT_RUNTIME,
+        "no head is printed for a broken chain: {err}"
+    );
 }
 
 #[test]
