@@ -327,7 +327,24 @@ struct OpenedEvent {
     on: NaiveDate,
     actor: String,
     recorded_at: String,
-    note: Option<String>,
+    #[serde(serialize_with = "serialize_secret")]
+    note: Option<Zeroizing<String>>,
+}
+
+/// Opened note text as a zeroizing string (invalid UTF-8 replaced; notes are written as UTF-8).
+pub(super) fn note_text(plain: &[u8]) -> Zeroizing<String> {
+    Zeroizing::new(String::from_utf8_lossy(plain).into_owned())
+}
+
+/// Serialises an opened note without copying it into a non-zeroizing string first.
+pub(super) fn serialize_secret<S: serde::Serializer>(
+    v: &Option<Zeroizing<String>>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(t) => s.serialize_some(t.as_str()),
+        None => s.serialize_none(),
+    }
 }
 
 /// Opens the notes of a case with a proven handler's key.
@@ -349,7 +366,7 @@ async fn open_events(
                     MAX_NOTE_BYTES,
                 )
                 .map_err(|err| unseal_error(err, number, "a reader of the notes"))?;
-                Some(String::from_utf8_lossy(&plain).into_owned())
+                Some(note_text(&plain))
             }
             None => None,
         };

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use chrono::{Datelike, NaiveDate};
 use clap::{Subcommand, ValueEnum};
 use serde::Serialize;
+use zeroize::Zeroizing;
 
 use super::admin::open_all;
 use super::cases::{actor, unseal_error};
@@ -45,8 +46,11 @@ pub enum Format {
 struct ActionOut {
     on: NaiveDate,
     kind: ActionKind,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    note: Option<String>,
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "super::casework::serialize_secret"
+    )]
+    note: Option<Zeroizing<String>>,
 }
 
 #[derive(Serialize)]
@@ -104,9 +108,9 @@ pub async fn register(config_path: &Path, command: RegisterCommand) -> anyhow::R
                             MAX_NOTE_BYTES,
                         )
                         .map_err(|err| unseal_error(err, &f.number, "a handler"))?;
-                        Some(String::from_utf8_lossy(&plain).into_owned())
+                        Some(super::casework::note_text(&plain))
                     }
-                    (None, _, Some(_)) => Some("(sealed)".to_owned()),
+                    (None, _, Some(_)) => Some(Zeroizing::new("(sealed)".to_owned())),
                     _ => None,
                 };
                 actions.push(ActionOut {
@@ -163,7 +167,8 @@ pub async fn register(config_path: &Path, command: RegisterCommand) -> anyhow::R
     match format {
         Format::Json => print_json(&entries),
         Format::Csv => {
-            print!("{}", to_csv(&entries));
+            let csv = Zeroizing::new(to_csv(&entries));
+            print!("{}", csv.as_str());
             Ok(())
         }
     }
@@ -179,7 +184,7 @@ fn to_csv(entries: &[Entry]) -> String {
             .actions
             .iter()
             .map(|a| match &a.note {
-                Some(n) => format!("{} {}: {}", a.on, a.kind, n),
+                Some(n) => format!("{} {}: {}", a.on, a.kind, n.as_str()),
                 None => format!("{} {}", a.on, a.kind),
             })
             .collect::<Vec<_>>()
