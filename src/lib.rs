@@ -24,6 +24,7 @@
 //!    memory and time per message stay bounded (size, nesting and decompression limits).
 //! 5. Every read of identity, every key change, every deletion leaves an audit record.
 
+pub mod audit;
 pub mod cases;
 pub mod cli;
 pub mod config;

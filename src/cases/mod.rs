@@ -1,21 +1,17 @@
-//! The case lifecycle: numbers and statuses. Pure: no IO.
+//! The case lifecycle: numbers, statuses and their allowed transitions, legal deadlines,
+//! categories and follow-up kinds. Pure: no IO.
 
+pub mod acknowledgement;
+pub mod compliance;
+mod deadlines;
+mod lifecycle;
 mod number;
+pub mod stats;
 
+#[cfg(test)]
+mod cases_tests;
+
+pub use compliance::{CaseDates, Compliance, DeadlineKind};
+pub use deadlines::{add_months, check_event_date, Deadlines, EventDateError};
+pub use lifecycle::{ActionKind, Category, Outcome, Status, TransitionError};
 pub use number::{NumberPattern, PatternError};
-
-/// Status of a case. Stored as its `as_str()` text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Status {
-    /// Filed by intake; nobody has acted yet.
-    Received,
-}
-
-impl Status {
-    /// Stable text stored in the register and shown in JSON.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Received => "received",
-        }
-    }
-}

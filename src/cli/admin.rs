@@ -61,26 +61,33 @@ pub enum HandlersCommand {
     },
 }
 
-#[derive(Subcommand, Debug)]
-pub enum AuditCommand {
-    /// Show the audit trail.
-    Show {
-        /// JSON output.
-        #[arg(long)]
-        json: bool,
-    },
-}
-
 pub(super) async fn open_all(config_path: &Path) -> anyhow::Result<(Register, KeyStore)> {
     let config = load_config(config_path)?;
     let register = Register::open(&config.register).await?;
+    note_config(config_path, &register).await?;
     let keys = KeyStore::open(&config.keys.dir)?;
     Ok((register, keys))
+}
+
+/// A configuration change is an audit entry (invariant 5): the file's SHA-256 is compared with
+/// the one last seen. The file holds no secrets (passwords live in their own files).
+pub(super) async fn note_config(config_path: &Path, register: &Register) -> anyhow::Result<()> {
+    use sha2::Digest;
+    let bytes = std::fs::read(config_path)
+        .with_context(|| format!("cannot read {}", config_path.display()))?;
+    let changed = register
+        .note_config(&hex::encode(sha2::Sha256::digest(&bytes)))
+        .await?;
+    if changed {
+        tracing::info!(config = %config_path.display(), "ConfigRecorded");
+    }
+    Ok(())
 }
 
 pub async fn init(config_path: &Path, args: InitArgs) -> anyhow::Result<()> {
     let config = load_config(config_path)?;
     let register = Register::open(&config.register).await?;
+    note_config(config_path, &register).await?;
     let keys = KeyStore::open(&config.keys.dir)?;
     keys.fingerprint_key()?;
     if let Some(fpr) = keys.current_intake_fingerprint()? {
@@ -218,32 +225,6 @@ pub async fn handlers(config_path: &Path, command: HandlersCommand) -> anyhow::R
                         r.fingerprint,
                         r.name,
                         r.added_at
-                    );
-                }
-            }
-        }
-    }
-    register.close().await;
-    Ok(())
-}
-
-pub async fn audit(config_path: &Path, command: AuditCommand) -> anyhow::Result<()> {
-    let (register, _keys) = open_all(config_path).await?;
-    match command {
-        AuditCommand::Show { json } => {
-            let rows = register.audit_entries().await?;
-            if json {
-                print_json(&rows)?;
-            } else {
-                for r in &rows {
-                    println!(
-                        "{:>5} {} {:<22} {:<14} {} {}",
-                        r.id,
-                        r.at,
-                        r.action,
-                        r.case_number.as_deref().unwrap_or("-"),
-                        r.actor,
-                        r.detail
                     );
                 }
             }

@@ -8,7 +8,8 @@ use clap::Subcommand;
 use serde_json::Value;
 
 use super::admin::open_all;
-use super::{coded, exit, print_json, reader_key, terminal_safe};
+use super::{casework, coded, exit, print_json, reader_key, terminal_safe};
+use crate::cases::Status;
 use crate::register::{AuditEntry, Register};
 use crate::vault::{self, BlobKind, VaultError};
 
@@ -37,6 +38,128 @@ pub enum CasesCommand {
         #[arg(long)]
         save_attachments: Option<PathBuf>,
     },
+    /// Change the status (received, acknowledged, in-follow-up, feedback-given, rejected,
+    /// transferred); the date is the day it happened (default today).
+    Status {
+        /// Case number.
+        number: String,
+        /// New status.
+        status: String,
+        /// The handler's secret key file (must open the case).
+        #[arg(long)]
+        key: PathBuf,
+        /// Date it happened (YYYY-MM-DD), e.g. the day the acknowledgement was sent.
+        #[arg(long, value_parser = super::casework::parse_date)]
+        on: Option<chrono::NaiveDate>,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add a note (text from stdin or --file), sealed to the handlers.
+    Note {
+        /// Case number.
+        number: String,
+        /// The handler's secret key file.
+        #[arg(long)]
+        key: PathBuf,
+        /// Read the note from this file instead of stdin.
+        #[arg(long)]
+        file: Option<PathBuf>,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Record a follow-up action (dated, with its kind; a sealed note from --file).
+    Action {
+        /// Case number.
+        number: String,
+        /// Kind: investigation, interview, document-request, reporter-contact,
+        /// external-review, corrective-action, referral, recovery, other.
+        #[arg(long)]
+        kind: String,
+        /// The handler's secret key file.
+        #[arg(long)]
+        key: PathBuf,
+        /// Date of the action (default today).
+        #[arg(long, value_parser = super::casework::parse_date)]
+        on: Option<chrono::NaiveDate>,
+        /// A note on the action, sealed.
+        #[arg(long)]
+        file: Option<PathBuf>,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Close the case: follow-up ended with an outcome; the retention period starts.
+    Close {
+        /// Case number.
+        number: String,
+        /// substantiated, partly-substantiated, unsubstantiated, not-investigable.
+        #[arg(long)]
+        outcome: String,
+        /// The handler's secret key file.
+        #[arg(long)]
+        key: PathBuf,
+        /// Date follow-up ended (default today).
+        #[arg(long, value_parser = super::casework::parse_date)]
+        on: Option<chrono::NaiveDate>,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Set the subject of the breach (a category of art. 3 of the act).
+    SetCategory {
+        /// Case number.
+        number: String,
+        /// Category, e.g. corruption, public-procurement, privacy, other.
+        category: String,
+        /// The handler's secret key file.
+        #[arg(long)]
+        key: PathBuf,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Register fields, follow-up actions and the opened notes of a case (recorded).
+    History {
+        /// Case number.
+        number: String,
+        /// The handler's secret key file.
+        #[arg(long)]
+        key: PathBuf,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the acknowledgement text for the reporter (Polish; --lang en for English). Send it
+    /// yourself, then record the date with `cases status NUMBER acknowledged --on DATE`.
+    AckText {
+        /// Case number.
+        number: String,
+        /// pl (default) or en.
+        #[arg(long, default_value = "pl")]
+        lang: String,
+    },
+    /// Deadlines due or overdue, soonest first (no content; no key needed).
+    Due {
+        /// Only deadlines within this many days (overdue ones always shown).
+        #[arg(long)]
+        within: Option<i64>,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write a complete case file (report, attachments, notes, actions; never the identity).
+    Export {
+        /// Case number.
+        number: String,
+        /// The handler's secret key file.
+        #[arg(long)]
+        key: PathBuf,
+        /// New folder to write into (created 0700, files 0600).
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 pub async fn cases(config_path: &Path, command: CasesCommand) -> anyhow::Result<()> {
@@ -58,6 +181,94 @@ pub async fn cases(config_path: &Path, command: CasesCommand) -> anyhow::Result<
                 save_attachments.as_deref(),
             )
             .await
+        }
+        CasesCommand::Status {
+            number,
+            status,
+            key,
+            on,
+            json,
+        } => match casework::status_for_command(&status) {
+            Ok(to) => {
+                casework::change_status(&register, &keys, &number, &key, to, on, None, json).await
+            }
+            Err(e) => Err(e),
+        },
+        CasesCommand::Note {
+            number,
+            key,
+            file,
+            json,
+        } => {
+            casework::add_event(
+                &register,
+                &keys,
+                &number,
+                &key,
+                None,
+                None,
+                file.as_deref(),
+                json,
+            )
+            .await
+        }
+        CasesCommand::Action {
+            number,
+            kind,
+            key,
+            on,
+            file,
+            json,
+        } => {
+            casework::add_event(
+                &register,
+                &keys,
+                &number,
+                &key,
+                Some(&kind),
+                on,
+                file.as_deref(),
+                json,
+            )
+            .await
+        }
+        CasesCommand::Close {
+            number,
+            outcome,
+            key,
+            on,
+            json,
+        } => match casework::parse_outcome(&outcome) {
+            Ok(o) => {
+                casework::change_status(
+                    &register,
+                    &keys,
+                    &number,
+                    &key,
+                    Status::Closed,
+                    on,
+                    Some(o),
+                    json,
+                )
+                .await
+            }
+            Err(e) => Err(e),
+        },
+        CasesCommand::SetCategory {
+            number,
+            category,
+            key,
+            json,
+        } => casework::set_category(&register, &keys, &number, &key, &category, json).await,
+        CasesCommand::History { number, key, json } => {
+            casework::history(&register, &keys, &number, &key, json).await
+        }
+        CasesCommand::AckText { number, lang } => {
+            casework::ack_text(&register, &number, &lang).await
+        }
+        CasesCommand::Due { within, json } => casework::due(&register, within, json).await,
+        CasesCommand::Export { number, key, out } => {
+            casework::export(&register, &keys, &number, &key, &out).await
         }
     };
     register.close().await;
@@ -166,7 +377,7 @@ pub(super) async fn actor(register: &Register, fingerprint: &str) -> anyhow::Res
     Ok(format!("{fingerprint} ({name})"))
 }
 
-fn strip_attachment_data(report: &mut Value) {
+pub(super) fn strip_attachment_data(report: &mut Value) {
     for list in ["attachments", "unencrypted_parts"] {
         if let Some(Value::Array(items)) = report.get_mut(list) {
             for item in items {
@@ -178,7 +389,7 @@ fn strip_attachment_data(report: &mut Value) {
     }
 }
 
-fn save_attachments(report: &Value, dir: &Path) -> anyhow::Result<()> {
+pub(super) fn save_attachments(report: &Value, dir: &Path) -> anyhow::Result<()> {
     use base64::Engine as _;
     {
         use std::os::unix::fs::DirBuilderExt;
@@ -226,7 +437,7 @@ fn save_attachments(report: &Value, dir: &Path) -> anyhow::Result<()> {
 }
 
 /// Evidence files are readable by their owner only.
-fn write_private(path: &Path, data: &[u8]) -> std::io::Result<()> {
+pub(super) fn write_private(path: &Path, data: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
     let mut f = std::fs::OpenOptions::new()

@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use super::admin::open_all;
 use super::cases::{actor, unseal_error, MAX_RECORD_BYTES};
+use super::disclosure;
 use super::{coded, exit, print_json, reader_key, terminal_safe};
 use crate::register::AuditEntry;
 use crate::vault::{self, BlobKind};
@@ -28,15 +29,78 @@ pub enum IdentityCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Record a disclosure of the reporter's identity to a third party (custodian key).
+    ///
+    /// The reporter must be told beforehand, in writing, with the reasons, unless telling them
+    /// would endanger the investigation or the proceedings (art. 8 of the act): say which with
+    /// --reporter-notice.
+    Disclose {
+        /// Case number.
+        number: String,
+        /// The custodian's secret key file.
+        #[arg(long)]
+        key: PathBuf,
+        /// Who receives the identity (e.g. "Prokuratura Rejonowa Warszawa-Mokotów").
+        #[arg(long)]
+        to: String,
+        /// Legal basis (e.g. "art. 8 ust. 3 ustawy o ochronie sygnalistów; postanowienie ...").
+        #[arg(long)]
+        legal_basis: String,
+        /// Why.
+        #[arg(long)]
+        reason: String,
+        /// informed (the reporter was told beforehand) or withheld-would-endanger.
+        #[arg(long)]
+        reporter_notice: Option<String>,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List every unseal and disclosure of identity, optionally of one case.
+    Log {
+        /// Case number.
+        number: Option<String>,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 pub async fn identity(config_path: &Path, command: IdentityCommand) -> anyhow::Result<()> {
-    let IdentityCommand::Unseal {
-        number,
-        key,
-        reason,
-        json,
-    } = command;
+    let (number, key, reason, json) = match command {
+        IdentityCommand::Unseal {
+            number,
+            key,
+            reason,
+            json,
+        } => (number, key, reason, json),
+        IdentityCommand::Disclose {
+            number,
+            key,
+            to,
+            legal_basis,
+            reason,
+            reporter_notice,
+            json,
+        } => {
+            return disclosure::disclose(
+                config_path,
+                &number,
+                &key,
+                disclosure::Request {
+                    to,
+                    legal_basis,
+                    reason,
+                    reporter_notice,
+                },
+                json,
+            )
+            .await
+        }
+        IdentityCommand::Log { number, json } => {
+            return disclosure::log(config_path, number.as_deref(), json).await
+        }
+    };
     if reason.trim().chars().count() < 5 {
         return Err(coded(
             exit::USAGE,

@@ -1,11 +1,16 @@
 //! Command line: parses, calls the library, prints. Rules live in the domain modules.
 
 mod admin;
+mod audit;
 mod cases;
+mod casework;
+mod disclosure;
 mod identity;
 mod quarantine;
 mod reader_key;
+mod register_export;
 mod run;
+mod stats;
 
 use std::path::PathBuf;
 
@@ -83,7 +88,16 @@ enum Command {
     Quarantine(quarantine::QuarantineCommand),
     /// The audit trail.
     #[command(subcommand)]
-    Audit(admin::AuditCommand),
+    Audit(audit::AuditCommand),
+    /// Statistics for management: counts only, small numbers hidden.
+    Stats {
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The register of internal reports (art. 29).
+    #[command(subcommand)]
+    Register(register_export::RegisterCommand),
 }
 
 /// Runs the parsed command line.
@@ -97,7 +111,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Cases(c) => cases::cases(&config_path, c).await,
         Command::Identity(c) => identity::identity(&config_path, c).await,
         Command::Quarantine(c) => quarantine::quarantine(&config_path, c).await,
-        Command::Audit(c) => admin::audit(&config_path, c).await,
+        Command::Audit(c) => audit::audit(&config_path, c).await,
+        Command::Stats { json } => stats::stats(&config_path, json).await,
+        Command::Register(c) => register_export::register(&config_path, c).await,
     }
 }
 

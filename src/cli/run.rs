@@ -16,6 +16,22 @@ pub struct RunArgs {
 
 pub async fn run(config_path: &Path, args: RunArgs) -> anyhow::Result<()> {
     let config = load_config(config_path)?;
+    {
+        let register = crate::register::Register::open(&config.register).await?;
+        let noted = super::admin::note_config(config_path, &register).await;
+        let rows = register.audit_entries().await;
+        register.close().await;
+        noted?;
+        // The head goes to the log at every start: logs shipped to another system witness it,
+        // so a later truncation of the trail can be caught. A broken chain needs the operator,
+        // but intake goes on (mail must not pile up on the server).
+        match super::audit::verify_rows(&rows?, None) {
+            Ok(h) => {
+                tracing::info!(id = h.id, hash = %h.hash, entries = h.entries, "AuditChainVerified")
+            }
+            Err(b) => tracing::error!(error = %b, "AuditChainBroken: run `sygnal audit verify`"),
+        }
+    }
     let gateway = Gateway::open(config).await?;
     let (trigger, shutdown) = Shutdown::new();
     tokio::spawn(async move {

@@ -31,6 +31,15 @@ pub struct Config {
     pub cases: CasesConfig,
     /// Bounds on memory and time per message.
     pub limits: Limits,
+    /// Management statistics.
+    pub stats: StatsConfig,
+}
+
+/// Management statistics (`[stats]`).
+#[derive(Debug, Clone)]
+pub struct StatsConfig {
+    /// Smallest count shown; smaller cells are suppressed.
+    pub min_cell: u64,
 }
 
 /// The IMAP mailbox the gateway drains.

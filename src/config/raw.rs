@@ -7,6 +7,7 @@ use serde::Deserialize;
 
 use super::{
     CasesConfig, Config, KeysConfig, Limits, MailboxConfig, PasswordSource, RegisterConfig,
+    StatsConfig,
 };
 use crate::cases::NumberPattern;
 use crate::imap::TlsMode;
@@ -21,6 +22,14 @@ pub(super) struct RawConfig {
     cases: RawCases,
     #[serde(default)]
     limits: RawLimits,
+    #[serde(default)]
+    stats: RawStats,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+struct RawStats {
+    min_cell: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -90,6 +99,7 @@ const KNOWN: &[(&str, &[&str])] = &[
     ("register", &["driver", "path"]),
     ("keys", &["dir"]),
     ("cases", &["number-pattern"]),
+    ("stats", &["min-cell"]),
     (
         "limits",
         &[
@@ -232,6 +242,16 @@ impl RawConfig {
             }
         };
 
+        let min_cell = self
+            .stats
+            .min_cell
+            .unwrap_or(crate::cases::stats::DEFAULT_MIN_CELL);
+        if min_cell < 2 {
+            problems.push(
+                "stats.min-cell: must be at least 2 (a count of 1 points at a person)".to_owned(),
+            );
+        }
+
         let pattern_text = self
             .cases
             .number_pattern
@@ -294,6 +314,7 @@ impl RawConfig {
                         dir: resolve(base, &self.keys.dir),
                     },
                     cases: CasesConfig { number_pattern },
+                    stats: StatsConfig { min_cell },
                     limits,
                 })
             }

@@ -231,9 +231,11 @@ impl Gateway {
                 ..*mailbox.capabilities()
             });
         }
+        let mut warned_on = None;
         loop {
             let report = self.drain(&mut mailbox, shutdown).await?;
             report.log();
+            self.warn_deadlines(&mut warned_on).await;
             total.add(&report);
             if once || shutdown.requested() {
                 let _ = mailbox.logout().await;

@@ -6,6 +6,7 @@
 
 mod sqlite;
 mod types;
+mod workflow;
 
 #[cfg(test)]
 mod register_tests;
@@ -14,6 +15,7 @@ use chrono::NaiveDate;
 
 pub use sqlite::SqliteRegister;
 pub use types::*;
+pub use workflow::*;
 
 use crate::cases::NumberPattern;
 use crate::config::RegisterConfig;

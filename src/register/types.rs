@@ -255,6 +255,10 @@ pub struct AuditRow {
     pub case_number: Option<String>,
     /// Detail.
     pub detail: String,
+    /// Hash of the entry before (the chain link).
+    pub prev_hash: Option<String>,
+    /// This entry's hash.
+    pub hash: Option<String>,
 }
 
 /// Register failures. The context names the statement, never data.

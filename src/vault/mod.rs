@@ -74,6 +74,8 @@ pub enum BlobKind {
     Identity,
     /// A quarantined raw message, for handlers.
     Quarantine,
+    /// A handler's note or follow-up action note, for handlers (and custodians).
+    Note,
 }
 
 impl BlobKind {
@@ -82,6 +84,7 @@ impl BlobKind {
             BlobKind::Report => b"sygnal/report/v1",
             BlobKind::Identity => b"sygnal/identity/v1",
             BlobKind::Quarantine => b"sygnal/quarantine/v1",
+            BlobKind::Note => b"sygnal/note/v1",
         }
     }
 }

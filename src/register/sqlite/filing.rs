@@ -315,10 +315,12 @@ async fn insert_case(
         .try_get(0)
         .map_err(RegisterError::db("SELECT next case seq"))?;
     let number = pattern.format(year, seq);
+    let deadlines = crate::cases::Deadlines::compute(case.received_at, None, None);
     let id: i64 = sqlx::query(
         "INSERT INTO cases (number, year, seq, received_at, status, encrypted, signed, shred_key,
-                            report_pkesks, report_body, identity_pkesks, identity_body, filed_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                            report_pkesks, report_body, identity_pkesks, identity_body, filed_at,
+                            ack_due, feedback_due)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
     )
     .bind(&number)
     .bind(i64::from(year))
@@ -333,6 +335,8 @@ async fn insert_case(
     .bind(case.identity.pkesks.as_slice())
     .bind(case.identity.body.as_slice())
     .bind(now_rfc3339())
+    .bind(deadlines.acknowledgement_due.to_string())
+    .bind(deadlines.feedback_due.to_string())
     .fetch_one(&mut *conn)
     .await
     .map_err(RegisterError::db("INSERT INTO cases"))?
@@ -376,14 +380,47 @@ pub(super) async fn insert_audit(
     case_number: Option<&str>,
     detail: &str,
 ) -> Result<(), RegisterError> {
-    sqlx::query(
-        "INSERT INTO audit (at, actor, action, case_number, detail) VALUES (?, ?, ?, ?, ?)",
+    // Inside the caller's BEGIN IMMEDIATE: no other writer can slip a row in between reading the
+    // head and appending to it. The id is taken from sqlite_sequence so ids are never reused,
+    // even after someone deleted the tail.
+    let row = sqlx::query(
+        "SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'audit'), 0),
+                    COALESCE((SELECT MAX(id) FROM audit), 0)) + 1 AS next_id,
+                COALESCE((SELECT hash FROM audit ORDER BY id DESC LIMIT 1), ?) AS prev_hash",
     )
-    .bind(now_rfc3339())
+    .bind(crate::audit::GENESIS)
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(RegisterError::db("SELECT audit head"))?;
+    let id: i64 = row
+        .try_get("next_id")
+        .map_err(RegisterError::db("SELECT audit head"))?;
+    let prev_hash: String = row
+        .try_get("prev_hash")
+        .map_err(RegisterError::db("SELECT audit head"))?;
+    let at = now_rfc3339();
+    let hash = crate::audit::Link {
+        id,
+        at: &at,
+        actor,
+        action,
+        case_number,
+        detail,
+        prev_hash: &prev_hash,
+    }
+    .hash();
+    sqlx::query(
+        "INSERT INTO audit (id, at, actor, action, case_number, detail, prev_hash, hash)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(id)
+    .bind(&at)
     .bind(actor)
     .bind(action)
     .bind(case_number)
     .bind(detail)
+    .bind(&prev_hash)
+    .bind(&hash)
     .execute(&mut *conn)
     .await
     .map_err(RegisterError::db("INSERT INTO audit"))?;

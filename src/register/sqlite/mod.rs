@@ -2,6 +2,7 @@
 
 mod filing;
 mod reading;
+mod workflow;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -44,6 +45,7 @@ impl SqliteRegister {
         let register = SqliteRegister { pool };
         register.check_durability().await?;
         MIGRATOR.run(&register.pool).await?;
+        register.upgrade().await?;
         Ok(register)
     }
 

@@ -204,7 +204,7 @@ impl SqliteRegister {
     /// Audit entries, oldest first.
     pub async fn audit_entries(&self) -> Result<Vec<AuditRow>, RegisterError> {
         let rows =
-            sqlx::query("SELECT id, at, actor, action, case_number, detail FROM audit ORDER BY id")
+            sqlx::query("SELECT id, at, actor, action, case_number, detail, prev_hash, hash FROM audit ORDER BY id")
                 .fetch_all(&self.pool)
                 .await
                 .map_err(RegisterError::db("SELECT audit"))?;
@@ -217,6 +217,8 @@ impl SqliteRegister {
                     action: r.try_get("action")?,
                     case_number: r.try_get("case_number")?,
                     detail: r.try_get("detail")?,
+                    prev_hash: r.try_get("prev_hash")?,
+                    hash: r.try_get("hash")?,
                 })
             })
             .collect::<Result<_, sqlx::Error>>()

@@ -1,0 +1,163 @@
+//! The audit trail's hash chain (invariant 5): every entry commits to its own fields and to the
+//! entry before it, so editing, deleting or reordering any row breaks a link, and truncating
+//! the tail is caught against a head recorded elsewhere. Pure: no IO.
+//!
+//! `hash = SHA-256("sygnal/audit/v1" ‖ field*)` over (id, at, actor, action, case_number,
+//! detail, prev_hash), each field length-prefixed (u64 big-endian) so no two entries share an
+//! encoding; an absent case number is a distinct tag, not an empty string.
+
+use sha2::{Digest, Sha256};
+
+#[cfg(test)]
+mod audit_tests;
+
+/// `prev_hash` of the first entry.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+const DOMAIN: &[u8] = b"sygnal/audit/v1";
+
+/// The fields an entry's hash covers.
+#[derive(Debug, Clone, Copy)]
+pub struct Link<'a> {
+    /// Row id.
+    pub id: i64,
+    /// When (RFC 3339).
+    pub at: &'a str,
+    /// Who.
+    pub actor: &'a str,
+    /// What.
+    pub action: &'a str,
+    /// Which case.
+    pub case_number: Option<&'a str>,
+    /// Detail.
+    pub detail: &'a str,
+    /// Hash of the entry before (or [`GENESIS`]).
+    pub prev_hash: &'a str,
+}
+
+impl Link<'_> {
+    /// Lower-case hex SHA-256 of the canonical encoding.
+    pub fn hash(&self) -> String {
+        let mut h = Sha256::new();
+        h.update(DOMAIN);
+        let mut field = |bytes: &[u8]| {
+            h.update((bytes.len() as u64).to_be_bytes());
+            h.update(bytes);
+        };
+        field(self.id.to_string().as_bytes());
+        field(self.at.as_bytes());
+        field(self.actor.as_bytes());
+        field(self.action.as_bytes());
+        match self.case_number {
+            None => field(b"\x00"),
+            Some(c) => field(format!("\x01{c}").as_bytes()),
+        }
+        field(self.detail.as_bytes());
+        field(self.prev_hash.as_bytes());
+        hex::encode(h.finalize())
+    }
+}
+
+/// A stored entry as the verifier sees it.
+#[derive(Debug, Clone)]
+pub struct Stored<'a> {
+    /// The covered fields, with the stored `prev_hash`.
+    pub link: Link<'a>,
+    /// The stored hash (None: a row that was never chained).
+    pub hash: Option<&'a str>,
+}
+
+/// The verified end of the chain.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Head {
+    /// Id of the last entry (0 when empty).
+    pub id: i64,
+    /// Its hash ([`GENESIS`] when empty).
+    pub hash: String,
+    /// Number of entries checked.
+    pub entries: usize,
+}
+
+/// The first place the chain does not hold.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum ChainBreak {
+    /// The row's fields no longer give its stored hash: it was edited.
+    #[error("audit entry {id}: its content does not match its hash (edited)")]
+    Edited {
+        /// Row id.
+        id: i64,
+    },
+    /// The row does not point at the entry before it: rows were deleted, inserted or reordered.
+    #[error("audit entry {id}: does not follow entry {after} (an entry before it was deleted, inserted or reordered)")]
+    Unlinked {
+        /// Row id.
+        id: i64,
+        /// The entry it should follow (0: the start of the trail).
+        after: i64,
+    },
+    /// The row carries no hash.
+    #[error("audit entry {id}: has no hash (written outside sygnal)")]
+    Unhashed {
+        /// Row id.
+        id: i64,
+    },
+    /// The recorded head is missing or different: the tail was truncated or rewritten.
+    #[error(
+        "recorded head {id}:{hash} not found in the trail (the tail was truncated or rewritten)"
+    )]
+    HeadMissing {
+        /// Recorded id.
+        id: i64,
+        /// Recorded hash.
+        hash: String,
+    },
+}
+
+/// Checks `entries` (in id order) link by link; when `expect` (id, hash) is given, that entry
+/// must be present with that hash, so nothing up to it was dropped or rewritten.
+pub fn verify(entries: &[Stored<'_>], expect: Option<(i64, &str)>) -> Result<Head, ChainBreak> {
+    let mut prev_hash = GENESIS.to_owned();
+    let mut prev_id = 0;
+    let mut head_seen = expect.is_none();
+    for e in entries {
+        let id = e.link.id;
+        let Some(stored) = e.hash else {
+            return Err(ChainBreak::Unhashed { id });
+        };
+        if e.link.prev_hash != prev_hash || id <= prev_id {
+            return Err(ChainBreak::Unlinked { id, after: prev_id });
+        }
+        if e.link.hash() != stored {
+            return Err(ChainBreak::Edited { id });
+        }
+        if let Some((hid, hhash)) = expect {
+            if hid == id && hhash.eq_ignore_ascii_case(stored) {
+                head_seen = true;
+            }
+        }
+        prev_hash = stored.to_owned();
+        prev_id = id;
+    }
+    if !head_seen {
+        if let Some((id, hash)) = expect {
+            return Err(ChainBreak::HeadMissing {
+                id,
+                hash: hash.to_owned(),
+            });
+        }
+    }
+    Ok(Head {
+        id: prev_id,
+        hash: prev_hash,
+        entries: entries.len(),
+    })
+}
+
+/// Parses a recorded head given as `ID:HASH`.
+pub fn parse_head(text: &str) -> Option<(i64, String)> {
+    let (id, hash) = text.trim().split_once(':')?;
+    let id = id.parse().ok()?;
+    (hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
+        .then(|| (id, hash.to_ascii_lowercase()))
+}

@@ -1,0 +1,114 @@
+//! What is due next on a case, and whether each deadline was kept. Pure: `today` is a parameter.
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use super::Status;
+
+/// Which legal deadline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DeadlineKind {
+    /// Acknowledge receipt (7 days).
+    Acknowledgement,
+    /// Give feedback (3 months).
+    Feedback,
+}
+
+impl DeadlineKind {
+    /// Stable text.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeadlineKind::Acknowledgement => "acknowledgement",
+            DeadlineKind::Feedback => "feedback",
+        }
+    }
+}
+
+/// The dates of a case that deadlines depend on.
+#[derive(Debug, Clone, Copy)]
+pub struct CaseDates {
+    /// Status.
+    pub status: Status,
+    /// Acknowledgement due.
+    pub acknowledgement_due: NaiveDate,
+    /// Feedback due.
+    pub feedback_due: NaiveDate,
+    /// Acknowledged on.
+    pub acknowledged_at: Option<NaiveDate>,
+    /// Feedback given on.
+    pub feedback_at: Option<NaiveDate>,
+}
+
+/// The next open deadline of a case, if any.
+pub fn next_due(c: &CaseDates) -> Option<(DeadlineKind, NaiveDate)> {
+    if c.status.is_terminal() {
+        return None;
+    }
+    if c.status == Status::Received && c.acknowledged_at.is_none() {
+        return Some((DeadlineKind::Acknowledgement, c.acknowledgement_due));
+    }
+    if c.feedback_at.is_none() {
+        return Some((DeadlineKind::Feedback, c.feedback_due));
+    }
+    None
+}
+
+/// Whether a deadline was kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Compliance {
+    /// Done by the deadline.
+    OnTime,
+    /// Done after the deadline.
+    Late,
+    /// Not done and the deadline has passed.
+    Overdue,
+    /// Not done; still time.
+    Pending,
+    /// Does not apply (no contact address, or the case ended without it).
+    NotApplicable,
+}
+
+impl Compliance {
+    /// Stable text.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Compliance::OnTime => "on-time",
+            Compliance::Late => "late",
+            Compliance::Overdue => "overdue",
+            Compliance::Pending => "pending",
+            Compliance::NotApplicable => "not-applicable",
+        }
+    }
+}
+
+fn judge(done: Option<NaiveDate>, due: NaiveDate, open: bool, today: NaiveDate) -> Compliance {
+    match done {
+        Some(d) if d <= due => Compliance::OnTime,
+        Some(_) => Compliance::Late,
+        None if !open => Compliance::NotApplicable,
+        None if today > due => Compliance::Overdue,
+        None => Compliance::Pending,
+    }
+}
+
+/// Acknowledgement compliance on `today`.
+pub fn acknowledgement(c: &CaseDates, today: NaiveDate) -> Compliance {
+    judge(
+        c.acknowledged_at,
+        c.acknowledgement_due,
+        c.status == Status::Received,
+        today,
+    )
+}
+
+/// Feedback compliance on `today`.
+pub fn feedback(c: &CaseDates, today: NaiveDate) -> Compliance {
+    judge(
+        c.feedback_at,
+        c.feedback_due,
+        !c.status.is_terminal(),
+        today,
+    )
+}

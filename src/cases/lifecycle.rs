@@ -1,0 +1,198 @@
+//! Case statuses and the transitions a handler may make; categories, follow-up kinds and
+//! outcomes as closed lists, so the register and the statistics never carry free text.
+
+use serde::Serialize;
+
+/// Generates `as_str`, `parse` and `ALL` for a closed list stored as kebab-case text.
+macro_rules! text_enum {
+    ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $v:ident = $s:literal,)+ }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+        #[serde(rename_all = "kebab-case")]
+        pub enum $name { $($(#[$vm])* $v,)+ }
+
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$v,)+];
+
+            /// Stable text stored in the register and shown in JSON.
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$v => $s,)+ }
+            }
+
+            /// Parses stored or command-line text.
+            pub fn parse(s: &str) -> Option<$name> {
+                match s { $($s => Some($name::$v),)+ _ => None }
+            }
+
+            /// The accepted texts, for error messages.
+            pub fn choices() -> String {
+                $name::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>().join(", ")
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+text_enum! {
+    /// Status of a case.
+    Status {
+        /// Filed by intake; nobody has acted yet.
+        Received = "received",
+        /// The reporter was sent an acknowledgement.
+        Acknowledged = "acknowledged",
+        /// Follow-up actions are under way.
+        InFollowUp = "in-follow-up",
+        /// The reporter was given feedback.
+        FeedbackGiven = "feedback-given",
+        /// Follow-up ended (with an outcome).
+        Closed = "closed",
+        /// Not a report under the act (e.g. out of scope, manifestly unfounded).
+        Rejected = "rejected",
+        /// Handed to a public authority (police, prosecutor, other competent body).
+        Transferred = "transferred",
+    }
+}
+
+/// A status change that the lifecycle does not allow.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("a case cannot go from {from} to {to}{hint}")]
+pub struct TransitionError {
+    /// Current status.
+    pub from: Status,
+    /// Requested status.
+    pub to: Status,
+    /// Why, or what to do instead.
+    pub hint: &'static str,
+}
+
+impl Status {
+    /// Follow-up has ended: no further changes, retention runs.
+    pub fn is_terminal(self) -> bool {
+        matches!(
+            self,
+            Status::Closed | Status::Rejected | Status::Transferred
+        )
+    }
+
+    /// Whether `self → to` is allowed.
+    ///
+    /// received → acknowledged → in-follow-up → feedback-given → closed; follow-up may resume
+    /// after feedback; a case may start follow-up without an acknowledgement (no contact
+    /// address), and may close from follow-up when feedback cannot be given for the same reason.
+    /// Rejection and transfer end a case that is still open.
+    pub fn check_transition(self, to: Status) -> Result<(), TransitionError> {
+        use Status::*;
+        let err = |hint| {
+            Err(TransitionError {
+                from: self,
+                to,
+                hint,
+            })
+        };
+        if self.is_terminal() {
+            return err(" (follow-up has ended)");
+        }
+        if self == to {
+            return err(" (it already is)");
+        }
+        match (self, to) {
+            (Received, Acknowledged | InFollowUp)
+            | (Acknowledged, InFollowUp | FeedbackGiven)
+            | (InFollowUp, FeedbackGiven | Closed)
+            | (FeedbackGiven, InFollowUp | Closed)
+            | (_, Rejected | Transferred) => Ok(()),
+            (_, Received) => err(" (a case is received only once)"),
+            (_, Acknowledged) => err(" (the acknowledgement comes first)"),
+            (Received, FeedbackGiven | Closed) | (Acknowledged, Closed) => {
+                err(" (start follow-up first: status in-follow-up)")
+            }
+            _ => err(""),
+        }
+    }
+}
+
+text_enum! {
+    /// Subject of the breach: the areas of art. 3 of the act (what the register records).
+    Category {
+        /// Corruption.
+        Corruption = "corruption",
+        /// Public procurement.
+        PublicProcurement = "public-procurement",
+        /// Financial services, products and markets.
+        FinancialServices = "financial-services",
+        /// Anti-money-laundering and terrorist financing.
+        MoneyLaundering = "money-laundering",
+        /// Product safety and compliance.
+        ProductSafety = "product-safety",
+        /// Transport safety.
+        TransportSafety = "transport-safety",
+        /// Protection of the environment.
+        Environment = "environment",
+        /// Radiation protection and nuclear safety.
+        NuclearSafety = "nuclear-safety",
+        /// Food and feed safety.
+        FoodSafety = "food-safety",
+        /// Animal health and welfare.
+        AnimalWelfare = "animal-welfare",
+        /// Public health.
+        PublicHealth = "public-health",
+        /// Consumer protection.
+        ConsumerProtection = "consumer-protection",
+        /// Privacy and personal data.
+        Privacy = "privacy",
+        /// Security of networks and information systems.
+        NetworkSecurity = "network-security",
+        /// Financial interests of the State Treasury, local government or the EU.
+        PublicFinances = "public-finances",
+        /// EU internal market, including competition, state aid and corporate tax.
+        InternalMarket = "internal-market",
+        /// Constitutional freedoms and rights.
+        ConstitutionalRights = "constitutional-rights",
+        /// Other areas named in the organisation's internal procedure.
+        Other = "other",
+    }
+}
+
+text_enum! {
+    /// Kind of a follow-up action (art. 2 pkt 3: "działania następcze").
+    ActionKind {
+        /// Internal investigation or inspection.
+        Investigation = "investigation",
+        /// Interview of a witness or the person concerned.
+        Interview = "interview",
+        /// Request for documents or information.
+        DocumentRequest = "document-request",
+        /// Contact with the reporter (questions, further information).
+        ReporterContact = "reporter-contact",
+        /// External audit or expert opinion.
+        ExternalReview = "external-review",
+        /// Corrective or disciplinary measure.
+        CorrectiveAction = "corrective-action",
+        /// Referral to a public authority.
+        Referral = "referral",
+        /// Recovery of funds.
+        Recovery = "recovery",
+        /// Anything else (the sealed note says what).
+        Other = "other",
+    }
+}
+
+text_enum! {
+    /// How follow-up ended.
+    Outcome {
+        /// The breach was confirmed.
+        Substantiated = "substantiated",
+        /// Partly confirmed.
+        PartlySubstantiated = "partly-substantiated",
+        /// Not confirmed.
+        Unsubstantiated = "unsubstantiated",
+        /// Could not be investigated (too little information, no contact).
+        NotInvestigable = "not-investigable",
+    }
+}

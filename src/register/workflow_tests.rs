@@ -1,0 +1,233 @@
+//! Workflow in the register: status changes with their dates in one transaction, sealed events,
+//! disclosures, and the audit chain (including rows written before it existed).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use chrono::NaiveDate;
+
+use crate::cases::{ActionKind, Category, Outcome, Status};
+use crate::register::*;
+use crate::vault::StoredBlob;
+
+fn d(s: &str) -> NaiveDate {
+    s.parse().unwrap()
+}
+
+fn blob(tag: u8) -> StoredBlob {
+    StoredBlob {
+        pkesks: vec![tag; 8],
+        body: vec![tag; 16],
+    }
+}
+
+async fn open_with_case(
+    received: &str,
+) -> (tempfile::TempDir, std::path::PathBuf, Register, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("register.db");
+    let reg = Register::open(&crate::config::RegisterConfig::Sqlite { path: path.clone() })
+        .await
+        .unwrap();
+    let filed = reg
+        .file_case(
+            &IntakeRef {
+                fingerprint: "fp".into(),
+                at: Position {
+                    mailbox: "INBOX".into(),
+                    uidvalidity: 1,
+                    uid: 1,
+                },
+                size: 10,
+            },
+            &NewCase {
+                received_at: d(received),
+                encrypted: true,
+                signed: false,
+                shred_key: "00".into(),
+                report: blob(1),
+                identity: blob(2),
+            },
+            &crate::cases::NumberPattern::parse(crate::cases::NumberPattern::DEFAULT).unwrap(),
+        )
+        .await
+        .unwrap();
+    (dir, path, reg, filed.number)
+}
+
+fn change(to: Status, on: &str) -> StatusChange {
+    StatusChange {
+        to,
+        on: d(on),
+        outcome: None,
+        actor: "FPR (Hanna)".into(),
+    }
+}
+
+fn chain_ok(rows: &[AuditRow]) -> Result<crate::audit::Head, crate::audit::ChainBreak> {
+    let stored: Vec<crate::audit::Stored<'_>> = rows
+        .iter()
+        .map(|r| crate::audit::Stored {
+            link: crate::audit::Link {
+                id: r.id,
+                at: &r.at,
+                actor: &r.actor,
+                action: &r.action,
+                case_number: r.case_number.as_deref(),
+                detail: &r.detail,
+                prev_hash: r.prev_hash.as_deref().unwrap_or(""),
+            },
+            hash: r.hash.as_deref(),
+        })
+        .collect();
+    crate::audit::verify(&stored, None)
+}
+
+#[tokio::test]
+async fn deadlines_are_stored_at_filing_and_follow_status_changes() {
+    let (_dir, _path, reg, n) = open_with_case("2027-11-23").await;
+    let f = reg.case_file(&n).await.unwrap().unwrap();
+    assert_eq!(f.status, Status::Received);
+    assert_eq!(f.acknowledgement_due, d("2027-11-30"));
+    assert_eq!(
+        f.feedback_due,
+        d("2028-02-29"),
+        "30 Nov + 3 months in a leap year"
+    );
+
+    let f = reg
+        .change_status(&n, &change(Status::Acknowledged, "2027-11-30"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(f.acknowledged_at, Some(d("2027-11-30")));
+    assert_eq!(f.feedback_due, d("2028-02-29"));
+
+    // A refused transition changes nothing and writes no audit entry.
+    let before = reg.audit_entries().await.unwrap().len();
+    let refused = reg
+        .change_status(&n, &change(Status::Closed, "2027-12-01"))
+        .await
+        .unwrap();
+    assert!(refused.is_err());
+    assert_eq!(reg.audit_entries().await.unwrap().len(), before);
+    assert_eq!(
+        reg.case_file(&n).await.unwrap().unwrap().status,
+        Status::Acknowledged
+    );
+
+    reg.change_status(&n, &change(Status::InFollowUp, "2027-12-01"))
+        .await
+        .unwrap()
+        .unwrap();
+    let mut close = change(Status::Closed, "2027-12-31");
+    close.outcome = Some(Outcome::Unsubstantiated);
+    let f = reg.change_status(&n, &close).await.unwrap().unwrap();
+    assert_eq!(f.ended_at, Some(d("2027-12-31")));
+    assert_eq!(f.retention_until, Some(d("2030-12-31")));
+    assert_eq!(f.outcome, Some(Outcome::Unsubstantiated));
+    let last = reg.audit_entries().await.unwrap().pop().unwrap();
+    assert_eq!(last.action, "CaseClosed");
+    assert_eq!(last.actor, "FPR (Hanna)");
+    chain_ok(&reg.audit_entries().await.unwrap()).unwrap();
+}
+
+#[tokio::test]
+async fn events_keep_kind_date_and_sealed_note_and_disclosures_mark_the_case() {
+    let (_dir, _path, reg, n) = open_with_case("2026-05-04").await;
+    reg.set_category(&n, Category::PublicProcurement, "FPR (Hanna)")
+        .await
+        .unwrap();
+    let id = reg
+        .add_event(
+            &n,
+            &NewEvent {
+                kind: EventKind::Action(ActionKind::Interview),
+                on: d("2026-05-06"),
+                actor: "FPR (Hanna)".into(),
+                note: Some(blob(9)),
+            },
+        )
+        .await
+        .unwrap();
+    let events = reg.events(&n).await.unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].id, id);
+    assert_eq!(events[0].action_kind, Some(ActionKind::Interview));
+    assert_eq!(events[0].note, Some(blob(9)));
+    reg.record_disclosure(
+        &n,
+        &NewDisclosure {
+            actor: "FPR (Celina)".into(),
+            recipient: "Prokuratura".into(),
+            legal_basis: "art. 8".into(),
+            reason: "wezwanie".into(),
+            notice: ReporterNotice::WithheldWouldEndanger,
+        },
+    )
+    .await
+    .unwrap();
+    let f = reg.case_file(&n).await.unwrap().unwrap();
+    assert!(f.identity_disclosed);
+    assert_eq!(f.category, Some(Category::PublicProcurement));
+    let ds = reg.disclosures(Some(&n)).await.unwrap();
+    assert_eq!(ds.len(), 1);
+    let audit = reg.audit_entries().await.unwrap();
+    let entry = audit.iter().find(|r| r.id == ds[0].audit_id).unwrap();
+    assert_eq!(entry.action, "IdentityDisclosed");
+    assert!(reg
+        .disclosures(Some("ZW/1999/0001"))
+        .await
+        .unwrap()
+        .is_empty());
+}
+
+async fn raw(path: &std::path::Path, sql: &str) {
+    use sqlx::Connection;
+    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
+    sqlx::raw_sql(sql).execute(&mut conn).await.unwrap();
+    conn.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn rows_from_before_the_chain_are_chained_once_and_only_on_the_migration_marker() {
+    let (_dir, path, reg, _n) = open_with_case("2026-01-02").await;
+    reg.close().await;
+    // As a register written before migration 0002 would look.
+    raw(
+        &path,
+        "DROP TRIGGER audit_no_update; UPDATE audit SET prev_hash = NULL, hash = NULL;
+         INSERT INTO audit_backfill (pending) VALUES (1);",
+    )
+    .await;
+    let reg = Register::open(&crate::config::RegisterConfig::Sqlite { path: path.clone() })
+        .await
+        .unwrap();
+    let rows = reg.audit_entries().await.unwrap();
+    assert_eq!(chain_ok(&rows).unwrap().entries, rows.len());
+    reg.audit(&AuditEntry {
+        actor: "admin".into(),
+        action: "TestRecorded",
+        case_number: None,
+        detail: String::new(),
+    })
+    .await
+    .unwrap();
+    chain_ok(&reg.audit_entries().await.unwrap()).unwrap();
+    reg.close().await;
+
+    // Without the marker, unhashed rows are not silently adopted: verify reports them.
+    raw(&path, "UPDATE audit SET hash = NULL WHERE id = 1;").await;
+    let reg = Register::open(&crate::config::RegisterConfig::Sqlite { path })
+        .await
+        .unwrap();
+    assert_eq!(
+        chain_ok(&reg.audit_entries().await.unwrap()),
+        Err(crate::audit::ChainBreak::Unhashed { id: 1 })
+    );
+}
