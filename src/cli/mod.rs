@@ -3,6 +3,7 @@
 mod admin;
 mod cases;
 mod identity;
+mod keys;
 mod quarantine;
 mod reader_key;
 mod run;
@@ -84,6 +85,8 @@ enum Command {
     /// The audit trail.
     #[command(subcommand)]
     Audit(admin::AuditCommand),
+    /// Check config, key folder, register durability and key expiry.
+    Doctor,
 }
 
 /// Runs the parsed command line.
@@ -98,6 +101,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Identity(c) => identity::identity(&config_path, c).await,
         Command::Quarantine(c) => quarantine::quarantine(&config_path, c).await,
         Command::Audit(c) => admin::audit(&config_path, c).await,
+        Command::Doctor => keys::doctor(&config_path).await,
     }
 }
 

@@ -5,6 +5,7 @@
 //! Every write goes to a temporary file that is fsynced, renamed, and its folder fsynced.
 
 mod files;
+mod lifecycle;
 
 use std::path::{Path, PathBuf};
 
@@ -98,7 +99,7 @@ impl KeyStore {
                 .map_err(|source| KeyStoreError::Key { path, source })?;
             certs.push(cert);
         }
-        Ok(IntakeKeyring::new(certs))
+        Ok(IntakeKeyring::new(certs).with_retired(&self.retired_intake_certs()?))
     }
 
     /// Fingerprint of the published intake key, if one exists.

@@ -277,6 +277,8 @@ pub struct IntakeKeyring {
     secrets: Vec<IntakeSecret>,
     /// Key IDs of all encryption-capable subkeys, locked or not.
     enc_key_ids: Vec<KeyID>,
+    /// Encryption subkey IDs of retired intake keys, with their primary fingerprints.
+    retired: Vec<(KeyID, String)>,
 }
 
 impl IntakeKeyring {
@@ -313,7 +315,34 @@ impl IntakeKeyring {
             certs: keys,
             secrets,
             enc_key_ids,
+            retired: Vec::new(),
         }
+    }
+
+    /// Adds retired intake keys (public parts): mail encrypted to them is recognised and
+    /// named, never decrypted.
+    pub fn with_retired(mut self, retired: &[Cert]) -> Self {
+        for cert in retired {
+            let fpr = fingerprint_hex(cert);
+            // Every (sub)key, without a policy filter: an expired retired key must still be named.
+            for ka in cert.keys() {
+                let id = ka.key().keyid();
+                if !self.retired.iter().any(|(k, _)| *k == id) {
+                    self.retired.push((id, fpr.clone()));
+                }
+            }
+        }
+        self
+    }
+
+    /// The primary fingerprint of the retired intake key with this (sub)key ID (hex).
+    pub fn retired_key(&self, keyid_hex: &str) -> Option<&str> {
+        let cleaned: String = keyid_hex.chars().filter(|c| !c.is_whitespace()).collect();
+        let id = cleaned.parse::<KeyID>().ok()?;
+        self.retired
+            .iter()
+            .find(|(k, _)| *k == id)
+            .map(|(_, f)| f.as_str())
     }
 
     /// Primary fingerprints of all intake certificates.

@@ -56,7 +56,11 @@ pub struct ReaderKeys {
 
 impl std::fmt::Debug for ReaderKeys {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let ids: Vec<String> = self.pairs.iter().map(|p| p.public().keyid().to_hex()).collect();
+        let ids: Vec<String> = self
+            .pairs
+            .iter()
+            .map(|p| p.public().keyid().to_hex())
+            .collect();
         f.debug_struct("ReaderKeys").field("key_ids", &ids).finish()
     }
 }
@@ -91,11 +95,11 @@ impl ReaderKeys {
                         return Err(RewrapError::WrongPassphrase { fingerprint });
                     };
                     let password = Password::from(pass.expose_secret());
-                    key = key
-                        .decrypt_secret(&password)
-                        .map_err(|_| RewrapError::WrongPassphrase {
+                    key = key.decrypt_secret(&password).map_err(|_| {
+                        RewrapError::WrongPassphrase {
                             fingerprint: fingerprint.clone(),
-                        })?;
+                        }
+                    })?;
                 }
                 let pair = key.into_keypair().map_err(|_| RewrapError::NoSecretKey {
                     fingerprint: fingerprint.clone(),
@@ -150,8 +154,7 @@ fn parse_pkesks(pkesks: &[u8]) -> Result<Vec<PKESK>, RewrapError> {
     if pkesks.is_empty() {
         return Ok(out);
     }
-    let mut ppr =
-        PacketParser::from_bytes(pkesks).map_err(|_| RewrapError::Malformed("pkesks"))?;
+    let mut ppr = PacketParser::from_bytes(pkesks).map_err(|_| RewrapError::Malformed("pkesks"))?;
     while let PacketParserResult::Some(pp) = ppr {
         let (packet, next) = pp.next().map_err(|_| RewrapError::Malformed("pkesks"))?;
         match packet {
@@ -175,7 +178,9 @@ fn quick_check(
         return Err(RewrapError::Malformed("empty body"));
     };
     if !matches!(pp.packet, Packet::SEIP(_)) {
-        return Err(RewrapError::Malformed("body is not an encrypted data packet"));
+        return Err(RewrapError::Malformed(
+            "body is not an encrypted data packet",
+        ));
     }
     Ok(pp.decrypt(algo, sk).is_ok())
 }

@@ -27,8 +27,13 @@ fn rewrap_moves_readers_and_keeps_the_body() {
     let blob = seal(b"tajne zgloszenie", &[public(&old), public(&stay)]).unwrap();
 
     let mut keys = ReaderKeys::unlock(std::slice::from_ref(&stay), None).unwrap();
-    let pkesks = rewrap(&blob.pkesks, &blob.body, &mut keys, &[public(&stay), public(&new)])
-        .unwrap();
+    let pkesks = rewrap(
+        &blob.pkesks,
+        &blob.body,
+        &mut keys,
+        &[public(&stay), public(&new)],
+    )
+    .unwrap();
     let moved = SealedBlob {
         pkesks,
         body: blob.body.clone(),
