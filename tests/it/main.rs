@@ -6,4 +6,5 @@ mod support;
 mod crash;
 mod e2e;
 mod imap;
+mod keys;
 mod quarantine;
