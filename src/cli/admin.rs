@@ -92,14 +92,14 @@ pub enum AuditCommand {
 pub(super) async fn open_all(config_path: &Path) -> anyhow::Result<(Register, KeyStore)> {
     let config = load_config(config_path)?;
     let register = Register::open(&config.register).await?;
-    let keys = KeyStore::open(&config.keys.dir)?;
+    let keys = KeyStore::open_config(&config.keys)?;
     Ok((register, keys))
 }
 
 pub async fn init(config_path: &Path, args: InitArgs) -> anyhow::Result<()> {
     let config = load_config(config_path)?;
     let register = Register::open(&config.register).await?;
-    let keys = KeyStore::open(&config.keys.dir)?;
+    let keys = KeyStore::open_config(&config.keys)?;
     keys.fingerprint_key()?;
     if let Some(fpr) = keys.current_intake_fingerprint()? {
         println!("intake key: {fpr} (exists)");

@@ -86,7 +86,7 @@ impl Gateway {
     /// Opens the register and key folder.
     pub async fn open(config: Config) -> Result<Gateway, GatewayError> {
         let register = Register::open(&config.register).await?;
-        let keys = KeyStore::open(&config.keys.dir)?;
+        let keys = KeyStore::open_config(&config.keys)?;
         let fingerprint_key = keys.fingerprint_key()?;
         Ok(Gateway {
             config,

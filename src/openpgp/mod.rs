@@ -29,7 +29,8 @@ use zeroize::Zeroizing;
 
 pub use keys::{
     armored_public, armored_secret, check_recipient, fingerprint_hex, generate_intake_key,
-    needs_passphrase, parse_cert, parse_secret_key, IntakeKeyring, KeyAlgorithm, KeyError,
+    needs_passphrase, parse_cert, parse_secret_key, protect, unlock, IntakeKeyring, KeyAlgorithm,
+    KeyError,
 };
 pub use open::{open, OpenError, OpenLimits, Opened, PgpMetadata, SignatureInfo, SignatureStatus};
 pub use rewrap::{rewrap, ReaderKeys, RewrapError};

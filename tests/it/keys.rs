@@ -61,13 +61,18 @@ fn grace_files_old_key_mail_retirement_quarantines_it_naming_the_key() {
     let old_cert = s.intake_cert.clone();
     let old_fpr = keys_json(&s)[0]["fingerprint"].as_str().unwrap().to_owned();
 
-    let out = s.gateway.run_ok(&["keys", "rotate-intake", "--grace", "30d"]);
+    let out = s
+        .gateway
+        .run_ok(&["keys", "rotate-intake", "--grace", "30d"]);
     assert!(out.contains("(current)"), "{out}");
     let new_cert = s.gateway.intake_cert();
     assert_ne!(new_cert, old_cert, "rotation must publish a new key");
     let keys = keys_json(&s);
     assert_eq!(keys.len(), 2, "{keys:?}");
-    let old = keys.iter().find(|k| k["fingerprint"] == old_fpr.as_str()).unwrap();
+    let old = keys
+        .iter()
+        .find(|k| k["fingerprint"] == old_fpr.as_str())
+        .unwrap();
     assert_eq!(old["state"], "grace");
     assert!(old["grace_until"].is_string());
 
@@ -90,7 +95,10 @@ fn grace_files_old_key_mail_retirement_quarantines_it_naming_the_key() {
         "the retired secret key file must be gone"
     );
     let keys = keys_json(&s);
-    let old = keys.iter().find(|k| k["fingerprint"] == old_fpr.as_str()).unwrap();
+    let old = keys
+        .iter()
+        .find(|k| k["fingerprint"] == old_fpr.as_str())
+        .unwrap();
     assert_eq!(old["state"], "retired");
 
     // After retirement: quarantined, with the old key named.
@@ -115,9 +123,14 @@ fn grace_files_old_key_mail_retirement_quarantines_it_naming_the_key() {
 
 /// `cases show` with `key`: its exit code.
 fn show_code(s: &Setup, number: &str, key: &Path) -> i32 {
-    let out = s
-        .gateway
-        .run(&["cases", "show", number, "--key", key.to_str().unwrap(), "--json"]);
+    let out = s.gateway.run(&[
+        "cases",
+        "show",
+        number,
+        "--key",
+        key.to_str().unwrap(),
+        "--json",
+    ]);
     out.status.code().unwrap_or(-1)
 }
 
@@ -158,16 +171,24 @@ fn removed_handler_opens_nothing_after_reseal_and_remaining_readers_open_everyth
     let numbers = file_plain_cases(&s, &dovecot, 3);
     let second = Holder::new("Henryk Handler", "henryk@handlers.example.org");
     s.gateway.add_handler(&second);
-    s.gateway
-        .run_ok(&["handlers", "remove", &s.handler.fpr]);
+    s.gateway.run_ok(&["handlers", "remove", &s.handler.fpr]);
 
     // Dry run: counts, writes nothing (the removed handler still opens).
-    let out = reseal(&s, &[&second.key_file, &s.custodian.key_file], &["--dry-run"]);
+    let out = reseal(
+        &s,
+        &[&second.key_file, &s.custodian.key_file],
+        &["--dry-run"],
+    );
     assert_success(&["keys", "reseal", "--dry-run"], &out);
     assert_eq!(show_code(&s, &numbers[0], &s.handler.key_file), 0);
     // A removed reader's key may not drive a reseal.
     let out = reseal(&s, &[&s.handler.key_file], &[]);
-    assert_eq!(out.status.code(), Some(4), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(4),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     // The new handler's key opens nothing yet: it says which records it could not cover.
     let out = reseal(&s, &[&second.key_file], &[]);
@@ -182,14 +203,23 @@ fn removed_handler_opens_nothing_after_reseal_and_remaining_readers_open_everyth
     assert_eq!(summary["resumed"], true, "{summary}");
 
     for n in &numbers {
-        assert_eq!(show_code(&s, n, &s.handler.key_file), 4, "removed handler opened {n}");
+        assert_eq!(
+            show_code(&s, n, &s.handler.key_file),
+            4,
+            "removed handler opened {n}"
+        );
         assert_eq!(show_code(&s, n, &second.key_file), 0);
         assert_eq!(show_code(&s, n, &s.custodian.key_file), 0);
         let out = s.gateway.unseal(n, &s.custodian.key_file);
         assert_success(&["identity", "unseal"], &out);
     }
     let actions = audit_actions(&s);
-    for a in ["ReaderRemoved", "ResealStarted", "ResealResumed", "ResealCompleted"] {
+    for a in [
+        "ReaderRemoved",
+        "ResealStarted",
+        "ResealResumed",
+        "ResealCompleted",
+    ] {
         assert!(actions.iter().any(|x| x == a), "no {a} in {actions:?}");
     }
 }
@@ -214,7 +244,10 @@ fn sigkill_during_reseal_at(failpoint: &str) {
     for n in &numbers {
         let old = show_code(&s, n, &s.handler.key_file);
         let new = show_code(&s, n, &second.key_file);
-        assert!(old == 0 || new == 0, "{n} unreadable after SIGKILL at {failpoint}");
+        assert!(
+            old == 0 || new == 0,
+            "{n} unreadable after SIGKILL at {failpoint}"
+        );
         assert_eq!(show_code(&s, n, &s.custodian.key_file), 0);
     }
 
@@ -275,9 +308,63 @@ fn wkd_export_writes_both_layouts_and_a_printable_fingerprint() {
     );
     let current = s.gateway.run_ok(&["keys", "list", "--json"]);
     assert!(current.contains(&imported[0]), "{current} vs {imported:?}");
-    let printable = s.gateway.run_ok(&["keys", "export-intake", "--fingerprint"]);
+    let printable = s
+        .gateway
+        .run_ok(&["keys", "export-intake", "--fingerprint"]);
     assert_eq!(
         printable.trim().replace(' ', ""),
         imported[0].to_uppercase()
     );
+}
+
+#[test]
+fn intake_keys_are_passphrase_protected_at_rest_and_bad_passphrases_are_named() {
+    use std::os::unix::fs::PermissionsExt;
+    let dovecot = Dovecot::start();
+    let gw = crate::support::gateway::Gateway::new(&dovecot);
+    let config = std::fs::read_to_string(gw.config()).unwrap();
+    assert!(config.contains("unprotected = true"));
+    std::fs::write(
+        gw.config(),
+        config.replace("unprotected = true", "passphrase-file = \"key.pass\""),
+    )
+    .unwrap();
+    let pass = gw.dir().join("key.pass");
+    std::fs::write(&pass, "correct horse battery staple\n").unwrap();
+    std::fs::set_permissions(&pass, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let fpr = gw.init();
+
+    // The stored key is encrypted: Sequoia sees locked secret material.
+    let stored = std::fs::read(gw.dir().join(format!("var/keys/intake/{fpr}.key"))).unwrap();
+    let cert = sygnal::openpgp::parse_secret_key(&stored).unwrap();
+    assert!(sygnal::openpgp::needs_passphrase(&cert));
+
+    // With the passphrase the gateway opens reporters' mail.
+    let handler = Holder::new("Hanna Handler", "hanna@handlers.example.org");
+    let custodian = Holder::new("Celina Custodian", "celina@custody.example.org");
+    gw.add_handler(&handler);
+    gw.add_custodian(&custodian);
+    let cert = gw.intake_cert();
+    send_encrypted(&dovecot, &Gpg::new(), &cert, &unique("PROTECTED-"));
+    gw.run_once();
+    assert_eq!(gw.case_numbers().len(), 1, "{}", gw.logs());
+
+    // A wrong passphrase: a clear error naming the key, nothing taken from the mailbox.
+    std::fs::write(&pass, "wrong\n").unwrap();
+    send_encrypted(&dovecot, &Gpg::new(), &cert, &unique("WRONG-"));
+    let out = gw.run(&["run", "--once"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("wrong or missing passphrase") && err.contains(&fpr),
+        "{err}"
+    );
+    assert_eq!(dovecot.count("INBOX"), 1);
+
+    // Loose permissions on the passphrase file: refused with the fix.
+    std::fs::set_permissions(&pass, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let out = gw.run(&["keys", "list"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("chmod 600"), "{err}");
 }

@@ -82,7 +82,8 @@ impl Gateway {
                  path = \"var/register.db\"\n\
                  \n\
                  [keys]\n\
-                 dir = \"var/keys\"\n",
+                 dir = \"var/keys\"\n\
+                 unprotected = true\n",
                 port = dovecot.port,
                 user = dovecot.user,
             ),
