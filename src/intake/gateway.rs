@@ -88,6 +88,21 @@ impl Gateway {
         let register = Register::open(&config.register).await?;
         let keys = KeyStore::open_config(&config.keys)?;
         let fingerprint_key = keys.fingerprint_key()?;
+        // Expiry watch: keys expiring or grace periods ending within 30 days (issue 4).
+        match crate::lifecycle::intake::warnings(
+            &register,
+            &keys,
+            std::time::Duration::from_secs(30 * 86_400),
+        )
+        .await
+        {
+            Ok(warnings) => {
+                for w in warnings {
+                    tracing::warn!("KeyExpiryNear: {w}");
+                }
+            }
+            Err(e) => tracing::warn!("KeyCheckFailed: {e}"),
+        }
         Ok(Gateway {
             config,
             register,

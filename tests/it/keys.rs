@@ -368,3 +368,26 @@ fn intake_keys_are_passphrase_protected_at_rest_and_bad_passphrases_are_named() 
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("chmod 600"), "{err}");
 }
+
+#[test]
+fn doctor_and_run_warn_when_a_grace_period_ended_and_retire_then_clears_it() {
+    let dovecot = Dovecot::start();
+    let s = Setup::new(&dovecot);
+    let out = s.gateway.run(&["doctor"]);
+    assert_success(&["doctor"], &out);
+    s.gateway.run_ok(&["keys", "rotate-intake", "--grace", "1s"]);
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+
+    let out = s.gateway.run(&["doctor"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("WARN grace period of intake key"), "{text}");
+    let out = s.gateway.run_once();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("KeyExpiryNear"));
+
+    // The grace period has ended: a plain retire takes the old key.
+    let out = s.gateway.run_ok(&["keys", "retire"]);
+    assert!(out.contains("retired intake key"), "{out}");
+    let out = s.gateway.run(&["doctor"]);
+    assert_success(&["doctor"], &out);
+}
