@@ -30,3 +30,9 @@ CREATE TABLE reseal_done (
     row_id INTEGER NOT NULL,
     PRIMARY KEY (run_id, slot, row_id)
 ) STRICT;
+
+-- Shred keys left unreferenced by `keys reseal --rotate-content`: recorded in the transaction
+-- that replaced the content, destroyed right after it (and again on the next run after a crash).
+CREATE TABLE reseal_shred_pending (
+    shred_key TEXT PRIMARY KEY
+) STRICT;

@@ -68,6 +68,10 @@ pub struct ResealArgs {
     /// JSON summary.
     #[arg(long)]
     json: bool,
+    /// Also re-encrypt content under fresh session keys and shred keys (after removing a reader
+    /// who may have kept session keys); the old shred keys are destroyed.
+    #[arg(long)]
+    rotate_content: bool,
 }
 
 #[derive(Args, Debug)]
@@ -179,11 +183,14 @@ pub async fn reseal(config_path: &Path, args: ResealArgs) -> anyhow::Result<()> 
     }
     let mut keys = ReaderKeys::unlock(&certs, passphrase.as_ref())
         .map_err(|e| coded(exit::KEY_REFUSED, e.to_string()))?;
-    drop(certs);
+    let content = args
+        .rotate_content
+        .then(|| lifecycle::reseal::ContentKeys { certs, passphrase });
     let options = lifecycle::ResealOptions {
         dry_run: args.dry_run,
         batch: args.batch,
         actor: fprs.join("+"),
+        rotate_content: args.rotate_content,
     };
     let tty = std::io::stderr().is_terminal();
     let mut last_shown = 0u64;
@@ -206,7 +213,15 @@ pub async fn reseal(config_path: &Path, args: ResealArgs) -> anyhow::Result<()> 
             let _ = err.flush();
         }
     };
-    let summary = lifecycle::reseal(&register, &store, &mut keys, &options, &mut progress).await?;
+    let summary = lifecycle::reseal(
+        &register,
+        &store,
+        &mut keys,
+        content.as_ref(),
+        &options,
+        &mut progress,
+    )
+    .await?;
     register.close().await;
     if args.json {
         print_json(&summary)?;

@@ -108,34 +108,54 @@ impl KeyStore {
         if !secret.exists() {
             return Ok(());
         }
-        // Overwriting is best effort on copy-on-write or journaled file systems; the key's
-        // other copies (backups) are the operator's to destroy. Removal is what counts here.
-        let len = fs::metadata(&secret)
-            .map_err(io(format!("stat {}", secret.display())))?
-            .len();
-        {
-            let mut f = fs::OpenOptions::new()
-                .write(true)
-                .open(&secret)
-                .map_err(io(format!("open {}", secret.display())))?;
-            f.rewind()
-                .map_err(io(format!("seek {}", secret.display())))?;
-            let zeros = vec![0u8; 4096];
-            let mut left = len;
-            while left > 0 {
-                let n = usize::try_from(left.min(4096)).unwrap_or(4096);
-                f.write_all(zeros.get(..n).unwrap_or(&zeros))
-                    .map_err(io(format!("overwrite {}", secret.display())))?;
-                left = left.saturating_sub(n as u64);
-            }
-            f.sync_all()
-                .map_err(io(format!("fsync {}", secret.display())))?;
+        destroy_file(&secret)
+    }
+
+    /// Destroys a shred key made unreferenced by `keys reseal --rotate-content` (overwrite,
+    /// fsync, unlink, folder fsync). Idempotent.
+    pub fn destroy_rotated_shred_key(&self, id: &str) -> Result<(), KeyStoreError> {
+        if id.is_empty() || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(KeyStoreError::Missing(format!(
+                "shred key with invalid id {id:?}"
+            )));
         }
-        fs::remove_file(&secret).map_err(io(format!("remove {}", secret.display())))?;
-        let dir = self.dir().join("intake");
-        fs::File::open(&dir)
+        let path = self.dir().join("shred").join(format!("{id}.key"));
+        if !path.exists() {
+            return Ok(());
+        }
+        destroy_file(&path)
+    }
+}
+
+/// Overwrites a key file with zeros, fsyncs, removes it and fsyncs its folder.
+fn destroy_file(path: &std::path::Path) -> Result<(), KeyStoreError> {
+    // Overwriting is best effort on copy-on-write or journaled file systems; the key's other
+    // copies (backups) are the operator's to destroy. Removal is what counts here.
+    let len = fs::metadata(path)
+        .map_err(io(format!("stat {}", path.display())))?
+        .len();
+    {
+        let mut f = fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .map_err(io(format!("open {}", path.display())))?;
+        f.rewind().map_err(io(format!("seek {}", path.display())))?;
+        let zeros = vec![0u8; 4096];
+        let mut left = len;
+        while left > 0 {
+            let n = usize::try_from(left.min(4096)).unwrap_or(4096);
+            f.write_all(zeros.get(..n).unwrap_or(&zeros))
+                .map_err(io(format!("overwrite {}", path.display())))?;
+            left = left.saturating_sub(u64::try_from(n).unwrap_or(4096));
+        }
+        f.sync_all()
+            .map_err(io(format!("fsync {}", path.display())))?;
+    }
+    fs::remove_file(path).map_err(io(format!("remove {}", path.display())))?;
+    if let Some(dir) = path.parent() {
+        fs::File::open(dir)
             .and_then(|d| d.sync_all())
             .map_err(io(format!("fsync {}", dir.display())))?;
-        Ok(())
     }
+    Ok(())
 }

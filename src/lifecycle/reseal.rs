@@ -5,6 +5,9 @@
 
 use sequoia_openpgp::Cert;
 
+#[path = "rotate.rs"]
+mod rotate;
+
 use crate::intake::failpoint;
 use crate::keystore::{KeyStore, KeyStoreError};
 use crate::openpgp::{self, ReaderKeys};
@@ -24,7 +27,21 @@ pub struct ResealOptions {
     pub batch: usize,
     /// Who runs it, for the audit trail.
     pub actor: String,
+    /// Re-encrypt content under fresh session keys and fresh shred keys (after removing a
+    /// reader who may have kept session keys); old shred keys are destroyed.
+    pub rotate_content: bool,
 }
+
+/// Readers' secret keys for `--rotate-content`, which must open the content itself.
+pub struct ContentKeys {
+    /// Secret keys (possibly protected).
+    pub certs: Vec<Cert>,
+    /// Passphrase for protected ones.
+    pub passphrase: Option<secrecy::SecretString>,
+}
+
+/// Largest record re-encrypted by `--rotate-content` (a report's JSON with its attachments).
+const MAX_RECORD_BYTES: usize = 512 * 1024 * 1024;
 
 /// What a reseal covered.
 #[derive(Debug, Clone, Default, serde::Serialize)]
@@ -69,7 +86,7 @@ impl ResealSummary {
         )
     }
 
-    fn count(&mut self, slot: BlobSlot) {
+    pub(super) fn count(&mut self, slot: BlobSlot) {
         let c = match slot {
             BlobSlot::CaseReport => &mut self.cases,
             BlobSlot::CaseIdentity => &mut self.identities,
@@ -99,6 +116,9 @@ pub enum ResealError {
     /// No handler or no custodian: sealing to nobody would lose the records.
     #[error("no {0} among the readers: add one before resealing")]
     NoReaders(&'static str),
+    /// `--rotate-content` without the keys to open content.
+    #[error("--rotate-content needs readers' secret keys")]
+    NoContentKeys,
     /// A blob failed in a way other than "not a reader" (altered, malformed).
     #[error("{label} ({slot}): {source}")]
     Blob {
@@ -111,10 +131,10 @@ pub enum ResealError {
     },
 }
 
-struct Target {
-    all: Vec<Cert>,
-    custodians: Vec<Cert>,
-    name: String,
+pub(super) struct Target {
+    pub(super) all: Vec<Cert>,
+    pub(super) custodians: Vec<Cert>,
+    pub(super) name: String,
 }
 
 async fn target(register: &Register) -> Result<Target, ResealError> {
@@ -154,10 +174,15 @@ pub async fn reseal(
     register: &Register,
     store: &KeyStore,
     keys: &mut ReaderKeys,
+    content: Option<&ContentKeys>,
     options: &ResealOptions,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<ResealSummary, ResealError> {
     let target = target(register).await?;
+    if options.rotate_content && !options.dry_run {
+        let content = content.ok_or(ResealError::NoContentKeys)?;
+        return rotate::rotate_content(register, store, content, &target, options, progress).await;
+    }
     let mut summary = ResealSummary {
         dry_run: options.dry_run,
         ..ResealSummary::default()

@@ -313,3 +313,55 @@ impl Register {
         }
     }
 }
+
+/// Which table a content rotation replaces a row in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContentTarget {
+    /// A case: report and identity, one shred key.
+    Case,
+    /// A quarantine entry's raw message.
+    Quarantine,
+}
+
+/// Content re-encrypted under fresh session keys and a fresh shred key (`--rotate-content`).
+#[derive(Debug, Clone)]
+pub struct ContentUpdate {
+    /// Table.
+    pub target: ContentTarget,
+    /// Row id.
+    pub row_id: i64,
+    /// Shred key id the row had (the update applies only if unchanged).
+    pub old_shred: String,
+    /// New shred key id (already durable in the key folder).
+    pub new_shred: String,
+    /// New blobs: for a case the report then the identity; for quarantine the raw message.
+    pub blobs: Vec<StoredBlob>,
+}
+
+impl Register {
+    /// Commits a batch of content rotations with the run's progress; shred keys no row uses
+    /// any more are recorded for destruction in the same transaction.
+    pub async fn reseal_replace_content(
+        &self,
+        run_id: i64,
+        updates: &[ContentUpdate],
+    ) -> Result<(), RegisterError> {
+        match self {
+            Register::Sqlite(r) => r.reseal_replace_content(run_id, updates).await,
+        }
+    }
+
+    /// Shred keys waiting to be destroyed after a content rotation.
+    pub async fn reseal_pending_shreds(&self) -> Result<Vec<String>, RegisterError> {
+        match self {
+            Register::Sqlite(r) => r.reseal_pending_shreds().await,
+        }
+    }
+
+    /// Records a destroyed shred key (audit `ShredKeyDestroyed`).
+    pub async fn reseal_shred_destroyed(&self, id: &str, actor: &str) -> Result<(), RegisterError> {
+        match self {
+            Register::Sqlite(r) => r.reseal_shred_destroyed(id, actor).await,
+        }
+    }
+}

@@ -375,7 +375,8 @@ fn doctor_and_run_warn_when_a_grace_period_ended_and_retire_then_clears_it() {
     let s = Setup::new(&dovecot);
     let out = s.gateway.run(&["doctor"]);
     assert_success(&["doctor"], &out);
-    s.gateway.run_ok(&["keys", "rotate-intake", "--grace", "1s"]);
+    s.gateway
+        .run_ok(&["keys", "rotate-intake", "--grace", "1s"]);
     std::thread::sleep(std::time::Duration::from_millis(1500));
 
     let out = s.gateway.run(&["doctor"]);
@@ -390,4 +391,68 @@ fn doctor_and_run_warn_when_a_grace_period_ended_and_retire_then_clears_it() {
     assert!(out.contains("retired intake key"), "{out}");
     let out = s.gateway.run(&["doctor"]);
     assert_success(&["doctor"], &out);
+}
+
+fn shred_ids(s: &Setup) -> std::collections::BTreeSet<String> {
+    std::fs::read_dir(s.gateway.dir().join("var/keys/shred"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".key") && !n.starts_with('.'))
+        .collect()
+}
+
+#[test]
+fn rotate_content_survives_sigkill_and_destroys_every_old_shred_key() {
+    let dovecot = Dovecot::start();
+    let s = Setup::new(&dovecot);
+    let numbers = file_plain_cases(&s, &dovecot, 4);
+    let before = shred_ids(&s);
+    assert_eq!(before.len(), 4);
+    let second = Holder::new("Henryk Handler", "henryk@handlers.example.org");
+    s.gateway.add_handler(&second);
+    s.gateway.run_ok(&["handlers", "remove", &s.handler.fpr]);
+
+    let key = s.custodian.key_file.to_str().unwrap().to_owned();
+    let args = [
+        "keys",
+        "reseal",
+        "--key",
+        key.as_str(),
+        "--rotate-content",
+        "--batch",
+        "2",
+    ];
+    let mut child = s
+        .gateway
+        .spawn_args_with_failpoint(&args, "reseal-batch-committed");
+    child.kill().unwrap();
+    assert!(!child.wait().unwrap().success());
+    for n in &numbers {
+        let old = show_code(&s, n, &s.handler.key_file);
+        let new = show_code(&s, n, &second.key_file);
+        assert!(old == 0 || new == 0, "{n} unreadable after SIGKILL");
+    }
+
+    let out = s.gateway.run(&args);
+    assert_success(&args, &out);
+    for n in &numbers {
+        assert_eq!(show_code(&s, n, &s.handler.key_file), 4, "{n}");
+        assert_eq!(show_code(&s, n, &second.key_file), 0, "{n}");
+        assert_success(
+            &["identity", "unseal"],
+            &s.gateway.unseal(n, &s.custodian.key_file),
+        );
+    }
+    let after = shred_ids(&s);
+    assert_eq!(after.len(), 4, "{after:?}");
+    assert!(
+        before.is_disjoint(&after),
+        "old shred keys survived: {before:?} / {after:?}"
+    );
+    let actions = audit_actions(&s);
+    assert_eq!(
+        actions.iter().filter(|a| *a == "ShredKeyDestroyed").count(),
+        4,
+        "{actions:?}"
+    );
 }

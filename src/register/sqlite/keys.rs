@@ -8,7 +8,8 @@ use sqlx::Row;
 use super::filing::insert_audit;
 use super::{finish, now_rfc3339, SqliteRegister};
 use crate::register::{
-    BlobSlot, IntakeKeyState, IntakeKeyStateKind, PkeskUpdate, RegisterError, ResealRun, SlotBlob,
+    BlobSlot, ContentTarget, ContentUpdate, IntakeKeyState, IntakeKeyStateKind, PkeskUpdate,
+    RegisterError, ResealRun, SlotBlob,
 };
 use crate::vault::StoredBlob;
 
@@ -358,6 +359,134 @@ impl SqliteRegister {
                 "ResealCompleted",
                 None,
                 &format!("run {run_id}: {summary}"),
+            )
+            .await
+        }
+        .await;
+        finish(&mut conn, result).await
+    }
+
+    /// Replaces rows' content and shred keys; see [`crate::register::Register::reseal_replace_content`].
+    pub async fn reseal_replace_content(
+        &self,
+        run_id: i64,
+        updates: &[ContentUpdate],
+    ) -> Result<(), RegisterError> {
+        let mut conn = self.begin_immediate().await?;
+        let result = async {
+            let mut blobs: i64 = 0;
+            for u in updates {
+                let (query, slots): (_, &[BlobSlot]) = match (u.target, u.blobs.as_slice()) {
+                    (ContentTarget::Case, [report, identity]) => (
+                        sqlx::query(
+                            "UPDATE cases SET shred_key = ?, report_pkesks = ?, report_body = ?, \
+                             identity_pkesks = ?, identity_body = ? WHERE id = ? AND shred_key = ?",
+                        )
+                        .bind(&u.new_shred)
+                        .bind(report.pkesks.as_slice())
+                        .bind(report.body.as_slice())
+                        .bind(identity.pkesks.as_slice())
+                        .bind(identity.body.as_slice()),
+                        &[BlobSlot::CaseReport, BlobSlot::CaseIdentity],
+                    ),
+                    (ContentTarget::Quarantine, [raw]) => (
+                        sqlx::query(
+                            "UPDATE quarantine SET shred_key = ?, raw_pkesks = ?, raw_body = ? \
+                             WHERE id = ? AND shred_key = ?",
+                        )
+                        .bind(&u.new_shred)
+                        .bind(raw.pkesks.as_slice())
+                        .bind(raw.body.as_slice()),
+                        &[BlobSlot::QuarantineRaw],
+                    ),
+                    _ => {
+                        return Err(RegisterError::Corrupt(
+                            "content update with the wrong number of blobs".to_owned(),
+                        ))
+                    }
+                };
+                let changed = query
+                    .bind(u.row_id)
+                    .bind(&u.old_shred)
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(RegisterError::db("UPDATE content"))?
+                    .rows_affected();
+                if changed != 1 {
+                    return Err(RegisterError::Corrupt(format!(
+                        "row {} changed during reseal; run it again",
+                        u.row_id
+                    )));
+                }
+                for slot in slots {
+                    sqlx::query("INSERT INTO reseal_done (run_id, slot, row_id) VALUES (?, ?, ?)")
+                        .bind(run_id)
+                        .bind(slot.as_str())
+                        .bind(u.row_id)
+                        .execute(&mut *conn)
+                        .await
+                        .map_err(RegisterError::db("INSERT INTO reseal_done"))?;
+                    blobs = blobs.saturating_add(1);
+                }
+                let users: i64 = sqlx::query(
+                    "SELECT (SELECT COUNT(*) FROM cases WHERE shred_key = ?1) + \
+                            (SELECT COUNT(*) FROM quarantine WHERE shred_key = ?1)",
+                )
+                .bind(&u.old_shred)
+                .fetch_one(&mut *conn)
+                .await
+                .map_err(RegisterError::db("count shred key users"))?
+                .try_get(0)
+                .map_err(RegisterError::db("count shred key users"))?;
+                if users == 0 {
+                    sqlx::query(
+                        "INSERT OR IGNORE INTO reseal_shred_pending (shred_key) VALUES (?)",
+                    )
+                    .bind(&u.old_shred)
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(RegisterError::db("INSERT INTO reseal_shred_pending"))?;
+                }
+            }
+            sqlx::query("UPDATE reseal_runs SET done_count = done_count + ? WHERE id = ?")
+                .bind(blobs)
+                .bind(run_id)
+                .execute(&mut *conn)
+                .await
+                .map_err(RegisterError::db("UPDATE reseal_runs"))?;
+            Ok(())
+        }
+        .await;
+        finish(&mut conn, result).await
+    }
+
+    /// Shred keys waiting to be destroyed.
+    pub async fn reseal_pending_shreds(&self) -> Result<Vec<String>, RegisterError> {
+        let rows = sqlx::query("SELECT shred_key FROM reseal_shred_pending ORDER BY shred_key")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(RegisterError::db("SELECT reseal_shred_pending"))?;
+        rows.iter()
+            .map(|r| r.try_get::<String, _>(0))
+            .collect::<Result<_, _>>()
+            .map_err(RegisterError::db("read reseal_shred_pending"))
+    }
+
+    /// Records a destroyed shred key, with its audit row.
+    pub async fn reseal_shred_destroyed(&self, id: &str, actor: &str) -> Result<(), RegisterError> {
+        let mut conn = self.begin_immediate().await?;
+        let result = async {
+            sqlx::query("DELETE FROM reseal_shred_pending WHERE shred_key = ?")
+                .bind(id)
+                .execute(&mut *conn)
+                .await
+                .map_err(RegisterError::db("DELETE FROM reseal_shred_pending"))?;
+            insert_audit(
+                &mut conn,
+                actor,
+                "ShredKeyDestroyed",
+                None,
+                &format!("shred key {id}: content re-encrypted under a new one"),
             )
             .await
         }
