@@ -116,6 +116,9 @@ pub enum ResealError {
     /// No handler or no custodian: sealing to nobody would lose the records.
     #[error("no {0} among the readers: add one before resealing")]
     NoReaders(&'static str),
+    /// The reader set could not be prepared for wrapping.
+    #[error("readers unusable: {0}")]
+    Recipients(String),
     /// `--rotate-content` without the keys to open content.
     #[error("--rotate-content needs readers' secret keys")]
     NoContentKeys,
@@ -202,10 +205,14 @@ pub async fn reseal(
     };
     let batch = options.batch.max(1);
     let mut done: u64 = 0;
+    let recipients = |certs: &[Cert]| {
+        openpgp::RecipientKeys::new(certs).map_err(|e| ResealError::Recipients(e.to_string()))
+    };
+    let (all, custodians) = (recipients(&target.all)?, recipients(&target.custodians)?);
     for slot in BlobSlot::ALL {
         let readers = match slot.readers() {
-            SlotReaders::HandlersAndCustodians => &target.all,
-            SlotReaders::Custodians => &target.custodians,
+            SlotReaders::HandlersAndCustodians => &all,
+            SlotReaders::Custodians => &custodians,
         };
         let already = match &run {
             Some(run) => register.reseal_done(run.id, slot).await?,

@@ -33,7 +33,7 @@ pub use keys::{
     KeyError,
 };
 pub use open::{open, OpenError, OpenLimits, Opened, PgpMetadata, SignatureInfo, SignatureStatus};
-pub use rewrap::{rewrap, ReaderKeys, RewrapError};
+pub use rewrap::{rewrap, rewrap_to, ReaderKeys, RecipientKeys, RewrapError};
 pub use seal::{message_bytes, seal, unseal, SealError, SealedBlob, UnsealError};
 pub use sq::Cert;
 

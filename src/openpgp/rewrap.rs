@@ -185,40 +185,83 @@ fn quick_check(
     Ok(pp.decrypt(algo, sk).is_ok())
 }
 
-/// One PKESK (v3) per live encryption subkey of each recipient, for session key `sk`.
-pub(crate) fn wrap_for(
-    algo: SymmetricAlgorithm,
-    sk: &SessionKey,
-    recipients: &[Cert],
-) -> Result<Vec<u8>, RewrapError> {
-    if recipients.is_empty() {
-        return Err(RewrapError::NoRecipients);
+/// The encryption subkeys of a reader set, checked once (policy, expiry, revocation) so that
+/// re-wrapping thousands of records does not re-validate every certificate each time.
+pub struct RecipientKeys {
+    keys: Vec<sq::packet::Key<sq::packet::key::PublicParts, sq::packet::key::UnspecifiedRole>>,
+}
+
+impl std::fmt::Debug for RecipientKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let ids: Vec<String> = self.keys.iter().map(|k| k.keyid().to_hex()).collect();
+        f.debug_struct("RecipientKeys")
+            .field("key_ids", &ids)
+            .finish()
     }
-    let mut out = Vec::new();
-    for cert in recipients {
-        check_recipient(cert)?;
-        let vc = cert
-            .with_policy(&POLICY, None)
-            .map_err(|_| KeyError::Invalid {
-                fingerprint: fingerprint_hex(cert),
-                detail: "policy".to_owned(),
-            })?;
-        for ka in vc
-            .keys()
-            .supported()
-            .alive()
-            .revoked(false)
-            .for_storage_encryption()
-            .for_transport_encryption()
-        {
-            let pkesk = PKESK3::for_recipient(algo, sk, ka.key())
+}
+
+impl RecipientKeys {
+    /// Every live, non-revoked encryption subkey of each recipient; a recipient without one is
+    /// an error (it would silently lose a reader).
+    pub fn new(recipients: &[Cert]) -> Result<RecipientKeys, RewrapError> {
+        if recipients.is_empty() {
+            return Err(RewrapError::NoRecipients);
+        }
+        let mut keys = Vec::new();
+        for cert in recipients {
+            check_recipient(cert)?;
+            let vc = cert
+                .with_policy(&POLICY, None)
+                .map_err(|_| KeyError::Invalid {
+                    fingerprint: fingerprint_hex(cert),
+                    detail: "policy".to_owned(),
+                })?;
+            for ka in vc
+                .keys()
+                .supported()
+                .alive()
+                .revoked(false)
+                .for_storage_encryption()
+                .for_transport_encryption()
+            {
+                keys.push(ka.key().clone().role_into_unspecified());
+            }
+        }
+        Ok(RecipientKeys { keys })
+    }
+
+    /// Key IDs addressed.
+    pub fn key_ids(&self) -> Vec<KeyID> {
+        self.keys.iter().map(|k| k.keyid()).collect()
+    }
+
+    /// One PKESK (v3) per key, for session key `sk`.
+    pub(crate) fn wrap(
+        &self,
+        algo: SymmetricAlgorithm,
+        sk: &SessionKey,
+    ) -> Result<Vec<u8>, RewrapError> {
+        let mut out = Vec::new();
+        for key in &self.keys {
+            let pkesk = PKESK3::for_recipient(algo, sk, key)
                 .map_err(|_| RewrapError::Wrap("wrap session key"))?;
             Packet::PKESK(pkesk.into())
                 .serialize(&mut out)
                 .map_err(|_| RewrapError::Wrap("serialize"))?;
         }
+        Ok(out)
     }
-    Ok(out)
+}
+
+/// Re-wraps a record to readers prepared once with [`RecipientKeys::new`].
+pub fn rewrap_to(
+    pkesks: &[u8],
+    seipd: &[u8],
+    keys: &mut ReaderKeys,
+    recipients: &RecipientKeys,
+) -> Result<Vec<u8>, RewrapError> {
+    let (algo, sk) = keys.session_key(pkesks, seipd)?;
+    recipients.wrap(algo, &sk)
 }
 
 /// Re-wraps a record: recovers its session key with `keys` (checked against `seipd`) and
@@ -229,8 +272,7 @@ pub fn rewrap(
     keys: &mut ReaderKeys,
     new_recipients: &[Cert],
 ) -> Result<Vec<u8>, RewrapError> {
-    let (algo, sk) = keys.session_key(pkesks, seipd)?;
-    wrap_for(algo, &sk, new_recipients)
+    rewrap_to(pkesks, seipd, keys, &RecipientKeys::new(new_recipients)?)
 }
 
 /// Key IDs named by serialized PKESKs (`None` for a wildcard recipient).
@@ -239,25 +281,4 @@ pub fn pkesk_key_ids(pkesks: &[u8]) -> Result<Vec<Option<KeyID>>, RewrapError> {
         .iter()
         .map(|p| p.recipient().map(|h| KeyID::from(&h)))
         .collect())
-}
-
-/// Key IDs of the encryption subkeys that [`wrap_for`] would address for `recipients`.
-pub fn recipient_key_ids(recipients: &[Cert]) -> Vec<KeyID> {
-    let mut out = Vec::new();
-    for cert in recipients {
-        let Ok(vc) = cert.with_policy(&POLICY, None) else {
-            continue;
-        };
-        for ka in vc
-            .keys()
-            .supported()
-            .alive()
-            .revoked(false)
-            .for_storage_encryption()
-            .for_transport_encryption()
-        {
-            out.push(ka.key().keyid());
-        }
-    }
-    out
 }

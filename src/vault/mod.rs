@@ -196,8 +196,8 @@ pub fn rewrap(
     shred: &ShredKey,
     kind: BlobKind,
     keys: &mut openpgp::ReaderKeys,
-    readers: &[Cert],
+    readers: &openpgp::RecipientKeys,
 ) -> Result<Vec<u8>, VaultError> {
     let seipd = unwrap_body(stored, shred, kind)?;
-    Ok(openpgp::rewrap(&stored.pkesks, &seipd, keys, readers)?)
+    Ok(openpgp::rewrap_to(&stored.pkesks, &seipd, keys, readers)?)
 }
