@@ -45,6 +45,8 @@ pub enum KeysCommand {
     },
     /// Re-wrap every sealed case, identity and quarantined message to the current readers.
     Reseal(super::keys::ResealArgs),
+    /// Encrypt intake secret keys stored unprotected under the configured passphrase.
+    Protect,
     /// Add an intake secret key (e.g. an earlier one) so mail encrypted to it opens.
     ImportIntake {
         /// Armored or binary secret key file.
@@ -141,6 +143,7 @@ pub async fn keys(config_path: &Path, command: KeysCommand) -> anyhow::Result<()
         KeysCommand::Retire(a) => return super::keys::retire(config_path, a).await,
         KeysCommand::List { json } => return super::keys::list(config_path, json).await,
         KeysCommand::Reseal(a) => return super::keys::reseal(config_path, a).await,
+        KeysCommand::Protect => return super::keys::protect(config_path).await,
         KeysCommand::ImportIntake { .. } => {}
     }
     let (register, keys) = open_all(config_path).await?;
@@ -149,7 +152,8 @@ pub async fn keys(config_path: &Path, command: KeysCommand) -> anyhow::Result<()
         | KeysCommand::RotateIntake(_)
         | KeysCommand::Retire(_)
         | KeysCommand::List { .. }
-        | KeysCommand::Reseal(_) => {}
+        | KeysCommand::Reseal(_)
+        | KeysCommand::Protect => {}
         KeysCommand::ImportIntake { file } => {
             let bytes = zeroize::Zeroizing::new(
                 std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?,

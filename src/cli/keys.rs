@@ -302,6 +302,34 @@ pub async fn export(config_path: &Path, args: ExportArgs) -> anyhow::Result<()> 
     Ok(())
 }
 
+pub async fn protect(config_path: &Path) -> anyhow::Result<()> {
+    let (register, keys) = open_all(config_path).await?;
+    if !keys.protected() {
+        register.close().await;
+        return Err(coded(
+            exit::CONFIG,
+            "no passphrase configured: set [keys] passphrase-file, passphrase-env or passphrase-credential",
+        ));
+    }
+    let done = keys.protect_intake_keys()?;
+    for fpr in &done {
+        register
+            .audit(&crate::register::AuditEntry {
+                actor: "admin".to_owned(),
+                action: "IntakeKeyProtected",
+                case_number: None,
+                detail: fpr.clone(),
+            })
+            .await?;
+        println!("protected intake key {fpr}");
+    }
+    register.close().await;
+    if done.is_empty() {
+        println!("every intake key is already passphrase-protected");
+    }
+    Ok(())
+}
+
 /// Key and storage checks; exit 1 if any warning.
 pub async fn doctor(config_path: &Path) -> anyhow::Result<()> {
     let config = load_config(config_path)?;
@@ -313,7 +341,14 @@ pub async fn doctor(config_path: &Path) -> anyhow::Result<()> {
     println!("ok   register durable (WAL, synchronous=FULL, secure_delete)");
     let intake_count = keys.intake_keyring()?.fingerprints().len();
     println!("ok   {intake_count} intake secret key(s) readable");
-    let warnings = intake::warnings(&register, &keys, Duration::from_secs(30 * 86_400)).await?;
+    let mut warnings = intake::warnings(&register, &keys, Duration::from_secs(30 * 86_400)).await?;
+    if keys.protected() {
+        for fpr in keys.unprotected_intake_keys()? {
+            warnings.push(format!(
+                "intake key {fpr} is stored without passphrase protection: run `sygnal keys protect`"
+            ));
+        }
+    }
     register.close().await;
     for w in &warnings {
         println!("WARN {w}");

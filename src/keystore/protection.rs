@@ -66,4 +66,36 @@ impl KeyStore {
     pub fn protected(&self) -> bool {
         self.passphrase.is_some()
     }
+
+    /// Fingerprints of intake secret keys stored without passphrase protection.
+    pub fn unprotected_intake_keys(&self) -> Result<Vec<String>, KeyStoreError> {
+        let mut out = Vec::new();
+        for fpr in self.intake_fingerprints()? {
+            let path = self.dir().join("intake").join(format!("{fpr}.key"));
+            let bytes = files::read_private(&path)?;
+            let cert = crate::openpgp::parse_secret_key(&bytes)
+                .map_err(|source| KeyStoreError::Key { path, source })?;
+            if !crate::openpgp::needs_passphrase(&cert) {
+                out.push(fpr);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Re-saves every unprotected intake secret key under the configured passphrase. Returns
+    /// the fingerprints protected; nothing to do without a passphrase.
+    pub fn protect_intake_keys(&self) -> Result<Vec<String>, KeyStoreError> {
+        if self.passphrase.is_none() {
+            return Ok(Vec::new());
+        }
+        let mut done = Vec::new();
+        for fpr in self.unprotected_intake_keys()? {
+            let path = self.dir().join("intake").join(format!("{fpr}.key"));
+            let cert = self.load_intake_secret(path)?;
+            // `save_intake` encrypts under the passphrase and replaces the file atomically.
+            self.save_intake(&cert, false)?;
+            done.push(fpr);
+        }
+        Ok(done)
+    }
 }

@@ -456,3 +456,42 @@ fn rotate_content_survives_sigkill_and_destroys_every_old_shred_key() {
         "{actions:?}"
     );
 }
+
+#[test]
+fn keys_made_unprotected_are_flagged_by_doctor_and_protected_in_place() {
+    let dovecot = Dovecot::start();
+    let s = Setup::new(&dovecot);
+    let fpr = keys_json(&s)[0]["fingerprint"].as_str().unwrap().to_owned();
+    let config = std::fs::read_to_string(s.gateway.config()).unwrap();
+    std::fs::write(
+        s.gateway.config(),
+        config.replace(
+            "unprotected = true",
+            "passphrase-env = \"SYGNAL_TEST_KEY_PASS\"",
+        ),
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        s.gateway
+            .command(args)
+            .env("SYGNAL_TEST_KEY_PASS", "zmiana-co-90-dni")
+            .output()
+            .unwrap()
+    };
+    let out = run(&["doctor"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("without passphrase protection"));
+
+    let out = run(&["keys", "protect"]);
+    assert_success(&["keys", "protect"], &out);
+    assert!(String::from_utf8_lossy(&out.stdout).contains(&fpr));
+    let stored = std::fs::read(s.gateway.dir().join(format!("var/keys/intake/{fpr}.key"))).unwrap();
+    assert!(sygnal::openpgp::needs_passphrase(
+        &sygnal::openpgp::parse_secret_key(&stored).unwrap()
+    ));
+    assert_success(&["doctor"], &run(&["doctor"]));
+    // Without the variable: a clear error naming it.
+    let out = s.gateway.run(&["keys", "list"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("SYGNAL_TEST_KEY_PASS"));
+}
