@@ -189,7 +189,19 @@ pub async fn reseal(config_path: &Path, args: ResealArgs) -> anyhow::Result<()> 
     let options = lifecycle::ResealOptions {
         dry_run: args.dry_run,
         batch: args.batch,
-        actor: fprs.join("+"),
+        // "FPR (name)" like the other readers' audit entries.
+        actor: fprs
+            .iter()
+            .map(|f| {
+                let name = readers
+                    .iter()
+                    .find(|r| &r.fingerprint == f)
+                    .map(|r| r.name.as_str())
+                    .unwrap_or("?");
+                format!("{f} ({name})")
+            })
+            .collect::<Vec<_>>()
+            .join(" + "),
         rotate_content: args.rotate_content,
     };
     let tty = std::io::stderr().is_terminal();
