@@ -98,7 +98,7 @@ impl Gateway {
         {
             Ok(warnings) => {
                 for w in warnings {
-                    tracing::warn!("KeyExpiryNear: {w}");
+                    tracing::warn!("KeyExpiryApproached: {w}");
                 }
             }
             Err(e) => tracing::warn!("KeyCheckFailed: {e}"),

@@ -384,7 +384,7 @@ fn doctor_and_run_warn_when_a_grace_period_ended_and_retire_then_clears_it() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("WARN grace period of intake key"), "{text}");
     let out = s.gateway.run_once();
-    assert!(String::from_utf8_lossy(&out.stderr).contains("KeyExpiryNear"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("KeyExpiryApproached"));
 
     // The grace period has ended: a plain retire takes the old key.
     let out = s.gateway.run_ok(&["keys", "retire"]);
