@@ -4,6 +4,7 @@
 
 pub mod intake;
 pub mod reseal;
+mod rotate;
 pub mod wkd;
 
 pub use reseal::{reseal, ResealError, ResealOptions, ResealSummary};

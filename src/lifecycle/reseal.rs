@@ -5,9 +5,6 @@
 
 use sequoia_openpgp::Cert;
 
-#[path = "rotate.rs"]
-mod rotate;
-
 use crate::intake::failpoint;
 use crate::keystore::{KeyStore, KeyStoreError};
 use crate::openpgp::{self, ReaderKeys};
@@ -41,7 +38,7 @@ pub struct ContentKeys {
 }
 
 /// Largest record re-encrypted by `--rotate-content` (a report's JSON with its attachments).
-const MAX_RECORD_BYTES: usize = 512 * 1024 * 1024;
+pub(super) const MAX_RECORD_BYTES: usize = 512 * 1024 * 1024;
 
 /// What a reseal covered.
 #[derive(Debug, Clone, Default, serde::Serialize)]
@@ -184,7 +181,8 @@ pub async fn reseal(
     let target = target(register).await?;
     if options.rotate_content && !options.dry_run {
         let content = content.ok_or(ResealError::NoContentKeys)?;
-        return rotate::rotate_content(register, store, content, &target, options, progress).await;
+        return super::rotate::rotate_content(register, store, content, &target, options, progress)
+            .await;
     }
     let mut summary = ResealSummary {
         dry_run: options.dry_run,

@@ -3,7 +3,9 @@
 //! Plaintext lives only in zeroizing memory (invariant 2); each row keeps its old or its new
 //! content, never neither, and a shred key is destroyed only after no row refers to it.
 
-use super::{ContentKeys, ResealError, ResealOptions, ResealSummary, Target, MAX_RECORD_BYTES};
+use super::reseal::{
+    ContentKeys, ResealError, ResealOptions, ResealSummary, Target, MAX_RECORD_BYTES,
+};
 use crate::intake::failpoint;
 use crate::keystore::KeyStore;
 use crate::openpgp::UnsealError;
