@@ -31,6 +31,7 @@ pub mod config;
 pub mod imap;
 pub mod intake;
 pub mod keystore;
+pub mod lifecycle;
 pub mod mail;
 pub mod openpgp;
 pub mod register;

@@ -30,8 +30,23 @@ enum Algo {
 
 #[derive(Subcommand, Debug)]
 pub enum KeysCommand {
-    /// Print the armored public intake certificate (for the website and reporters).
-    ExportIntake,
+    /// Print the armored public intake certificate (for the website and reporters), or write
+    /// a Web Key Directory (--wkd DIR --domain DOMAIN), or print the fingerprint (--fingerprint).
+    ExportIntake(super::keys::ExportArgs),
+    /// Make a new intake key the published one; earlier keys decrypt until the grace ends.
+    RotateIntake(super::keys::RotateArgs),
+    /// Destroy the secret parts of intake keys whose grace period has ended.
+    Retire(super::keys::RetireArgs),
+    /// List intake keys: role, fingerprint, algorithm, created, expires, state.
+    List {
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Re-wrap every sealed case, identity and quarantined message to the current readers.
+    Reseal(super::keys::ResealArgs),
+    /// Encrypt intake secret keys stored unprotected under the configured passphrase.
+    Protect,
     /// Add an intake secret key (e.g. an earlier one) so mail encrypted to it opens.
     ImportIntake {
         /// Armored or binary secret key file.
@@ -53,6 +68,11 @@ pub enum HandlersCommand {
         #[arg(long, value_parser = ["handler", "custodian"])]
         role: String,
     },
+    /// Remove a reader (soft: kept for the audit trail); then run `sygnal keys reseal`.
+    Remove {
+        /// The reader's primary key fingerprint.
+        fingerprint: String,
+    },
     /// List readers.
     List {
         /// JSON output.
@@ -65,7 +85,7 @@ pub(super) async fn open_all(config_path: &Path) -> anyhow::Result<(Register, Ke
     let config = load_config(config_path)?;
     let register = Register::open(&config.register).await?;
     note_config(config_path, &register).await?;
-    let keys = KeyStore::open(&config.keys.dir)?;
+    let keys = KeyStore::open_config(&config.keys)?;
     Ok((register, keys))
 }
 
@@ -88,7 +108,7 @@ pub async fn init(config_path: &Path, args: InitArgs) -> anyhow::Result<()> {
     let config = load_config(config_path)?;
     let register = Register::open(&config.register).await?;
     note_config(config_path, &register).await?;
-    let keys = KeyStore::open(&config.keys.dir)?;
+    let keys = KeyStore::open_config(&config.keys)?;
     keys.fingerprint_key()?;
     if let Some(fpr) = keys.current_intake_fingerprint()? {
         println!("intake key: {fpr} (exists)");
@@ -124,17 +144,23 @@ pub async fn init(config_path: &Path, args: InitArgs) -> anyhow::Result<()> {
 }
 
 pub async fn keys(config_path: &Path, command: KeysCommand) -> anyhow::Result<()> {
+    match command {
+        KeysCommand::ExportIntake(a) => return super::keys::export(config_path, a).await,
+        KeysCommand::RotateIntake(a) => return super::keys::rotate(config_path, a).await,
+        KeysCommand::Retire(a) => return super::keys::retire(config_path, a).await,
+        KeysCommand::List { json } => return super::keys::list(config_path, json).await,
+        KeysCommand::Reseal(a) => return super::keys::reseal(config_path, a).await,
+        KeysCommand::Protect => return super::keys::protect(config_path).await,
+        KeysCommand::ImportIntake { .. } => {}
+    }
     let (register, keys) = open_all(config_path).await?;
     match command {
-        KeysCommand::ExportIntake => {
-            let cert = keys.current_intake()?.ok_or_else(|| {
-                coded(
-                    exit::NOT_FOUND,
-                    "no intake key yet: run `sygnal init` first",
-                )
-            })?;
-            print!("{}", openpgp::armored_public(&cert)?);
-        }
+        KeysCommand::ExportIntake(_)
+        | KeysCommand::RotateIntake(_)
+        | KeysCommand::Retire(_)
+        | KeysCommand::List { .. }
+        | KeysCommand::Reseal(_)
+        | KeysCommand::Protect => {}
         KeysCommand::ImportIntake { file } => {
             let bytes = zeroize::Zeroizing::new(
                 std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?,
@@ -201,6 +227,23 @@ pub async fn handlers(config_path: &Path, command: HandlersCommand) -> anyhow::R
                 })
                 .await?;
             println!("added {} {fingerprint} ({name})", role.as_str());
+        }
+        HandlersCommand::Remove { fingerprint } => {
+            let fingerprint: String = fingerprint
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .collect::<String>()
+                .to_uppercase();
+            if !register.remove_reader(&fingerprint, "admin").await? {
+                register.close().await;
+                return Err(coded(
+                    exit::NOT_FOUND,
+                    format!("no current reader {fingerprint}"),
+                ));
+            }
+            println!(
+                "removed {fingerprint}; run `sygnal keys reseal --key KEY` so it opens nothing"
+            );
         }
         HandlersCommand::List { json } => {
             let readers = register.readers().await?;

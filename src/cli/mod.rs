@@ -6,6 +6,7 @@ mod cases;
 mod casework;
 mod disclosure;
 mod identity;
+mod keys;
 mod quarantine;
 mod reader_key;
 mod register_export;
@@ -98,6 +99,8 @@ enum Command {
     /// The register of internal reports (art. 29).
     #[command(subcommand)]
     Register(register_export::RegisterCommand),
+    /// Check config, key folder, register durability and key expiry.
+    Doctor,
 }
 
 /// Runs the parsed command line.
@@ -114,6 +117,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Audit(c) => audit::audit(&config_path, c).await,
         Command::Stats { json } => stats::stats(&config_path, json).await,
         Command::Register(c) => register_export::register(&config_path, c).await,
+        Command::Doctor => keys::doctor(&config_path).await,
     }
 }
 

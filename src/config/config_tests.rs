@@ -19,6 +19,7 @@ path = "var/register.db"
 
 [keys]
 dir = "var/keys"
+unprotected = true
 "#;
 
 #[test]

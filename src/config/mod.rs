@@ -80,6 +80,28 @@ pub enum RegisterConfig {
 pub struct KeysConfig {
     /// Folder (0700) for intake secret keys, the fingerprint key and shred keys.
     pub dir: PathBuf,
+    /// How intake secret keys are protected at rest.
+    pub protection: KeyProtection,
+}
+
+/// At-rest protection of intake secret keys (`[keys]` passphrase-* or `unprotected = true`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyProtection {
+    /// Stored unencrypted: tests and demos only, chosen explicitly.
+    Unprotected,
+    /// Encrypted with a passphrase from this source.
+    Passphrase(PassphraseSource),
+}
+
+/// Where the intake key passphrase comes from; it never sits in the config itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PassphraseSource {
+    /// A file (0600) holding it.
+    File(PathBuf),
+    /// An environment variable.
+    Env(String),
+    /// A systemd credential: `$CREDENTIALS_DIRECTORY/<name>`.
+    Credential(String),
 }
 
 /// Case numbering.

@@ -6,8 +6,8 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use super::{
-    CasesConfig, Config, KeysConfig, Limits, MailboxConfig, PasswordSource, RegisterConfig,
-    StatsConfig,
+    CasesConfig, Config, KeyProtection, KeysConfig, Limits, MailboxConfig, PassphraseSource,
+    PasswordSource, RegisterConfig, StatsConfig,
 };
 use crate::cases::NumberPattern;
 use crate::imap::TlsMode;
@@ -60,6 +60,10 @@ struct RawRegister {
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 struct RawKeys {
     dir: PathBuf,
+    passphrase_file: Option<PathBuf>,
+    passphrase_env: Option<String>,
+    passphrase_credential: Option<String>,
+    unprotected: Option<bool>,
 }
 
 #[derive(Deserialize, Default)]
@@ -97,7 +101,16 @@ const KNOWN: &[(&str, &[&str])] = &[
         ],
     ),
     ("register", &["driver", "path"]),
-    ("keys", &["dir"]),
+    (
+        "keys",
+        &[
+            "dir",
+            "passphrase-file",
+            "passphrase-env",
+            "passphrase-credential",
+            "unprotected",
+        ],
+    ),
     ("cases", &["number-pattern"]),
     ("stats", &["min-cell"]),
     (
@@ -292,8 +305,45 @@ impl RawConfig {
             problems.push("limits.message-timeout-secs: must be greater than 0".to_owned());
         }
 
-        match (tls, password, register, number_pattern) {
-            (Some(tls), Some(password), Some(register), Some(number_pattern))
+        let k = &self.keys;
+        let protection = match (
+            &k.passphrase_file,
+            &k.passphrase_env,
+            &k.passphrase_credential,
+            k.unprotected,
+        ) {
+            (Some(f), None, None, None | Some(false)) => Some(KeyProtection::Passphrase(
+                PassphraseSource::File(resolve(base, f)),
+            )),
+            (None, Some(v), None, None | Some(false)) if !v.is_empty() => {
+                Some(KeyProtection::Passphrase(PassphraseSource::Env(v.clone())))
+            }
+            (None, None, Some(c), None | Some(false))
+                if !c.is_empty() && !c.contains('/') && c != ".." =>
+            {
+                Some(KeyProtection::Passphrase(PassphraseSource::Credential(
+                    c.clone(),
+                )))
+            }
+            (None, None, None, Some(true)) => Some(KeyProtection::Unprotected),
+            (None, None, None, _) => {
+                problems.push(
+                    "keys: intake keys must be protected at rest: set passphrase-file, passphrase-env or passphrase-credential (systemd LoadCredential name), or unprotected = true (tests and demos only)"
+                        .to_owned(),
+                );
+                None
+            }
+            _ => {
+                problems.push(
+                    "keys: set exactly one of passphrase-file, passphrase-env, passphrase-credential (a plain name) or unprotected = true"
+                        .to_owned(),
+                );
+                None
+            }
+        };
+
+        match (tls, password, register, number_pattern, protection) {
+            (Some(tls), Some(password), Some(register), Some(number_pattern), Some(protection))
                 if problems.is_empty() =>
             {
                 Ok(Config {
@@ -312,6 +362,7 @@ impl RawConfig {
                     register,
                     keys: KeysConfig {
                         dir: resolve(base, &self.keys.dir),
+                        protection,
                     },
                     cases: CasesConfig { number_pattern },
                     stats: StatsConfig { min_cell },

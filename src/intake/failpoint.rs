@@ -17,6 +17,9 @@ pub const FAILPOINTS: &[&str] = &[
     "deletion-recorded",
 ];
 
+/// Failpoints of `keys reseal` (each batch): before its commit and right after it.
+pub const RESEAL_FAILPOINTS: &[&str] = &["reseal-before-commit", "reseal-batch-committed"];
+
 fn armed() -> Option<&'static str> {
     static ARMED: OnceLock<Option<String>> = OnceLock::new();
     ARMED

@@ -86,8 +86,23 @@ impl Gateway {
     /// Opens the register and key folder.
     pub async fn open(config: Config) -> Result<Gateway, GatewayError> {
         let register = Register::open(&config.register).await?;
-        let keys = KeyStore::open(&config.keys.dir)?;
+        let keys = KeyStore::open_config(&config.keys)?;
         let fingerprint_key = keys.fingerprint_key()?;
+        // Expiry watch: keys expiring or grace periods ending within 30 days (issue 4).
+        match crate::lifecycle::intake::warnings(
+            &register,
+            &keys,
+            std::time::Duration::from_secs(30 * 86_400),
+        )
+        .await
+        {
+            Ok(warnings) => {
+                for w in warnings {
+                    tracing::warn!("KeyExpiryApproached: {w}");
+                }
+            }
+            Err(e) => tracing::warn!("KeyCheckFailed: {e}"),
+        }
         Ok(Gateway {
             config,
             register,

@@ -46,8 +46,18 @@ pub struct Rejection {
 }
 
 impl Rejection {
-    fn from_open(e: &openpgp::OpenError) -> Rejection {
+    fn from_open(e: &openpgp::OpenError, keyring: &IntakeKeyring) -> Rejection {
         use openpgp::OpenError as E;
+        if let E::NoMatchingKey { recipients } = e {
+            if let Some(fpr) = recipients.iter().find_map(|r| keyring.retired_key(r)) {
+                return Rejection {
+                    code: "openpgp-retired-key".to_owned(),
+                    detail: format!(
+                        "encrypted to the retired intake key {fpr}, whose secret part was destroyed; ask the reporter to use the current key"
+                    ),
+                };
+            }
+        }
         let detail = match e {
             E::NoMatchingKey { recipients } => format!(
                 "encrypted to {} key(s), none of them a current or earlier intake key",
@@ -198,7 +208,7 @@ pub fn open_and_split(
             let mut opened_all = Vec::new();
             for block in blocks {
                 let opened = openpgp::open(keyring, &block.ciphertext, &[], &open_limits)
-                    .map_err(|e| Rejection::from_open(&e))?;
+                    .map_err(|e| Rejection::from_open(&e, keyring))?;
                 match block.kind {
                     InlineKind::BodyText => texts.push(opened.plaintext.clone()),
                     InlineKind::Attachment { name } => attachments.push(Attachment {
@@ -240,7 +250,7 @@ fn open_verified(
     mail_limits: &MailLimits,
 ) -> Result<Opened, Rejection> {
     let first = openpgp::open(keyring, ciphertext, &[], open_limits)
-        .map_err(|e| Rejection::from_open(&e))?;
+        .map_err(|e| Rejection::from_open(&e, keyring))?;
     let unknown = first
         .meta
         .signatures
@@ -260,7 +270,8 @@ fn open_verified(
     if certs.is_empty() {
         return Ok(first);
     }
-    openpgp::open(keyring, ciphertext, &certs, open_limits).map_err(|e| Rejection::from_open(&e))
+    openpgp::open(keyring, ciphertext, &certs, open_limits)
+        .map_err(|e| Rejection::from_open(&e, keyring))
 }
 
 fn traces<'a>(keyring: &IntakeKeyring, opened: impl IntoIterator<Item = &'a Opened>) -> PgpTraces {

@@ -183,6 +183,22 @@ fn plain_mail_is_filed_as_unencrypted() {
 }
 
 #[test]
+fn mail_to_a_retired_intake_key_is_quarantined_naming_that_key() {
+    let mut f = fixture();
+    let retired = generate_intake_key("R <r@example.org>", KeyAlgorithm::Cv25519).unwrap();
+    f.keyring = IntakeKeyring::new(vec![f.intake.clone()])
+        .with_retired(&[retired.clone().strip_secret_key_material()]);
+    let raw = pgp_mime(&encrypt_armored(&retired, INNER.as_bytes()), None);
+    let r = rejection(&f, &raw);
+    assert_eq!(r.code, "openpgp-retired-key");
+    assert!(
+        r.detail.contains(&retired.fingerprint().to_hex()),
+        "{}",
+        r.detail
+    );
+}
+
+#[test]
 fn mail_to_an_unknown_key_is_quarantined_without_naming_its_recipients() {
     let f = fixture();
     let stranger = generate_intake_key("S <s@example.org>", KeyAlgorithm::Cv25519).unwrap();

@@ -5,6 +5,8 @@
 //! Every write goes to a temporary file that is fsynced, renamed, and its folder fsynced.
 
 mod files;
+mod lifecycle;
+mod protection;
 
 use std::path::{Path, PathBuf};
 
@@ -56,6 +58,8 @@ pub enum KeyStoreError {
 /// The key folder.
 pub struct KeyStore {
     dir: PathBuf,
+    /// Intake key passphrase; `None` when keys are explicitly unprotected.
+    passphrase: Option<secrecy::SecretString>,
 }
 
 /// HMAC key that turns raw messages into short, non-reversible fingerprints.
@@ -81,6 +85,7 @@ impl KeyStore {
         }
         Ok(KeyStore {
             dir: dir.to_path_buf(),
+            passphrase: None,
         })
     }
 
@@ -93,12 +98,9 @@ impl KeyStore {
     pub fn intake_keyring(&self) -> Result<IntakeKeyring, KeyStoreError> {
         let mut certs = Vec::new();
         for path in files::list(&self.dir.join("intake"), "key")? {
-            let bytes = files::read_private(&path)?;
-            let cert = openpgp::parse_secret_key(&bytes)
-                .map_err(|source| KeyStoreError::Key { path, source })?;
-            certs.push(cert);
+            certs.push(self.load_intake_secret(path)?);
         }
-        Ok(IntakeKeyring::new(certs))
+        Ok(IntakeKeyring::new(certs).with_retired(&self.retired_intake_certs()?))
     }
 
     /// Fingerprint of the published intake key, if one exists.
@@ -116,21 +118,46 @@ impl KeyStore {
         let Some(fpr) = self.current_intake_fingerprint()? else {
             return Ok(None);
         };
-        let path = self.intake_path(&fpr);
+        self.load_intake_secret(self.intake_path(&fpr)).map(Some)
+    }
+
+    /// Reads an intake secret key and unlocks it with the configured passphrase. A protected key
+    /// without a passphrase, or with a wrong one, is an error naming the key.
+    pub(crate) fn load_intake_secret(&self, path: PathBuf) -> Result<Cert, KeyStoreError> {
         let bytes = files::read_private(&path)?;
-        openpgp::parse_secret_key(&bytes)
-            .map(Some)
-            .map_err(|source| KeyStoreError::Key { path, source })
+        let cert = openpgp::parse_secret_key(&bytes).map_err(|source| KeyStoreError::Key {
+            path: path.clone(),
+            source,
+        })?;
+        if !openpgp::needs_passphrase(&cert) {
+            return Ok(cert);
+        }
+        let Some(pass) = &self.passphrase else {
+            return Err(KeyStoreError::Key {
+                path,
+                source: openpgp::KeyError::WrongPassphrase {
+                    fingerprint: openpgp::fingerprint_hex(&cert),
+                },
+            });
+        };
+        openpgp::unlock(cert, pass).map_err(|source| KeyStoreError::Key { path, source })
     }
 
     /// Stores an intake secret key; `make_current` publishes it. Returns its fingerprint.
     pub fn save_intake(&self, cert: &Cert, make_current: bool) -> Result<String, KeyStoreError> {
         let fpr = openpgp::fingerprint_hex(cert);
         let path = self.intake_path(&fpr);
-        let armored = openpgp::armored_secret(cert).map_err(|source| KeyStoreError::Key {
+        let key_err = |source| KeyStoreError::Key {
             path: path.clone(),
             source,
-        })?;
+        };
+        let armored = match &self.passphrase {
+            Some(pass) => {
+                openpgp::armored_secret(&openpgp::protect(cert.clone(), pass).map_err(key_err)?)
+            }
+            None => openpgp::armored_secret(cert),
+        }
+        .map_err(key_err)?;
         files::write_private(&path, &armored)?;
         if make_current {
             files::write_private(&self.dir.join("intake").join("current"), fpr.as_bytes())?;

@@ -85,6 +85,66 @@ pub enum KeyError {
     /// Serializing a key failed.
     #[error("key serialization failed")]
     Serialize,
+    /// A protected secret key and a wrong (or no) passphrase.
+    #[error("wrong or missing passphrase for key {fingerprint}")]
+    WrongPassphrase {
+        /// Primary key fingerprint.
+        fingerprint: String,
+    },
+}
+
+/// Encrypts every unprotected secret (sub)key of `cert` with `passphrase` (at-rest protection).
+pub fn protect(cert: Cert, passphrase: &secrecy::SecretString) -> Result<Cert, KeyError> {
+    use secrecy::ExposeSecret;
+    let password = sq::crypto::Password::from(passphrase.expose_secret());
+    let mut packets: Vec<sq::Packet> = Vec::new();
+    for ka in cert.keys().secret() {
+        let key = ka.key().clone();
+        if !key.has_unencrypted_secret() {
+            continue;
+        }
+        let locked = key
+            .role_into_unspecified()
+            .encrypt_secret(&password)
+            .map_err(|_| KeyError::Serialize)?;
+        packets.push(if ka.primary() {
+            locked.role_into_primary().into()
+        } else {
+            locked.role_into_subordinate().into()
+        });
+    }
+    cert.insert_packets(packets)
+        .map(|(c, _)| c)
+        .map_err(|_| KeyError::Serialize)
+}
+
+/// Decrypts every protected secret (sub)key of `cert` in memory; a wrong passphrase is an error
+/// naming the key.
+pub fn unlock(cert: Cert, passphrase: &secrecy::SecretString) -> Result<Cert, KeyError> {
+    use secrecy::ExposeSecret;
+    let fingerprint = fingerprint_hex(&cert);
+    let password = sq::crypto::Password::from(passphrase.expose_secret());
+    let mut packets: Vec<sq::Packet> = Vec::new();
+    for ka in cert.keys().secret() {
+        let key = ka.key().clone();
+        if key.has_unencrypted_secret() {
+            continue;
+        }
+        let open = key
+            .role_into_unspecified()
+            .decrypt_secret(&password)
+            .map_err(|_| KeyError::WrongPassphrase {
+                fingerprint: fingerprint.clone(),
+            })?;
+        packets.push(if ka.primary() {
+            open.role_into_primary().into()
+        } else {
+            open.role_into_subordinate().into()
+        });
+    }
+    cert.insert_packets(packets)
+        .map(|(c, _)| c)
+        .map_err(|_| KeyError::Serialize)
 }
 
 /// Turns a Sequoia failure into a label safe for logs (policy names, fixed strings).
@@ -277,6 +337,8 @@ pub struct IntakeKeyring {
     secrets: Vec<IntakeSecret>,
     /// Key IDs of all encryption-capable subkeys, locked or not.
     enc_key_ids: Vec<KeyID>,
+    /// Encryption subkey IDs of retired intake keys, with their primary fingerprints.
+    retired: Vec<(KeyID, String)>,
 }
 
 impl IntakeKeyring {
@@ -313,7 +375,34 @@ impl IntakeKeyring {
             certs: keys,
             secrets,
             enc_key_ids,
+            retired: Vec::new(),
         }
+    }
+
+    /// Adds retired intake keys (public parts): mail encrypted to them is recognised and
+    /// named, never decrypted.
+    pub fn with_retired(mut self, retired: &[Cert]) -> Self {
+        for cert in retired {
+            let fpr = fingerprint_hex(cert);
+            // Every (sub)key, without a policy filter: an expired retired key must still be named.
+            for ka in cert.keys() {
+                let id = ka.key().keyid();
+                if !self.retired.iter().any(|(k, _)| *k == id) {
+                    self.retired.push((id, fpr.clone()));
+                }
+            }
+        }
+        self
+    }
+
+    /// The primary fingerprint of the retired intake key with this (sub)key ID (hex).
+    pub fn retired_key(&self, keyid_hex: &str) -> Option<&str> {
+        let cleaned: String = keyid_hex.chars().filter(|c| !c.is_whitespace()).collect();
+        let id = cleaned.parse::<KeyID>().ok()?;
+        self.retired
+            .iter()
+            .find(|(k, _)| *k == id)
+            .map(|(_, f)| f.as_str())
     }
 
     /// Primary fingerprints of all intake certificates.

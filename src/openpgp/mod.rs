@@ -7,12 +7,15 @@
 
 pub mod keys;
 pub mod open;
+pub mod rewrap;
 pub mod seal;
 
 #[cfg(test)]
 mod keys_tests;
 #[cfg(test)]
 mod open_tests;
+#[cfg(test)]
+mod rewrap_tests;
 #[cfg(test)]
 mod seal_tests;
 #[cfg(test)]
@@ -26,9 +29,11 @@ use zeroize::Zeroizing;
 
 pub use keys::{
     armored_public, armored_secret, check_recipient, fingerprint_hex, generate_intake_key,
-    needs_passphrase, parse_cert, parse_secret_key, IntakeKeyring, KeyAlgorithm, KeyError,
+    needs_passphrase, parse_cert, parse_secret_key, protect, unlock, IntakeKeyring, KeyAlgorithm,
+    KeyError,
 };
 pub use open::{open, OpenError, OpenLimits, Opened, PgpMetadata, SignatureInfo, SignatureStatus};
+pub use rewrap::{rewrap, rewrap_to, ReaderKeys, RecipientKeys, RewrapError};
 pub use seal::{message_bytes, seal, unseal, SealError, SealedBlob, UnsealError};
 pub use sq::Cert;
 

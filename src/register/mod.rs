@@ -4,6 +4,7 @@
 //! Only sealed blobs are stored (invariant 2); filing a case and planning the server deletion
 //! happen in one durable transaction (invariant 1).
 
+mod lifecycle;
 mod sqlite;
 mod types;
 mod workflow;
@@ -13,6 +14,7 @@ mod register_tests;
 
 use chrono::NaiveDate;
 
+pub use lifecycle::*;
 pub use sqlite::SqliteRegister;
 pub use types::*;
 pub use workflow::*;

@@ -104,6 +104,9 @@ pub enum VaultError {
     /// No readers to seal to.
     #[error("no {0} to seal to: add one with `sygnal handlers add`")]
     NoReaders(&'static str),
+    /// Re-wrapping to new readers failed.
+    #[error(transparent)]
+    Rewrap(#[from] openpgp::RewrapError),
 }
 
 const NONCE_LEN: usize = 24;
@@ -187,4 +190,17 @@ pub fn open(
         body: seipd,
     };
     Ok(openpgp::unseal(&blob, secret, passphrase, max_bytes)?)
+}
+
+/// New PKESKs for `readers`, from the session key that `keys` recover (checked against the
+/// body). The body, and so the shred layer, stays as it is.
+pub fn rewrap(
+    stored: &StoredBlob,
+    shred: &ShredKey,
+    kind: BlobKind,
+    keys: &mut openpgp::ReaderKeys,
+    readers: &openpgp::RecipientKeys,
+) -> Result<Vec<u8>, VaultError> {
+    let seipd = unwrap_body(stored, shred, kind)?;
+    Ok(openpgp::rewrap_to(&stored.pkesks, &seipd, keys, readers)?)
 }

@@ -6,5 +6,6 @@ mod support;
 mod crash;
 mod e2e;
 mod imap;
+mod keys;
 mod quarantine;
 mod workflow;

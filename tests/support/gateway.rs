@@ -82,7 +82,8 @@ impl Gateway {
                  path = \"var/register.db\"\n\
                  \n\
                  [keys]\n\
-                 dir = \"var/keys\"\n",
+                 dir = \"var/keys\"\n\
+                 unprotected = true\n",
                 port = dovecot.port,
                 user = dovecot.user,
             ),
@@ -284,9 +285,14 @@ impl Gateway {
     /// says `sygnal: failpoint NAME reached` (it then blocks until killed). Panics if the line
     /// does not come within [`FAILPOINT_WAIT`] or the process exits first.
     pub fn spawn_with_failpoint(&self, name: &str) -> Child {
-        let log = self.next_log(&format!("run_once_failpoint_{name}"));
+        self.spawn_args_with_failpoint(&["run", "--once"], name)
+    }
+
+    /// Like [`Gateway::spawn_with_failpoint`] for any command line (e.g. `keys reseal`).
+    pub fn spawn_args_with_failpoint(&self, args: &[&str], name: &str) -> Child {
+        let log = self.next_log(&format!("{}_failpoint_{name}", args.join("_")));
         let mut child = self
-            .command(&["run", "--once"])
+            .command(args)
             .env("SYGNAL_FAILPOINT", name)
             .stdout(Stdio::null())
             .stderr(Stdio::piped())

@@ -1,6 +1,7 @@
 //! SQLite backend: one file, WAL with `synchronous=FULL` and `secure_delete=ON`, checked at start.
 
 mod filing;
+mod keys;
 mod reading;
 mod workflow;
 

@@ -1,0 +1,244 @@
+//! `keys reseal --rotate-content`: opens each record with a reader's key, seals it again under a
+//! fresh session key and a fresh shred key, commits per batch, then destroys the old shred keys.
+//! Plaintext lives only in zeroizing memory (invariant 2); each row keeps its old or its new
+//! content, never neither, and a shred key is destroyed only after no row refers to it.
+
+use super::reseal::{
+    ContentKeys, ResealError, ResealOptions, ResealSummary, Target, MAX_RECORD_BYTES,
+};
+use crate::intake::failpoint;
+use crate::keystore::KeyStore;
+use crate::openpgp::UnsealError;
+use crate::register::{BlobSlot, ContentTarget, ContentUpdate, Register, SlotBlob};
+use crate::vault::{self, ShredKey, StoredBlob, VaultError};
+
+/// Opens a blob with the first key that is one of its readers; `None` if none is.
+fn open_any(
+    content: &ContentKeys,
+    item: &SlotBlob,
+    shred: &ShredKey,
+) -> Result<Option<zeroize::Zeroizing<Vec<u8>>>, ResealError> {
+    for cert in &content.certs {
+        match vault::open(
+            &item.blob,
+            shred,
+            item.slot.kind(),
+            cert,
+            content.passphrase.as_ref(),
+            MAX_RECORD_BYTES,
+        ) {
+            Ok(plain) => return Ok(Some(plain)),
+            Err(VaultError::Unseal(UnsealError::NotARecipient { .. })) => continue,
+            Err(source) => {
+                return Err(ResealError::Blob {
+                    label: item.label.clone(),
+                    slot: item.slot.as_str(),
+                    source,
+                })
+            }
+        }
+    }
+    Ok(None)
+}
+
+fn seal(
+    plain: &[u8],
+    readers: &[sequoia_openpgp::Cert],
+    shred: &ShredKey,
+    item: &SlotBlob,
+) -> Result<StoredBlob, ResealError> {
+    vault::seal(plain, readers, shred, item.slot.kind()).map_err(|source| ResealError::Blob {
+        label: item.label.clone(),
+        slot: item.slot.as_str(),
+        source,
+    })
+}
+
+async fn destroy_pending(
+    register: &Register,
+    store: &KeyStore,
+    actor: &str,
+) -> Result<(), ResealError> {
+    for id in register.reseal_pending_shreds().await? {
+        store.destroy_rotated_shred_key(&id)?;
+        register.reseal_shred_destroyed(&id, actor).await?;
+    }
+    Ok(())
+}
+
+pub(super) async fn rotate_content(
+    register: &Register,
+    store: &KeyStore,
+    content: &ContentKeys,
+    target: &Target,
+    options: &ResealOptions,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<ResealSummary, ResealError> {
+    let run = register
+        .reseal_begin(&target.name, true, &options.actor)
+        .await?;
+    let mut summary = ResealSummary {
+        resumed: run.resumed,
+        ..ResealSummary::default()
+    };
+    // Shred keys a crashed run left behind after its commit.
+    destroy_pending(register, store, &options.actor).await?;
+    let cases = u64::try_from(register.slot_count(BlobSlot::CaseReport).await?).unwrap_or(0);
+    let held = u64::try_from(register.slot_count(BlobSlot::QuarantineRaw).await?).unwrap_or(0);
+    let total = cases.saturating_add(held);
+    let batch = i64::try_from(options.batch.max(1)).unwrap_or(64);
+    let mut done: u64 = 0;
+
+    // Cases: report and identity share a shred key, so both move together.
+    let already = register.reseal_done(run.id, BlobSlot::CaseReport).await?;
+    let mut after = 0i64;
+    loop {
+        let reports = register
+            .slot_page(BlobSlot::CaseReport, after, batch)
+            .await?;
+        let identities = register
+            .slot_page(BlobSlot::CaseIdentity, after, batch)
+            .await?;
+        let Some(last) = reports.last() else { break };
+        after = last.row_id;
+        let mut updates = Vec::new();
+        for (report, identity) in reports.iter().zip(identities.iter()) {
+            done = done.saturating_add(1);
+            if report.row_id != identity.row_id {
+                return Err(ResealError::Register(
+                    crate::register::RegisterError::Corrupt(
+                        "cases changed during reseal; run it again".to_owned(),
+                    ),
+                ));
+            }
+            if already.contains(&report.row_id) {
+                summary.already_done = summary.already_done.saturating_add(2);
+                progress(done, total);
+                continue;
+            }
+            let old = store.shred_key(&report.shred_key)?;
+            let (Some(r), Some(i)) = (
+                open_any(content, report, &old)?,
+                open_any(content, identity, &old)?,
+            ) else {
+                summary.not_readable.push(report.label.clone());
+                progress(done, total);
+                continue;
+            };
+            // The case's notes share its shred key: they move with it.
+            let mut old_notes = Vec::new();
+            for event in register.events(&report.label).await? {
+                if let Some(blob) = event.note {
+                    old_notes.push(SlotBlob {
+                        slot: BlobSlot::CaseNote,
+                        row_id: event.id,
+                        label: format!("{} note #{}", report.label, event.id),
+                        shred_key: report.shred_key.clone(),
+                        blob,
+                    });
+                }
+            }
+            let mut opened_notes = Vec::new();
+            for note in &old_notes {
+                match open_any(content, note, &old)? {
+                    Some(plain) => opened_notes.push((note, plain)),
+                    None => break,
+                }
+            }
+            if opened_notes.len() != old_notes.len() {
+                summary.not_readable.push(report.label.clone());
+                progress(done, total);
+                continue;
+            }
+            let (new_id, new_shred) = store.new_shred_key()?;
+            let blobs = vec![
+                seal(&r, &target.all, &new_shred, report)?,
+                seal(&i, &target.custodians, &new_shred, identity)?,
+            ];
+            let mut notes = Vec::new();
+            for (note, plain) in &opened_notes {
+                notes.push((note.row_id, seal(plain, &target.all, &new_shred, note)?));
+                summary.count(BlobSlot::CaseNote);
+            }
+            updates.push(ContentUpdate {
+                target: ContentTarget::Case,
+                row_id: report.row_id,
+                old_shred: report.shred_key.clone(),
+                new_shred: new_id,
+                blobs,
+                notes,
+            });
+            summary.count(BlobSlot::CaseReport);
+            summary.count(BlobSlot::CaseIdentity);
+            progress(done, total);
+        }
+        commit(register, store, run.id, &updates, &options.actor).await?;
+    }
+
+    // Quarantined raw messages: one blob per shred key.
+    let already = register
+        .reseal_done(run.id, BlobSlot::QuarantineRaw)
+        .await?;
+    let mut after = 0i64;
+    loop {
+        let page = register
+            .slot_page(BlobSlot::QuarantineRaw, after, batch)
+            .await?;
+        let Some(last) = page.last() else { break };
+        after = last.row_id;
+        let mut updates = Vec::new();
+        for item in &page {
+            done = done.saturating_add(1);
+            if already.contains(&item.row_id) {
+                summary.already_done = summary.already_done.saturating_add(1);
+                progress(done, total);
+                continue;
+            }
+            let old = store.shred_key(&item.shred_key)?;
+            let Some(raw) = open_any(content, item, &old)? else {
+                summary.not_readable.push(item.label.clone());
+                progress(done, total);
+                continue;
+            };
+            let (new_id, new_shred) = store.new_shred_key()?;
+            updates.push(ContentUpdate {
+                target: ContentTarget::Quarantine,
+                row_id: item.row_id,
+                old_shred: item.shred_key.clone(),
+                new_shred: new_id,
+                blobs: vec![seal(&raw, &target.all, &new_shred, item)?],
+                notes: Vec::new(),
+            });
+            summary.count(BlobSlot::QuarantineRaw);
+            progress(done, total);
+        }
+        commit(register, store, run.id, &updates, &options.actor).await?;
+    }
+
+    if summary.not_readable.is_empty() {
+        register
+            .reseal_finish(
+                run.id,
+                &options.actor,
+                &format!("content rotated: {}", summary.line()),
+            )
+            .await?;
+    }
+    Ok(summary)
+}
+
+async fn commit(
+    register: &Register,
+    store: &KeyStore,
+    run_id: i64,
+    updates: &[ContentUpdate],
+    actor: &str,
+) -> Result<(), ResealError> {
+    if updates.is_empty() {
+        return Ok(());
+    }
+    failpoint::hit("reseal-before-commit");
+    register.reseal_replace_content(run_id, updates).await?;
+    failpoint::hit("reseal-batch-committed");
+    destroy_pending(register, store, actor).await
+}

@@ -1,0 +1,558 @@
+//! Key lifecycle with the real binary, Dovecot and GnuPG as the reporter's client: intake key
+//! rotation with a grace period and retirement; removing a reader and resealing every case;
+//! SIGKILL during a reseal leaves every case readable by the old or the new readers.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::support::dovecot::Dovecot;
+use crate::support::gateway::{assert_success, str_field, Setup};
+use crate::support::gnupg::{plain_mail, unique, Gpg, Holder, Report};
+
+const TO: &str = "zgloszenia@urzad.example.org";
+
+fn send_encrypted(dovecot: &Dovecot, reporter: &Gpg, cert: &[u8], token: &str) {
+    dovecot.append(
+        "INBOX",
+        &reporter.encrypt_pgp_mime(
+            cert,
+            "Reporter <r@example.net>",
+            TO,
+            "rotation",
+            &format!("Report {token}\n"),
+            None,
+            None,
+        ),
+    );
+}
+
+fn keys_json(s: &Setup) -> Vec<Value> {
+    let out = s.gateway.run_ok(&["keys", "list", "--json"]);
+    serde_json::from_str::<Value>(&out)
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+fn audit_actions(s: &Setup) -> Vec<String> {
+    let out = s.gateway.run_ok(&["audit", "show", "--json"]);
+    serde_json::from_str::<Value>(&out)
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| str_field(r, "action").to_owned())
+        .collect()
+}
+
+#[test]
+fn grace_files_old_key_mail_retirement_quarantines_it_naming_the_key() {
+    let dovecot = Dovecot::start();
+    let s = Setup::new(&dovecot);
+    let reporter = Gpg::new();
+    let old_cert = s.intake_cert.clone();
+    let old_fpr = keys_json(&s)[0]["fingerprint"].as_str().unwrap().to_owned();
+
+    let out = s
+        .gateway
+        .run_ok(&["keys", "rotate-intake", "--grace", "30d"]);
+    assert!(out.contains("(current)"), "{out}");
+    let new_cert = s.gateway.intake_cert();
+    assert_ne!(new_cert, old_cert, "rotation must publish a new key");
+    let keys = keys_json(&s);
+    assert_eq!(keys.len(), 2, "{keys:?}");
+    let old = keys
+        .iter()
+        .find(|k| k["fingerprint"] == old_fpr.as_str())
+        .unwrap();
+    assert_eq!(old["state"], "grace");
+    assert!(old["grace_until"].is_string());
+
+    // During grace: mail to the old key is filed.
+    send_encrypted(&dovecot, &reporter, &old_cert, &unique("GRACE-"));
+    s.gateway.run_once();
+    assert_eq!(s.gateway.case_numbers().len(), 1, "{}", s.gateway.logs());
+    assert!(s.gateway.quarantine_json().is_empty());
+
+    // The grace period has not ended: a plain retire keeps the key.
+    let out = s.gateway.run_ok(&["keys", "retire"]);
+    assert!(out.contains("no intake key to retire"), "{out}");
+    let out = s.gateway.run_ok(&["keys", "retire", "--now"]);
+    assert!(out.contains(&old_fpr), "{out}");
+    assert!(
+        !s.gateway
+            .dir()
+            .join(format!("var/keys/intake/{old_fpr}.key"))
+            .exists(),
+        "the retired secret key file must be gone"
+    );
+    let keys = keys_json(&s);
+    let old = keys
+        .iter()
+        .find(|k| k["fingerprint"] == old_fpr.as_str())
+        .unwrap();
+    assert_eq!(old["state"], "retired");
+
+    // After retirement: quarantined, with the old key named.
+    send_encrypted(&dovecot, &reporter, &old_cert, &unique("RETIRED-"));
+    s.gateway.run_once();
+    let q = s.gateway.quarantine_json();
+    assert_eq!(q.len(), 1, "{q:?}");
+    assert_eq!(str_field(&q[0], "reason"), "openpgp-retired-key");
+    assert!(str_field(&q[0], "detail").contains(&old_fpr), "{q:?}");
+
+    // The new key: filed.
+    send_encrypted(&dovecot, &reporter, &new_cert, &unique("NEW-"));
+    s.gateway.run_once();
+    assert_eq!(s.gateway.case_numbers().len(), 2);
+    assert_eq!(dovecot.count("INBOX"), 0);
+
+    let actions = audit_actions(&s);
+    for a in ["IntakeKeyRotated", "IntakeKeyRetired"] {
+        assert!(actions.iter().any(|x| x == a), "no {a} in {actions:?}");
+    }
+}
+
+/// `cases show` with `key`: its exit code.
+fn show_code(s: &Setup, number: &str, key: &Path) -> i32 {
+    let out = s.gateway.run(&[
+        "cases",
+        "show",
+        number,
+        "--key",
+        key.to_str().unwrap(),
+        "--json",
+    ]);
+    out.status.code().unwrap_or(-1)
+}
+
+fn file_plain_cases(s: &Setup, dovecot: &Dovecot, n: usize) -> Vec<String> {
+    for i in 0..n {
+        let body = format!("Body {}\n", unique(&format!("RESEAL{i}-")));
+        dovecot.append(
+            "INBOX",
+            &plain_mail(&Report {
+                from: "R <r@example.net>",
+                to: TO,
+                subject: "reseal",
+                body: &body,
+                attachment: None,
+            }),
+        );
+    }
+    s.gateway.run_once();
+    let numbers = s.gateway.case_numbers();
+    assert_eq!(numbers.len(), n, "{}", s.gateway.logs());
+    numbers
+}
+
+fn reseal(s: &Setup, keys: &[&Path], extra: &[&str]) -> std::process::Output {
+    let mut args = vec!["keys", "reseal"];
+    for k in keys {
+        args.push("--key");
+        args.push(k.to_str().unwrap());
+    }
+    args.extend_from_slice(extra);
+    s.gateway.run(&args)
+}
+
+#[test]
+fn removed_handler_opens_nothing_after_reseal_and_remaining_readers_open_everything() {
+    let dovecot = Dovecot::start();
+    let s = Setup::new(&dovecot);
+    let numbers = file_plain_cases(&s, &dovecot, 3);
+    let second = Holder::new("Henryk Handler", "henryk@handlers.example.org");
+    s.gateway.add_handler(&second);
+    s.gateway.run_ok(&["handlers", "remove", &s.handler.fpr]);
+
+    // Dry run: counts, writes nothing (the removed handler still opens).
+    let out = reseal(
+        &s,
+        &[&second.key_file, &s.custodian.key_file],
+        &["--dry-run"],
+    );
+    assert_success(&["keys", "reseal", "--dry-run"], &out);
+    assert_eq!(show_code(&s, &numbers[0], &s.handler.key_file), 0);
+    // A removed reader's key may not drive a reseal.
+    let out = reseal(&s, &[&s.handler.key_file], &[]);
+    assert_eq!(
+        out.status.code(),
+        Some(4),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // The new handler's key opens nothing yet: it says which records it could not cover.
+    let out = reseal(&s, &[&second.key_file], &[]);
+    assert_eq!(out.status.code(), Some(4));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not readable"));
+    // With the custodian's key too, the same (resumed) run completes.
+    let out = reseal(&s, &[&second.key_file, &s.custodian.key_file], &["--json"]);
+    assert_success(&["keys", "reseal"], &out);
+    let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(summary["identities"], 3, "{summary}");
+    assert_eq!(summary["cases"], 3, "{summary}");
+    assert_eq!(summary["resumed"], true, "{summary}");
+
+    for n in &numbers {
+        assert_eq!(
+            show_code(&s, n, &s.handler.key_file),
+            4,
+            "removed handler opened {n}"
+        );
+        assert_eq!(show_code(&s, n, &second.key_file), 0);
+        assert_eq!(show_code(&s, n, &s.custodian.key_file), 0);
+        let out = s.gateway.unseal(n, &s.custodian.key_file);
+        assert_success(&["identity", "unseal"], &out);
+    }
+    let actions = audit_actions(&s);
+    for a in [
+        "ReaderRemoved",
+        "ResealStarted",
+        "ResealResumed",
+        "ResealCompleted",
+    ] {
+        assert!(actions.iter().any(|x| x == a), "no {a} in {actions:?}");
+    }
+}
+
+fn sigkill_during_reseal_at(failpoint: &str) {
+    let dovecot = Dovecot::start();
+    let s = Setup::new(&dovecot);
+    let numbers = file_plain_cases(&s, &dovecot, 5);
+    let second = Holder::new("Henryk Handler", "henryk@handlers.example.org");
+    s.gateway.add_handler(&second);
+    s.gateway.run_ok(&["handlers", "remove", &s.handler.fpr]);
+
+    let key = s.custodian.key_file.to_str().unwrap().to_owned();
+    let mut child = s.gateway.spawn_args_with_failpoint(
+        &["keys", "reseal", "--key", &key, "--batch", "2"],
+        failpoint,
+    );
+    child.kill().unwrap();
+    assert!(!child.wait().unwrap().success());
+
+    // Every case opens with the old or the new handler, never neither.
+    for n in &numbers {
+        let old = show_code(&s, n, &s.handler.key_file);
+        let new = show_code(&s, n, &second.key_file);
+        assert!(
+            old == 0 || new == 0,
+            "{n} unreadable after SIGKILL at {failpoint}"
+        );
+        assert_eq!(show_code(&s, n, &s.custodian.key_file), 0);
+    }
+
+    let out = reseal(&s, &[&s.custodian.key_file], &[]);
+    assert_success(&["keys", "reseal", "(re-run)"], &out);
+    for n in &numbers {
+        assert_eq!(show_code(&s, n, &s.handler.key_file), 4, "{n} after re-run");
+        assert_eq!(show_code(&s, n, &second.key_file), 0, "{n} after re-run");
+    }
+}
+
+#[test]
+fn sigkill_before_the_first_reseal_commit_then_rerun() {
+    sigkill_during_reseal_at("reseal-before-commit");
+}
+
+#[test]
+fn sigkill_after_a_reseal_batch_committed_then_rerun() {
+    sigkill_during_reseal_at("reseal-batch-committed");
+}
+
+#[test]
+fn wkd_export_writes_both_layouts_and_a_printable_fingerprint() {
+    let dovecot = Dovecot::start();
+    let s = Setup::new(&dovecot);
+    s.gateway.run_ok(&[
+        "keys",
+        "rotate-intake",
+        "--user-id",
+        &format!("Sygnal <{TO}>"),
+    ]);
+    let web = s.gateway.dir().join("web");
+    s.gateway.run_ok(&[
+        "keys",
+        "export-intake",
+        "--wkd",
+        web.to_str().unwrap(),
+        "--domain",
+        "urzad.example.org",
+    ]);
+    let gpg = Gpg::new();
+    let hu = web.join(".well-known/openpgpkey/urzad.example.org/hu");
+    let files: Vec<_> = std::fs::read_dir(&hu).unwrap().collect();
+    assert_eq!(files.len(), 1);
+    let direct = web.join(".well-known/openpgpkey/hu");
+    assert_eq!(std::fs::read_dir(&direct).unwrap().count(), 1);
+    assert!(web.join(".well-known/openpgpkey/policy").exists());
+    // The published file is the current certificate, which gpg imports.
+    let file = files[0].as_ref().unwrap().path();
+    let imported = gpg.import(&std::fs::read(&file).unwrap());
+    // The file name is the WKD hash GnuPG computes for the User ID's address.
+    let listing = gpg.run_ok(&["--with-wkd-hash", "--list-keys", &imported[0]], b"");
+    let name = file.file_name().unwrap().to_str().unwrap().to_owned();
+    assert!(
+        String::from_utf8_lossy(&listing.stdout).contains(&format!("{name}@urzad.example.org")),
+        "{}",
+        String::from_utf8_lossy(&listing.stdout)
+    );
+    let current = s.gateway.run_ok(&["keys", "list", "--json"]);
+    assert!(current.contains(&imported[0]), "{current} vs {imported:?}");
+    let printable = s
+        .gateway
+        .run_ok(&["keys", "export-intake", "--fingerprint"]);
+    assert_eq!(
+        printable.trim().replace(' ', ""),
+        imported[0].to_uppercase()
+    );
+}
+
+#[test]
+fn intake_keys_are_passphrase_protected_at_rest_and_bad_passphrases_are_named() {
+    use std::os::unix::fs::PermissionsExt;
+    let dovecot = Dovecot::start();
+    let gw = crate::support::gateway::Gateway::new(&dovecot);
+    let config = std::fs::read_to_string(gw.config()).unwrap();
+    assert!(config.contains("unprotected = true"));
+    std::fs::write(
+        gw.config(),
+        config.replace("unprotected = true", "passphrase-file = \"key.pass\""),
+    )
+    .unwrap();
+    let pass = gw.dir().join("key.pass");
+    std::fs::write(&pass, "correct horse battery staple\n").unwrap();
+    std::fs::set_permissions(&pass, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let fpr = gw.init();
+
+    // The stored key is encrypted: Sequoia sees locked secret material.
+    let stored = std::fs::read(gw.dir().join(format!("var/keys/intake/{fpr}.key"))).unwrap();
+    let cert = sygnal::openpgp::parse_secret_key(&stored).unwrap();
+    assert!(sygnal::openpgp::needs_passphrase(&cert));
+
+    // With the passphrase the gateway opens reporters' mail.
+    let handler = Holder::new("Hanna Handler", "hanna@handlers.example.org");
+    let custodian = Holder::new("Celina Custodian", "celina@custody.example.org");
+    gw.add_handler(&handler);
+    gw.add_custodian(&custodian);
+    let cert = gw.intake_cert();
+    send_encrypted(&dovecot, &Gpg::new(), &cert, &unique("PROTECTED-"));
+    gw.run_once();
+    assert_eq!(gw.case_numbers().len(), 1, "{}", gw.logs());
+
+    // A wrong passphrase: a clear error naming the key, nothing taken from the mailbox.
+    std::fs::write(&pass, "wrong\n").unwrap();
+    send_encrypted(&dovecot, &Gpg::new(), &cert, &unique("WRONG-"));
+    let out = gw.run(&["run", "--once"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("wrong or missing passphrase") && err.contains(&fpr),
+        "{err}"
+    );
+    assert_eq!(dovecot.count("INBOX"), 1);
+
+    // Loose permissions on the passphrase file: refused with the fix.
+    std::fs::set_permissions(&pass, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let out = gw.run(&["keys", "list"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("chmod 600"), "{err}");
+}
+
+#[test]
+fn doctor_and_run_warn_when_a_grace_period_ended_and_retire_then_clears_it() {
+    let dovecot = Dovecot::start();
+    let s = Setup::new(&dovecot);
+    let out = s.gateway.run(&["doctor"]);
+    assert_success(&["doctor"], &out);
+    s.gateway
+        .run_ok(&["keys", "rotate-intake", "--grace", "1s"]);
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+
+    let out = s.gateway.run(&["doctor"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("WARN grace period of intake key"), "{text}");
+    let out = s.gateway.run_once();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("KeyExpiryApproached"));
+
+    // The grace period has ended: a plain retire takes the old key.
+    let out = s.gateway.run_ok(&["keys", "retire"]);
+    assert!(out.contains("retired intake key"), "{out}");
+    let out = s.gateway.run(&["doctor"]);
+    assert_success(&["doctor"], &out);
+}
+
+fn shred_ids(s: &Setup) -> std::collections::BTreeSet<String> {
+    std::fs::read_dir(s.gateway.dir().join("var/keys/shred"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".key") && !n.starts_with('.'))
+        .collect()
+}
+
+#[test]
+fn rotate_content_survives_sigkill_and_destroys_every_old_shred_key() {
+    let dovecot = Dovecot::start();
+    let s = Setup::new(&dovecot);
+    let numbers = file_plain_cases(&s, &dovecot, 4);
+    let before = shred_ids(&s);
+    assert_eq!(before.len(), 4);
+    let second = Holder::new("Henryk Handler", "henryk@handlers.example.org");
+    s.gateway.add_handler(&second);
+    s.gateway.run_ok(&["handlers", "remove", &s.handler.fpr]);
+
+    let key = s.custodian.key_file.to_str().unwrap().to_owned();
+    let args = [
+        "keys",
+        "reseal",
+        "--key",
+        key.as_str(),
+        "--rotate-content",
+        "--batch",
+        "2",
+    ];
+    let mut child = s
+        .gateway
+        .spawn_args_with_failpoint(&args, "reseal-batch-committed");
+    child.kill().unwrap();
+    assert!(!child.wait().unwrap().success());
+    for n in &numbers {
+        let old = show_code(&s, n, &s.handler.key_file);
+        let new = show_code(&s, n, &second.key_file);
+        assert!(old == 0 || new == 0, "{n} unreadable after SIGKILL");
+    }
+
+    let out = s.gateway.run(&args);
+    assert_success(&args, &out);
+    for n in &numbers {
+        assert_eq!(show_code(&s, n, &s.handler.key_file), 4, "{n}");
+        assert_eq!(show_code(&s, n, &second.key_file), 0, "{n}");
+        assert_success(
+            &["identity", "unseal"],
+            &s.gateway.unseal(n, &s.custodian.key_file),
+        );
+    }
+    let after = shred_ids(&s);
+    assert_eq!(after.len(), 4, "{after:?}");
+    assert!(
+        before.is_disjoint(&after),
+        "old shred keys survived: {before:?} / {after:?}"
+    );
+    let actions = audit_actions(&s);
+    assert_eq!(
+        actions.iter().filter(|a| *a == "ShredKeyDestroyed").count(),
+        4,
+        "{actions:?}"
+    );
+}
+
+#[test]
+fn keys_made_unprotected_are_flagged_by_doctor_and_protected_in_place() {
+    let dovecot = Dovecot::start();
+    let s = Setup::new(&dovecot);
+    let fpr = keys_json(&s)[0]["fingerprint"].as_str().unwrap().to_owned();
+    let config = std::fs::read_to_string(s.gateway.config()).unwrap();
+    std::fs::write(
+        s.gateway.config(),
+        config.replace(
+            "unprotected = true",
+            "passphrase-env = \"SYGNAL_TEST_KEY_PASS\"",
+        ),
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        s.gateway
+            .command(args)
+            .env("SYGNAL_TEST_KEY_PASS", "zmiana-co-90-dni")
+            .output()
+            .unwrap()
+    };
+    let out = run(&["doctor"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("without passphrase protection"));
+
+    let out = run(&["keys", "protect"]);
+    assert_success(&["keys", "protect"], &out);
+    assert!(String::from_utf8_lossy(&out.stdout).contains(&fpr));
+    let stored = std::fs::read(s.gateway.dir().join(format!("var/keys/intake/{fpr}.key"))).unwrap();
+    assert!(sygnal::openpgp::needs_passphrase(
+        &sygnal::openpgp::parse_secret_key(&stored).unwrap()
+    ));
+    assert_success(&["doctor"], &run(&["doctor"]));
+    // Without the variable: a clear error naming it.
+    let out = s.gateway.run(&["keys", "list"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("SYGNAL_TEST_KEY_PASS"));
+}
+
+fn history(s: &Setup, number: &str, key: &Path) -> std::process::Output {
+    s.gateway.run(&[
+        "cases",
+        "history",
+        number,
+        "--key",
+        key.to_str().unwrap(),
+        "--json",
+    ])
+}
+
+#[test]
+fn notes_follow_their_case_through_reseal_and_content_rotation() {
+    let dovecot = Dovecot::start();
+    let s = Setup::new(&dovecot);
+    let numbers = file_plain_cases(&s, &dovecot, 1);
+    let number = &numbers[0];
+    let note_text = unique("NOTE-");
+    let note_file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(note_file.path(), format!("{note_text}\n")).unwrap();
+    s.gateway.run_ok(&[
+        "cases",
+        "note",
+        number,
+        "--key",
+        s.handler.key_file.to_str().unwrap(),
+        "--file",
+        note_file.path().to_str().unwrap(),
+    ]);
+
+    let second = Holder::new("Nadia Handler", "nadia@handlers.example.org");
+    s.gateway.add_handler(&second);
+    s.gateway.run_ok(&["handlers", "remove", &s.handler.fpr]);
+    let out = reseal(&s, &[&second.key_file, &s.custodian.key_file], &["--json"]);
+    assert_success(&["keys", "reseal"], &out);
+    let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(summary["notes"], 1, "{summary}");
+
+    let out = history(&s, number, &second.key_file);
+    assert_success(&["cases", "history"], &out);
+    assert!(String::from_utf8_lossy(&out.stdout).contains(&note_text));
+    assert_eq!(
+        history(&s, number, &s.handler.key_file).status.code(),
+        Some(4)
+    );
+
+    // Content rotation gives the case a new shred key; its notes must move with it.
+    let out = reseal(
+        &s,
+        &[&second.key_file, &s.custodian.key_file],
+        &["--rotate-content", "--json"],
+    );
+    assert_success(&["keys", "reseal", "--rotate-content"], &out);
+    let out = history(&s, number, &second.key_file);
+    assert_success(&["cases", "history"], &out);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains(&note_text),
+        "note lost in content rotation"
+    );
+}
