@@ -5,5 +5,6 @@ mod support;
 
 mod crash;
 mod e2e;
+mod faults;
 mod imap;
 mod quarantine;
