@@ -11,6 +11,8 @@ mod gateway;
 mod process;
 
 #[cfg(test)]
+mod mutation_tests;
+#[cfg(test)]
 mod process_tests;
 
 pub use drain::DrainReport;
