@@ -18,5 +18,6 @@ mod process_tests;
 pub use drain::DrainReport;
 pub use gateway::{Gateway, GatewayError, Shutdown};
 pub use process::{
-    decide, open_and_split, seal_raw, seal_split, Decision, Readers, Rejection, SealedCase,
+    decide, mail_limits, open_and_split, seal_raw, seal_split, Decision, Readers, Rejection,
+    SealedCase,
 };

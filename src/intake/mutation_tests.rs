@@ -203,6 +203,8 @@ fn mutated_corpus_and_ciphertexts_never_panic_and_never_yield_altered_plaintext(
     let mut filed_from_mutated_ciphertext = 0usize;
     for i in 0..seeds.len() {
         let other = seeds[(i * 7 + 3) % seeds.len()].clone();
+        // The seed itself first: crash inputs saved under tests/corpus/ replay here.
+        run_pipeline(&keyring, &limits, &seeds[i]);
         for _ in 0..ROUNDS {
             let input = mutate(&mut rng, &seeds[i], &other);
             run_pipeline(&keyring, &limits, &input);
