@@ -269,6 +269,28 @@ fn connections_cut_and_stalled_mid_literal_resume_by_itself() {
 }
 
 #[test]
+fn connections_cut_at_seeded_random_offsets_lose_and_duplicate_nothing() {
+    let dovecot = Dovecot::start();
+    let s = Setup::new(&dovecot);
+    let tokens = deliver(&dovecot, &s, 24, 40_000, 4);
+    // Past the first whole message of each connection, so every connection makes progress and
+    // the backoff stays at one second; where in a literal each cut lands is the seed's choice.
+    let mut rng = rand::rngs::StdRng::seed_from_u64(6);
+    let plan: Vec<Fault> = (0..5)
+        .map(|_| Fault::CutAt(rng.gen_range(70_000..200_000)))
+        .collect();
+    let proxy = Proxy::start(dovecot.port, plan.clone());
+    set_port(&s.gateway, dovecot.port, proxy.port);
+    let run = Running::start(&s.gateway, "random-cuts");
+    wait_for(&s.gateway, "the folder to empty", CATCH_UP, || {
+        dovecot.count("INBOX") == 0
+    });
+    run.stop();
+    assert!(proxy.cuts() >= 4, "only {} of {plan:?} cut", proxy.cuts());
+    assert_filed_once(&s, &tokens);
+}
+
+#[test]
 fn cut_connection_fails_once_run_clearly_and_the_next_run_finishes() {
     let dovecot = Dovecot::start();
     let s = Setup::new(&dovecot);
