@@ -15,7 +15,16 @@ fn keyring() -> &'static IntakeKeyring {
     })
 }
 
+/// sygnal catches panics from its parsers on purpose (`catch_unwind` in mail and openpgp) and
+/// turns them into rejections; libfuzzer-sys's hook would abort on those too. Its own
+/// `catch_unwind` around this target still aborts on any panic that escapes sygnal.
+fn quiet_caught_panics() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| std::panic::set_hook(Box::new(|_| {})));
+}
+
 fuzz_target!(|data: &[u8]| {
+    quiet_caught_panics();
     let limits = OpenLimits {
         max_plaintext_bytes: 1 << 22,
         ..OpenLimits::default()

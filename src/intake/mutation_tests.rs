@@ -32,10 +32,9 @@ const SEED: u64 = 0x5359_474e_414c;
 
 fn corpus() -> Vec<Vec<u8>> {
     let mut files = Vec::new();
-    collect(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus"),
-        &mut files,
-    );
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    collect(&root.join("tests/corpus"), &mut files);
+    collect(&root.join("tests/fuzz-regressions"), &mut files);
     files.sort();
     let seeds: Vec<Vec<u8>> = files
         .iter()
@@ -248,5 +247,84 @@ fn mutated_corpus_and_ciphertexts_never_panic_and_never_yield_altered_plaintext(
     assert!(
         filed_from_mutated_ciphertext < ROUNDS * 5,
         "{filed_from_mutated_ciphertext}"
+    );
+}
+
+/// Found by scripts/fuzz (pipeline): mail-parser's `debug_assert!` on a part it cannot place.
+/// Debug builds: caught and quarantined as unparseable; release builds: the assertion is gone.
+/// Either way a decision, never a crash.
+#[test]
+fn fuzz_regression_mail_parser_debug_assert_is_a_decision_not_a_crash() {
+    let raw = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fuzz-regressions/mail-parser-debug-assert-multipart-offset.eml"),
+    )
+    .unwrap();
+    let intake = generate_intake_key("Intake <i@example.org>", KeyAlgorithm::Cv25519).unwrap();
+    let keyring = IntakeKeyring::new(vec![intake]);
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        open_and_split(
+            &raw,
+            &keyring,
+            &Limits::default(),
+            "2026-11-23".parse().unwrap(),
+        )
+    }))
+    .expect("a panic escaped the pipeline");
+    if cfg!(debug_assertions) {
+        assert_eq!(
+            result.err().map(|r| r.code),
+            Some("mime-unparseable".to_owned())
+        );
+    }
+}
+
+/// Found by scripts/fuzz (decrypt): a damaged SEIPD packet makes Sequoia 2.4.2 panic on an
+/// `unwrap()` while it consumes the MDC header (release builds too). The decrypt stage must turn
+/// it into an error, and the pipeline into a quarantine decision, with no plaintext.
+#[test]
+fn fuzz_regression_sequoia_mdc_unwrap_is_an_error_not_a_crash() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let ciphertext =
+        std::fs::read(root.join("tests/fuzz-regressions/sequoia-mdc-header-unwrap.pgp")).unwrap();
+    // The key the fuzzer used (a throwaway test key), so decryption reaches the damaged packet.
+    let key = crate::openpgp::parse_secret_key(
+        &std::fs::read(root.join("fuzz/keys/intake-test-only.key")).unwrap(),
+    )
+    .unwrap();
+    let keyring = IntakeKeyring::new(vec![key]);
+    let opened = catch_unwind(AssertUnwindSafe(|| {
+        open(&keyring, &ciphertext, &[], &OpenLimits::default())
+    }))
+    .expect("a panic escaped the decrypt stage");
+    assert!(opened.is_err(), "damaged ciphertext yielded plaintext");
+
+    let armored =
+        sequoia_openpgp::armor::Writer::new(Vec::new(), sequoia_openpgp::armor::Kind::Message)
+            .and_then(|mut w| {
+                w.write_all(&ciphertext)?;
+                w.finalize()
+            })
+            .unwrap();
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        open_and_split(
+            &pgp_mime(&armored),
+            &keyring,
+            &Limits::default(),
+            "2026-11-23".parse().unwrap(),
+        )
+    }))
+    .expect("a panic escaped the pipeline");
+    assert!(result.is_err(), "a damaged ciphertext was filed");
+}
+
+/// The parsers' panics above are survived only by unwinding into `catch_unwind`: a build with
+/// `panic = "abort"` would let one hostile message crash the gateway on every restart.
+#[test]
+fn builds_keep_unwinding_so_parser_panics_stay_caught() {
+    let manifest = include_str!("../../Cargo.toml");
+    assert!(
+        !manifest.replace(' ', "").contains("panic=\"abort\""),
+        "Cargo.toml sets panic = \"abort\": parser panics would take the gateway down"
     );
 }
