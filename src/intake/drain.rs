@@ -57,7 +57,8 @@ impl Gateway {
         &self,
         mailbox: &mut Mailbox,
         shutdown: &Shutdown,
-    ) -> Result<DrainReport, GatewayError> {
+        report: &mut DrainReport,
+    ) -> Result<(), GatewayError> {
         let folder = self.config.mailbox.folder.clone();
         let (keyring, readers) = self.load_keys().await?;
         let selected = mailbox.select(&folder).await?;
@@ -73,19 +74,18 @@ impl Gateway {
             );
         }
         let listed = mailbox.list().await?;
-        let mut report = DrainReport::default();
         let finished = self
-            .finish_pending(mailbox, &selected, &listed, &mut report)
+            .finish_pending(mailbox, &selected, &listed, report)
             .await?;
         for item in listed.into_iter().filter(|l| !finished.contains(&l.uid)) {
             if shutdown.requested() {
                 tracing::info!("shutdown requested; stopping after the message in hand");
                 break;
             }
-            self.take(mailbox, &selected, &item, &keyring, &readers, &mut report)
+            self.take(mailbox, &selected, &item, &keyring, &readers, report)
                 .await?;
         }
-        Ok(report)
+        Ok(())
     }
 
     /// Deletes server copies whose case was committed by an earlier run that stopped before

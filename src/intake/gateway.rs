@@ -202,10 +202,16 @@ impl Gateway {
             if shutdown.requested() {
                 return Ok(total);
             }
-            match self
+            let before = total.clone();
+            let outcome = self
                 .session(&settings, once, &mut shutdown, &mut total)
-                .await
-            {
+                .await;
+            if total != before {
+                // A session that got work done ends a run of failures: the next fault (days
+                // later) starts again from the shortest wait instead of the longest.
+                backoff = Duration::from_secs(1);
+            }
+            match outcome {
                 Ok(()) if once && total.skipped > 0 => {
                     return Err(GatewayError::Setup(format!(
                     "{} message(s) could not be fetched whole and stay on the server; run again",
@@ -248,10 +254,13 @@ impl Gateway {
         }
         let mut warned_on = None;
         loop {
-            let report = self.drain(&mut mailbox, shutdown).await?;
+            // Counted even when the pass fails half-way, so the run loop sees the progress.
+            let mut report = DrainReport::default();
+            let drained = self.drain(&mut mailbox, shutdown, &mut report).await;
             report.log();
             self.warn_deadlines(&mut warned_on).await;
             total.add(&report);
+            drained?;
             if once || shutdown.requested() {
                 let _ = mailbox.logout().await;
                 return Ok(());

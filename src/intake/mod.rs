@@ -12,10 +12,13 @@ mod gateway;
 mod process;
 
 #[cfg(test)]
+mod mutation_tests;
+#[cfg(test)]
 mod process_tests;
 
 pub use drain::DrainReport;
 pub use gateway::{Gateway, GatewayError, Shutdown};
 pub use process::{
-    decide, open_and_split, seal_raw, seal_split, Decision, Readers, Rejection, SealedCase,
+    decide, mail_limits, open_and_split, seal_raw, seal_split, Decision, Readers, Rejection,
+    SealedCase,
 };

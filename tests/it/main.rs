@@ -5,6 +5,7 @@ mod support;
 
 mod crash;
 mod e2e;
+mod faults;
 mod imap;
 mod keys;
 mod quarantine;

@@ -3,3 +3,4 @@
 pub mod dovecot;
 pub mod gateway;
 pub mod gnupg;
+pub mod proxy;
