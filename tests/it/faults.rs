@@ -536,6 +536,42 @@ fn read_only_register_refuses_clearly_and_leaves_messages() {
     assert_filed_once(&s, &tokens);
 }
 
+#[test]
+fn read_only_register_at_start_is_waited_for_in_service_mode() {
+    let dovecot = Dovecot::start();
+    let s = Setup::new(&dovecot);
+    let Some(fs) = SmallFs::mount("8m") else {
+        eprintln!(
+            "SKIPPED: cannot mount a tmpfs here (needs root); the read-only fault is untested"
+        );
+        return;
+    };
+    move_register(&s.gateway, fs.path());
+    let tokens = deliver(&dovecot, &s, 3, 0, 2);
+    let remount = |mode: &str| {
+        let ok = Command::new("mount")
+            .args(["-o", &format!("remount,{mode}")])
+            .arg(fs.path())
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "remount {mode}");
+    };
+    remount("ro");
+    let mut run = Running::start(&s.gateway, "ro-start");
+    wait_for(&s.gateway, "a clear register error", CATCH_UP, || {
+        run.log().contains("RegisterUnavailable")
+    });
+    assert!(run.alive(), "run gave up:\n{}", run.log());
+    assert_eq!(dovecot.count("INBOX"), 3);
+    remount("rw");
+    wait_for(&s.gateway, "the folder to empty", CATCH_UP, || {
+        dovecot.count("INBOX") == 0
+    });
+    run.stop();
+    assert_filed_once(&s, &tokens);
+}
+
 /// The seed and size of the randomized crash loop: fixed in CI, varied by bench/.
 fn crash_loop_params() -> (u64, usize) {
     let seed = std::env::var("SYGNAL_CRASH_SEED")
