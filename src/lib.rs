@@ -25,6 +25,7 @@
 //! 5. Every read of identity, every key change, every deletion leaves an audit record.
 
 pub mod cases;
+pub mod clean;
 pub mod cli;
 pub mod config;
 pub mod imap;

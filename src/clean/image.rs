@@ -1,0 +1,129 @@
+//! JPEG, PNG and WebP: drops the metadata segments and chunks (EXIF with GPS, serials and the
+//! embedded thumbnail, XMP, IPTC, comments, text chunks) and keeps the picture (invariant 2).
+
+use img_parts::jpeg::Jpeg;
+use img_parts::png::Png;
+use img_parts::webp::WebP;
+use img_parts::{Bytes, ImageEXIF};
+
+use super::{exif, CleanError, Cleaned, Findings};
+
+/// JPEG markers that carry pixels or are needed to decode them are kept; every APPn but JFIF
+/// (APP0), ICC colour profiles (APP2 "ICC_PROFILE") and Adobe colour transform (APP14) goes,
+/// as do comments (COM).
+pub fn clean_jpeg(data: &[u8]) -> Result<Cleaned, CleanError> {
+    let mut jpeg = Jpeg::from_bytes(Bytes::copy_from_slice(data))
+        .map_err(|_| CleanError::Unparseable("JPEG"))?;
+    let mut found = Findings::default();
+    jpeg.segments_mut().retain(|s| {
+        let m = s.marker();
+        let c = s.contents();
+        match m {
+            0xE0 | 0xEE => true,
+            0xE2 if c.starts_with(b"ICC_PROFILE\0") => true,
+            0xE1 if c.starts_with(b"Exif\0\0") => {
+                exif::findings(c.get(6..).unwrap_or_default(), &mut found);
+                false
+            }
+            0xE1 if c.starts_with(b"http://ns.adobe.com/") => {
+                xmp_findings(c, &mut found);
+                false
+            }
+            0xED => {
+                found.field("IPTC/Photoshop metadata");
+                false
+            }
+            0xFE => {
+                found.value("comment", &String::from_utf8_lossy(c));
+                false
+            }
+            0xE1..=0xEF => {
+                found.field("application metadata segment");
+                false
+            }
+            _ => true,
+        }
+    });
+    let mut out = Vec::with_capacity(data.len());
+    jpeg.encoder()
+        .write_to(&mut out)
+        .map_err(|_| CleanError::Unparseable("JPEG"))?;
+    Ok(found.finish(out))
+}
+
+/// PNG: text chunks (tEXt, zTXt, iTXt), eXIf and the modification time (tIME) go.
+pub fn clean_png(data: &[u8]) -> Result<Cleaned, CleanError> {
+    let mut png = Png::from_bytes(Bytes::copy_from_slice(data))
+        .map_err(|_| CleanError::Unparseable("PNG"))?;
+    let mut found = Findings::default();
+    png.chunks_mut().retain(|ch| {
+        let c = ch.contents();
+        match &ch.kind() {
+            b"tEXt" | b"iTXt" => {
+                let mut it = c.splitn(2, |b| *b == 0);
+                let key = String::from_utf8_lossy(it.next().unwrap_or_default()).into_owned();
+                let value = it.next().unwrap_or_default();
+                if key == "XML:com.adobe.xmp" {
+                    xmp_findings(value, &mut found);
+                } else {
+                    found.value(&format!("text: {key}"), &String::from_utf8_lossy(value));
+                }
+                false
+            }
+            b"zTXt" => {
+                found.field("compressed text");
+                false
+            }
+            b"eXIf" => {
+                exif::findings(c, &mut found);
+                false
+            }
+            b"tIME" => {
+                found.field("modification time");
+                false
+            }
+            _ => true,
+        }
+    });
+    let mut out = Vec::with_capacity(data.len());
+    png.encoder()
+        .write_to(&mut out)
+        .map_err(|_| CleanError::Unparseable("PNG"))?;
+    Ok(found.finish(out))
+}
+
+/// WebP: the EXIF and XMP chunks go (img-parts keeps the VP8X flags consistent for EXIF).
+pub fn clean_webp(data: &[u8]) -> Result<Cleaned, CleanError> {
+    let mut webp = WebP::from_bytes(Bytes::copy_from_slice(data))
+        .map_err(|_| CleanError::Unparseable("WebP"))?;
+    let mut found = Findings::default();
+    if let Some(e) = webp.exif() {
+        exif::findings(&e, &mut found);
+        webp.set_exif(None);
+    }
+    if let Some(x) = webp
+        .chunk_by_id(*b"XMP ")
+        .and_then(|c| c.content().data().cloned())
+    {
+        xmp_findings(&x, &mut found);
+        webp.remove_chunks_by_id(*b"XMP ");
+    }
+    let mut out = Vec::with_capacity(data.len());
+    webp.encoder()
+        .write_to(&mut out)
+        .map_err(|_| CleanError::Unparseable("WebP"))?;
+    Ok(found.finish(out))
+}
+
+/// XMP packets: the whole packet is one value (it may hold creator, tool, location, history).
+pub(crate) fn xmp_findings(packet: &[u8], found: &mut Findings) {
+    let text = String::from_utf8_lossy(packet);
+    found.value("XMP metadata", &text);
+    let lower = text.to_ascii_lowercase();
+    if lower.contains("exif:gpslatitude") {
+        found.field("GPS position");
+    }
+    if lower.contains("dc:creator") || lower.contains("<rdf:li>") && lower.contains("creator") {
+        found.field("author");
+    }
+}
