@@ -3,11 +3,11 @@
 //! size, entry, nesting and time limits so a hostile file can neither crash nor hang intake
 //! (invariant 4). A cleaner that fails never loses the attachment: the caller keeps the original.
 
+mod archive;
 mod exif;
 mod image;
 mod pdf;
 mod xml;
-mod zip;
 
 use std::fmt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -250,7 +250,7 @@ pub fn clean_format(
         Format::Png => image::clean_png(data),
         Format::WebP => image::clean_webp(data),
         Format::Pdf => pdf::clean_pdf(data, limits),
-        Format::Zip => zip::clean_zip(data, limits),
+        Format::Zip => archive::clean_zip(data, limits),
         _ => Err(CleanError::Unsupported("format not cleaned")),
     }
 }

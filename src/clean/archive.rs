@@ -5,8 +5,8 @@
 
 use std::io::{Cursor, Read, Write};
 
-use zip::write::SimpleFileOptions;
-use zip::{CompressionMethod, DateTime, ZipArchive, ZipWriter};
+use ::zip::write::SimpleFileOptions;
+use ::zip::{CompressionMethod, DateTime, ZipArchive, ZipWriter};
 
 use super::{image, xml, CleanError, CleanLimits, Cleaned, Findings};
 
