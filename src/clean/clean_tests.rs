@@ -323,3 +323,30 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn jpeg_trailer_after_eoi_and_app_segments_between_scans_dropped() {
+    let mut jpeg = jpeg_seed();
+    // A metadata segment between scans, a second scan, then an appended secondary image.
+    jpeg.truncate(jpeg.len() - 2);
+    jpeg.extend([0xFF, 0xE1, 0, 8]);
+    jpeg.extend(b"GPSXYZ");
+    jpeg.extend([
+        0xFF, 0xDA, 0, 8, 1, 1, 0, 0, 63, 0, 0x77, 0xFF, 0x00, 0xFF, 0xD0, 0x11,
+    ]);
+    jpeg.extend([0xFF, 0xD9]);
+    jpeg.extend([0xFF, 0xD8, 0xFF, 0xE1, 0, 10]);
+    jpeg.extend(b"Exif\0\0SN");
+    let c = cleaned(&jpeg, &CleanLimits::default());
+    assert!(
+        c.data
+            .ends_with(&[0x77, 0xFF, 0x00, 0xFF, 0xD0, 0x11, 0xFF, 0xD9]),
+        "{:02x?}",
+        &c.data[c.data.len() - 12..]
+    );
+    assert!(!c.data.windows(6).any(|w| w == b"GPSXYZ"));
+    assert!(c
+        .removed
+        .iter()
+        .any(|r| r == "data after the image (secondary images, trailers)"));
+}

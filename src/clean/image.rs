@@ -48,7 +48,71 @@ pub fn clean_jpeg(data: &[u8]) -> Result<Cleaned, CleanError> {
     jpeg.encoder()
         .write_to(&mut out)
         .map_err(|_| CleanError::Unparseable("JPEG"))?;
+    // img-parts keeps everything after the first scan header as "entropy": later scans, the
+    // end marker and whatever follows it (MPF secondary images with their own EXIF, vendor
+    // trailers). Keep the scans, drop metadata segments between them and everything after EOI.
+    if let Some(start) = first_scan_data(&out) {
+        let (scans, dropped) = scans_only(out.get(start..).unwrap_or_default(), &mut found);
+        if dropped {
+            found.field("data after the image (secondary images, trailers)");
+        }
+        out.truncate(start);
+        out.extend_from_slice(&scans);
+    }
     Ok(found.finish(out))
+}
+
+/// Offset of the entropy-coded data after the first SOS header of an encoded JPEG.
+fn first_scan_data(jpeg: &[u8]) -> Option<usize> {
+    let mut i = 2usize;
+    loop {
+        let marker = *jpeg.get(i + 1)?;
+        if *jpeg.get(i)? != 0xFF {
+            return None;
+        }
+        let len = usize::from(u16::from_be_bytes(jpeg.get(i + 2..i + 4)?.try_into().ok()?));
+        if marker == 0xDA {
+            return Some(i + 2 + len);
+        }
+        i += 2 + len;
+    }
+}
+
+/// Copies entropy-coded data up to and including EOI, skipping APPn/COM segments between
+/// progressive scans; reports whether anything followed EOI.
+fn scans_only(entropy: &[u8], found: &mut Findings) -> (Vec<u8>, bool) {
+    let mut out: Vec<u8> = Vec::with_capacity(entropy.len());
+    let mut i = 0usize;
+    while let Some(&b) = entropy.get(i) {
+        if b != 0xFF {
+            out.push(b);
+            i += 1;
+            continue;
+        }
+        let Some(&m) = entropy.get(i + 1) else {
+            out.push(b);
+            break;
+        };
+        match m {
+            0xD9 => {
+                out.extend_from_slice(&[0xFF, 0xD9]);
+                return (out, entropy.len() > i + 2);
+            }
+            0xE0..=0xEF | 0xFE => {
+                let len = entropy
+                    .get(i + 2..i + 4)
+                    .and_then(|l| l.try_into().ok())
+                    .map_or(0, |l: [u8; 2]| usize::from(u16::from_be_bytes(l)));
+                found.field("application metadata segment");
+                i += 2 + len;
+            }
+            _ => {
+                out.extend_from_slice(&[b, m]);
+                i += 2;
+            }
+        }
+    }
+    (out, false)
 }
 
 /// PNG: text chunks (tEXt, zTXt, iTXt), eXIf and the modification time (tIME) go.
