@@ -226,7 +226,7 @@ const AUTH_FIELDS: &[&str] = &[
 /// the ciphertext.
 pub fn split(
     outer: &HeaderBlock,
-    content: Content,
+    mut content: Content,
     traces: PgpTraces,
     unencrypted_parts: Vec<LoosePart>,
     received_at: NaiveDate,
@@ -303,7 +303,10 @@ pub fn split(
     };
 
     let limits = crate::clean::CleanLimits::default();
-    for (i, a) in content.attachments.iter().enumerate() {
+    for (i, a) in std::mem::take(&mut content.attachments)
+        .into_iter()
+        .enumerate()
+    {
         let (attachment, original) = clean_attachment(a, i + 1, &limits);
         report.attachments.push(attachment);
         identity.original_attachments.extend(original);
@@ -329,45 +332,50 @@ pub fn split(
 /// the identity record when cleaning changed anything (the two together stay within twice the
 /// attachment's size).
 fn clean_attachment(
-    a: &crate::mail::content::Attachment,
+    mut a: crate::mail::content::Attachment,
     index: usize,
     limits: &crate::clean::CleanLimits,
 ) -> (ReportAttachment, Option<OriginalAttachment>) {
     use crate::clean::Outcome;
     let name = a.name.as_ref().map(|n| n.as_str().to_owned());
-    let kept = |cleaned: bool, reason: Option<String>| ReportAttachment {
-        name: name.clone(),
-        content_type: a.content_type.clone(),
-        size: a.data.len() as u64,
-        sha256: sha256_hex(&a.data),
-        data: a.data.to_vec(),
-        cleaned,
-        not_cleaned_reason: reason,
-        metadata_removed: Vec::new(),
-    };
-    match crate::clean::clean(&a.data, limits) {
-        Outcome::NoMetadata => (kept(true, None), None),
-        Outcome::NotCleaned { reason } => (kept(false, Some(reason)), None),
-        Outcome::Cleaned(c) if c.removed.is_empty() && c.data.as_slice() == a.data.as_slice() => {
-            (kept(true, None), None)
+    let outcome = crate::clean::clean(&a.data, limits);
+    // The bytes are moved, not copied, from the zeroizing buffers into the zeroize-on-drop
+    // records: at most the cleaned copy and the original are held per attachment.
+    let kept = |a: &mut crate::mail::content::Attachment, cleaned: bool, reason: Option<String>| {
+        ReportAttachment {
+            name: name.clone(),
+            content_type: a.content_type.clone(),
+            size: a.data.len() as u64,
+            sha256: sha256_hex(&a.data),
+            data: std::mem::take(&mut *a.data),
+            cleaned,
+            not_cleaned_reason: reason,
+            metadata_removed: Vec::new(),
         }
-        Outcome::Cleaned(c) => {
+    };
+    match outcome {
+        Outcome::NoMetadata => (kept(&mut a, true, None), None),
+        Outcome::NotCleaned { reason } => (kept(&mut a, false, Some(reason)), None),
+        Outcome::Cleaned(c) if c.removed.is_empty() && c.data.as_slice() == a.data.as_slice() => {
+            (kept(&mut a, true, None), None)
+        }
+        Outcome::Cleaned(mut c) => {
             let report = ReportAttachment {
                 name: name.clone(),
                 content_type: a.content_type.clone(),
                 size: c.data.len() as u64,
                 sha256: sha256_hex(&c.data),
-                data: c.data.to_vec(),
+                data: std::mem::take(&mut *c.data),
                 cleaned: true,
                 not_cleaned_reason: None,
-                metadata_removed: c.removed.clone(),
+                metadata_removed: std::mem::take(&mut c.removed),
             };
             let original = OriginalAttachment {
                 index,
                 name,
                 sha256: sha256_hex(&a.data),
-                data: a.data.to_vec(),
-                metadata: c.found_values.clone(),
+                data: std::mem::take(&mut *a.data),
+                metadata: std::mem::take(&mut c.found_values),
             };
             (report, Some(original))
         }
