@@ -388,4 +388,14 @@ fn gps_photo_in_encrypted_report_is_cleaned_for_handlers_and_sealed_for_custodia
         metadata.contains(SERIAL) && metadata.contains("52.2296"),
         "{metadata}"
     );
+    let text = s.gateway.run_ok(&[
+        "identity",
+        "unseal",
+        number,
+        "--key",
+        s.custodian.key_file.to_str().unwrap(),
+        "--reason",
+        "test: attachment metadata",
+    ]);
+    assert!(text.contains(&format!("camera serial: {SERIAL}")), "{text}");
 }
