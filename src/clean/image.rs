@@ -187,7 +187,7 @@ pub(crate) fn xmp_findings(packet: &[u8], found: &mut Findings) {
     if lower.contains("exif:gpslatitude") {
         found.field("GPS position");
     }
-    if lower.contains("dc:creator") || lower.contains("<rdf:li>") && lower.contains("creator") {
+    if lower.contains("creator>") || lower.contains("dc:creator") {
         found.field("author");
     }
 }

@@ -148,23 +148,14 @@ pub fn detect(data: &[u8]) -> Format {
     }
 }
 
+/// UTF-8 without NUL in the first 4 KiB (a character cut by the window's end is fine).
 fn looks_like_text(data: &[u8]) -> bool {
     let head = data.get(..4096).unwrap_or(data);
-    std::str::from_utf8(head).is_ok_or_cut() && !head.contains(&0)
-}
-
-trait Utf8Prefix {
-    fn is_ok_or_cut(&self) -> bool;
-}
-
-impl Utf8Prefix for Result<&str, std::str::Utf8Error> {
-    /// Valid UTF-8, or cut only by the 4096-byte window inside a character.
-    fn is_ok_or_cut(&self) -> bool {
-        match self {
-            Ok(_) => true,
-            Err(e) => e.error_len().is_none(),
-        }
-    }
+    let utf8 = match std::str::from_utf8(head) {
+        Ok(_) => true,
+        Err(e) => e.error_len().is_none(),
+    };
+    utf8 && !head.contains(&0)
 }
 
 /// Why a cleaner gave up; the text is shown to handlers, so it names no content.
