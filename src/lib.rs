@@ -26,6 +26,7 @@
 
 pub mod audit;
 pub mod cases;
+pub mod clean;
 pub mod cli;
 pub mod config;
 pub mod imap;

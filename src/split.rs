@@ -101,6 +101,8 @@ pub struct SenderIdentity {
     pub raw_headers: String,
     /// The Date header: its time zone may reveal where the sender is.
     pub date_header: Option<String>,
+    /// Attachments as they arrived, where the report holds a cleaned copy.
+    pub original_attachments: Vec<OriginalAttachment>,
 }
 
 impl fmt::Debug for SenderIdentity {
@@ -119,6 +121,28 @@ pub struct ReportAttachment {
     pub sha256: String,
     #[serde(serialize_with = "base64_bytes")]
     pub data: Vec<u8>,
+    /// Identifying metadata was removed (or there was none to remove); false when the file is
+    /// kept as it came.
+    pub cleaned: bool,
+    /// Why the file was kept as it came.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_cleaned_reason: Option<String>,
+    /// Names of the metadata fields removed ("GPS position", "author"), never their values.
+    pub metadata_removed: Vec<String>,
+}
+
+/// An attachment as it arrived, before cleaning: evidence, sealed with the identity.
+#[derive(Serialize, Zeroize)]
+pub struct OriginalAttachment {
+    /// Position in the report's attachment list, from 1.
+    pub index: usize,
+    pub name: Option<String>,
+    /// SHA-256 of `data`, lower-case hex.
+    pub sha256: String,
+    #[serde(serialize_with = "base64_bytes")]
+    pub data: Vec<u8>,
+    /// The metadata values the cleaned copy no longer has.
+    pub metadata: Vec<crate::clean::FoundValue>,
 }
 
 /// A part that arrived without encryption beside encrypted content: shown apart, never joined.
@@ -202,7 +226,7 @@ const AUTH_FIELDS: &[&str] = &[
 /// the ciphertext.
 pub fn split(
     outer: &HeaderBlock,
-    content: Content,
+    mut content: Content,
     traces: PgpTraces,
     unencrypted_parts: Vec<LoosePart>,
     received_at: NaiveDate,
@@ -270,23 +294,23 @@ pub fn split(
         subject,
         body,
         html: content.html.as_deref().map(|s| s.to_string()),
-        attachments: content
-            .attachments
-            .iter()
-            .map(|a| ReportAttachment {
-                name: a.name.as_ref().map(|n| n.as_str().to_owned()),
-                content_type: a.content_type.clone(),
-                size: a.data.len() as u64,
-                sha256: sha256_hex(&a.data),
-                data: a.data.to_vec(),
-            })
-            .collect(),
+        attachments: Vec::new(),
         encrypted: traces.encrypted,
         signed: traces.signed_whole,
         unencrypted_parts: Vec::new(),
         legacy_display_removed: content.legacy_display_removed,
         received_at: received_at.format("%Y-%m-%d").to_string(),
     };
+
+    let limits = crate::clean::CleanLimits::default();
+    for (i, a) in std::mem::take(&mut content.attachments)
+        .into_iter()
+        .enumerate()
+    {
+        let (attachment, original) = clean_attachment(a, i + 1, &limits);
+        report.attachments.push(attachment);
+        identity.original_attachments.extend(original);
+    }
 
     for part in &unencrypted_parts {
         match part.content_type.as_str() {
@@ -302,6 +326,60 @@ pub fn split(
     }
 
     Split { identity, report }
+}
+
+/// The report's copy of an attachment, cleaned when its format is known, and the original for
+/// the identity record when cleaning changed anything (the two together stay within twice the
+/// attachment's size).
+fn clean_attachment(
+    mut a: crate::mail::content::Attachment,
+    index: usize,
+    limits: &crate::clean::CleanLimits,
+) -> (ReportAttachment, Option<OriginalAttachment>) {
+    use crate::clean::Outcome;
+    let name = a.name.as_ref().map(|n| n.as_str().to_owned());
+    let outcome = crate::clean::clean(&a.data, limits);
+    // The bytes are moved, not copied, from the zeroizing buffers into the zeroize-on-drop
+    // records: at most the cleaned copy and the original are held per attachment.
+    let kept = |a: &mut crate::mail::content::Attachment, cleaned: bool, reason: Option<String>| {
+        ReportAttachment {
+            name: name.clone(),
+            content_type: a.content_type.clone(),
+            size: a.data.len() as u64,
+            sha256: sha256_hex(&a.data),
+            data: std::mem::take(&mut *a.data),
+            cleaned,
+            not_cleaned_reason: reason,
+            metadata_removed: Vec::new(),
+        }
+    };
+    match outcome {
+        Outcome::NoMetadata => (kept(&mut a, true, None), None),
+        Outcome::NotCleaned { reason } => (kept(&mut a, false, Some(reason)), None),
+        Outcome::Cleaned(c) if c.removed.is_empty() && c.data.as_slice() == a.data.as_slice() => {
+            (kept(&mut a, true, None), None)
+        }
+        Outcome::Cleaned(mut c) => {
+            let report = ReportAttachment {
+                name: name.clone(),
+                content_type: a.content_type.clone(),
+                size: c.data.len() as u64,
+                sha256: sha256_hex(&c.data),
+                data: std::mem::take(&mut *c.data),
+                cleaned: true,
+                not_cleaned_reason: None,
+                metadata_removed: std::mem::take(&mut c.removed),
+            };
+            let original = OriginalAttachment {
+                index,
+                name,
+                sha256: sha256_hex(&a.data),
+                data: std::mem::take(&mut *a.data),
+                metadata: std::mem::take(&mut c.found_values),
+            };
+            (report, Some(original))
+        }
+    }
 }
 
 fn is_placeholder(subject: &str) -> bool {

@@ -70,4 +70,8 @@ ensure_rust() {
 SYGNAL_BUILD_PACKAGES=(libssl-dev pkg-config libclang1-14 libclang-common-14-dev ca-certificates)
 # Running the demo and the tests: a real IMAP server and a real OpenPGP client.
 SYGNAL_RUN_PACKAGES=(dovecot-imapd gnupg openssl sqlite3)
-SYGNAL_TEST_PACKAGES=("${SYGNAL_BUILD_PACKAGES[@]}" "${SYGNAL_RUN_PACKAGES[@]}" git)
+# Attachment-cleaning fixtures and checks: real producers (Ghostscript, ExifTool, pandoc) and readers
+# (djpeg, pdfinfo/pdftoppm, xmllint, unzip). pandoc writes .docx with tracked changes at a fraction
+# of LibreOffice's install size.
+SYGNAL_CLEAN_TEST_PACKAGES=(ghostscript libimage-exiftool-perl pandoc poppler-utils libjpeg-turbo-progs libxml2-utils unzip)
+SYGNAL_TEST_PACKAGES=("${SYGNAL_BUILD_PACKAGES[@]}" "${SYGNAL_RUN_PACKAGES[@]}" "${SYGNAL_CLEAN_TEST_PACKAGES[@]}" git)

@@ -464,6 +464,29 @@ fn safe_file_name(name: &str) -> String {
         .to_owned()
 }
 
+/// What cleaning did to an attachment: the names of the fields removed, or why it was not
+/// cleaned (values are in the sealed identity record only).
+fn print_cleaning(a: &Value) {
+    let removed: Vec<&str> = a
+        .get("metadata_removed")
+        .and_then(Value::as_array)
+        .map(|l| l.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    match a.get("cleaned").and_then(Value::as_bool) {
+        Some(false) => println!(
+            "     NOT CLEANED: {}",
+            a.get("not_cleaned_reason")
+                .and_then(Value::as_str)
+                .unwrap_or("unknown reason")
+        ),
+        Some(true) if !removed.is_empty() => {
+            println!("     metadata removed: {}", removed.join(", "));
+        }
+        Some(true) => println!("     no identifying metadata found"),
+        None => {}
+    }
+}
+
 fn print_report(number: &str, status: &str, r: &Value) {
     let s = |k: &str| terminal_safe(r.get(k).and_then(Value::as_str).unwrap_or(""));
     let b = |k: &str| r.get(k).and_then(Value::as_bool).unwrap_or(false);
@@ -499,6 +522,7 @@ fn print_report(number: &str, status: &str, r: &Value) {
                     a.get("size").and_then(Value::as_u64).unwrap_or(0),
                     a.get("sha256").and_then(Value::as_str).unwrap_or("?"),
                 );
+                print_cleaning(a);
             }
         }
     }

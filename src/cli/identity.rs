@@ -196,16 +196,56 @@ pub async fn identity(config_path: &Path, command: IdentityCommand) -> anyhow::R
                 _ => "none".to_owned(),
             }
         };
-        println!("{:<18} {}", "Signed by:", list("signatures"));
+        println!("{:<18} {}", "Signed by:", terminal_safe(&list("signatures")));
         println!(
             "{:<18} {}",
             "Also encrypted to:",
-            list("foreign_recipients")
+            terminal_safe(&list("foreign_recipients"))
         );
         if let Some(name) = pgp.get("literal_filename").and_then(Value::as_str) {
             println!("{:<18} {}", "PGP file name:", terminal_safe(name));
         }
     }
+    print_original_attachments(&identity);
     println!("(all headers: use --json)");
     Ok(())
+}
+
+/// Metadata found in the attachments before cleaning (the originals themselves: `--json`).
+fn print_original_attachments(identity: &Value) {
+    let Some(items) = identity
+        .get("original_attachments")
+        .and_then(Value::as_array)
+        .filter(|a| !a.is_empty())
+    else {
+        return;
+    };
+    println!("Attachment metadata (originals sealed here; the case has cleaned copies):");
+    for item in items {
+        println!(
+            "  attachment {} (original sha256 {}):",
+            item.get("index").and_then(Value::as_u64).unwrap_or(0),
+            item.get("sha256").and_then(Value::as_str).unwrap_or("?")
+        );
+        for m in item
+            .get("metadata")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let field = m.get("field").and_then(Value::as_str).unwrap_or("?");
+            let value = m.get("value").and_then(Value::as_str).unwrap_or("");
+            // One line per value: a multi-line XMP packet is shown whole by --json.
+            let first = value.lines().next().unwrap_or("");
+            let more = if value.lines().nth(1).is_some() {
+                " …"
+            } else {
+                ""
+            };
+            println!(
+                "    {field}: {}{more}",
+                crate::mail::sanitize::one_line(first)
+            );
+        }
+    }
 }

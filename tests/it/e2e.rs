@@ -119,6 +119,8 @@ fn acceptance_gpg_pgp_mime_report_with_attachment_filed_sealed_and_split() {
     );
     let saved = std::fs::read(save.path().join(&att_name)).expect("attachment saved by name");
     assert!(saved == att, "saved attachment differs from the one sent");
+    // Not a parseable PDF: kept as it came and flagged, never lost.
+    assert_eq!(atts[0]["cleaned"], false, "{case}");
     assert_eq!(
         case["unencrypted_parts"].as_array().map(Vec::len),
         Some(0),

@@ -3,6 +3,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod clean;
 mod crash;
 mod e2e;
 mod faults;
