@@ -196,7 +196,11 @@ pub async fn identity(config_path: &Path, command: IdentityCommand) -> anyhow::R
                 _ => "none".to_owned(),
             }
         };
-        println!("{:<18} {}", "Signed by:", terminal_safe(&list("signatures")));
+        println!(
+            "{:<18} {}",
+            "Signed by:",
+            terminal_safe(&list("signatures"))
+        );
         println!(
             "{:<18} {}",
             "Also encrypted to:",
