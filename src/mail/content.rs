@@ -127,7 +127,9 @@ fn content_of(msg: &Message<'_>) -> Content {
             continue;
         };
         let ctype = mime_type(part);
-        let data = Zeroizing::new(part_bytes(part).to_vec());
+        let data = Zeroizing::new(
+            original_text_bytes(msg, part).unwrap_or_else(|| part_bytes(part).to_vec()),
+        );
         match ctype.as_str() {
             "application/pgp-keys" => content.attached_keys.push(data),
             "application/pgp-signature" => content.detached_signatures.push(data),
@@ -149,6 +151,25 @@ fn content_of(msg: &Message<'_>) -> Content {
         content.html = Some(Zeroizing::new(html));
     }
     content
+}
+
+/// A text attachment as it was sent (in its own charset), not as decoded for display: an
+/// attachment is evidence and must come back byte for byte. None for other parts, or when the
+/// raw bytes cannot be located, in which case the decoded text is kept.
+fn original_text_bytes(msg: &Message<'_>, part: &MessagePart<'_>) -> Option<Vec<u8>> {
+    use mail_parser::decoders::base64::base64_decode;
+    use mail_parser::decoders::quoted_printable::quoted_printable_decode;
+    if !matches!(part.body, PartType::Text(_) | PartType::Html(_)) {
+        return None;
+    }
+    let start = usize::try_from(part.raw_body_offset()).ok()?;
+    let end = usize::try_from(part.raw_end_offset()).ok()?;
+    let raw = msg.raw_message.get(start..end)?;
+    match part.encoding {
+        mail_parser::Encoding::Base64 => base64_decode(raw),
+        mail_parser::Encoding::QuotedPrintable => quoted_printable_decode(raw),
+        mail_parser::Encoding::None => Some(raw.to_vec()),
+    }
 }
 
 fn attachment(

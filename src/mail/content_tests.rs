@@ -236,3 +236,50 @@ fn debug_output_is_redacted() {
     );
     assert!(!shown.contains("example.org"), "{shown}");
 }
+
+#[test]
+fn text_attachments_keep_their_bytes_in_their_own_charset() {
+    // "Zażółć" in ISO-8859-2, sent base64, quoted-printable and 8bit: evidence comes back as sent.
+    let latin2: &[u8] = b"Za\xbf\xf3\xb3\xe6 g\xeal\xb1 ja\xbc\xf1\r\nline two\r\n";
+    let b64 = "WmG/87PmIGfqbLEgamG88Q0KbGluZSB0d28NCg==";
+    let qp = "Za=BF=F3=B3=E6 g=EAl=B1 ja=BC=F1\r\nline two\r\n";
+    let mut raw = Vec::new();
+    raw.extend_from_slice(
+        b"From: a@example.org\r\nSubject: s\r\nMIME-Version: 1.0\r\n\
+          Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n\
+          --b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nbody\r\n",
+    );
+    for (name, cte, payload) in [
+        ("a.txt", "base64", b64.as_bytes()),
+        ("b.txt", "quoted-printable", qp.as_bytes()),
+        ("c.txt", "8bit", latin2),
+    ] {
+        raw.extend_from_slice(
+            format!(
+                "--b\r\nContent-Type: text/plain; charset=iso-8859-2\r\n\
+                 Content-Disposition: attachment; filename=\"{name}\"\r\n\
+                 Content-Transfer-Encoding: {cte}\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        raw.extend_from_slice(payload);
+        if !payload.ends_with(b"\r\n") {
+            raw.extend_from_slice(b"\r\n");
+        }
+    }
+    raw.extend_from_slice(b"--b--\r\n");
+    let content = parse_content(&raw, &MailLimits::default()).unwrap();
+    assert_eq!(content.attachments.len(), 3);
+    // In base64 the final line break is data; otherwise the line break before a
+    // boundary belongs to the boundary (RFC 2046).
+    let unencoded = latin2.strip_suffix(b"\r\n").unwrap();
+    let expected: [&[u8]; 3] = [latin2, unencoded, unencoded];
+    for (a, want) in content.attachments.iter().zip(expected) {
+        assert_eq!(
+            a.data.as_slice(),
+            want,
+            "{:?}",
+            a.name.as_ref().map(|n| n.as_str().to_owned())
+        );
+    }
+}
