@@ -174,14 +174,17 @@ fn sed_without_mdc_is_refused() {
     assert_eq!(err.code(), "openpgp-policy-rejected");
 
     // Corpus: rnp's no-MDC message (binary) and Thunderbird's (armored in a MIME part).
-    let rnp = include_bytes!("testdata/rnp-message.txt.enc-no-mdc");
+    let rnp = include_bytes!("../../tests/corpus/openpgp/rnp-message.txt.enc-no-mdc");
     let err = open(&ring, rnp, &[], &LIMITS).unwrap_err();
     assert!(matches!(err, OpenError::PolicyRejected { .. }), "{err:?}");
 
-    let eml = include_str!("testdata/rc-openpgp-nomdc.eml");
+    let eml = include_str!("../../tests/corpus/thunderbird/rc-openpgp-nomdc.eml");
     let begin = eml.find("-----BEGIN PGP MESSAGE-----").unwrap();
     let end = eml.find("-----END PGP MESSAGE-----").unwrap() + 25;
-    let alice = parse_secret_key(include_bytes!("testdata/KEY_alice-secret.asc")).unwrap();
+    let alice = parse_secret_key(include_bytes!(
+        "../../tests/corpus/openpgp/KEY_alice-secret.asc"
+    ))
+    .unwrap();
     let alice_ring = IntakeKeyring::new(vec![alice]);
     let err = open(&alice_ring, &eml.as_bytes()[begin..end], &[], &LIMITS).unwrap_err();
     assert!(matches!(err, OpenError::PolicyRejected { .. }), "{err:?}");
@@ -461,11 +464,14 @@ fn qp_decode(s: &str) -> Vec<u8> {
 
 #[test]
 fn thunderbird_inline_message_with_nbsp_separator_opens() {
-    let eml = include_str!("testdata/bob-enc-inline-nbsp-qp.eml");
+    let eml = include_str!("../../tests/corpus/thunderbird/bob-enc-inline-nbsp-qp.eml");
     let body = eml.split_once("\n\n").unwrap().1;
     let decoded = qp_decode(body);
     assert!(decoded.windows(2).any(|w| w == b"\xc2\xa0"));
-    let alice = parse_secret_key(include_bytes!("testdata/KEY_alice-secret.asc")).unwrap();
+    let alice = parse_secret_key(include_bytes!(
+        "../../tests/corpus/openpgp/KEY_alice-secret.asc"
+    ))
+    .unwrap();
     let ring = IntakeKeyring::new(vec![alice]);
     let opened = open(&ring, &decoded, &[], &LIMITS).unwrap();
     assert!(!opened.plaintext.is_empty());
