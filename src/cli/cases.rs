@@ -8,10 +8,10 @@ use clap::Subcommand;
 use serde_json::Value;
 
 use super::admin::open_all;
-use super::{casework, coded, exit, print_json, reader_key, terminal_safe};
+use super::{casework, coded, exit, print_json, terminal_safe};
 use crate::cases::Status;
 use crate::register::{AuditEntry, Register};
-use crate::vault::{self, BlobKind, VaultError};
+use crate::vault::VaultError;
 
 /// Largest sealed record opened (report JSON with base64 attachments).
 pub(super) const MAX_RECORD_BYTES: usize = 512 * 1024 * 1024;
@@ -323,22 +323,12 @@ async fn show(
     json: bool,
     save: Option<&Path>,
 ) -> anyhow::Result<()> {
-    let record = register
-        .case(number)
-        .await?
-        .ok_or_else(|| coded(exit::NOT_FOUND, format!("no case {number}")))?;
-    let key = reader_key::load(key_path)?;
-    let shred = keys.shred_key(&record.shred_key)?;
-    let plaintext = vault::open(
-        &record.report,
-        &shred,
-        BlobKind::Report,
-        &key.cert,
-        key.passphrase.as_ref(),
-        MAX_RECORD_BYTES,
-    )
-    .map_err(|e| unseal_error(e, number, "a handler"))?;
-    let actor = actor(register, &key.fingerprint).await?;
+    let casework::Proven {
+        record,
+        actor,
+        report: plaintext,
+        ..
+    } = casework::prove(register, keys, number, key_path).await?;
     register
         .audit(&AuditEntry {
             actor,
