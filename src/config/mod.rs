@@ -145,7 +145,10 @@ impl Default for Limits {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     /// The file could not be read.
-    #[error("cannot read config file {path}: {source}")]
+    #[error(
+        "cannot read config file {path} (give one with --config or SYGNAL_CONFIG; README.md, \
+         section Configuration, has an example)"
+    )]
     Read {
         /// Path tried.
         path: PathBuf,
