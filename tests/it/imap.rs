@@ -377,6 +377,9 @@ async fn imap_logs_carry_no_content_or_credentials() {
         .with_writer(move || writer.clone())
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
+    // Other tests in this binary may have hit these callsites first, with no subscriber: their
+    // cached interest would hide the events from this thread's subscriber.
+    tracing::callsite::rebuild_interest_cache();
 
     let mut mb = Mailbox::connect(&settings(&d, TlsMode::StartTls))
         .await
