@@ -285,7 +285,7 @@ async fn list(register: &Register, json: bool) -> anyhow::Result<()> {
     }
     for c in &cases {
         println!(
-            "{:<16} {}  {:<10} {}{}",
+            "{:<16} {}  {:<15} {}{}",
             c.number,
             c.received_at,
             c.status,
