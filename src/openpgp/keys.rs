@@ -248,6 +248,30 @@ pub fn needs_passphrase(cert: &Cert) -> bool {
         .any(|ka| !ka.key().has_unencrypted_secret())
 }
 
+/// The keys of a reader that receive a session key: every live, supported encryption subkey
+/// valid under our policy. Sealing and re-wrapping both use this, so they never disagree on
+/// who can read.
+pub(crate) fn encryption_keys(
+    cert: &Cert,
+) -> Result<Vec<Key<sq::packet::key::PublicParts, UnspecifiedRole>>, KeyError> {
+    check_recipient(cert)?;
+    let vc = cert
+        .with_policy(&POLICY, None)
+        .map_err(|_| KeyError::Invalid {
+            fingerprint: fingerprint_hex(cert),
+            detail: "policy".to_owned(),
+        })?;
+    Ok(vc
+        .keys()
+        .supported()
+        .alive()
+        .revoked(false)
+        .for_storage_encryption()
+        .for_transport_encryption()
+        .map(|ka| ka.key().clone().role_into_unspecified())
+        .collect())
+}
+
 /// ASCII-armored public certificate (no secret material, even if `cert` holds some).
 pub fn armored_public(cert: &Cert) -> Result<String, KeyError> {
     let bytes = cert.armored().to_vec().map_err(|_| KeyError::Serialize)?;

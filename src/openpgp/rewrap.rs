@@ -10,7 +10,7 @@ use sq::serialize::Serialize;
 use sq::types::SymmetricAlgorithm;
 use sq::{Cert, KeyID};
 
-use super::keys::{check_recipient, fingerprint_hex, KeyError};
+use super::keys::{encryption_keys, fingerprint_hex, KeyError};
 use super::POLICY;
 
 /// Why a record could not be re-wrapped. No variant carries content.
@@ -209,23 +209,7 @@ impl RecipientKeys {
         }
         let mut keys = Vec::new();
         for cert in recipients {
-            check_recipient(cert)?;
-            let vc = cert
-                .with_policy(&POLICY, None)
-                .map_err(|_| KeyError::Invalid {
-                    fingerprint: fingerprint_hex(cert),
-                    detail: "policy".to_owned(),
-                })?;
-            for ka in vc
-                .keys()
-                .supported()
-                .alive()
-                .revoked(false)
-                .for_storage_encryption()
-                .for_transport_encryption()
-            {
-                keys.push(ka.key().clone().role_into_unspecified());
-            }
+            keys.extend(encryption_keys(cert)?);
         }
         Ok(RecipientKeys { keys })
     }

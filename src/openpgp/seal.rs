@@ -15,7 +15,7 @@ use sq::types::SymmetricAlgorithm;
 use sq::{Cert, KeyID};
 use zeroize::Zeroizing;
 
-use super::keys::{check_recipient, fingerprint_hex, KeyError};
+use super::keys::{encryption_keys, fingerprint_hex, KeyError};
 use super::open::{decrypt_with, OpenError, OpenLimits};
 use super::POLICY;
 
@@ -137,22 +137,8 @@ fn enc(label: &'static str) -> SealError {
 fn wrap_session_key(session_key: &SessionKey, recipients: &[Cert]) -> Result<Vec<u8>, SealError> {
     let mut out = Vec::new();
     for cert in recipients {
-        check_recipient(cert)?;
-        let vc = cert
-            .with_policy(&POLICY, None)
-            .map_err(|_| KeyError::Invalid {
-                fingerprint: fingerprint_hex(cert),
-                detail: "policy".to_owned(),
-            })?;
-        for ka in vc
-            .keys()
-            .supported()
-            .alive()
-            .revoked(false)
-            .for_storage_encryption()
-            .for_transport_encryption()
-        {
-            let pkesk = PKESK3::for_recipient(SEAL_CIPHER, session_key, ka.key())
+        for key in encryption_keys(cert)? {
+            let pkesk = PKESK3::for_recipient(SEAL_CIPHER, session_key, &key)
                 .map_err(|_| enc("wrap session key"))?;
             Packet::PKESK(pkesk.into())
                 .serialize(&mut out)
