@@ -134,7 +134,7 @@ async fn main() -> anyhow::Result<()> {
     let mut keys = ReaderKeys::unlock(std::slice::from_ref(&custodian), None)?;
     let options = ResealOptions {
         dry_run: false,
-        batch: lifecycle::reseal::DEFAULT_BATCH,
+        batch: lifecycle::DEFAULT_BATCH,
         actor: "bench".to_owned(),
         rotate_content: false,
     };

@@ -6,7 +6,7 @@ use std::fmt;
 
 use chrono::NaiveDate;
 use mail_parser::{Address, HeaderName, HeaderValue, Host, MessageParser};
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use sha2::{Digest, Sha256};
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
@@ -43,21 +43,24 @@ impl fmt::Debug for PgpTraces {
 }
 
 /// A header field as (name, decoded value).
-#[derive(Serialize, Zeroize, Clone, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Zeroize, Clone, PartialEq, Eq, Default)]
+#[serde(default)]
 pub struct Field {
     pub name: String,
     pub value: String,
 }
 
 /// A signature seen on the message.
-#[derive(Serialize, Zeroize)]
+#[derive(Serialize, Deserialize, Zeroize, Default)]
+#[serde(default)]
 pub struct SignatureTrace {
     pub issuer: String,
     pub verified: bool,
 }
 
 /// OpenPGP metadata that points at the sender.
-#[derive(Serialize, Zeroize, Default)]
+#[derive(Serialize, Deserialize, Zeroize, Default)]
+#[serde(default)]
 pub struct OpenPgpIdentity {
     pub signatures: Vec<SignatureTrace>,
     pub foreign_recipients: Vec<String>,
@@ -67,41 +70,65 @@ pub struct OpenPgpIdentity {
 
 /// Everything that may identify the sender. Sealed to custodians only; serialized only into a
 /// zeroizing buffer for sealing; wiped on drop.
-#[derive(Serialize, Zeroize, ZeroizeOnDrop, Default)]
+#[derive(Serialize, Deserialize, Zeroize, ZeroizeOnDrop, Default)]
+// Per field: a container default would move out of a ZeroizeOnDrop value.
 pub struct SenderIdentity {
+    #[serde(default)]
     pub from: Vec<String>,
+    #[serde(default)]
     pub sender: Vec<String>,
+    #[serde(default)]
     pub reply_to: Vec<String>,
+    #[serde(default)]
     pub return_path: Vec<String>,
+    #[serde(default)]
     pub to: Vec<String>,
+    #[serde(default)]
     pub cc: Vec<String>,
+    #[serde(default)]
     pub received: Vec<String>,
     /// Hosts and IP addresses named in Received fields.
+    #[serde(default)]
     pub received_hosts_ips: Vec<String>,
+    #[serde(default)]
     pub message_id: Option<String>,
+    #[serde(default)]
     pub in_reply_to: Vec<String>,
+    #[serde(default)]
     pub references: Vec<String>,
     /// User-Agent and X-Mailer.
+    #[serde(default)]
     pub user_agent: Vec<String>,
+    #[serde(default)]
     pub x_originating_ip: Vec<String>,
     /// DKIM-Signature, ARC-*, Authentication-Results, Received-SPF (raw decoded values).
+    #[serde(default)]
     pub authentication: Vec<Field>,
     /// Autocrypt and Autocrypt-Gossip, outer and protected.
+    #[serde(default)]
     pub autocrypt: Vec<Field>,
     /// application/pgp-keys parts (armored text or base64 of binary keys).
+    #[serde(default)]
     pub attached_keys: Vec<String>,
     /// application/pgp-signature parts, inside or beside the encryption (armored or base64).
+    #[serde(default)]
     pub detached_signatures: Vec<String>,
+    #[serde(default)]
     pub openpgp: OpenPgpIdentity,
     /// Headers from inside the encrypted part (From, To, ...), Subject excepted.
+    #[serde(default)]
     pub protected_headers: Vec<Field>,
     /// Every outer header, decoded, in order.
+    #[serde(default)]
     pub headers: Vec<Field>,
     /// The raw outer header block (lossy UTF-8).
+    #[serde(default)]
     pub raw_headers: String,
     /// The Date header: its time zone may reveal where the sender is.
+    #[serde(default)]
     pub date_header: Option<String>,
     /// Attachments as they arrived, where the report holds a cleaned copy.
+    #[serde(default)]
     pub original_attachments: Vec<OriginalAttachment>,
 }
 
@@ -112,14 +139,15 @@ impl fmt::Debug for SenderIdentity {
 }
 
 /// An attachment as filed in the report.
-#[derive(Serialize, Zeroize)]
+#[derive(Serialize, Deserialize, Zeroize, Default)]
+#[serde(default)]
 pub struct ReportAttachment {
     pub name: Option<String>,
     pub content_type: String,
     pub size: u64,
     /// SHA-256 of `data`, lower-case hex.
     pub sha256: String,
-    #[serde(serialize_with = "base64_bytes")]
+    #[serde(serialize_with = "base64_bytes", deserialize_with = "from_base64")]
     pub data: Vec<u8>,
     /// Identifying metadata was removed (or there was none to remove); false when the file is
     /// kept as it came.
@@ -132,21 +160,23 @@ pub struct ReportAttachment {
 }
 
 /// An attachment as it arrived, before cleaning: evidence, sealed with the identity.
-#[derive(Serialize, Zeroize)]
+#[derive(Serialize, Deserialize, Zeroize, Default)]
+#[serde(default)]
 pub struct OriginalAttachment {
     /// Position in the report's attachment list, from 1.
     pub index: usize,
     pub name: Option<String>,
     /// SHA-256 of `data`, lower-case hex.
     pub sha256: String,
-    #[serde(serialize_with = "base64_bytes")]
+    #[serde(serialize_with = "base64_bytes", deserialize_with = "from_base64")]
     pub data: Vec<u8>,
     /// The metadata values the cleaned copy no longer has.
     pub metadata: Vec<crate::clean::FoundValue>,
 }
 
 /// A part that arrived without encryption beside encrypted content: shown apart, never joined.
-#[derive(Serialize, Zeroize)]
+#[derive(Serialize, Deserialize, Zeroize, Default)]
+#[serde(default)]
 pub struct ReportPart {
     pub content_type: String,
     pub name: Option<String>,
@@ -160,21 +190,31 @@ pub struct ReportPart {
 
 /// What the reporter said. Sealed to handlers; serialized only into a zeroizing buffer for
 /// sealing; wiped on drop.
-#[derive(Serialize, Zeroize, ZeroizeOnDrop, Default)]
+#[derive(Serialize, Deserialize, Zeroize, ZeroizeOnDrop, Default)]
+// Per field: a container default would move out of a ZeroizeOnDrop value.
 pub struct Report {
+    #[serde(default)]
     pub subject: Option<String>,
     /// Text body, or the HTML reduced to text when there is no text.
+    #[serde(default)]
     pub body: Option<String>,
+    #[serde(default)]
     pub html: Option<String>,
+    #[serde(default)]
     pub attachments: Vec<ReportAttachment>,
     /// The content came out of a successful decryption.
+    #[serde(default)]
     pub encrypted: bool,
     /// A signature over the content verified good.
+    #[serde(default)]
     pub signed: bool,
+    #[serde(default)]
     pub unencrypted_parts: Vec<ReportPart>,
     /// A protected-headers legacy display part was dropped.
+    #[serde(default)]
     pub legacy_display_removed: bool,
     /// Day the gateway received the message (YYYY-MM-DD); the only date a case keeps.
+    #[serde(default)]
     pub received_at: String,
 }
 
@@ -546,6 +586,16 @@ fn base64(data: &[u8]) -> Zeroizing<String> {
 
 fn base64_bytes<S: Serializer>(data: &[u8], s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&base64(data))
+}
+
+/// Reads back what [`base64_bytes`] wrote (an opened record), without a non-zeroizing copy
+/// of the text surviving.
+fn from_base64<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+    use base64::Engine as _;
+    let text = Zeroizing::new(String::deserialize(d)?);
+    base64::engine::general_purpose::STANDARD
+        .decode(text.as_bytes())
+        .map_err(serde::de::Error::custom)
 }
 
 #[cfg(test)]

@@ -1,10 +1,3 @@
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic
-)]
-
 use super::*;
 use crate::mail::content::{content_from_text, parse_content};
 use crate::mail::envelope::{classify, Envelope};

@@ -1,5 +1,4 @@
 //! The chain catches edits, deletions, reordering and truncation after a recorded head.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 use super::*;
 
@@ -137,4 +136,69 @@ fn head_text_parses() {
     assert_eq!(parse_head(&format!("7:{h}")), Some((7, "a".repeat(64))));
     assert_eq!(parse_head("7:abc"), None);
     assert_eq!(parse_head("x:".to_owned().as_str()), None);
+}
+
+#[test]
+fn appended_entries_take_ids_after_the_highest_ever_given_never_reusing_a_truncated_one() {
+    // A trail whose tail (ids 4 and 5) was deleted: the next entry is 6, so the gap shows.
+    let tip = Tip {
+        last_id: 5,
+        last_hash: Some("ab".repeat(32)),
+    };
+    let e = Entry {
+        actor: "gateway",
+        event: Event::CaseFiled,
+        case_number: Some("ZW/2026/0001"),
+        detail: "",
+    };
+    let a = append(&tip, "2026-01-01T00:00:00Z", &e);
+    assert_eq!(a.id, 6);
+    assert_eq!(a.prev_hash, "ab".repeat(32));
+}
+
+#[test]
+fn the_first_entry_links_to_genesis_and_the_chain_verifies() {
+    let e = Entry {
+        actor: "admin",
+        event: Event::ReaderAdded,
+        case_number: None,
+        detail: "handler X",
+    };
+    let first = append(&Tip::default(), "2026-01-01T00:00:00Z", &e);
+    assert_eq!((first.id, first.prev_hash.as_str()), (1, GENESIS));
+    let second = append(
+        &Tip {
+            last_id: first.id,
+            last_hash: Some(first.hash.clone()),
+        },
+        "2026-01-02T00:00:00Z",
+        &e,
+    );
+    let stored = [
+        Stored {
+            link: Link {
+                id: 1,
+                at: "2026-01-01T00:00:00Z",
+                actor: "admin",
+                action: "ReaderAdded",
+                case_number: None,
+                detail: "handler X",
+                prev_hash: &first.prev_hash,
+            },
+            hash: Some(&first.hash),
+        },
+        Stored {
+            link: Link {
+                id: 2,
+                at: "2026-01-02T00:00:00Z",
+                actor: "admin",
+                action: "ReaderAdded",
+                case_number: None,
+                detail: "handler X",
+                prev_hash: &second.prev_hash,
+            },
+            hash: Some(&second.hash),
+        },
+    ];
+    assert_eq!(verify(&stored, None).unwrap().id, 2);
 }

@@ -8,6 +8,10 @@
 
 use sha2::{Digest, Sha256};
 
+mod event;
+
+pub use event::Event;
+
 #[cfg(test)]
 mod audit_tests;
 
@@ -152,6 +156,62 @@ pub fn verify(entries: &[Stored<'_>], expect: Option<(i64, &str)>) -> Result<Hea
         hash: prev_hash,
         entries: entries.len(),
     })
+}
+
+/// The end of the trail a new entry is appended to, as the register reads it inside the
+/// writing transaction.
+#[derive(Debug, Clone, Default)]
+pub struct Tip {
+    /// The highest id ever given (a deleted tail's ids included: ids are never reused, so a
+    /// truncation cannot be papered over by new entries taking the old ids).
+    pub last_id: i64,
+    /// The hash of the last entry present; None for an empty trail.
+    pub last_hash: Option<String>,
+}
+
+/// A new entry's place in the chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Appended {
+    /// Its id.
+    pub id: i64,
+    /// The hash it links to.
+    pub prev_hash: String,
+    /// Its own hash.
+    pub hash: String,
+}
+
+/// What one audit entry says (the register adds the time and the chain).
+#[derive(Debug, Clone, Copy)]
+pub struct Entry<'a> {
+    /// Who.
+    pub actor: &'a str,
+    /// What.
+    pub event: Event,
+    /// Which case.
+    pub case_number: Option<&'a str>,
+    /// Detail.
+    pub detail: &'a str,
+}
+
+/// Links `entry`, made at `at`, after `tip`.
+pub fn append(tip: &Tip, at: &str, entry: &Entry<'_>) -> Appended {
+    let id = tip.last_id.saturating_add(1);
+    let prev_hash = tip.last_hash.clone().unwrap_or_else(|| GENESIS.to_owned());
+    let hash = Link {
+        id,
+        at,
+        actor: entry.actor,
+        action: entry.event.as_str(),
+        case_number: entry.case_number,
+        detail: entry.detail,
+        prev_hash: &prev_hash,
+    }
+    .hash();
+    Appended {
+        id,
+        prev_hash,
+        hash,
+    }
 }
 
 /// Parses a recorded head given as `ID:HASH`.

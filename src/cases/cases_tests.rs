@@ -1,5 +1,4 @@
 //! Deadlines against the act's rules (year ends, leap years, month ends) and the lifecycle.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 use chrono::NaiveDate;
 
@@ -268,4 +267,31 @@ fn event_dates_lie_between_receipt_and_today() {
         check_event_date(received, d("2026-03-11"), today),
         Err(EventDateError::Future { .. })
     ));
+}
+
+#[test]
+fn status_changes_set_their_dates_and_the_first_feedback_date_stays() {
+    let days = CaseDays {
+        received: d("2026-01-05"),
+        acknowledged: None,
+        feedback: None,
+        ended: None,
+    };
+    let acked = days.after(Status::Acknowledged, d("2026-01-07"));
+    assert_eq!(acked.acknowledged, Some(d("2026-01-07")));
+    assert_eq!(acked.deadlines().feedback_due, d("2026-04-07"));
+    let fed = acked
+        .after(Status::FeedbackGiven, d("2026-03-01"))
+        .after(Status::FeedbackGiven, d("2026-03-20"));
+    assert_eq!(fed.feedback, Some(d("2026-03-01")));
+    assert_eq!(fed.deadlines().retention_until, None);
+    let closed = fed.after(Status::Closed, d("2026-05-01"));
+    assert_eq!(closed.ended, Some(d("2026-05-01")));
+    // Retention starts when follow-up ends: to the end of the third year after.
+    assert_eq!(closed.deadlines().retention_until, Some(d("2029-12-31")));
+    assert_eq!(
+        days.after(Status::InFollowUp, d("2026-01-08")),
+        days,
+        "following up sets no date"
+    );
 }

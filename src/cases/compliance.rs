@@ -54,6 +54,34 @@ pub fn next_due(c: &CaseDates) -> Option<(DeadlineKind, NaiveDate)> {
     None
 }
 
+/// The next open deadline of a case as seen on a given day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Due {
+    /// Which deadline.
+    pub deadline: DeadlineKind,
+    /// Due date (inclusive).
+    pub due: NaiveDate,
+    /// Days left (negative: overdue).
+    pub days_left: i64,
+}
+
+impl Due {
+    /// Past the due date.
+    pub fn overdue(&self) -> bool {
+        self.days_left < 0
+    }
+}
+
+/// The next open deadline on `today`, if any.
+pub fn due_on(c: &CaseDates, today: NaiveDate) -> Option<Due> {
+    let (deadline, due) = next_due(c)?;
+    Some(Due {
+        deadline,
+        due,
+        days_left: (due - today).num_days(),
+    })
+}
+
 /// Whether a deadline was kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]

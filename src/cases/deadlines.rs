@@ -59,6 +59,41 @@ impl Deadlines {
     }
 }
 
+/// The dates of a case that its status changes set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CaseDays {
+    /// Received.
+    pub received: NaiveDate,
+    /// Acknowledgement sent.
+    pub acknowledged: Option<NaiveDate>,
+    /// Feedback given (the first time: later feedback does not move it).
+    pub feedback: Option<NaiveDate>,
+    /// Follow-up ended (closed, rejected, transferred).
+    pub ended: Option<NaiveDate>,
+}
+
+impl CaseDays {
+    /// The dates after a change to `to` that happened `on`: acknowledging sets the
+    /// acknowledgement date, the first feedback sets the feedback date, an ending status sets
+    /// the end date (and so starts the retention period).
+    pub fn after(self, to: super::Status, on: NaiveDate) -> CaseDays {
+        use super::Status;
+        let mut next = self;
+        match to {
+            Status::Acknowledged => next.acknowledged = Some(on),
+            Status::FeedbackGiven => next.feedback = self.feedback.or(Some(on)),
+            s if s.is_terminal() => next.ended = Some(on),
+            _ => {}
+        }
+        next
+    }
+
+    /// The deadlines these dates give.
+    pub fn deadlines(&self) -> Deadlines {
+        Deadlines::compute(self.received, self.acknowledged, self.ended)
+    }
+}
+
 /// Last day the register entry must be kept: 31 December of the 3rd year after `ended`'s year.
 pub fn retention_until(ended: NaiveDate) -> NaiveDate {
     NaiveDate::from_ymd_opt(ended.year().saturating_add(RETENTION_YEARS), 12, 31)

@@ -11,7 +11,7 @@ pub mod stats;
 #[cfg(test)]
 mod cases_tests;
 
-pub use compliance::{CaseDates, Compliance, DeadlineKind};
-pub use deadlines::{add_months, check_event_date, Deadlines, EventDateError};
+pub use compliance::{CaseDates, Compliance, DeadlineKind, Due};
+pub use deadlines::{add_months, check_event_date, CaseDays, Deadlines, EventDateError};
 pub use lifecycle::{ActionKind, Category, Outcome, Status, TransitionError};
 pub use number::{NumberPattern, PatternError};

@@ -47,7 +47,8 @@ impl Default for CleanLimits {
 }
 
 /// A metadata value found in an attachment: goes to the sealed identity record only.
-#[derive(Clone, PartialEq, Eq, serde::Serialize, Zeroize)]
+#[derive(Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize, Zeroize)]
+#[serde(default)]
 pub struct FoundValue {
     pub field: String,
     pub value: String,

@@ -1,20 +1,19 @@
-//! `sygnal cases`: list (no content) and show (with a handler's key, audited).
+//! `sygnal cases`: the handlers' commands. Parses, calls one use case of [`crate::desk`],
+//! renders; the rules (who may open a case, what closing needs, what is recorded) are the
+//! desk's.
 
-use std::collections::BTreeSet;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
+use chrono::NaiveDate;
 use clap::Subcommand;
-use serde_json::Value;
+use zeroize::Zeroizing;
 
-use super::admin::open_all;
-use super::{casework, coded, exit, print_json, terminal_safe};
-use crate::cases::Status;
-use crate::register::{AuditEntry, Register};
-use crate::vault::VaultError;
-
-/// Largest sealed record opened (report JSON with base64 attachments).
-pub(super) const MAX_RECORD_BYTES: usize = 512 * 1024 * 1024;
+use super::{case_files, coded, exit, print_json, reader_key, report_view, with_desk};
+use crate::cases::acknowledgement::Lang;
+use crate::cases::{ActionKind, Category, Outcome, Status};
+use crate::desk::{CaseFile, EventKind};
+use crate::desk::{NewNote, MAX_NOTE_BYTES};
 
 #[derive(Subcommand, Debug)]
 pub enum CasesCommand {
@@ -49,7 +48,7 @@ pub enum CasesCommand {
         #[arg(long)]
         key: PathBuf,
         /// Date it happened (YYYY-MM-DD), e.g. the day the acknowledgement was sent.
-        #[arg(long, value_parser = super::casework::parse_date)]
+        #[arg(long, value_parser = parse_date)]
         on: Option<chrono::NaiveDate>,
         /// JSON output.
         #[arg(long)]
@@ -81,7 +80,7 @@ pub enum CasesCommand {
         #[arg(long)]
         key: PathBuf,
         /// Date of the action (default today).
-        #[arg(long, value_parser = super::casework::parse_date)]
+        #[arg(long, value_parser = parse_date)]
         on: Option<chrono::NaiveDate>,
         /// A note on the action, sealed.
         #[arg(long)]
@@ -101,7 +100,7 @@ pub enum CasesCommand {
         #[arg(long)]
         key: PathBuf,
         /// Date follow-up ended (default today).
-        #[arg(long, value_parser = super::casework::parse_date)]
+        #[arg(long, value_parser = parse_date)]
         on: Option<chrono::NaiveDate>,
         /// JSON output.
         #[arg(long)]
@@ -162,25 +161,96 @@ pub enum CasesCommand {
     },
 }
 
+/// Parses `--on` dates.
+fn parse_date(s: &str) -> Result<NaiveDate, String> {
+    s.parse::<NaiveDate>()
+        .map_err(|_| format!("{s:?} is not a date (YYYY-MM-DD)"))
+}
+
+fn parse_or_usage<T>(
+    s: &str,
+    parse: fn(&str) -> Option<T>,
+    what: &str,
+    choices: String,
+) -> anyhow::Result<T> {
+    parse(s).ok_or_else(|| {
+        coded(
+            exit::USAGE,
+            format!("unknown {what} {s:?}; one of: {choices}"),
+        )
+    })
+}
+
+/// The status named in `cases status` (closing goes through `cases close`, which takes the
+/// outcome).
+fn status_for_command(s: &str) -> anyhow::Result<Status> {
+    let st = parse_or_usage(s, Status::parse, "status", Status::choices())?;
+    if st == Status::Closed {
+        return Err(coded(
+            exit::USAGE,
+            "use `sygnal cases close NUMBER --outcome OUTCOME` to close a case",
+        ));
+    }
+    Ok(st)
+}
+
+/// Reads a note from `file` or stdin into zeroizing memory, at most one byte past the limit
+/// (the desk refuses a note over it).
+fn read_note(file: Option<&Path>) -> anyhow::Result<Zeroizing<Vec<u8>>> {
+    let mut buf = Zeroizing::new(Vec::new());
+    let limit = (MAX_NOTE_BYTES as u64) + 1;
+    match file {
+        Some(p) => std::fs::File::open(p)
+            .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", p.display()))?
+            .take(limit)
+            .read_to_end(&mut buf)?,
+        None => std::io::stdin().lock().take(limit).read_to_end(&mut buf)?,
+    };
+    Ok(buf)
+}
+
 pub async fn cases(config_path: &Path, command: CasesCommand) -> anyhow::Result<()> {
-    let (register, keys) = open_all(config_path).await?;
-    let result = match command {
-        CasesCommand::List { json } => list(&register, json).await,
+    match command {
+        CasesCommand::List { json } => {
+            let cases = with_desk(config_path, async |d| d.list_cases().await).await?;
+            if json {
+                return print_json(&cases);
+            }
+            if cases.is_empty() {
+                println!("no cases");
+            }
+            for c in &cases {
+                println!(
+                    "{:<16} {}  {:<15} {}{}",
+                    c.number,
+                    c.received_at,
+                    c.status,
+                    if c.encrypted {
+                        "encrypted"
+                    } else {
+                        "UNENCRYPTED"
+                    },
+                    if c.signed { ", signed" } else { "" }
+                );
+            }
+            Ok(())
+        }
         CasesCommand::Show {
             number,
             key,
             json,
             save_attachments,
         } => {
-            show(
-                &register,
-                &keys,
-                &number,
-                &key,
-                json,
-                save_attachments.as_deref(),
-            )
-            .await
+            let key = reader_key::load(&key)?;
+            let opened = with_desk(config_path, async |d| d.open_case(&number, &key).await).await?;
+            if let Some(dir) = save_attachments.as_deref() {
+                case_files::save_attachments(&opened.report, dir)?;
+            }
+            if json {
+                return print_json(&report_view::case_json(&opened)?);
+            }
+            report_view::print_case(&opened);
+            Ok(())
         }
         CasesCommand::Status {
             number,
@@ -188,29 +258,45 @@ pub async fn cases(config_path: &Path, command: CasesCommand) -> anyhow::Result<
             key,
             on,
             json,
-        } => match casework::status_for_command(&status) {
-            Ok(to) => {
-                casework::change_status(&register, &keys, &number, &key, to, on, None, json).await
-            }
-            Err(e) => Err(e),
-        },
+        } => {
+            let to = status_for_command(&status)?;
+            let key = reader_key::load(&key)?;
+            let file = with_desk(config_path, async |d| {
+                d.change_status(&number, &key, to, on, None).await
+            })
+            .await?;
+            print_file(&file, json)
+        }
+        CasesCommand::Close {
+            number,
+            outcome,
+            key,
+            on,
+            json,
+        } => {
+            let outcome = parse_or_usage(&outcome, Outcome::parse, "outcome", Outcome::choices())?;
+            let key = reader_key::load(&key)?;
+            let file = with_desk(config_path, async |d| {
+                d.change_status(&number, &key, Status::Closed, on, Some(outcome))
+                    .await
+            })
+            .await?;
+            print_file(&file, json)
+        }
         CasesCommand::Note {
             number,
             key,
             file,
             json,
         } => {
-            casework::add_event(
-                &register,
-                &keys,
-                &number,
-                &key,
-                None,
-                None,
-                file.as_deref(),
-                json,
-            )
-            .await
+            let key = reader_key::load(&key)?;
+            let text = read_note(file.as_deref())?;
+            let new = NewNote {
+                kind: EventKind::Note,
+                on: None,
+                text: Some(text),
+            };
+            record_event(config_path, &number, &key, new, json).await
         }
         CasesCommand::Action {
             number,
@@ -220,319 +306,170 @@ pub async fn cases(config_path: &Path, command: CasesCommand) -> anyhow::Result<
             file,
             json,
         } => {
-            casework::add_event(
-                &register,
-                &keys,
-                &number,
-                &key,
-                Some(&kind),
+            let kind = parse_or_usage(
+                &kind,
+                ActionKind::parse,
+                "action kind",
+                ActionKind::choices(),
+            )?;
+            let key = reader_key::load(&key)?;
+            // An action's note is optional: read only when --file is given.
+            let text = file.as_deref().map(|f| read_note(Some(f))).transpose()?;
+            let new = NewNote {
+                kind: EventKind::Action(kind),
                 on,
-                file.as_deref(),
-                json,
-            )
-            .await
+                text,
+            };
+            record_event(config_path, &number, &key, new, json).await
         }
-        CasesCommand::Close {
-            number,
-            outcome,
-            key,
-            on,
-            json,
-        } => match casework::parse_outcome(&outcome) {
-            Ok(o) => {
-                casework::change_status(
-                    &register,
-                    &keys,
-                    &number,
-                    &key,
-                    Status::Closed,
-                    on,
-                    Some(o),
-                    json,
-                )
-                .await
-            }
-            Err(e) => Err(e),
-        },
         CasesCommand::SetCategory {
             number,
             category,
             key,
             json,
-        } => casework::set_category(&register, &keys, &number, &key, &category, json).await,
+        } => {
+            let category =
+                parse_or_usage(&category, Category::parse, "category", Category::choices())?;
+            let key = reader_key::load(&key)?;
+            let file = with_desk(config_path, async |d| {
+                d.set_category(&number, &key, category).await
+            })
+            .await?;
+            print_file(&file, json)
+        }
         CasesCommand::History { number, key, json } => {
-            casework::history(&register, &keys, &number, &key, json).await
-        }
-        CasesCommand::AckText { number, lang } => {
-            casework::ack_text(&register, &number, &lang).await
-        }
-        CasesCommand::Due { within, json } => casework::due(&register, within, json).await,
-        CasesCommand::Export { number, key, out } => {
-            casework::export(&register, &keys, &number, &key, &out).await
-        }
-    };
-    register.close().await;
-    result
-}
-
-async fn list(register: &Register, json: bool) -> anyhow::Result<()> {
-    let cases = register.list_cases().await?;
-    if json {
-        return print_json(&cases);
-    }
-    if cases.is_empty() {
-        println!("no cases");
-    }
-    for c in &cases {
-        println!(
-            "{:<16} {}  {:<15} {}{}",
-            c.number,
-            c.received_at,
-            c.status,
-            if c.encrypted {
-                "encrypted"
-            } else {
-                "UNENCRYPTED"
-            },
-            if c.signed { ", signed" } else { "" }
-        );
-    }
-    Ok(())
-}
-
-/// Maps a failure to open a sealed record to a user-facing error.
-pub(super) fn unseal_error(e: VaultError, number: &str, what: &str) -> anyhow::Error {
-    match e {
-        VaultError::Unseal(crate::openpgp::UnsealError::NotARecipient { .. }) => coded(
-            exit::KEY_REFUSED,
-            format!("this key is not {what} of case {number}: it cannot open it"),
-        ),
-        VaultError::Unseal(crate::openpgp::UnsealError::WrongPassphrase { .. }) => coded(
-            exit::KEY_REFUSED,
-            "wrong passphrase for the secret key".to_owned(),
-        ),
-        other => anyhow::Error::new(other).context(format!("cannot open case {number}")),
-    }
-}
-
-async fn show(
-    register: &Register,
-    keys: &crate::keystore::KeyStore,
-    number: &str,
-    key_path: &Path,
-    json: bool,
-    save: Option<&Path>,
-) -> anyhow::Result<()> {
-    let casework::Proven {
-        record,
-        actor,
-        report: plaintext,
-        ..
-    } = casework::prove(register, keys, number, key_path).await?;
-    register
-        .audit(&AuditEntry {
-            actor,
-            action: "CaseOpened",
-            case_number: Some(number.to_owned()),
-            detail: String::new(),
-        })
-        .await?;
-
-    let mut report: Value =
-        serde_json::from_slice(&plaintext).context("the opened report is not valid JSON")?;
-    if let Some(dir) = save {
-        save_attachments(&report, dir)?;
-    }
-    strip_attachment_data(&mut report);
-    if let Value::Object(map) = &mut report {
-        map.insert("number".into(), Value::from(number));
-        map.insert("status".into(), Value::from(record.summary.status.clone()));
-    }
-    if json {
-        return print_json(&report);
-    }
-    print_report(number, &record.summary.status, &report);
-    Ok(())
-}
-
-/// `fingerprint (name)` of the key holder, for the audit trail.
-pub(super) async fn actor(register: &Register, fingerprint: &str) -> anyhow::Result<String> {
-    let name = register
-        .readers()
-        .await?
-        .into_iter()
-        .find(|r| r.fingerprint == fingerprint)
-        .map(|r| r.name)
-        .unwrap_or_else(|| "not a registered reader".to_owned());
-    Ok(format!("{fingerprint} ({name})"))
-}
-
-pub(super) fn strip_attachment_data(report: &mut Value) {
-    for list in ["attachments", "unencrypted_parts"] {
-        if let Some(Value::Array(items)) = report.get_mut(list) {
-            for item in items {
-                if let Value::Object(m) = item {
-                    m.remove("data");
+            let key = reader_key::load(&key)?;
+            let history = with_desk(config_path, async |d| d.history(&number, &key).await).await?;
+            if json {
+                return print_json(
+                    &serde_json::json!({ "case": history.file, "events": history.events }),
+                );
+            }
+            print_file(&history.file, false)?;
+            println!();
+            if history.events.is_empty() {
+                println!("no notes or actions");
+            }
+            for e in &history.events {
+                println!(
+                    "#{} {} {}{} by {}",
+                    e.id,
+                    e.on,
+                    e.kind,
+                    e.action_kind.map(|k| format!(" ({k})")).unwrap_or_default(),
+                    e.actor
+                );
+                if let Some(n) = &e.note {
+                    for line in n.lines() {
+                        println!("    {line}");
+                    }
                 }
             }
+            Ok(())
         }
-    }
-}
-
-pub(super) fn save_attachments(report: &Value, dir: &Path) -> anyhow::Result<()> {
-    use base64::Engine as _;
-    {
-        use std::os::unix::fs::DirBuilderExt;
-        if !dir.exists() {
-            std::fs::DirBuilder::new()
-                .recursive(true)
-                .mode(0o700)
-                .create(dir)
-                .with_context(|| format!("cannot create {}", dir.display()))?;
+        CasesCommand::AckText { number, lang } => {
+            let lang =
+                Lang::parse(&lang).ok_or_else(|| coded(exit::USAGE, "--lang must be pl or en"))?;
+            let text = with_desk(config_path, async |d| {
+                d.acknowledgement_text(&number, lang).await
+            })
+            .await?;
+            print!("{text}");
+            Ok(())
         }
-    }
-    let mut used = BTreeSet::new();
-    let Some(Value::Array(items)) = report.get("attachments") else {
-        return Ok(());
-    };
-    for (i, item) in items.iter().enumerate() {
-        let data = item
-            .get("data")
-            .and_then(Value::as_str)
-            .map(|d| base64::engine::general_purpose::STANDARD.decode(d))
-            .transpose()
-            .context("attachment data is not valid base64")?
-            .unwrap_or_default();
-        let name = item
-            .get("name")
-            .and_then(Value::as_str)
-            .map(safe_file_name)
-            .filter(|n| !n.is_empty())
-            .unwrap_or_else(|| format!("attachment-{}", i + 1));
-        let mut candidate = name.clone();
-        let mut n = 1;
-        while used.contains(&candidate) || dir.join(&candidate).exists() {
-            n += 1;
-            candidate = format!("{n}-{name}");
-        }
-        used.insert(candidate.clone());
-        let path = dir.join(&candidate);
-        // The name is report content: errors name the folder only, never the file.
-        write_private(&path, &data)
-            .with_context(|| format!("cannot write attachment {} into {}", i + 1, dir.display()))?;
-    }
-    // Counts only: the names are report content and stderr may end up in a log.
-    eprintln!("saved {} attachment(s) into {}", items.len(), dir.display());
-    Ok(())
-}
-
-/// Evidence files are readable by their owner only.
-pub(super) fn write_private(path: &Path, data: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)?;
-    f.write_all(data)?;
-    f.sync_all()
-}
-
-/// Display names are already sanitised at intake; this keeps a file name a single component.
-fn safe_file_name(name: &str) -> String {
-    name.chars()
-        .map(|c| {
-            if c == '/' || c == '\\' || c.is_control() {
-                '_'
-            } else {
-                c
+        CasesCommand::Due { within, json } => {
+            let items = with_desk(config_path, async |d| d.due(within).await).await?;
+            if json {
+                return print_json(&items);
             }
-        })
-        .collect::<String>()
-        .trim_start_matches('.')
-        .to_owned()
-}
-
-/// What cleaning did to an attachment: the names of the fields removed, or why it was not
-/// cleaned (values are in the sealed identity record only).
-fn print_cleaning(a: &Value) {
-    let removed: Vec<&str> = a
-        .get("metadata_removed")
-        .and_then(Value::as_array)
-        .map(|l| l.iter().filter_map(Value::as_str).collect())
-        .unwrap_or_default();
-    match a.get("cleaned").and_then(Value::as_bool) {
-        Some(false) => println!(
-            "     NOT CLEANED: {}",
-            a.get("not_cleaned_reason")
-                .and_then(Value::as_str)
-                .unwrap_or("unknown reason")
-        ),
-        Some(true) if !removed.is_empty() => {
-            println!("     metadata removed: {}", removed.join(", "));
+            if items.is_empty() {
+                println!("nothing due");
+            }
+            for i in &items {
+                println!(
+                    "{:<16} {:<15} {:<16} {} {}",
+                    i.number,
+                    i.deadline.as_str(),
+                    i.status.as_str(),
+                    i.due,
+                    if i.overdue {
+                        format!("OVERDUE by {} day(s)", -i.days_left)
+                    } else {
+                        format!("in {} day(s)", i.days_left)
+                    }
+                );
+            }
+            Ok(())
         }
-        Some(true) => println!("     no identifying metadata found"),
-        None => {}
+        CasesCommand::Export { number, key, out } => {
+            case_files::check_new_folder(&out)?;
+            let key = reader_key::load(&key)?;
+            let export =
+                with_desk(config_path, async |d| d.export_case(&number, &key).await).await?;
+            case_files::write_export(&export, &out)?;
+            eprintln!(
+                "case {number} exported to {} (identity not included)",
+                out.display()
+            );
+            Ok(())
+        }
     }
 }
 
-fn print_report(number: &str, status: &str, r: &Value) {
-    let s = |k: &str| terminal_safe(r.get(k).and_then(Value::as_str).unwrap_or(""));
-    let b = |k: &str| r.get(k).and_then(Value::as_bool).unwrap_or(false);
-    println!("Case:     {number}");
-    println!("Received: {}", s("received_at"));
-    println!("Status:   {status}");
+async fn record_event(
+    config_path: &Path,
+    number: &str,
+    key: &crate::desk::ReaderKey,
+    new: NewNote,
+    json: bool,
+) -> anyhow::Result<()> {
+    let out = with_desk(config_path, async |d| d.add_event(number, key, new).await).await?;
+    if json {
+        return print_json(&out);
+    }
     println!(
-        "Arrived:  {}{}",
-        if b("encrypted") {
-            "encrypted"
-        } else {
-            "UNENCRYPTED"
-        },
-        if b("signed") {
-            ", signature verified"
+        "recorded {} #{} on case {number}{}",
+        out.kind,
+        out.id,
+        if out.sealed_note {
+            " (note sealed)"
         } else {
             ""
         }
     );
-    println!("Subject:  {}", s("subject"));
-    println!();
-    println!("{}", s("body"));
-    if let Some(Value::Array(items)) = r.get("attachments") {
-        if !items.is_empty() {
-            println!();
-            println!("Attachments:");
-            for (i, a) in items.iter().enumerate() {
-                println!(
-                    "  {}. {} ({}, {} bytes, sha256 {})",
-                    i + 1,
-                    terminal_safe(a.get("name").and_then(Value::as_str).unwrap_or("(no name)")),
-                    a.get("content_type").and_then(Value::as_str).unwrap_or("?"),
-                    a.get("size").and_then(Value::as_u64).unwrap_or(0),
-                    a.get("sha256").and_then(Value::as_str).unwrap_or("?"),
-                );
-                print_cleaning(a);
-            }
-        }
+    Ok(())
+}
+
+fn print_file(f: &CaseFile, json: bool) -> anyhow::Result<()> {
+    if json {
+        return print_json(f);
     }
-    if let Some(Value::Array(items)) = r.get("unencrypted_parts") {
-        if !items.is_empty() {
-            println!();
-            println!("Parts that arrived OUTSIDE the encryption (not from the encrypted report; may be forged):");
-            for (i, p) in items.iter().enumerate() {
-                println!(
-                    "  {}. {} ({} bytes)",
-                    i + 1,
-                    p.get("content_type").and_then(Value::as_str).unwrap_or("?"),
-                    p.get("size").and_then(Value::as_u64).unwrap_or(0)
-                );
-                if let Some(text) = p.get("text").and_then(Value::as_str) {
-                    for line in terminal_safe(text).lines() {
-                        println!("     | {line}");
-                    }
-                }
-            }
-        }
+    let d = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_else(|| "-".to_owned());
+    println!("Case:              {}", f.number);
+    println!("Status:            {}", f.status);
+    println!(
+        "Category:          {}",
+        f.category.map(Category::as_str).unwrap_or("-")
+    );
+    println!("Received:          {}", f.received_at);
+    println!(
+        "Acknowledged:      {} (due {})",
+        d(f.acknowledged_at),
+        f.acknowledgement_due
+    );
+    println!(
+        "Feedback given:    {} (due {})",
+        d(f.feedback_at),
+        f.feedback_due
+    );
+    println!("Ended:             {}", d(f.ended_at));
+    println!(
+        "Outcome:           {}",
+        f.outcome.map(Outcome::as_str).unwrap_or("-")
+    );
+    println!("Keep until:        {}", d(f.retention_until));
+    if f.identity_disclosed {
+        println!("Identity:          DISCLOSED to a third party (see `sygnal identity log`)");
     }
+    Ok(())
 }

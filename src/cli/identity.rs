@@ -1,17 +1,14 @@
-//! `sygnal identity unseal`: custodians only, with a reason that is recorded before anything is shown.
+//! `sygnal identity unseal|disclose|log`: custodians only; the reason is recorded before anything
+//! is shown, and a disclosure with its legal basis and the art. 8 notice (rules in the desk).
 
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
 use clap::Subcommand;
-use serde_json::Value;
 
-use super::admin::open_all;
-use super::cases::{actor, unseal_error, MAX_RECORD_BYTES};
-use super::disclosure;
-use super::{coded, exit, print_json, reader_key, terminal_safe};
-use crate::register::AuditEntry;
-use crate::vault::{self, BlobKind};
+use super::{print_json, reader_key, terminal_safe, with_desk};
+use crate::desk::Disclosure;
+use crate::desk::ReporterNotice;
+use crate::split::SenderIdentity;
 
 #[derive(Subcommand, Debug)]
 pub enum IdentityCommand {
@@ -67,13 +64,28 @@ pub enum IdentityCommand {
 }
 
 pub async fn identity(config_path: &Path, command: IdentityCommand) -> anyhow::Result<()> {
-    let (number, key, reason, json) = match command {
+    match command {
         IdentityCommand::Unseal {
             number,
             key,
             reason,
             json,
-        } => (number, key, reason, json),
+        } => {
+            let key = reader_key::load(&key)?;
+            let unsealed = with_desk(config_path, async |d| {
+                d.unseal_identity(&number, &key, &reason).await
+            })
+            .await?;
+            if json {
+                let mut v = serde_json::to_value(&unsealed.identity)?;
+                if let serde_json::Value::Object(map) = &mut v {
+                    map.insert("number".into(), serde_json::Value::from(number.as_str()));
+                }
+                return print_json(&v);
+            }
+            print_identity(&number, &unsealed.identity);
+            Ok(())
+        }
         IdentityCommand::Disclose {
             number,
             key,
@@ -83,171 +95,135 @@ pub async fn identity(config_path: &Path, command: IdentityCommand) -> anyhow::R
             reporter_notice,
             json,
         } => {
-            return disclosure::disclose(
-                config_path,
-                &number,
-                &key,
-                disclosure::Request {
-                    to,
-                    legal_basis,
-                    reason,
-                    reporter_notice,
-                },
-                json,
-            )
-            .await
+            let key = reader_key::load(&key)?;
+            let request = Disclosure {
+                to,
+                legal_basis,
+                reason,
+                reporter_notice,
+            };
+            let done = with_desk(config_path, async |d| {
+                d.disclose_identity(&number, &key, &request).await
+            })
+            .await?;
+            if json {
+                return print_json(&done);
+            }
+            println!(
+                "disclosure #{} of the identity in case {number} recorded",
+                done.id
+            );
+            match done.reporter_notice {
+                ReporterNotice::Informed => println!("recorded: the reporter was told beforehand"),
+                ReporterNotice::WithheldWouldEndanger => println!(
+                    "recorded: the reporter was NOT told because it would endanger the proceedings; \
+                     tell them once that no longer applies"
+                ),
+            }
+            Ok(())
         }
         IdentityCommand::Log { number, json } => {
-            return disclosure::log(config_path, number.as_deref(), json).await
+            let log = with_desk(config_path, async |d| {
+                d.identity_log(number.as_deref()).await
+            })
+            .await?;
+            if json {
+                return print_json(&log);
+            }
+            if log.is_empty() {
+                println!("no unseals or disclosures");
+            }
+            for e in &log {
+                println!(
+                    "{} {:<14} {:<9} {} {}",
+                    e.at,
+                    e.case_number.as_deref().unwrap_or("-"),
+                    e.kind.as_str(),
+                    e.actor,
+                    e.detail
+                );
+            }
+            Ok(())
         }
-    };
-    if reason.trim().chars().count() < 5 {
-        return Err(coded(
-            exit::USAGE,
-            "--reason must say why the identity is needed (at least a few words); it is recorded",
-        ));
     }
-    let (register, keys) = open_all(config_path).await?;
-    let record = register
-        .case(&number)
-        .await?
-        .ok_or_else(|| coded(exit::NOT_FOUND, format!("no case {number}")))?;
-    let key = reader_key::load(&key)?;
-    let shred = keys.shred_key(&record.shred_key)?;
-    let plaintext = vault::open(
-        &record.identity,
-        &shred,
-        BlobKind::Identity,
-        &key.cert,
-        key.passphrase.as_ref(),
-        MAX_RECORD_BYTES,
-    )
-    .map_err(|e| unseal_error(e, &number, "an identity custodian"))?;
-    // Recorded durably before anything is shown: no disclosure without its record.
-    register
-        .audit(&AuditEntry {
-            actor: actor(&register, &key.fingerprint).await?,
-            action: "IdentityUnsealed",
-            case_number: Some(number.clone()),
-            detail: format!("reason: {}", reason.trim()),
-        })
-        .await?;
-    register.close().await;
+}
 
-    let mut identity: Value = serde_json::from_slice(&plaintext)
-        .context("the opened identity record is not valid JSON")?;
-    if let Value::Object(map) = &mut identity {
-        map.insert("number".into(), Value::from(number.as_str()));
-    }
-    if json {
-        return print_json(&identity);
-    }
+fn print_identity(number: &str, id: &SenderIdentity) {
     println!("Identity record of case {number} (this disclosure is recorded)");
-    let show = |label: &str, key: &str| {
-        if let Some(v) = identity.get(key).filter(|v| !v.is_null()) {
-            let text = match v {
-                Value::String(s) => s.clone(),
-                Value::Array(items) => items
-                    .iter()
-                    .map(|i| {
-                        i.as_str()
-                            .map(str::to_owned)
-                            .unwrap_or_else(|| i.to_string())
-                    })
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                other => other.to_string(),
-            };
-            if !text.is_empty() && text != "[]" {
-                println!("{label:<18} {}", terminal_safe(&text));
-            }
+    let show = |label: &str, values: &[String]| {
+        let text = values.join(", ");
+        if !text.is_empty() {
+            println!("{label:<18} {}", terminal_safe(&text));
         }
     };
-    show("From:", "from");
-    show("Reply-To:", "reply_to");
-    show("Sender:", "sender");
-    show("Return-Path:", "return_path");
-    show("To:", "to");
-    show("Cc:", "cc");
-    show("Message-ID:", "message_id");
-    show("User-Agent:", "user_agent");
-    show("Originating IP:", "x_originating_ip");
-    show("Received via:", "received_hosts_ips");
-    if let Some(pgp) = identity.get("openpgp") {
-        let list = |key: &str| -> String {
-            match pgp.get(key) {
-                Some(Value::Array(items)) if !items.is_empty() => items
-                    .iter()
-                    .map(|i| match i {
-                        Value::String(s) => s.clone(),
-                        Value::Object(o) => format!(
-                            "{} ({})",
-                            o.get("issuer").and_then(Value::as_str).unwrap_or("?"),
-                            if o.get("verified").and_then(Value::as_bool) == Some(true) {
-                                "verified"
-                            } else {
-                                "not verified"
-                            }
-                        ),
-                        other => other.to_string(),
-                    })
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                _ => "none".to_owned(),
-            }
-        };
-        println!(
-            "{:<18} {}",
-            "Signed by:",
-            terminal_safe(&list("signatures"))
-        );
-        println!(
-            "{:<18} {}",
-            "Also encrypted to:",
-            terminal_safe(&list("foreign_recipients"))
-        );
-        if let Some(name) = pgp.get("literal_filename").and_then(Value::as_str) {
-            println!("{:<18} {}", "PGP file name:", terminal_safe(name));
+    show("From:", &id.from);
+    show("Reply-To:", &id.reply_to);
+    show("Sender:", &id.sender);
+    show("Return-Path:", &id.return_path);
+    show("To:", &id.to);
+    show("Cc:", &id.cc);
+    show("Message-ID:", id.message_id.as_slice());
+    show("User-Agent:", &id.user_agent);
+    show("Originating IP:", &id.x_originating_ip);
+    show("Received via:", &id.received_hosts_ips);
+    let pgp = &id.openpgp;
+    let list = |items: Vec<String>| {
+        if items.is_empty() {
+            "none".to_owned()
+        } else {
+            items.join(", ")
         }
+    };
+    let signatures = pgp
+        .signatures
+        .iter()
+        .map(|s| {
+            format!(
+                "{} ({})",
+                s.issuer,
+                if s.verified {
+                    "verified"
+                } else {
+                    "not verified"
+                }
+            )
+        })
+        .collect();
+    println!("{:<18} {}", "Signed by:", terminal_safe(&list(signatures)));
+    println!(
+        "{:<18} {}",
+        "Also encrypted to:",
+        terminal_safe(&list(pgp.foreign_recipients.clone()))
+    );
+    if let Some(name) = &pgp.literal_filename {
+        println!("{:<18} {}", "PGP file name:", terminal_safe(name));
     }
-    print_original_attachments(&identity);
+    print_original_attachments(id);
     println!("(all headers: use --json)");
-    Ok(())
 }
 
 /// Metadata found in the attachments before cleaning (the originals themselves: `--json`).
-fn print_original_attachments(identity: &Value) {
-    let Some(items) = identity
-        .get("original_attachments")
-        .and_then(Value::as_array)
-        .filter(|a| !a.is_empty())
-    else {
+fn print_original_attachments(id: &SenderIdentity) {
+    if id.original_attachments.is_empty() {
         return;
-    };
+    }
     println!("Attachment metadata (originals sealed here; the case has cleaned copies):");
-    for item in items {
+    for item in &id.original_attachments {
         println!(
             "  attachment {} (original sha256 {}):",
-            item.get("index").and_then(Value::as_u64).unwrap_or(0),
-            item.get("sha256").and_then(Value::as_str).unwrap_or("?")
+            item.index, item.sha256
         );
-        for m in item
-            .get("metadata")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            let field = m.get("field").and_then(Value::as_str).unwrap_or("?");
-            let value = m.get("value").and_then(Value::as_str).unwrap_or("");
+        for m in &item.metadata {
             // One line per value: a multi-line XMP packet is shown whole by --json.
-            let first = value.lines().next().unwrap_or("");
-            let more = if value.lines().nth(1).is_some() {
+            let first = m.value.lines().next().unwrap_or("");
+            let more = if m.value.lines().nth(1).is_some() {
                 " …"
             } else {
                 ""
             };
             println!(
-                "    {field}: {}{more}",
+                "    {}: {}{more}",
+                m.field,
                 crate::mail::sanitize::one_line(first)
             );
         }

@@ -1,18 +1,18 @@
-//! Key lifecycle commands: rotate, retire, list, reseal, publish, doctor. Parses and prints;
-//! the rules live in `lifecycle`.
+//! `sygnal keys …` and `sygnal doctor`: intake keys, reseal, publishing, checks. Parses,
+//! calls the desk, prints; the rules (who may reseal, what is audited) are the desk's.
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::Context;
-use clap::Args;
+use clap::{Args, Subcommand};
 
-use super::admin::open_all;
-use super::{coded, exit, load_config, print_json, reader_key};
-use crate::lifecycle::{self, intake, wkd};
-use crate::openpgp::{self, KeyAlgorithm, ReaderKeys};
-use crate::register::IntakeKeyStateKind;
+use super::{coded, exit, print_json, reader_key, with_desk};
+use crate::desk::IntakeKeyStateKind;
+use crate::desk::{self, ResealRequest};
+use crate::lifecycle::{self, wkd};
+use crate::openpgp::{self, KeyAlgorithm};
 
 /// Parses `30d`, `12h`, `90m`, `45s` or plain seconds.
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
@@ -63,7 +63,7 @@ pub struct ResealArgs {
     #[arg(long)]
     dry_run: bool,
     /// Records per transaction.
-    #[arg(long, default_value_t = lifecycle::reseal::DEFAULT_BATCH)]
+    #[arg(long, default_value_t = lifecycle::DEFAULT_BATCH)]
     batch: usize,
     /// JSON summary.
     #[arg(long)]
@@ -87,29 +87,65 @@ pub struct ExportArgs {
     fingerprint: bool,
 }
 
-pub async fn rotate(config_path: &Path, args: RotateArgs) -> anyhow::Result<()> {
-    let (register, keys) = open_all(config_path).await?;
-    let current = keys.current_intake()?.ok_or_else(|| {
-        coded(
-            exit::NOT_FOUND,
-            "no intake key yet: run `sygnal init` first",
-        )
-    })?;
-    let user_id = match args.user_id {
-        Some(u) => u,
-        None => current
-            .userids()
-            .next()
-            .map(|u| String::from_utf8_lossy(u.userid().value()).into_owned())
-            .unwrap_or_else(|| "Sygnal intake".to_owned()),
-    };
+#[derive(Subcommand, Debug)]
+pub enum KeysCommand {
+    /// Print the armored public intake certificate (for the website and reporters), or write
+    /// a Web Key Directory (--wkd DIR --domain DOMAIN), or print the fingerprint (--fingerprint).
+    ExportIntake(ExportArgs),
+    /// Make a new intake key the published one; earlier keys decrypt until the grace ends.
+    RotateIntake(RotateArgs),
+    /// Destroy the secret parts of intake keys whose grace period has ended.
+    Retire(RetireArgs),
+    /// List intake keys: role, fingerprint, algorithm, created, expires, state.
+    List {
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Re-wrap every sealed case, identity and quarantined message to the current readers.
+    Reseal(ResealArgs),
+    /// Encrypt intake secret keys stored unprotected under the configured passphrase.
+    Protect,
+    /// Add an intake secret key (e.g. an earlier one) so mail encrypted to it opens.
+    ImportIntake {
+        /// Armored or binary secret key file.
+        file: PathBuf,
+    },
+}
+
+pub async fn keys(config_path: &Path, command: KeysCommand) -> anyhow::Result<()> {
+    match command {
+        KeysCommand::ExportIntake(a) => export(config_path, a).await,
+        KeysCommand::RotateIntake(a) => rotate(config_path, a).await,
+        KeysCommand::Retire(a) => retire(config_path, a).await,
+        KeysCommand::List { json } => list(config_path, json).await,
+        KeysCommand::Reseal(a) => reseal(config_path, a).await,
+        KeysCommand::Protect => protect(config_path).await,
+        KeysCommand::ImportIntake { file } => {
+            let bytes = zeroize::Zeroizing::new(
+                std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?,
+            );
+            let source = file.display().to_string();
+            let fpr = with_desk(config_path, async |d| {
+                d.import_intake_key(&source, &bytes).await
+            })
+            .await?;
+            println!("imported intake key: {fpr}");
+            Ok(())
+        }
+    }
+}
+
+async fn rotate(config_path: &Path, args: RotateArgs) -> anyhow::Result<()> {
     let algo = if args.rsa {
         KeyAlgorithm::Rsa4096
     } else {
         KeyAlgorithm::Cv25519
     };
-    let fpr = intake::rotate(&register, &keys, user_id, algo, args.grace).await?;
-    register.close().await;
+    let fpr = with_desk(config_path, async |d| {
+        d.rotate_intake_key(args.grace, args.user_id, algo).await
+    })
+    .await?;
     println!("intake key: {fpr} (current)");
     println!(
         "earlier keys decrypt for {} more day(s); publish the new key (`sygnal keys export-intake`)",
@@ -118,10 +154,8 @@ pub async fn rotate(config_path: &Path, args: RotateArgs) -> anyhow::Result<()> 
     Ok(())
 }
 
-pub async fn retire(config_path: &Path, args: RetireArgs) -> anyhow::Result<()> {
-    let (register, keys) = open_all(config_path).await?;
-    let retired = intake::retire(&register, &keys, args.now).await?;
-    register.close().await;
+async fn retire(config_path: &Path, args: RetireArgs) -> anyhow::Result<()> {
+    let retired = with_desk(config_path, async |d| d.retire_intake_keys(args.now).await).await?;
     if retired.is_empty() {
         println!("no intake key to retire");
     }
@@ -131,10 +165,8 @@ pub async fn retire(config_path: &Path, args: RetireArgs) -> anyhow::Result<()> 
     Ok(())
 }
 
-pub async fn list(config_path: &Path, json: bool) -> anyhow::Result<()> {
-    let (register, keys) = open_all(config_path).await?;
-    let rows = intake::list(&register, &keys).await?;
-    register.close().await;
+async fn list(config_path: &Path, json: bool) -> anyhow::Result<()> {
+    let rows = with_desk(config_path, async |d| d.intake_keys().await).await?;
     if json {
         return print_json(&rows);
     }
@@ -158,55 +190,11 @@ pub async fn list(config_path: &Path, json: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub async fn reseal(config_path: &Path, args: ResealArgs) -> anyhow::Result<()> {
-    let (register, store) = open_all(config_path).await?;
-    let mut certs = Vec::new();
-    let mut passphrase = None;
-    let mut fprs = Vec::new();
-    for path in &args.keys {
-        let k = reader_key::load(path)?;
-        fprs.push(k.fingerprint.clone());
-        if k.passphrase.is_some() {
-            passphrase = k.passphrase;
-        }
-        certs.push(k.cert);
-    }
-    // Only current readers may reseal: a removed reader's key must not decide the new set.
-    let readers = register.readers().await?;
-    for f in &fprs {
-        if !readers.iter().any(|r| &r.fingerprint == f) {
-            return Err(coded(
-                exit::KEY_REFUSED,
-                format!("key {f} is not a current reader; reseal with a current handler's or custodian's key"),
-            ));
-        }
-    }
-    let mut keys = ReaderKeys::unlock(&certs, passphrase.as_ref())
-        .map_err(|e| coded(exit::KEY_REFUSED, e.to_string()))?;
-    let content = args
-        .rotate_content
-        .then(|| lifecycle::reseal::ContentKeys { certs, passphrase });
-    let options = lifecycle::ResealOptions {
-        dry_run: args.dry_run,
-        batch: args.batch,
-        // "FPR (name)" like the other readers' audit entries.
-        actor: fprs
-            .iter()
-            .map(|f| {
-                let name = readers
-                    .iter()
-                    .find(|r| &r.fingerprint == f)
-                    .map(|r| r.name.as_str())
-                    .unwrap_or("?");
-                format!("{f} ({name})")
-            })
-            .collect::<Vec<_>>()
-            .join(" + "),
-        rotate_content: args.rotate_content,
-    };
+/// A progress bar on a terminal's stderr, every 25 records.
+fn progress_bar() -> impl FnMut(u64, u64) {
     let tty = std::io::stderr().is_terminal();
     let mut last_shown = 0u64;
-    let mut progress = |done: u64, total: u64| {
+    move |done: u64, total: u64| {
         if tty && (done == total || done.saturating_sub(last_shown) >= 25) {
             last_shown = done;
             let width = 30u64;
@@ -224,17 +212,26 @@ pub async fn reseal(config_path: &Path, args: ResealArgs) -> anyhow::Result<()> 
             }
             let _ = err.flush();
         }
+    }
+}
+
+async fn reseal(config_path: &Path, args: ResealArgs) -> anyhow::Result<()> {
+    let keys = args
+        .keys
+        .iter()
+        .map(|p| reader_key::load(p))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let request = ResealRequest {
+        keys,
+        dry_run: args.dry_run,
+        batch: args.batch,
+        rotate_content: args.rotate_content,
     };
-    let summary = lifecycle::reseal(
-        &register,
-        &store,
-        &mut keys,
-        content.as_ref(),
-        &options,
-        &mut progress,
-    )
+    let mut progress = progress_bar();
+    let summary = with_desk(config_path, async |d| {
+        d.reseal(request, &mut progress).await
+    })
     .await?;
-    register.close().await;
     if args.json {
         print_json(&summary)?;
     } else {
@@ -248,58 +245,29 @@ pub async fn reseal(config_path: &Path, args: ResealArgs) -> anyhow::Result<()> 
             summary.line()
         );
     }
-    if !summary.not_readable.is_empty() {
-        return Err(coded(
-            exit::KEY_REFUSED,
-            format!(
-                "{} record(s) not readable with the given key(s) (e.g. identities need a custodian's key): {}; run again with --key for them",
-                summary.not_readable.len(),
-                summary.not_readable.join(", ")
-            ),
-        ));
-    }
-    Ok(())
+    Ok(desk::reseal_incomplete(&summary)?)
 }
 
-pub async fn export(config_path: &Path, args: ExportArgs) -> anyhow::Result<()> {
-    let config = load_config(config_path)?;
-    let (register, keys) = open_all(config_path).await?;
-    register.close().await;
-    let cert = keys.current_intake()?.ok_or_else(|| {
-        coded(
-            exit::NOT_FOUND,
-            "no intake key yet: run `sygnal init` first",
-        )
-    })?;
-    let fpr = openpgp::fingerprint_hex(&cert);
+async fn export(config_path: &Path, args: ExportArgs) -> anyhow::Result<()> {
+    let domain = args.domain.clone().unwrap_or_default();
+    let (export, files) = with_desk(config_path, async |d| {
+        let export = d.intake_export()?;
+        let files = match &args.wkd {
+            Some(_) => Some(d.intake_wkd(&domain)?),
+            None => None,
+        };
+        Ok((export, files))
+    })
+    .await?;
     if args.fingerprint {
-        println!("{}", wkd::printable_fingerprint(&fpr));
+        println!("{}", wkd::printable_fingerprint(&export.fingerprint));
         return Ok(());
     }
-    let Some(root) = args.wkd else {
-        print!("{}", openpgp::armored_public(&cert)?);
+    let (Some(root), Some(files)) = (args.wkd, files) else {
+        print!("{}", openpgp::armored_public(&export.cert)?);
         return Ok(());
     };
-    let domain = args.domain.unwrap_or_default();
-    let address = cert
-        .userids()
-        .filter_map(|u| u.userid().email().ok().flatten().map(str::to_owned))
-        .find(|e| e.to_ascii_lowercase().ends_with(&format!("@{}", domain.to_ascii_lowercase())))
-        .or_else(|| {
-            let user = &config.mailbox.username;
-            user.contains('@').then(|| user.clone())
-        })
-        .ok_or_else(|| {
-            coded(
-                exit::USAGE,
-                format!("the intake key has no User ID at {domain}; rotate with --user-id 'Name <address@{domain}>'"),
-            )
-        })?;
-    let local = address.split('@').next().unwrap_or_default().to_owned();
-    let public = cert.clone().strip_secret_key_material();
-    let binary = sequoia_openpgp::serialize::SerializeInto::to_vec(&public)
-        .context("serialize the public certificate")?;
-    for (rel, bytes) in wkd::layout(&local, &domain, &binary) {
+    for (rel, bytes) in files {
         let path = root.join(&rel);
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)
@@ -308,34 +276,20 @@ pub async fn export(config_path: &Path, args: ExportArgs) -> anyhow::Result<()> 
         std::fs::write(&path, &bytes).with_context(|| format!("write {}", path.display()))?;
         println!("{}", path.display());
     }
-    std::fs::write(root.join("intake-key.asc"), openpgp::armored_public(&cert)?)
-        .context("write intake-key.asc")?;
+    std::fs::write(
+        root.join("intake-key.asc"),
+        openpgp::armored_public(&export.cert)?,
+    )
+    .context("write intake-key.asc")?;
     println!("{}", root.join("intake-key.asc").display());
     Ok(())
 }
 
-pub async fn protect(config_path: &Path) -> anyhow::Result<()> {
-    let (register, keys) = open_all(config_path).await?;
-    if !keys.protected() {
-        register.close().await;
-        return Err(coded(
-            exit::CONFIG,
-            "no passphrase configured: set [keys] passphrase-file, passphrase-env or passphrase-credential",
-        ));
-    }
-    let done = keys.protect_intake_keys()?;
+async fn protect(config_path: &Path) -> anyhow::Result<()> {
+    let done = with_desk(config_path, async |d| d.protect_intake_keys().await).await?;
     for fpr in &done {
-        register
-            .audit(&crate::register::AuditEntry {
-                actor: "admin".to_owned(),
-                action: "IntakeKeyProtected",
-                case_number: None,
-                detail: fpr.clone(),
-            })
-            .await?;
         println!("protected intake key {fpr}");
     }
-    register.close().await;
     if done.is_empty() {
         println!("every intake key is already passphrase-protected");
     }
@@ -344,43 +298,32 @@ pub async fn protect(config_path: &Path) -> anyhow::Result<()> {
 
 /// Key and storage checks; exit 1 if any warning.
 pub async fn doctor(config_path: &Path) -> anyhow::Result<()> {
-    let config = load_config(config_path)?;
+    let config = crate::config::Config::load(config_path)?;
     println!("ok   config {}", config_path.display());
-    crate::keystore::check_private_dir(&config.keys.dir)
-        .map_err(|e| coded(exit::ERROR, format!("FAIL {e}")))?;
+    desk::check_key_folder(&config).map_err(|e| coded(exit::ERROR, format!("FAIL {e}")))?;
     println!("ok   key folder {} is private", config.keys.dir.display());
-    let (register, keys) = open_all(config_path).await?;
-    println!("ok   register durable (WAL, synchronous=FULL, secure_delete)");
-    let intake_count = keys.intake_keyring()?.fingerprints().len();
-    println!("ok   {intake_count} intake secret key(s) readable");
-    let mut warnings = intake::warnings(&register, &keys, Duration::from_secs(30 * 86_400)).await?;
-    if keys.protected() {
-        for fpr in keys.unprotected_intake_keys()? {
-            warnings.push(format!(
-                "intake key {fpr} is stored without passphrase protection: run `sygnal keys protect`"
-            ));
-        }
-    }
-    register.close().await;
-    for w in &warnings {
+    let report = with_desk(config_path, async |d| {
+        println!("ok   register durable (WAL, synchronous=FULL, secure_delete)");
+        d.doctor().await
+    })
+    .await?;
+    println!("ok   {} intake secret key(s) readable", report.intake_keys);
+    for w in &report.warnings {
         println!("WARN {w}");
     }
-    if warnings.is_empty() {
+    if report.warnings.is_empty() {
         println!("ok   no key expires or ends its grace period within 30 days");
         Ok(())
     } else {
-        Err(coded(exit::ERROR, format!("{} warning(s)", warnings.len())))
+        Err(coded(
+            exit::ERROR,
+            format!("{} warning(s)", report.warnings.len()),
+        ))
     }
 }
 
 #[cfg(test)]
 mod tests {
-    #![allow(
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::indexing_slicing,
-        clippy::panic
-    )]
     use super::parse_duration;
     use std::time::Duration;
 

@@ -1,21 +1,25 @@
-//! Command line: parses, calls the library, prints. Rules live in the domain modules.
+//! Command line: parses, calls one use case of [`crate::desk`], renders, and maps its error to
+//! an exit code. No rule lives here: who may do what, what is recorded and what stays sealed
+//! are the desk's.
 
 mod admin;
 mod audit;
+mod case_files;
 mod cases;
-mod casework;
-mod disclosure;
 mod identity;
 mod keys;
 mod quarantine;
 mod reader_key;
 mod register_export;
+mod report_view;
 mod run;
 mod stats;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand};
+
+use crate::desk::{Desk, DeskError, Disposition, Refusal};
 
 /// Exit codes (documented in the README).
 pub mod exit {
@@ -72,7 +76,7 @@ enum Command {
     Init(admin::InitArgs),
     /// Intake keys.
     #[command(subcommand)]
-    Keys(admin::KeysCommand),
+    Keys(keys::KeysCommand),
     /// Readers: handlers and identity custodians.
     #[command(subcommand)]
     Handlers(admin::HandlersCommand),
@@ -108,7 +112,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let config_path = cli.config;
     match cli.command {
         Command::Init(a) => admin::init(&config_path, a).await,
-        Command::Keys(c) => admin::keys(&config_path, c).await,
+        Command::Keys(c) => keys::keys(&config_path, c).await,
         Command::Handlers(c) => admin::handlers(&config_path, c).await,
         Command::Run(a) => run::run(&config_path, a).await,
         Command::Cases(c) => cases::cases(&config_path, c).await,
@@ -121,11 +125,20 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-/// Maps an error to its exit code.
+/// Maps an error to its exit code: the one place a use case's disposition becomes a number.
 pub fn exit_code(err: &anyhow::Error) -> u8 {
     for cause in err.chain() {
         if let Some(c) = cause.downcast_ref::<Coded>() {
             return c.code;
+        }
+        if let Some(d) = cause.downcast_ref::<DeskError>() {
+            return match d.disposition() {
+                Disposition::Refused(Refusal::Invalid) => exit::USAGE,
+                Disposition::Refused(Refusal::NotFound) => exit::NOT_FOUND,
+                Disposition::Refused(Refusal::KeyRefused) => exit::KEY_REFUSED,
+                Disposition::Refused(Refusal::Setup) => exit::CONFIG,
+                Disposition::Retry | Disposition::Halt => exit::ERROR,
+            };
         }
         if cause.downcast_ref::<crate::config::ConfigError>().is_some() {
             return exit::CONFIG;
@@ -134,8 +147,16 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
     exit::ERROR
 }
 
-pub(crate) fn load_config(path: &std::path::Path) -> anyhow::Result<crate::config::Config> {
-    Ok(crate::config::Config::load(path)?)
+/// Opens the installation, runs one use case, and closes it again whether or not the use case
+/// succeeded (closing checkpoints the register's journal).
+pub(crate) async fn with_desk<T>(
+    config_path: &Path,
+    use_case: impl AsyncFnOnce(&Desk) -> Result<T, DeskError>,
+) -> anyhow::Result<T> {
+    let desk = Desk::open(config_path).await?;
+    let result = use_case(&desk).await;
+    desk.close().await;
+    Ok(result?)
 }
 
 pub(crate) fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {

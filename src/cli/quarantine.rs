@@ -4,17 +4,11 @@
 //! the raw message: the gateway cannot read what it quarantined.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use clap::Subcommand;
 
-use super::admin::open_all;
-use super::cases::{actor, unseal_error};
-use super::{coded, exit, load_config, print_json, reader_key};
-use crate::intake::{self, Readers};
-use crate::openpgp;
-use crate::register::{AuditEntry, NewCase, Role};
-use crate::vault::{self, BlobKind};
+use super::{print_json, reader_key, with_desk};
+use crate::desk::RetryItem;
 
 #[derive(Subcommand, Debug)]
 pub enum QuarantineCommand {
@@ -37,9 +31,7 @@ pub enum QuarantineCommand {
 pub async fn quarantine(config_path: &Path, command: QuarantineCommand) -> anyhow::Result<()> {
     match command {
         QuarantineCommand::List { json } => {
-            let (register, _) = open_all(config_path).await?;
-            let entries = register.list_quarantine().await?;
-            register.close().await;
+            let entries = with_desk(config_path, async |d| d.quarantine().await).await?;
             if json {
                 return print_json(&entries);
             }
@@ -62,109 +54,37 @@ pub async fn quarantine(config_path: &Path, command: QuarantineCommand) -> anyho
             }
             Ok(())
         }
-        QuarantineCommand::Retry { id, key } => retry(config_path, id, &key).await,
+        QuarantineCommand::Retry { id, key } => {
+            let key = reader_key::load(&key)?;
+            let items = with_desk(config_path, async |d| {
+                d.retry_quarantine(id, &key, print_item).await
+            })
+            .await?;
+            if items.is_empty() {
+                println!("no held entries");
+            }
+            let filed = items
+                .iter()
+                .filter(|i| matches!(i, RetryItem::Filed { .. }))
+                .count();
+            let still = items
+                .iter()
+                .filter(|i| matches!(i, RetryItem::StillQuarantined { .. }))
+                .count();
+            println!("{filed} filed, {still} still quarantined");
+            Ok(())
+        }
     }
 }
 
-async fn retry(config_path: &Path, id: Option<i64>, key_path: &Path) -> anyhow::Result<()> {
-    let config = load_config(config_path)?;
-    let (register, keys) = open_all(config_path).await?;
-    let key = reader_key::load(key_path)?;
-    let keyring = keys.intake_keyring()?;
-    let mut handlers = Vec::new();
-    let mut custodians = Vec::new();
-    for r in register.readers().await? {
-        let cert = openpgp::parse_cert(&r.cert)?;
-        if openpgp::check_recipient(&cert).is_err() {
-            continue;
+/// One entry's outcome, printed as soon as it is committed.
+fn print_item(item: &RetryItem) {
+    match item {
+        RetryItem::Filed { id, number } => println!("#{id}: filed as {number}"),
+        RetryItem::StillQuarantined { id, code, detail } => {
+            println!("#{id}: still quarantined: {code} ({detail})")
         }
-        if r.role == Role::Custodian {
-            custodians.push(cert.clone());
-        }
-        handlers.push(cert);
+        RetryItem::NotHeld { id, state } => println!("#{id}: {state} (nothing to retry)"),
+        RetryItem::NoMessage { id } => println!("#{id}: no stored message"),
     }
-    let readers = Arc::new(Readers {
-        handlers,
-        custodians,
-    });
-    let ids: Vec<i64> = match id {
-        Some(i) => vec![i],
-        None => register
-            .list_quarantine()
-            .await?
-            .into_iter()
-            .filter(|q| q.state == "held")
-            .map(|q| q.id)
-            .collect(),
-    };
-    if ids.is_empty() {
-        println!("no held entries");
-    }
-    let actor = actor(&register, &key.fingerprint).await?;
-    let (mut filed, mut still) = (0, 0);
-    for qid in ids {
-        let entry = register
-            .quarantine_entry(qid)
-            .await?
-            .ok_or_else(|| coded(exit::NOT_FOUND, format!("no quarantine entry #{qid}")))?;
-        if entry.summary.state != "held" {
-            println!("#{qid}: {} (nothing to retry)", entry.summary.state);
-            continue;
-        }
-        let Some((shred_id, blob)) = entry.raw else {
-            println!("#{qid}: no stored message");
-            continue;
-        };
-        let shred = keys.shred_key(&shred_id)?;
-        let raw = vault::open(
-            &blob,
-            &shred,
-            BlobKind::Quarantine,
-            &key.cert,
-            key.passphrase.as_ref(),
-            config.limits.max_message_bytes.saturating_mul(2),
-        )
-        .map_err(|e| unseal_error(e, &format!("quarantine #{qid}"), "a handler"))?;
-        register
-            .audit(&AuditEntry {
-                actor: actor.clone(),
-                action: "QuarantineRetried",
-                case_number: None,
-                detail: format!("quarantine #{qid}"),
-            })
-            .await?;
-        let received_at = entry.summary.received_at;
-        match intake::open_and_split(&raw, &keyring, &config.limits, received_at) {
-            Ok(split) => {
-                let (shred_id, shred) = keys.new_shred_key()?;
-                let sealed = intake::seal_split(&split, &readers, &shred)?;
-                let case = NewCase {
-                    received_at,
-                    encrypted: sealed.encrypted,
-                    signed: sealed.signed,
-                    shred_key: shred_id,
-                    report: sealed.report,
-                    identity: sealed.identity,
-                };
-                let done = register
-                    .file_case_from_quarantine(qid, &case, &config.cases.number_pattern)
-                    .await?;
-                println!("#{qid}: filed as {}", done.number);
-                filed += 1;
-            }
-            Err(rejection) => {
-                register
-                    .update_quarantine_reason(qid, &rejection.code, &rejection.detail)
-                    .await?;
-                println!(
-                    "#{qid}: still quarantined: {} ({})",
-                    rejection.code, rejection.detail
-                );
-                still += 1;
-            }
-        }
-    }
-    register.close().await;
-    println!("{filed} filed, {still} still quarantined");
-    Ok(())
 }

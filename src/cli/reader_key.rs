@@ -4,20 +4,10 @@ use std::path::Path;
 
 use anyhow::Context;
 use secrecy::SecretString;
-use sequoia_openpgp::Cert;
 
 use super::{coded, exit};
+use crate::desk::ReaderKey;
 use crate::openpgp;
-
-/// A reader's secret key, loaded for one command.
-pub struct ReaderKey {
-    /// The key (secret parts possibly still encrypted).
-    pub cert: Cert,
-    /// Passphrase, if the key needs one.
-    pub passphrase: Option<SecretString>,
-    /// Fingerprint (hex).
-    pub fingerprint: String,
-}
 
 /// Loads `--key FILE`; asks for the passphrase only when the key is protected.
 pub fn load(path: &Path) -> anyhow::Result<ReaderKey> {
@@ -46,10 +36,5 @@ pub fn load(path: &Path) -> anyhow::Result<ReaderKey> {
     } else {
         None
     };
-    let fingerprint = openpgp::fingerprint_hex(&cert);
-    Ok(ReaderKey {
-        cert,
-        passphrase,
-        fingerprint,
-    })
+    Ok(ReaderKey::new(cert, passphrase))
 }

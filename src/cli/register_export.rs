@@ -1,21 +1,14 @@
-//! `sygnal register export`: the register of internal reports (art. 29 of the act) as an
-//! inspector asks for it. Sealed fields (action notes) appear only with a handler's key, and
-//! the export is recorded. Personal data stay in the vault; the register names where.
+//! `sygnal register export`: the register of internal reports (art. 29 of the act) as CSV or
+//! JSON. Who may see sealed fields, and the record of the export, are the desk's.
 
 use std::path::{Path, PathBuf};
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use clap::{Subcommand, ValueEnum};
-use serde::Serialize;
 use zeroize::Zeroizing;
 
-use super::admin::open_all;
-use super::cases::{actor, unseal_error};
-use super::casework::MAX_NOTE_BYTES;
-use super::{coded, exit, print_json, reader_key};
-use crate::cases::{ActionKind, Category, Outcome, Status};
-use crate::register::AuditEntry;
-use crate::vault::{self, BlobKind};
+use super::{print_json, reader_key, with_desk};
+use crate::desk::RegisterEntry;
 
 #[derive(Subcommand, Debug)]
 pub enum RegisterCommand {
@@ -42,128 +35,13 @@ pub enum Format {
     Json,
 }
 
-#[derive(Serialize)]
-struct ActionOut {
-    on: NaiveDate,
-    kind: ActionKind,
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "super::casework::serialize_secret"
-    )]
-    note: Option<Zeroizing<String>>,
-}
-
-#[derive(Serialize)]
-struct Entry {
-    number: String,
-    received_at: NaiveDate,
-    category: Option<Category>,
-    status: Status,
-    acknowledged_at: Option<NaiveDate>,
-    feedback_at: Option<NaiveDate>,
-    actions: Vec<ActionOut>,
-    ended_at: Option<NaiveDate>,
-    outcome: Option<Outcome>,
-    retention_until: Option<NaiveDate>,
-    identity_disclosed: bool,
-    personal_data: String,
-}
-
 pub async fn register(config_path: &Path, command: RegisterCommand) -> anyhow::Result<()> {
     let RegisterCommand::Export { format, year, key } = command;
-    let (register, keys) = open_all(config_path).await?;
-    let result = async {
-        let key = key.as_deref().map(reader_key::load).transpose()?;
-        if let Some(k) = &key {
-            // Sealed fields are for readers; anyone else is refused before anything is opened.
-            let readers = register.readers().await?;
-            if !readers.iter().any(|r| r.fingerprint == k.fingerprint) {
-                return Err(coded(
-                    exit::KEY_REFUSED,
-                    format!("{} is not a registered handler key", k.fingerprint),
-                ));
-            }
-        }
-        let mut entries = Vec::new();
-        for f in register.case_files().await? {
-            if year.is_some_and(|y| f.received_at.year() != y) {
-                continue;
-            }
-            let record = match &key {
-                Some(_) => register.case(&f.number).await?,
-                None => None,
-            };
-            let mut actions = Vec::new();
-            for e in register.events(&f.number).await? {
-                let Some(kind) = e.action_kind else { continue };
-                let note = match (&key, &record, &e.note) {
-                    (Some(k), Some(rec), Some(blob)) => {
-                        let shred = keys.shred_key(&rec.shred_key)?;
-                        let plain = vault::open(
-                            blob,
-                            &shred,
-                            BlobKind::Note,
-                            &k.cert,
-                            k.passphrase.as_ref(),
-                            MAX_NOTE_BYTES,
-                        )
-                        .map_err(|err| unseal_error(err, &f.number, "a handler"))?;
-                        Some(super::casework::note_text(&plain))
-                    }
-                    (None, _, Some(_)) => Some(Zeroizing::new("(sealed)".to_owned())),
-                    _ => None,
-                };
-                actions.push(ActionOut {
-                    on: e.on,
-                    kind,
-                    note,
-                });
-            }
-            entries.push(Entry {
-                personal_data: format!(
-                    "sealed in the vault: identity record of case {} (custodians only)",
-                    f.number
-                ),
-                number: f.number,
-                received_at: f.received_at,
-                category: f.category,
-                status: f.status,
-                acknowledged_at: f.acknowledged_at,
-                feedback_at: f.feedback_at,
-                actions,
-                ended_at: f.ended_at,
-                outcome: f.outcome,
-                retention_until: f.retention_until,
-                identity_disclosed: f.identity_disclosed,
-            });
-        }
-        let who = match &key {
-            Some(k) => actor(&register, &k.fingerprint).await?,
-            None => "admin".to_owned(),
-        };
-        register
-            .audit(&AuditEntry {
-                actor: who,
-                action: "RegisterExported",
-                case_number: None,
-                detail: format!(
-                    "{} case(s), year {}, sealed fields {}",
-                    entries.len(),
-                    year.map(|y| y.to_string())
-                        .unwrap_or_else(|| "all".to_owned()),
-                    if key.is_some() {
-                        "included"
-                    } else {
-                        "withheld"
-                    }
-                ),
-            })
-            .await?;
-        anyhow::Ok(entries)
-    }
-    .await;
-    register.close().await;
-    let entries = result?;
+    let key = key.as_deref().map(reader_key::load).transpose()?;
+    let entries = with_desk(config_path, async |d| {
+        d.export_register(year, key.as_ref()).await
+    })
+    .await?;
     match format {
         Format::Json => print_json(&entries),
         Format::Csv => {
@@ -174,7 +52,7 @@ pub async fn register(config_path: &Path, command: RegisterCommand) -> anyhow::R
     }
 }
 
-fn to_csv(entries: &[Entry]) -> String {
+fn to_csv(entries: &[RegisterEntry]) -> String {
     let d = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
     let mut out = String::from(
         "number,received_at,category,status,acknowledged_at,feedback_at,actions,ended_at,outcome,retention_until,identity_disclosed,personal_data\r\n",
@@ -233,7 +111,6 @@ fn csv_field(f: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
     use super::csv_field;
 
     #[test]

@@ -5,10 +5,8 @@ use std::time::Duration;
 
 use clap::Args;
 
-use super::load_config;
-use crate::config::Config;
-use crate::intake::{Gateway, GatewayError, Shutdown};
-use crate::register::RegisterError;
+use crate::desk::{self, Disposition};
+use crate::intake::Shutdown;
 
 #[derive(Args, Debug)]
 pub struct RunArgs {
@@ -18,7 +16,6 @@ pub struct RunArgs {
 }
 
 pub async fn run(config_path: &Path, args: RunArgs) -> anyhow::Result<()> {
-    let config = load_config(config_path)?;
     let (trigger, mut shutdown) = Shutdown::new();
     tokio::spawn(async move {
         wait_for_signal().await;
@@ -29,9 +26,9 @@ pub async fn run(config_path: &Path, args: RunArgs) -> anyhow::Result<()> {
     // it is while running: mail stays on the server meanwhile, nothing is lost.
     let mut backoff = Duration::from_secs(1);
     let gateway = loop {
-        match open_gateway(config_path, &config).await {
+        match desk::open_gateway(config_path).await {
             Ok(g) => break g,
-            Err(e) if !args.once && register_unavailable(&e) => {
+            Err(e) if !args.once && e.disposition() == Disposition::Retry => {
                 tracing::warn!(
                     error = %format!("{e:#}"),
                     retry_in_secs = backoff.as_secs(),
@@ -43,7 +40,7 @@ pub async fn run(config_path: &Path, args: RunArgs) -> anyhow::Result<()> {
                 }
                 backoff = (backoff * 2).min(Duration::from_secs(300));
             }
-            Err(e) => return Err(e),
+            Err(e) => return Err(e.into()),
         }
     };
     let report = gateway.run(args.once, shutdown).await?;
@@ -56,42 +53,6 @@ pub async fn run(config_path: &Path, args: RunArgs) -> anyhow::Result<()> {
         "GatewayStopped"
     );
     Ok(())
-}
-
-async fn open_gateway(config_path: &Path, config: &Config) -> anyhow::Result<Gateway> {
-    {
-        let register = crate::register::Register::open(&config.register).await?;
-        let noted = super::admin::note_config(config_path, &register).await;
-        let rows = register.audit_entries().await;
-        register.close().await;
-        noted?;
-        // The head goes to the log at every start: logs shipped to another system witness it,
-        // so a later truncation of the trail can be caught. A broken chain needs the operator,
-        // but intake goes on (mail must not pile up on the server).
-        match super::audit::verify_rows(&rows?, None) {
-            Ok(h) => {
-                tracing::info!(id = h.id, hash = %h.hash, entries = h.entries, "AuditChainVerified")
-            }
-            Err(b) => tracing::error!(error = %b, "AuditChainBroken: run `sygnal audit verify`"),
-        }
-    }
-    Ok(Gateway::open(config.clone()).await?)
-}
-
-/// A database or file-system failure of the register (locked, full, read-only), as opposed to
-/// a configuration that can never work.
-fn register_unavailable(e: &anyhow::Error) -> bool {
-    e.chain().any(|cause| {
-        matches!(
-            cause.downcast_ref::<RegisterError>(),
-            Some(RegisterError::Db { .. } | RegisterError::Io { .. })
-        ) || matches!(
-            cause.downcast_ref::<GatewayError>(),
-            Some(GatewayError::Register(
-                RegisterError::Db { .. } | RegisterError::Io { .. }
-            ))
-        )
-    })
 }
 
 async fn wait_for_signal() {

@@ -3,31 +3,12 @@
 
 use std::path::Path;
 
-use super::admin::open_all;
-use super::casework::case_dates;
-use super::{load_config, print_json};
-use crate::cases::{compliance, stats};
+use super::{print_json, with_desk};
+use crate::cases::stats;
 
 pub async fn stats(config_path: &Path, json: bool) -> anyhow::Result<()> {
-    let min_cell = load_config(config_path)?.stats.min_cell;
-    let (register, _keys) = open_all(config_path).await?;
-    let files = register.case_files().await;
-    register.close().await;
-    let today = crate::register::today();
-    let inputs: Vec<stats::StatsInput> = files?
-        .iter()
-        .map(|f| {
-            let d = case_dates(f);
-            stats::StatsInput {
-                status: f.status,
-                category: f.category,
-                received: f.received_at,
-                acknowledgement: compliance::acknowledgement(&d, today),
-                feedback: compliance::feedback(&d, today),
-            }
-        })
-        .collect();
-    let s = stats::compute(&inputs, min_cell);
+    let s = with_desk(config_path, async |d| d.stats().await).await?;
+    let min_cell = s.min_cell;
     if json {
         return print_json(&s);
     }

@@ -1,10 +1,4 @@
 //! Tests for host classification, greeting handling and trust-anchor parsing.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic
-)]
 
 use async_imap::imap_proto::Response;
 

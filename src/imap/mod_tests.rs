@@ -1,10 +1,4 @@
 //! Tests for error classification and capability handling.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic
-)]
 
 use std::io::{Error, ErrorKind};
 

@@ -1,11 +1,5 @@
 //! Tests for response handling (pure collectors) and for the command loop against a scripted
 //! fake server on loopback: cut literals, missing bodies, missing UIDVALIDITY, timeouts, IDLE.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic
-)]
 
 use std::time::Duration;
 

@@ -4,7 +4,7 @@
 use chrono::NaiveDate;
 
 use super::Gateway;
-use crate::cases::{compliance, CaseDates};
+use crate::cases::compliance;
 
 /// Days before a deadline from which it is logged as approaching.
 pub const NEAR_DAYS: i64 = 2;
@@ -25,18 +25,11 @@ impl Gateway {
         };
         *warned_on = Some(today);
         for f in &files {
-            let dates = CaseDates {
-                status: f.status,
-                acknowledgement_due: f.acknowledgement_due,
-                feedback_due: f.feedback_due,
-                acknowledged_at: f.acknowledged_at,
-                feedback_at: f.feedback_at,
-            };
-            let Some((kind, due)) = compliance::next_due(&dates) else {
+            let Some(d) = compliance::due_on(&f.dates(), today) else {
                 continue;
             };
-            let days_left = (due - today).num_days();
-            if days_left < 0 {
+            let (kind, due, days_left) = (d.deadline, d.due, d.days_left);
+            if d.overdue() {
                 tracing::warn!(case = %f.number, deadline = kind.as_str(), %due, days_overdue = -days_left, "DeadlineMissed");
             } else if days_left <= NEAR_DAYS {
                 tracing::warn!(case = %f.number, deadline = kind.as_str(), %due, days_left, "DeadlineApproaching");

@@ -2,54 +2,14 @@
 
 use std::sync::Arc;
 
-use super::failpoint;
 use super::gateway::{Gateway, GatewayError, Shutdown};
-use super::process::{self, Decision, Readers};
+use super::process::{self, Decision};
+use super::report::DrainReport;
+use crate::failpoint;
 use crate::imap::{ImapError, Listed, Mailbox, Selected};
 use crate::openpgp::IntakeKeyring;
+use crate::readers::Readers;
 use crate::register::{today, Deletion, IntakeRef, IntakeRow, NewCase, NewQuarantine, Position};
-
-/// Counts from one or more drains. No content.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct DrainReport {
-    /// Cases filed.
-    pub filed: usize,
-    /// Messages quarantined.
-    pub quarantined: usize,
-    /// Messages recognised as taken before (copy deleted, nothing filed twice).
-    pub recognised: usize,
-    /// Server copies deleted.
-    pub deleted: usize,
-    /// Messages left on the server (too large, or cannot be deleted safely).
-    pub left: usize,
-    /// Messages whose fetch failed this time (no body, wrong size): tried again next pass.
-    pub skipped: usize,
-}
-
-impl DrainReport {
-    pub(super) fn add(&mut self, o: &DrainReport) {
-        self.filed += o.filed;
-        self.quarantined += o.quarantined;
-        self.recognised += o.recognised;
-        self.deleted += o.deleted;
-        self.left += o.left;
-        self.skipped += o.skipped;
-    }
-
-    pub(super) fn log(&self) {
-        if self != &DrainReport::default() {
-            tracing::info!(
-                filed = self.filed,
-                quarantined = self.quarantined,
-                recognised = self.recognised,
-                deleted = self.deleted,
-                left_on_server = self.left,
-                skipped = self.skipped,
-                "MailboxDrained"
-            );
-        }
-    }
-}
 
 impl Gateway {
     /// Drains the configured folder once.

@@ -4,16 +4,15 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use sequoia_openpgp::Cert;
 use tokio::sync::watch;
 
-use super::drain::DrainReport;
-use super::process::Readers;
+use super::report::DrainReport;
 use crate::config::Config;
 use crate::imap::{Capabilities, IdleOutcome, ImapError, ImapSettings, Mailbox};
 use crate::keystore::{FingerprintKey, KeyStore, KeyStoreError};
-use crate::openpgp::{self, IntakeKeyring};
-use crate::register::{Register, RegisterError, Role};
+use crate::openpgp::IntakeKeyring;
+use crate::readers::{Readers, ReadersError};
+use crate::register::{Register, RegisterError};
 use crate::vault::VaultError;
 
 /// Failures of the run loop, each with its disposition.
@@ -41,7 +40,7 @@ impl GatewayError {
     pub fn is_transient(&self) -> bool {
         match self {
             GatewayError::Imap(e) => e.is_transient(),
-            GatewayError::Register(RegisterError::Db { .. }) => true,
+            GatewayError::Register(e) => e.is_transient(),
             _ => false,
         }
     }
@@ -88,21 +87,6 @@ impl Gateway {
         let register = Register::open(&config.register).await?;
         let keys = KeyStore::open_config(&config.keys)?;
         let fingerprint_key = keys.fingerprint_key()?;
-        // Expiry watch: keys expiring or grace periods ending within 30 days (issue 4).
-        match crate::lifecycle::intake::warnings(
-            &register,
-            &keys,
-            std::time::Duration::from_secs(30 * 86_400),
-        )
-        .await
-        {
-            Ok(warnings) => {
-                for w in warnings {
-                    tracing::warn!("KeyExpiryApproached: {w}");
-                }
-            }
-            Err(e) => tracing::warn!("KeyCheckFailed: {e}"),
-        }
         Ok(Gateway {
             config,
             register,
@@ -126,42 +110,25 @@ impl Gateway {
                 "no intake key: run `sygnal init` first".to_owned(),
             ));
         }
-        let mut handlers = Vec::new();
-        let mut custodians = Vec::new();
-        for r in self.register.readers().await? {
-            let cert: Cert = openpgp::parse_cert(&r.cert).map_err(|e| {
-                GatewayError::Setup(format!(
-                    "stored certificate {} is unreadable: {e}",
-                    r.fingerprint
-                ))
-            })?;
-            if let Err(e) = openpgp::check_recipient(&cert) {
-                tracing::warn!(reader = %r.fingerprint, error = %e, "reader certificate not usable; skipped");
-                continue;
-            }
-            if r.role == Role::Custodian {
-                custodians.push(cert.clone());
-            }
-            handlers.push(cert);
+        let readers = Readers::load(&self.register).await.map_err(|e| match e {
+            ReadersError::Register(e) => GatewayError::Register(e),
+            other => GatewayError::Setup(other.to_string()),
+        })?;
+        for (fingerprint, e) in &readers.unusable {
+            tracing::warn!(reader = %fingerprint, error = %e, "reader certificate not usable; skipped");
         }
-        if handlers.is_empty() {
+        if readers.handlers.is_empty() {
             return Err(GatewayError::Setup(
                 "no usable handler certificate: add one with `sygnal handlers add --role handler`"
                     .to_owned(),
             ));
         }
-        if custodians.is_empty() {
+        if readers.custodians.is_empty() {
             return Err(GatewayError::Setup(
                 "no usable identity custodian certificate: add one with `sygnal handlers add --role custodian`".to_owned(),
             ));
         }
-        Ok((
-            Arc::new(keyring),
-            Arc::new(Readers {
-                handlers,
-                custodians,
-            }),
-        ))
+        Ok((Arc::new(keyring), Arc::new(readers)))
     }
 
     fn imap_settings(&self) -> Result<ImapSettings, GatewayError> {

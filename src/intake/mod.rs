@@ -7,18 +7,17 @@
 
 mod deadlines;
 mod drain;
-pub mod failpoint;
 mod gateway;
 mod process;
+mod report;
 
 #[cfg(test)]
 mod mutation_tests;
 #[cfg(test)]
 mod process_tests;
 
-pub use drain::DrainReport;
 pub use gateway::{Gateway, GatewayError, Shutdown};
 pub use process::{
-    decide, mail_limits, open_and_split, seal_raw, seal_split, Decision, Readers, Rejection,
-    SealedCase,
+    decide, mail_limits, open_and_split, seal_raw, seal_split, Decision, Rejection, SealedCase,
 };
+pub use report::DrainReport;

@@ -1,9 +1,3 @@
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
 //! A bounded, deterministic fuzz pass inside `cargo test` (invariants 3 and 4): the corpus and
 //! messages encrypted to a generated intake key, mutated with a fixed seed, fed to the whole
 //! pipeline and to the decrypt and MIME stages alone. Nothing may panic; every input ends in a

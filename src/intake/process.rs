@@ -5,24 +5,17 @@ use chrono::NaiveDate;
 use sequoia_openpgp::Cert;
 use zeroize::Zeroizing;
 
-use super::failpoint;
 use crate::config::Limits;
+use crate::failpoint;
 use crate::mail::content::{self, Attachment, Content};
 use crate::mail::envelope::{self, Envelope, InlineKind};
 use crate::mail::limits::MailLimits;
 use crate::mail::sanitize::SafeName;
 use crate::mail::{self};
 use crate::openpgp::{self, IntakeKeyring, OpenLimits, Opened, SignatureStatus};
+use crate::readers::Readers;
 use crate::split::{self, PgpTraces, Split};
 use crate::vault::{self, BlobKind, ShredKey, StoredBlob, VaultError};
-
-/// Everything the decision needs, shared read-only between messages.
-pub struct Readers {
-    /// Certificates reports are sealed to (handlers and custodians).
-    pub handlers: Vec<Cert>,
-    /// Certificates identity records are sealed to (custodians).
-    pub custodians: Vec<Cert>,
-}
 
 /// A case ready to be filed.
 pub struct SealedCase {

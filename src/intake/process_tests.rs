@@ -1,9 +1,3 @@
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
 //! The per-message decision without a server: real keys, real crypto, hand-made messages.
 
 use std::io::Write;
@@ -13,9 +7,10 @@ use sequoia_openpgp::serialize::stream::{Armorer, Encryptor, LiteralWriter, Mess
 use sequoia_openpgp::Cert;
 use serde_json::Value;
 
-use super::process::{decide, Decision, Readers};
+use super::process::{decide, Decision};
 use crate::config::Limits;
 use crate::openpgp::{generate_intake_key, IntakeKeyring, KeyAlgorithm};
+use crate::readers::Readers;
 use crate::vault::{self, BlobKind, ShredKey};
 
 struct Fixture {
@@ -36,6 +31,8 @@ fn fixture() -> Fixture {
         readers: Readers {
             handlers: vec![handler.clone(), custodian.clone()],
             custodians: vec![custodian.clone()],
+            labels: Vec::new(),
+            unusable: Vec::new(),
         },
         intake,
         handler,

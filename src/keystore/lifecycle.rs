@@ -111,9 +111,10 @@ impl KeyStore {
         destroy_file(&secret)
     }
 
-    /// Destroys a shred key made unreferenced by `keys reseal --rotate-content` (overwrite,
-    /// fsync, unlink, folder fsync). Idempotent.
-    pub fn destroy_rotated_shred_key(&self, id: &str) -> Result<(), KeyStoreError> {
+    /// Destroys a shred key no record refers to (one made unreferenced by `keys reseal
+    /// --rotate-content`, or made for a retry that filed nothing): overwrite, fsync, unlink,
+    /// folder fsync. Idempotent.
+    pub fn destroy_shred_key(&self, id: &str) -> Result<(), KeyStoreError> {
         if id.is_empty() || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(KeyStoreError::Missing(format!(
                 "shred key with invalid id {id:?}"

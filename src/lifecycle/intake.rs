@@ -111,7 +111,7 @@ pub async fn rotate(
     let grace = chrono::Duration::from_std(grace).unwrap_or(chrono::Duration::days(30));
     let until = (Utc::now() + grace).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     register
-        .record_intake_current(&fpr, &until, "IntakeKeyRotated")
+        .record_intake_current(&fpr, &until, crate::audit::Event::IntakeKeyRotated)
         .await?;
     store.set_current_intake(&fpr)?;
     Ok(fpr)

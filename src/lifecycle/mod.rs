@@ -4,7 +4,9 @@
 
 pub mod intake;
 pub mod reseal;
+mod reseal_run;
 mod rotate;
 pub mod wkd;
 
-pub use reseal::{reseal, ResealError, ResealOptions, ResealSummary};
+pub use reseal::reseal;
+pub use reseal_run::{ContentKeys, ResealError, ResealOptions, ResealSummary, DEFAULT_BATCH};

@@ -5,170 +5,42 @@
 
 use sequoia_openpgp::Cert;
 
-use crate::intake::failpoint;
-use crate::keystore::{KeyStore, KeyStoreError};
+use super::reseal_run::{ContentKeys, ResealError, ResealOptions, ResealSummary, Target};
+use crate::failpoint;
+use crate::keystore::KeyStore;
 use crate::openpgp::{self, ReaderKeys};
-use crate::register::{BlobSlot, PkeskUpdate, Register, RegisterError, Role, SlotReaders};
+use crate::readers::{Readers, ReadersError};
+use crate::register::{BlobSlot, PkeskUpdate, Register, SlotReaders};
 use crate::vault::{self, VaultError};
 
-/// Blobs per transaction: small enough that a crash redoes little, large enough that fsyncs do
-/// not dominate.
-pub const DEFAULT_BATCH: usize = 64;
-
-/// How to reseal.
-#[derive(Debug, Clone)]
-pub struct ResealOptions {
-    /// Count and check only; write nothing.
-    pub dry_run: bool,
-    /// Blobs per transaction.
-    pub batch: usize,
-    /// Who runs it, for the audit trail.
-    pub actor: String,
-    /// Re-encrypt content under fresh session keys and fresh shred keys (after removing a
-    /// reader who may have kept session keys); old shred keys are destroyed.
-    pub rotate_content: bool,
-}
-
-/// Readers' secret keys for `--rotate-content`, which must open the content itself.
-pub struct ContentKeys {
-    /// Secret keys (possibly protected).
-    pub certs: Vec<Cert>,
-    /// Passphrase for protected ones.
-    pub passphrase: Option<secrecy::SecretString>,
-}
-
-/// Largest record re-encrypted by `--rotate-content` (a report's JSON with its attachments).
-pub(super) const MAX_RECORD_BYTES: usize = 512 * 1024 * 1024;
-
-/// What a reseal covered.
-#[derive(Debug, Clone, Default, serde::Serialize)]
-pub struct ResealSummary {
-    /// Reports re-wrapped.
-    pub cases: u64,
-    /// Identity records re-wrapped.
-    pub identities: u64,
-    /// Quarantined raw messages re-wrapped.
-    pub quarantined: u64,
-    /// Sealed case notes re-wrapped.
-    pub notes: u64,
-    /// Blobs an earlier, interrupted run of the same target had already done.
-    pub already_done: u64,
-    /// Blobs the given keys cannot open (e.g. identities with a handler's key): labels.
-    pub not_readable: Vec<String>,
-    /// The run was resumed after an interruption.
-    pub resumed: bool,
-    /// Dry run: nothing written.
-    pub dry_run: bool,
-}
-
-impl ResealSummary {
-    /// One line for the audit trail and the terminal.
-    pub fn line(&self) -> String {
-        format!(
-            "{} cases, {} identities, {} notes, {} quarantined messages{}{}",
-            self.cases,
-            self.identities,
-            self.notes,
-            self.quarantined,
-            if self.already_done > 0 {
-                format!(", {} done before an interruption", self.already_done)
-            } else {
-                String::new()
-            },
-            if self.not_readable.is_empty() {
-                String::new()
-            } else {
-                format!(
-                    ", {} not readable with the given key(s)",
-                    self.not_readable.len()
-                )
-            }
-        )
-    }
-
-    pub(super) fn count(&mut self, slot: BlobSlot) {
-        let c = match slot {
-            BlobSlot::CaseReport => &mut self.cases,
-            BlobSlot::CaseIdentity => &mut self.identities,
-            BlobSlot::QuarantineRaw => &mut self.quarantined,
-            BlobSlot::CaseNote => &mut self.notes,
-        };
-        *c = c.saturating_add(1);
-    }
-}
-
-/// Why a reseal stopped.
-#[derive(Debug, thiserror::Error)]
-pub enum ResealError {
-    /// Register access failed.
-    #[error(transparent)]
-    Register(#[from] RegisterError),
-    /// A shred key is missing or unreadable.
-    #[error(transparent)]
-    KeyStore(#[from] KeyStoreError),
-    /// A reader's stored certificate is unusable: it would silently lose a reader.
-    #[error("reader {fingerprint} cannot be sealed to: {source}")]
-    Reader {
-        /// Fingerprint.
-        fingerprint: String,
-        /// Cause.
-        source: openpgp::KeyError,
-    },
-    /// No handler or no custodian: sealing to nobody would lose the records.
-    #[error("no {0} among the readers: add one before resealing")]
-    NoReaders(&'static str),
-    /// The reader set could not be prepared for wrapping.
-    #[error("readers unusable: {0}")]
-    Recipients(String),
-    /// `--rotate-content` without the keys to open content.
-    #[error("--rotate-content needs readers' secret keys")]
-    NoContentKeys,
-    /// A blob failed in a way other than "not a reader" (altered, malformed).
-    #[error("{label} ({slot}): {source}")]
-    Blob {
-        /// Case number or quarantine id.
-        label: String,
-        /// Slot name.
-        slot: &'static str,
-        /// Cause.
-        source: VaultError,
-    },
-}
-
-pub(super) struct Target {
-    pub(super) all: Vec<Cert>,
-    pub(super) custodians: Vec<Cert>,
-    pub(super) name: String,
-}
-
 async fn target(register: &Register) -> Result<Target, ResealError> {
-    let mut all = Vec::new();
-    let mut custodians = Vec::new();
-    let mut names = Vec::new();
-    for r in register.readers().await? {
-        let reader = |source| ResealError::Reader {
-            fingerprint: r.fingerprint.clone(),
+    let set = Readers::load(register).await.map_err(|e| match e {
+        ReadersError::Register(e) => ResealError::Register(e),
+        ReadersError::Unreadable {
+            fingerprint,
             source,
-        };
-        let cert = openpgp::parse_cert(&r.cert).map_err(reader)?;
-        openpgp::check_recipient(&cert).map_err(reader)?;
-        names.push(format!("{}:{}", r.role.as_str(), r.fingerprint));
-        if r.role == Role::Custodian {
-            custodians.push(cert.clone());
-        }
-        all.push(cert);
+        } => ResealError::Reader {
+            fingerprint,
+            source,
+        },
+    })?;
+    // A reader left out would silently lose access to everything: refuse instead.
+    if let Some((fingerprint, source)) = set.unusable.into_iter().next() {
+        return Err(ResealError::Reader {
+            fingerprint,
+            source,
+        });
     }
-    if all.is_empty() {
+    if set.handlers.is_empty() {
         return Err(ResealError::NoReaders("readers"));
     }
-    if custodians.is_empty() {
+    if set.custodians.is_empty() {
         return Err(ResealError::NoReaders("custodian"));
     }
-    names.sort();
     Ok(Target {
-        all,
-        custodians,
-        name: names.join(","),
+        all: set.handlers,
+        custodians: set.custodians,
+        name: set.labels.join(","),
     })
 }
 

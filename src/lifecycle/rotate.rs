@@ -3,10 +3,10 @@
 //! Plaintext lives only in zeroizing memory (invariant 2); each row keeps its old or its new
 //! content, never neither, and a shred key is destroyed only after no row refers to it.
 
-use super::reseal::{
+use super::reseal_run::{
     ContentKeys, ResealError, ResealOptions, ResealSummary, Target, MAX_RECORD_BYTES,
 };
-use crate::intake::failpoint;
+use crate::failpoint;
 use crate::keystore::KeyStore;
 use crate::openpgp::UnsealError;
 use crate::register::{BlobSlot, ContentTarget, ContentUpdate, Register, SlotBlob};
@@ -60,7 +60,7 @@ async fn destroy_pending(
     actor: &str,
 ) -> Result<(), ResealError> {
     for id in register.reseal_pending_shreds().await? {
-        store.destroy_rotated_shred_key(&id)?;
+        store.destroy_shred_key(&id)?;
         register.reseal_shred_destroyed(&id, actor).await?;
     }
     Ok(())

@@ -1,9 +1,3 @@
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic
-)]
 //! Corpus: every file in tests/corpus/*/ is classified and parsed without panicking; the
 //! encrypted ones get the layout we expect, and EFAIL layouts keep their plaintext apart.
 

@@ -1,10 +1,4 @@
 //! Tests for intake key generation, certificate parsing and recipient checks.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic
-)]
 
 use std::time::{Duration, SystemTime};
 

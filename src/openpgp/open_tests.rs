@@ -1,10 +1,4 @@
 //! Tests for opening reporters' mail: gpg interop, metadata, integrity, limits.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic
-)]
 
 use std::io::Write;
 

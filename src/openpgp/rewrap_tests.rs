@@ -1,10 +1,4 @@
 //! Tests for re-wrapping: new readers open, removed readers do not, the body is untouched.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic
-)]
 
 use sequoia_openpgp as sq;
 

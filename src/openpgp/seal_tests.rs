@@ -1,10 +1,4 @@
 //! Tests for sealed storage: round trips, gpg interop, passphrases, tampering.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic
-)]
 
 use secrecy::SecretString;
 use sequoia_openpgp as sq;

@@ -1,10 +1,4 @@
 //! Test helpers for the openpgp module: a throwaway GnuPG home and a few fixtures.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic
-)]
 
 use std::io::Write;
 use std::os::unix::fs::PermissionsExt;

@@ -237,7 +237,7 @@ impl Register {
         &self,
         fingerprint: &str,
         grace_until: &str,
-        action: &'static str,
+        action: crate::audit::Event,
     ) -> Result<(), RegisterError> {
         match self {
             Register::Sqlite(r) => {

@@ -1,11 +1,5 @@
 //! Register contract for the key lifecycle: batch commits are all-or-nothing and guarded by the
 //! PKESKs read, runs resume by target, intake key states move with their audit rows.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
 
 use super::*;
 use crate::register::{IntakeRef, NewCase, NewReader, Position, Role};
@@ -119,9 +113,13 @@ async fn rotation_puts_the_current_key_in_grace_and_retirement_is_recorded() {
     reg.adopt_intake_key("AAAA", IntakeKeyStateKind::Current)
         .await
         .unwrap();
-    reg.record_intake_current("BBBB", "2026-12-23T00:00:00Z", "IntakeKeyRotated")
-        .await
-        .unwrap();
+    reg.record_intake_current(
+        "BBBB",
+        "2026-12-23T00:00:00Z",
+        crate::audit::Event::IntakeKeyRotated,
+    )
+    .await
+    .unwrap();
     let states = reg.intake_key_states().await.unwrap();
     let a = states.iter().find(|s| s.fingerprint == "AAAA").unwrap();
     let b = states.iter().find(|s| s.fingerprint == "BBBB").unwrap();

@@ -232,8 +232,8 @@ pub struct ReaderRow {
 pub struct AuditEntry {
     /// Who: `gateway`, `admin`, or a key fingerprint with its holder's name.
     pub actor: String,
-    /// What, as a `<Noun><PastVerb>` event name.
-    pub action: &'static str,
+    /// What.
+    pub action: crate::audit::Event,
     /// Which case, if any.
     pub case_number: Option<String>,
     /// Detail (a reason given by a custodian, a fingerprint, a count).
@@ -249,7 +249,7 @@ pub struct AuditRow {
     pub at: String,
     /// Who.
     pub actor: String,
-    /// What.
+    /// What: an [`crate::audit::Event`] name (kept as stored: the hash covers it).
     pub action: String,
     /// Which case.
     pub case_number: Option<String>,
@@ -259,6 +259,13 @@ pub struct AuditRow {
     pub prev_hash: Option<String>,
     /// This entry's hash.
     pub hash: Option<String>,
+}
+
+impl AuditRow {
+    /// The stored action as an event; None for a name this version does not know.
+    pub fn event(&self) -> Option<crate::audit::Event> {
+        crate::audit::Event::parse(&self.action)
+    }
 }
 
 /// Register failures. The context names the statement, never data.
@@ -295,6 +302,13 @@ pub enum RegisterError {
 }
 
 impl RegisterError {
+    /// The database or its file system failed (locked, full, read-only, gone): waiting and
+    /// trying again may help, and mail stays on the server meanwhile. Anything else (a damaged
+    /// row, a refused durability setting) needs the operator.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, RegisterError::Db { .. } | RegisterError::Io { .. })
+    }
+
     pub(crate) fn db(context: &'static str) -> impl FnOnce(sqlx::Error) -> RegisterError {
         move |source| RegisterError::Db { context, source }
     }

@@ -6,7 +6,8 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use super::{Register, RegisterError};
-use crate::cases::{ActionKind, Category, Outcome, Status, TransitionError};
+use crate::audit::Event;
+use crate::cases::{ActionKind, CaseDates, CaseDays, Category, Outcome, Status, TransitionError};
 use crate::vault::StoredBlob;
 
 #[cfg(test)]
@@ -46,6 +47,29 @@ pub struct CaseFile {
     pub signed: bool,
 }
 
+impl CaseFile {
+    /// The dates its status changes set.
+    pub fn days(&self) -> CaseDays {
+        CaseDays {
+            received: self.received_at,
+            acknowledged: self.acknowledged_at,
+            feedback: self.feedback_at,
+            ended: self.ended_at,
+        }
+    }
+
+    /// The dates its deadlines depend on.
+    pub fn dates(&self) -> CaseDates {
+        CaseDates {
+            status: self.status,
+            acknowledgement_due: self.acknowledgement_due,
+            feedback_due: self.feedback_due,
+            acknowledged_at: self.acknowledged_at,
+            feedback_at: self.feedback_at,
+        }
+    }
+}
+
 /// A status change requested by a handler.
 #[derive(Debug, Clone)]
 pub struct StatusChange {
@@ -57,6 +81,23 @@ pub struct StatusChange {
     pub outcome: Option<Outcome>,
     /// Audit actor.
     pub actor: String,
+}
+
+impl StatusChange {
+    /// The audit event and detail recording this change from `from`: a close with its
+    /// outcome, any other change with both statuses and the day.
+    pub fn audit(&self, from: Status) -> (Event, String) {
+        match (self.to, self.outcome) {
+            (Status::Closed, Some(o)) => (
+                Event::CaseClosed,
+                format!("{from} -> closed on {}, outcome {o}", self.on),
+            ),
+            _ => (
+                Event::StatusChanged,
+                format!("{from} -> {} on {}", self.to, self.on),
+            ),
+        }
+    }
 }
 
 /// What a case event is.

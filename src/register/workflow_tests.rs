@@ -1,11 +1,5 @@
 //! Workflow in the register: status changes with their dates in one transaction, sealed events,
 //! disclosures, and the audit chain (including rows written before it existed).
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
 
 use chrono::NaiveDate;
 
@@ -212,7 +206,7 @@ async fn rows_from_before_the_chain_are_chained_once_and_only_on_the_migration_m
     assert_eq!(chain_ok(&rows).unwrap().entries, rows.len());
     reg.audit(&AuditEntry {
         actor: "admin".into(),
-        action: "TestRecorded",
+        action: crate::audit::Event::ConfigChanged,
         case_number: None,
         detail: String::new(),
     })
@@ -230,4 +224,16 @@ async fn rows_from_before_the_chain_are_chained_once_and_only_on_the_migration_m
         chain_ok(&reg.audit_entries().await.unwrap()),
         Err(crate::audit::ChainBreak::Unhashed { id: 1 })
     );
+}
+
+#[test]
+fn closing_is_recorded_with_its_outcome_other_changes_with_both_statuses() {
+    let mut c = change(Status::Closed, "2026-05-01");
+    c.outcome = Some(Outcome::Substantiated);
+    let (event, detail) = c.audit(Status::FeedbackGiven);
+    assert_eq!(event, crate::audit::Event::CaseClosed);
+    assert!(detail.contains("outcome substantiated"), "{detail}");
+    let (event, detail) = change(Status::Acknowledged, "2026-01-07").audit(Status::Received);
+    assert_eq!(event, crate::audit::Event::StatusChanged);
+    assert_eq!(detail, "received -> acknowledged on 2026-01-07");
 }

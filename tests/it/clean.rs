@@ -1,12 +1,6 @@
 //! Attachment cleaning with fixtures made by real tools (Ghostscript, ExifTool, pandoc): the
 //! cleaned copy has none of the planted values and still opens (djpeg, pdfinfo/pdftoppm,
 //! xmllint, pandoc); the sealed original keeps them — and end to end through Dovecot and GnuPG.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic
-)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

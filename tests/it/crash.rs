@@ -1,11 +1,5 @@
 //! Invariant 1 (exactly once, nothing lost): SIGKILL the real binary at every failpoint of the
 //! pipeline, restart it, and find every report filed once and the folder empty.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic
-)]
 
 use crate::support::dovecot::Dovecot;
 use crate::support::gateway::{str_field, Setup};

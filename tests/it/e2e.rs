@@ -1,11 +1,5 @@
 //! End to end through the real binary, a real Dovecot and GnuPG as the reporters' and readers'
 //! client: reports are filed sealed, open only with the right key, and leave no plaintext behind.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic
-)]
 
 use crate::support::dovecot::Dovecot;
 use crate::support::gateway::{

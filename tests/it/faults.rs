@@ -2,12 +2,6 @@
 //! stalled mid-literal, a refused login, a renumbered folder, a register that is locked, full or
 //! read-only, and a randomized SIGKILL loop. Each ends with every report filed exactly once (by a
 //! token inside it, read back with the handler's key) and nothing left on the server.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic
-)]
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};

@@ -1,11 +1,5 @@
 //! IMAP against a real Dovecot: TLS modes, login, listing, byte-exact fetch, deletion of exactly
 //! one UID, UIDVALIDITY changes, IDLE, and a server restart mid-session.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic
-)]
 
 use std::time::{Duration, Instant};
 

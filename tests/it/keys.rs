@@ -1,12 +1,6 @@
 //! Key lifecycle with the real binary, Dovecot and GnuPG as the reporter's client: intake key
 //! rotation with a grace period and retirement; removing a reader and resealing every case;
 //! SIGKILL during a reseal leaves every case readable by the old or the new readers.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic
-)]
 
 use std::path::Path;
 

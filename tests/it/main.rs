@@ -1,4 +1,11 @@
 //! The single integration-test binary: one module per area, shared helpers in `support`.
+// Helpers outside `#[test]` functions are test code too (clippy.toml covers the functions).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 #[path = "../support/mod.rs"]
 mod support;

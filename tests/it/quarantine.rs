@@ -1,12 +1,6 @@
 //! What can't be read ends in quarantine, whole and sealed, and the server copy goes: unknown
 //! keys, tampered ciphertext (EFAIL: never any plaintext), malformed packets and MIME, limits;
 //! `quarantine retry` files it once the key is there.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic
-)]
 
 use crate::support::dovecot::Dovecot;
 use crate::support::gateway::{normalize_text, str_field, Setup};

@@ -2,12 +2,6 @@
 //! to closing with every legal deadline checked, role rules (handler, custodian, admin without
 //! a key, management), sealed notes that never show in the register or logs, and an audit
 //! chain that catches edits, deletions, reordering and a truncated tail.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic
-)]
 
 use chrono::{Datelike, Days, Months, NaiveDate};
 use serde_json::Value;

@@ -4,13 +4,7 @@
 //! temp dir and runs `dovecot -F` on two free loopback ports: `port` (plain, STARTTLS offered) and
 //! `tls_port` (implicit TLS). Mail is put in and inspected with `doveadm -c CONF`, i.e. from another
 //! process than the client under test. Test-only code: it panics with Dovecot's log on failure.
-#![allow(
-    dead_code,
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic
-)]
+#![allow(dead_code)]
 
 use std::fs;
 use std::io::Write as _;

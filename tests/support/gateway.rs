@@ -2,12 +2,6 @@
 //! Dovecot, the real binary run with `--config`, every run's stderr kept as a log file, and a
 //! canary grep over everything the gateway wrote (invariant: no plaintext at rest or in logs).
 #![allow(dead_code)]
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic
-)]
 
 use std::io::{BufRead as _, BufReader, Write as _};
 use std::os::unix::fs::PermissionsExt;

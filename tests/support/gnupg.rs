@@ -1,13 +1,7 @@
 //! GnuPG as the real client of reporters and handlers in tests: throwaway homedirs, keys made by
 //! gpg, and reports encrypted by gpg as PGP/MIME (RFC 3156, protected headers) or inline PGP.
 #![allow(dead_code)]
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    clippy::string_slice
-)]
+#![allow(clippy::string_slice)]
 
 use std::fmt::Write as _;
 use std::io::Write as _;

@@ -2,12 +2,6 @@
 //! connection is cut, or stalled, after a chosen number of server-to-client bytes (deterministic:
 //! the offsets are the test's, so a literal is cut at the same byte every run).
 #![allow(dead_code)]
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic
-)]
 
 use std::io::{Read as _, Write as _};
 use std::net::{Shutdown, TcpListener, TcpStream};

@@ -5,6 +5,7 @@ use chrono::Datelike;
 use sqlx::{Row, SqliteConnection};
 
 use super::{finish, now_rfc3339, SqliteRegister};
+use crate::audit::{self, Event};
 use crate::cases::{NumberPattern, Status};
 use crate::register::{
     Deletion, FiledCase, FiledQuarantine, IntakeRef, IntakeRow, NewCase, NewQuarantine, Position,
@@ -24,7 +25,7 @@ impl SqliteRegister {
             let (case_id, number) = insert_case(&mut conn, case, pattern).await?;
             let intake_id =
                 insert_intake(&mut conn, intake, Some(case_id), None, Deletion::Pending).await?;
-            insert_audit(&mut conn, "gateway", "CaseFiled", Some(&number), "").await?;
+            insert_audit(&mut conn, "gateway", Event::CaseFiled, Some(&number), "").await?;
             Ok(FiledCase { intake_id, number })
         }
         .await;
@@ -72,7 +73,7 @@ impl SqliteRegister {
             insert_audit(
                 &mut conn,
                 "gateway",
-                "MessageQuarantined",
+                Event::MessageQuarantined,
                 None,
                 &format!("quarantine #{id}: {}", entry.reason),
             )
@@ -110,7 +111,7 @@ impl SqliteRegister {
             insert_audit(
                 &mut conn,
                 "gateway",
-                "CaseFiled",
+                Event::CaseFiled,
                 Some(&number),
                 &format!("from quarantine #{quarantine_id}"),
             )
@@ -193,7 +194,7 @@ impl SqliteRegister {
             insert_audit(
                 &mut conn,
                 "gateway",
-                "ServerCopyDeleted",
+                Event::ServerCopyDeleted,
                 case,
                 &format!(
                     "{} uidvalidity {} uid {} ({})",
@@ -376,51 +377,48 @@ async fn insert_intake(
 pub(super) async fn insert_audit(
     conn: &mut SqliteConnection,
     actor: &str,
-    action: &str,
+    event: Event,
     case_number: Option<&str>,
     detail: &str,
 ) -> Result<(), RegisterError> {
     // Inside the caller's BEGIN IMMEDIATE: no other writer can slip a row in between reading the
-    // head and appending to it. The id is taken from sqlite_sequence so ids are never reused,
-    // even after someone deleted the tail.
+    // tip and appending to it. The highest id ever given comes from sqlite_sequence.
     let row = sqlx::query(
         "SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'audit'), 0),
-                    COALESCE((SELECT MAX(id) FROM audit), 0)) + 1 AS next_id,
-                COALESCE((SELECT hash FROM audit ORDER BY id DESC LIMIT 1), ?) AS prev_hash",
+                    COALESCE((SELECT MAX(id) FROM audit), 0)) AS last_id,
+                (SELECT hash FROM audit ORDER BY id DESC LIMIT 1) AS last_hash",
     )
-    .bind(crate::audit::GENESIS)
     .fetch_one(&mut *conn)
     .await
     .map_err(RegisterError::db("SELECT audit head"))?;
-    let id: i64 = row
-        .try_get("next_id")
-        .map_err(RegisterError::db("SELECT audit head"))?;
-    let prev_hash: String = row
-        .try_get("prev_hash")
-        .map_err(RegisterError::db("SELECT audit head"))?;
+    let tip = audit::Tip {
+        last_id: row
+            .try_get("last_id")
+            .map_err(RegisterError::db("SELECT audit head"))?,
+        last_hash: row
+            .try_get("last_hash")
+            .map_err(RegisterError::db("SELECT audit head"))?,
+    };
     let at = now_rfc3339();
-    let hash = crate::audit::Link {
-        id,
-        at: &at,
+    let entry = audit::Entry {
         actor,
-        action,
+        event,
         case_number,
         detail,
-        prev_hash: &prev_hash,
-    }
-    .hash();
+    };
+    let link = audit::append(&tip, &at, &entry);
     sqlx::query(
         "INSERT INTO audit (id, at, actor, action, case_number, detail, prev_hash, hash)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
     )
-    .bind(id)
+    .bind(link.id)
     .bind(&at)
     .bind(actor)
-    .bind(action)
+    .bind(event.as_str())
     .bind(case_number)
     .bind(detail)
-    .bind(&prev_hash)
-    .bind(&hash)
+    .bind(&link.prev_hash)
+    .bind(&link.hash)
     .execute(&mut *conn)
     .await
     .map_err(RegisterError::db("INSERT INTO audit"))?;

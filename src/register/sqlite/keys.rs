@@ -7,6 +7,7 @@ use sqlx::Row;
 
 use super::filing::insert_audit;
 use super::{finish, now_rfc3339, SqliteRegister};
+use crate::audit::Event;
 use crate::register::{
     BlobSlot, ContentTarget, ContentUpdate, IntakeKeyState, IntakeKeyStateKind, PkeskUpdate,
     RegisterError, ResealRun, SlotBlob,
@@ -44,7 +45,7 @@ impl SqliteRegister {
             insert_audit(
                 &mut conn,
                 actor,
-                "ReaderRemoved",
+                Event::ReaderRemoved,
                 None,
                 &format!("{role} {fingerprint} ({name}); run `sygnal keys reseal` next"),
             )
@@ -94,7 +95,7 @@ impl SqliteRegister {
         &self,
         fingerprint: &str,
         grace_until: &str,
-        action: &'static str,
+        action: crate::audit::Event,
     ) -> Result<(), RegisterError> {
         let mut conn = self.begin_immediate().await?;
         let result = async {
@@ -175,7 +176,7 @@ impl SqliteRegister {
             insert_audit(
                 &mut conn,
                 "admin",
-                "IntakeKeyRetired",
+                Event::IntakeKeyRetired,
                 None,
                 &format!("{fingerprint}: secret key overwritten and removed"),
             )
@@ -248,7 +249,7 @@ impl SqliteRegister {
                 let id: i64 = r.try_get("id").map_err(RegisterError::db("read reseal_runs"))?;
                 let done_count: i64 =
                     r.try_get("done_count").map_err(RegisterError::db("read reseal_runs"))?;
-                insert_audit(&mut conn, actor, "ResealResumed", None, &format!("run {id}, {done_count} blobs already done")).await?;
+                insert_audit(&mut conn, actor, Event::ResealResumed, None, &format!("run {id}, {done_count} blobs already done")).await?;
                 return Ok(ResealRun { id, resumed: true, done_count });
             }
             sqlx::query("UPDATE reseal_runs SET finished_at = ? WHERE finished_at IS NULL")
@@ -267,7 +268,7 @@ impl SqliteRegister {
             .map_err(RegisterError::db("INSERT INTO reseal_runs"))?
             .try_get(0)
             .map_err(RegisterError::db("INSERT INTO reseal_runs"))?;
-            insert_audit(&mut conn, actor, "ResealStarted", None, &format!("run {id} to {target}")).await?;
+            insert_audit(&mut conn, actor, Event::ResealStarted, None, &format!("run {id} to {target}")).await?;
             Ok(ResealRun { id, resumed: false, done_count: 0 })
         }
         .await;
@@ -356,7 +357,7 @@ impl SqliteRegister {
             insert_audit(
                 &mut conn,
                 actor,
-                "ResealCompleted",
+                Event::ResealCompleted,
                 None,
                 &format!("run {run_id}: {summary}"),
             )
@@ -519,7 +520,7 @@ impl SqliteRegister {
             insert_audit(
                 &mut conn,
                 actor,
-                "ShredKeyDestroyed",
+                Event::ShredKeyDestroyed,
                 None,
                 &format!("shred key {id}: content re-encrypted under a new one"),
             )

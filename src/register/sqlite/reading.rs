@@ -5,6 +5,7 @@ use sqlx::Row;
 
 use super::filing::insert_audit;
 use super::{finish, now_rfc3339, SqliteRegister};
+use crate::audit::Event;
 use crate::register::{
     AuditEntry, AuditRow, CaseRecord, CaseSummary, NewReader, QuarantineRecord, QuarantineSummary,
     ReaderRow, RegisterError, Role,
@@ -147,7 +148,7 @@ impl SqliteRegister {
             insert_audit(
                 &mut conn,
                 "admin",
-                "ReaderAdded",
+                Event::ReaderAdded,
                 None,
                 &format!("{} {} ({})", reader.role.as_str(), reader.fingerprint, reader.name),
             )

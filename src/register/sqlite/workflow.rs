@@ -6,6 +6,7 @@ use sqlx::{Row, SqliteConnection};
 
 use super::filing::insert_audit;
 use super::{finish, now_rfc3339, SqliteRegister};
+use crate::audit::Event;
 use crate::cases::{Category, Deadlines, Outcome, Status, TransitionError};
 use crate::register::{
     CaseEvent, CaseFile, DisclosureRow, EventKind, NewDisclosure, NewEvent, RegisterError,
@@ -194,16 +195,9 @@ impl SqliteRegister {
             if let Err(e) = file.status.check_transition(change.to) {
                 return Ok(Err(e));
             }
-            let mut acknowledged = file.acknowledged_at;
-            let mut feedback = file.feedback_at;
-            let mut ended = file.ended_at;
-            match change.to {
-                Status::Acknowledged => acknowledged = Some(change.on),
-                Status::FeedbackGiven => feedback = feedback.or(Some(change.on)),
-                s if s.is_terminal() => ended = Some(change.on),
-                _ => {}
-            }
-            let dl = Deadlines::compute(file.received_at, acknowledged, ended);
+            let days = file.days().after(change.to, change.on);
+            let (acknowledged, feedback, ended) = (days.acknowledged, days.feedback, days.ended);
+            let dl = days.deadlines();
             let ds = |d: Option<NaiveDate>| d.map(|d| d.to_string());
             sqlx::query(
                 "UPDATE cases SET status = ?, acknowledged_at = ?, feedback_at = ?, ended_at = ?,
@@ -222,16 +216,7 @@ impl SqliteRegister {
             .execute(&mut *conn)
             .await
             .map_err(RegisterError::db("UPDATE case status"))?;
-            let (action, detail) = match (change.to, change.outcome) {
-                (Status::Closed, Some(o)) => (
-                    "CaseClosed",
-                    format!("{} -> closed on {}, outcome {o}", file.status, change.on),
-                ),
-                _ => (
-                    "StatusChanged",
-                    format!("{} -> {} on {}", file.status, change.to, change.on),
-                ),
-            };
+            let (action, detail) = change.audit(file.status);
             insert_audit(&mut conn, &change.actor, action, Some(number), &detail).await?;
             let (_, updated) = case_file_in(&mut conn, number).await?;
             Ok(Ok(updated))
@@ -260,7 +245,7 @@ impl SqliteRegister {
             insert_audit(
                 &mut conn,
                 actor,
-                "CategorySet",
+                Event::CategorySet,
                 Some(number),
                 &format!("{before} -> {category}"),
             )
@@ -297,9 +282,9 @@ impl SqliteRegister {
             .try_get(0)
             .map_err(RegisterError::db("INSERT INTO case_events"))?;
             let (action, detail) = match event.kind {
-                EventKind::Note => ("NoteAdded", format!("note #{id}")),
+                EventKind::Note => (Event::NoteAdded, format!("note #{id}")),
                 EventKind::Action(k) => (
-                    "ActionRecorded",
+                    Event::ActionRecorded,
                     format!(
                         "action #{id}: {k} on {}{}",
                         event.on,
@@ -382,7 +367,7 @@ impl SqliteRegister {
             insert_audit(
                 &mut conn,
                 &d.actor,
-                "IdentityDisclosed",
+                Event::IdentityDisclosed,
                 Some(number),
                 &format!(
                     "to: {}; legal basis: {}; reason: {}; reporter: {}",
@@ -455,7 +440,7 @@ impl SqliteRegister {
                 Some(o) => format!("sha256 {o} -> {sha256}"),
                 None => format!("sha256 {sha256}"),
             };
-            let action = if old.is_some() { "ConfigChanged" } else { "ConfigRecorded" };
+            let action = if old.is_some() { Event::ConfigChanged } else { Event::ConfigRecorded };
             insert_audit(&mut conn, "admin", action, None, &detail).await?;
             Ok(true)
         }

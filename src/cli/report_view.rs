@@ -1,0 +1,165 @@
+//! How an opened case looks on a terminal and as JSON. Report text is the reporter's: every
+//! string goes through [`terminal_safe`] before it is printed.
+
+use serde::Serialize;
+
+use super::terminal_safe;
+use crate::desk::OpenedCase;
+use crate::split::{Report, ReportAttachment, ReportPart};
+
+/// An attachment as shown: everything but the bytes (`--save-attachments` writes those).
+#[derive(Serialize)]
+struct AttachmentJson<'a> {
+    name: &'a Option<String>,
+    content_type: &'a str,
+    size: u64,
+    sha256: &'a str,
+    cleaned: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    not_cleaned_reason: &'a Option<String>,
+    metadata_removed: &'a [String],
+}
+
+/// A part that arrived outside the encryption, as shown (its text, not its bytes).
+#[derive(Serialize)]
+struct PartJson<'a> {
+    content_type: &'a str,
+    name: &'a Option<String>,
+    size: u64,
+    sha256: &'a str,
+    text: &'a Option<String>,
+}
+
+/// `cases show --json`: the report without attachment bytes, with the case number and status.
+#[derive(Serialize)]
+struct CaseJson<'a> {
+    number: &'a str,
+    status: &'a str,
+    subject: &'a Option<String>,
+    body: &'a Option<String>,
+    html: &'a Option<String>,
+    attachments: Vec<AttachmentJson<'a>>,
+    encrypted: bool,
+    signed: bool,
+    unencrypted_parts: Vec<PartJson<'a>>,
+    legacy_display_removed: bool,
+    received_at: &'a str,
+}
+
+fn attachment_json(a: &ReportAttachment) -> AttachmentJson<'_> {
+    AttachmentJson {
+        name: &a.name,
+        content_type: &a.content_type,
+        size: a.size,
+        sha256: &a.sha256,
+        cleaned: a.cleaned,
+        not_cleaned_reason: &a.not_cleaned_reason,
+        metadata_removed: &a.metadata_removed,
+    }
+}
+
+fn part_json(p: &ReportPart) -> PartJson<'_> {
+    PartJson {
+        content_type: &p.content_type,
+        name: &p.name,
+        size: p.size,
+        sha256: &p.sha256,
+        text: &p.text,
+    }
+}
+
+/// The report as JSON for a handler (keys sorted, as `serde_json` prints a map).
+pub(super) fn case_json(c: &OpenedCase) -> anyhow::Result<serde_json::Value> {
+    Ok(serde_json::to_value(report_json(
+        &c.number, &c.status, &c.report,
+    ))?)
+}
+
+fn report_json<'a>(number: &'a str, status: &'a str, r: &'a Report) -> CaseJson<'a> {
+    CaseJson {
+        number,
+        status,
+        subject: &r.subject,
+        body: &r.body,
+        html: &r.html,
+        attachments: r.attachments.iter().map(attachment_json).collect(),
+        encrypted: r.encrypted,
+        signed: r.signed,
+        unencrypted_parts: r.unencrypted_parts.iter().map(part_json).collect(),
+        legacy_display_removed: r.legacy_display_removed,
+        received_at: &r.received_at,
+    }
+}
+
+/// The report without attachment bytes, for `report.json` of an export.
+pub(super) fn report_file_json(r: &Report) -> anyhow::Result<serde_json::Value> {
+    let mut v = serde_json::to_value(report_json("", "", r))?;
+    if let serde_json::Value::Object(m) = &mut v {
+        m.remove("number");
+        m.remove("status");
+    }
+    Ok(v)
+}
+
+/// What cleaning did to an attachment: the names of the fields removed, or why it was not
+/// cleaned (values are in the sealed identity record only).
+fn print_cleaning(a: &ReportAttachment) {
+    if !a.cleaned {
+        println!(
+            "     NOT CLEANED: {}",
+            a.not_cleaned_reason.as_deref().unwrap_or("unknown reason")
+        );
+    } else if !a.metadata_removed.is_empty() {
+        println!("     metadata removed: {}", a.metadata_removed.join(", "));
+    } else {
+        println!("     no identifying metadata found");
+    }
+}
+
+/// `cases show`.
+pub(super) fn print_case(c: &OpenedCase) {
+    let r = &c.report;
+    let s = |v: &Option<String>| terminal_safe(v.as_deref().unwrap_or(""));
+    println!("Case:     {}", c.number);
+    println!("Received: {}", terminal_safe(&r.received_at));
+    println!("Status:   {}", c.status);
+    println!(
+        "Arrived:  {}{}",
+        if r.encrypted {
+            "encrypted"
+        } else {
+            "UNENCRYPTED"
+        },
+        if r.signed { ", signature verified" } else { "" }
+    );
+    println!("Subject:  {}", s(&r.subject));
+    println!();
+    println!("{}", s(&r.body));
+    if !r.attachments.is_empty() {
+        println!();
+        println!("Attachments:");
+        for (i, a) in r.attachments.iter().enumerate() {
+            println!(
+                "  {}. {} ({}, {} bytes, sha256 {})",
+                i + 1,
+                terminal_safe(a.name.as_deref().unwrap_or("(no name)")),
+                a.content_type,
+                a.size,
+                a.sha256,
+            );
+            print_cleaning(a);
+        }
+    }
+    if !r.unencrypted_parts.is_empty() {
+        println!();
+        println!("Parts that arrived OUTSIDE the encryption (not from the encrypted report; may be forged):");
+        for (i, p) in r.unencrypted_parts.iter().enumerate() {
+            println!("  {}. {} ({} bytes)", i + 1, p.content_type, p.size);
+            if let Some(text) = &p.text {
+                for line in terminal_safe(text).lines() {
+                    println!("     | {line}");
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,160 @@
+//! Who acts: a reader proven by a secret key that opens the record in question, or the admin.
+//! A key proves a role only by opening what that role was sealed (invariant 5): a handler's key
+//! opens reports, a custodian's also identities; nothing else is trusted.
+
+use secrecy::SecretString;
+use sequoia_openpgp::Cert;
+use zeroize::Zeroizing;
+
+use super::{Desk, DeskError, MAX_RECORD_BYTES};
+use crate::register::CaseRecord;
+use crate::vault::{self, BlobKind, ShredKey};
+
+/// A reader's secret key, as a front end obtained it (a file and a prompt, a browser, a card).
+pub struct ReaderKey {
+    /// The key (secret parts possibly still encrypted).
+    pub cert: Cert,
+    /// Passphrase, if the key needs one.
+    pub passphrase: Option<SecretString>,
+    /// Fingerprint (hex).
+    pub fingerprint: String,
+}
+
+impl ReaderKey {
+    /// A key and its passphrase.
+    pub fn new(cert: Cert, passphrase: Option<SecretString>) -> ReaderKey {
+        let fingerprint = crate::openpgp::fingerprint_hex(&cert);
+        ReaderKey {
+            cert,
+            passphrase,
+            fingerprint,
+        }
+    }
+}
+
+/// The name an action is recorded under: `FINGERPRINT (holder's name)`, `admin` or `gateway`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(transparent)]
+pub struct Actor(String);
+
+impl Actor {
+    /// The administrator (no key: admins read nothing).
+    pub fn admin() -> Actor {
+        Actor("admin".to_owned())
+    }
+
+    /// As recorded.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Consumes it.
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+impl std::fmt::Display for Actor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A reader who opened a case's report with their key.
+pub(super) struct ProvenReader {
+    pub record: CaseRecord,
+    pub shred: ShredKey,
+    pub actor: Actor,
+    pub report: Zeroizing<Vec<u8>>,
+}
+
+/// A custodian who opened a case's identity record with their key.
+pub(super) struct ProvenCustodian {
+    pub actor: Actor,
+    pub identity: Zeroizing<Vec<u8>>,
+}
+
+impl Desk {
+    /// `FINGERPRINT (name)` of a key holder, for the audit trail.
+    pub(super) async fn actor(&self, fingerprint: &str) -> Result<Actor, DeskError> {
+        let name = self
+            .register
+            .readers()
+            .await?
+            .into_iter()
+            .find(|r| r.fingerprint == fingerprint)
+            .map(|r| r.name)
+            .unwrap_or_else(|| "not a registered reader".to_owned());
+        Ok(Actor(format!("{fingerprint} ({name})")))
+    }
+
+    /// The case with its sealed blobs, or NotFound.
+    pub(super) async fn case_record(&self, number: &str) -> Result<CaseRecord, DeskError> {
+        self.register
+            .case(number)
+            .await?
+            .ok_or_else(|| DeskError::NotFound(format!("no case {number}")))
+    }
+
+    /// Only a key the case's report was sealed to passes: a handler or a custodian.
+    pub(super) async fn prove_reader(
+        &self,
+        number: &str,
+        key: &ReaderKey,
+    ) -> Result<ProvenReader, DeskError> {
+        let record = self.case_record(number).await?;
+        let shred = self.keys.shred_key(&record.shred_key)?;
+        let report = vault::open(
+            &record.report,
+            &shred,
+            BlobKind::Report,
+            &key.cert,
+            key.passphrase.as_ref(),
+            MAX_RECORD_BYTES,
+        )
+        .map_err(|e| DeskError::unseal(e, number, "a handler"))?;
+        Ok(ProvenReader {
+            actor: self.actor(&key.fingerprint).await?,
+            record,
+            shred,
+            report,
+        })
+    }
+
+    /// Only a key the case's identity record was sealed to passes: a custodian.
+    pub(super) async fn prove_custodian(
+        &self,
+        number: &str,
+        key: &ReaderKey,
+    ) -> Result<ProvenCustodian, DeskError> {
+        let record = self.case_record(number).await?;
+        let shred = self.keys.shred_key(&record.shred_key)?;
+        let identity = vault::open(
+            &record.identity,
+            &shred,
+            BlobKind::Identity,
+            &key.cert,
+            key.passphrase.as_ref(),
+            MAX_RECORD_BYTES,
+        )
+        .map_err(|e| DeskError::unseal(e, number, "an identity custodian"))?;
+        Ok(ProvenCustodian {
+            actor: self.actor(&key.fingerprint).await?,
+            identity,
+        })
+    }
+
+    /// Refuses a key that is not a current reader's.
+    pub(super) async fn require_reader(
+        &self,
+        key: &ReaderKey,
+        refusal: impl FnOnce(&str) -> String,
+    ) -> Result<(), DeskError> {
+        let readers = self.register.readers().await?;
+        if readers.iter().any(|r| r.fingerprint == key.fingerprint) {
+            Ok(())
+        } else {
+            Err(DeskError::KeyRefused(refusal(&key.fingerprint)))
+        }
+    }
+}

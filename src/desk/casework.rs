@@ -1,0 +1,468 @@
+//! The handlers' work on a case: open it, change its status, categorise it, add notes and
+//! actions, read its history, export it; the due list and the acknowledgement text. Every use
+//! that reads or changes content proves the actor with a key that opens the case's report, and
+//! every read of content is audited before it is returned.
+
+use chrono::NaiveDate;
+use serde::Serialize;
+use zeroize::Zeroizing;
+
+use super::actor::ProvenReader;
+use super::{Desk, DeskError, ReaderKey};
+use crate::audit::Event;
+use crate::cases::{
+    acknowledgement, check_event_date, compliance, ActionKind, Category, DeadlineKind, Deadlines,
+    Outcome, Status,
+};
+use crate::readers::Readers;
+use crate::register::{
+    today, AuditEntry, CaseEvent, CaseFile, CaseSummary, EventKind, NewEvent, StatusChange,
+};
+use crate::split::Report;
+use crate::vault::{self, BlobKind, ShredKey, StoredBlob, VaultError};
+
+/// Largest note accepted (text typed or pasted by a handler).
+pub const MAX_NOTE_BYTES: usize = 1024 * 1024;
+
+/// An opened case: its number, status and report (audited as `CaseOpened`).
+pub struct OpenedCase {
+    /// Case number.
+    pub number: String,
+    /// Status.
+    pub status: String,
+    /// The report, with attachments.
+    pub report: Report,
+}
+
+/// A note or action to record.
+pub struct NewNote {
+    /// Note or action (with its kind).
+    pub kind: EventKind,
+    /// The day it happened (default today).
+    pub on: Option<NaiveDate>,
+    /// The note's text: required for a note, optional for an action.
+    pub text: Option<Zeroizing<Vec<u8>>>,
+}
+
+/// A recorded note or action.
+#[derive(Debug, Serialize)]
+pub struct EventRecorded {
+    /// Case number.
+    pub number: String,
+    /// Event id.
+    pub id: i64,
+    /// `note` or `action`.
+    pub kind: &'static str,
+    /// Kind of action.
+    pub action_kind: Option<ActionKind>,
+    /// The day it happened.
+    pub on: NaiveDate,
+    /// A sealed note came with it.
+    pub sealed_note: bool,
+}
+
+/// A note or action with its note opened.
+#[derive(Serialize)]
+pub struct OpenedEvent {
+    /// Event id.
+    pub id: i64,
+    /// `note` or `action`.
+    pub kind: &'static str,
+    /// Kind of action.
+    pub action_kind: Option<ActionKind>,
+    /// The day it happened.
+    pub on: NaiveDate,
+    /// Who recorded it.
+    pub actor: String,
+    /// When recorded (RFC 3339).
+    pub recorded_at: String,
+    /// The opened note.
+    #[serde(serialize_with = "serialize_secret")]
+    pub note: Option<Zeroizing<String>>,
+}
+
+/// A case's register fields with its notes and actions opened (audited as `NotesOpened`).
+pub struct History {
+    /// Register fields.
+    pub file: CaseFile,
+    /// Notes and actions, oldest first.
+    pub events: Vec<OpenedEvent>,
+}
+
+/// Everything a handler may take out of a case: never the identity (audited as
+/// `CaseExported` before it is returned).
+pub struct CaseExport {
+    /// Register fields.
+    pub file: CaseFile,
+    /// The report, with attachments.
+    pub report: Report,
+    /// Notes and actions.
+    pub events: Vec<OpenedEvent>,
+}
+
+/// One open deadline.
+#[derive(Debug, Serialize)]
+pub struct DueItem {
+    /// Case number.
+    pub number: String,
+    /// Status.
+    pub status: Status,
+    /// Which deadline.
+    pub deadline: DeadlineKind,
+    /// Due date (inclusive).
+    pub due: NaiveDate,
+    /// Days left (negative: overdue).
+    pub days_left: i64,
+    /// Past the due date.
+    pub overdue: bool,
+}
+
+/// Serialises an opened note without copying it into a non-zeroizing string first.
+pub(crate) fn serialize_secret<S: serde::Serializer>(
+    v: &Option<Zeroizing<String>>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(t) => s.serialize_some(t.as_str()),
+        None => s.serialize_none(),
+    }
+}
+
+/// Opened note text as a zeroizing string (notes are written as UTF-8).
+pub(super) fn note_text(plain: &[u8]) -> Zeroizing<String> {
+    Zeroizing::new(String::from_utf8_lossy(plain).into_owned())
+}
+
+/// A date given for something that happened on a case: not before the case arrived, not in
+/// the future.
+fn check_on(received: NaiveDate, on: NaiveDate) -> Result<(), DeskError> {
+    check_event_date(received, on, today()).map_err(|e| DeskError::Invalid(format!("--on: {e}")))
+}
+
+/// The note rules: bounded, UTF-8, and a note (unlike an action's remark) says something.
+fn check_note(kind: EventKind, text: Option<&[u8]>) -> Result<(), DeskError> {
+    if let Some(t) = text {
+        if t.len() > MAX_NOTE_BYTES {
+            return Err(DeskError::Invalid(format!(
+                "the note is larger than {MAX_NOTE_BYTES} bytes; attach documents to the case file instead"
+            )));
+        }
+        if std::str::from_utf8(t).is_err() {
+            return Err(DeskError::Invalid("the note is not UTF-8 text".to_owned()));
+        }
+    }
+    match (kind, text) {
+        (EventKind::Note, None) => Err(DeskError::Invalid("the note is empty".to_owned())),
+        (EventKind::Note, Some(t)) if t.iter().all(u8::is_ascii_whitespace) => {
+            Err(DeskError::Invalid("the note is empty".to_owned()))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The acknowledgement's feedback deadline: three months from the acknowledgement, if it was
+/// recorded, or from `today` if it is being sent now.
+fn feedback_due_if_acknowledged(file: &CaseFile, today: NaiveDate) -> NaiveDate {
+    let ack_on = file.acknowledged_at.unwrap_or(today);
+    Deadlines::compute(file.received_at, Some(ack_on), None).feedback_due
+}
+
+/// Open deadlines on `today`, soonest first; with `within`, only those due within that many
+/// days (overdue ones always).
+fn due_list(files: Vec<CaseFile>, today: NaiveDate, within: Option<i64>) -> Vec<DueItem> {
+    let mut items: Vec<DueItem> = files
+        .into_iter()
+        .filter_map(|f| {
+            let d = compliance::due_on(&f.dates(), today)?;
+            Some(DueItem {
+                number: f.number,
+                status: f.status,
+                deadline: d.deadline,
+                due: d.due,
+                days_left: d.days_left,
+                overdue: d.overdue(),
+            })
+        })
+        .filter(|i| within.is_none_or(|w| i.days_left <= w))
+        .collect();
+    items.sort_by(|a, b| a.due.cmp(&b.due).then_with(|| a.number.cmp(&b.number)));
+    items
+}
+
+fn parse_report(plain: &[u8]) -> Result<Report, DeskError> {
+    serde_json::from_slice(plain).map_err(|e| DeskError::Damaged {
+        what: "report",
+        detail: e.to_string(),
+    })
+}
+
+impl Desk {
+    /// Case summaries, oldest first. No content, no key needed.
+    pub async fn list_cases(&self) -> Result<Vec<CaseSummary>, DeskError> {
+        Ok(self.register.list_cases().await?)
+    }
+
+    async fn case_file(&self, number: &str) -> Result<CaseFile, DeskError> {
+        self.register
+            .case_file(number)
+            .await?
+            .ok_or_else(|| DeskError::NotFound(format!("no case {number}")))
+    }
+
+    async fn audit(
+        &self,
+        actor: &super::Actor,
+        event: Event,
+        case_number: Option<&str>,
+        detail: String,
+    ) -> Result<(), DeskError> {
+        self.register
+            .audit(&AuditEntry {
+                actor: actor.as_str().to_owned(),
+                action: event,
+                case_number: case_number.map(str::to_owned),
+                detail,
+            })
+            .await?;
+        Ok(())
+    }
+
+    /// Opens a case's report with a reader's key; recorded before it is returned.
+    pub async fn open_case(&self, number: &str, key: &ReaderKey) -> Result<OpenedCase, DeskError> {
+        let proven = self.prove_reader(number, key).await?;
+        self.audit(
+            &proven.actor,
+            Event::CaseOpened,
+            Some(number),
+            String::new(),
+        )
+        .await?;
+        Ok(OpenedCase {
+            number: number.to_owned(),
+            status: proven.record.summary.status.clone(),
+            report: parse_report(&proven.report)?,
+        })
+    }
+
+    /// Changes a case's status on the day it happened (default today). Closing needs an
+    /// outcome; the lifecycle decides which changes are allowed.
+    pub async fn change_status(
+        &self,
+        number: &str,
+        key: &ReaderKey,
+        to: Status,
+        on: Option<NaiveDate>,
+        outcome: Option<Outcome>,
+    ) -> Result<CaseFile, DeskError> {
+        if to == Status::Closed && outcome.is_none() {
+            return Err(DeskError::Invalid(format!(
+                "closing a case needs an outcome: `sygnal cases close {number} --outcome OUTCOME` ({})",
+                Outcome::choices()
+            )));
+        }
+        let proven = self.prove_reader(number, key).await?;
+        let change = StatusChange {
+            to,
+            on: on.unwrap_or_else(today),
+            outcome,
+            actor: proven.actor.into_string(),
+        };
+        check_on(proven.record.summary.received_at, change.on)?;
+        self.register
+            .change_status(number, &change)
+            .await?
+            .map_err(|e| DeskError::Invalid(e.to_string()))
+    }
+
+    /// Sets the subject of the breach.
+    pub async fn set_category(
+        &self,
+        number: &str,
+        key: &ReaderKey,
+        category: Category,
+    ) -> Result<CaseFile, DeskError> {
+        let proven = self.prove_reader(number, key).await?;
+        self.register
+            .set_category(number, category, proven.actor.as_str())
+            .await?;
+        self.case_file(number).await
+    }
+
+    /// Records a note or a follow-up action; its note is sealed to every current reader under
+    /// the case's shred key (invariant 2).
+    pub async fn add_event(
+        &self,
+        number: &str,
+        key: &ReaderKey,
+        new: NewNote,
+    ) -> Result<EventRecorded, DeskError> {
+        let proven = self.prove_reader(number, key).await?;
+        check_note(new.kind, new.text.as_deref().map(|t| t.as_slice()))?;
+        let note = match &new.text {
+            Some(t) => Some(self.seal_note(t, &proven.shred).await?),
+            None => None,
+        };
+        let on = new.on.unwrap_or_else(today);
+        check_on(proven.record.summary.received_at, on)?;
+        let id = self
+            .register
+            .add_event(
+                number,
+                &NewEvent {
+                    kind: new.kind,
+                    on,
+                    actor: proven.actor.into_string(),
+                    note,
+                },
+            )
+            .await?;
+        Ok(EventRecorded {
+            number: number.to_owned(),
+            id,
+            kind: match new.kind {
+                EventKind::Note => "note",
+                EventKind::Action(_) => "action",
+            },
+            action_kind: match new.kind {
+                EventKind::Action(k) => Some(k),
+                EventKind::Note => None,
+            },
+            on,
+            sealed_note: new.text.is_some(),
+        })
+    }
+
+    async fn seal_note(&self, text: &[u8], shred: &ShredKey) -> Result<StoredBlob, DeskError> {
+        let readers = Readers::load(&self.register).await?;
+        if readers.handlers.is_empty() {
+            return Err(VaultError::NoReaders("handlers").into());
+        }
+        Ok(vault::seal(text, &readers.handlers, shred, BlobKind::Note)?)
+    }
+
+    /// Opens the notes of a case with a proven reader's key.
+    async fn open_events(
+        &self,
+        number: &str,
+        key: &ReaderKey,
+        proven: &ProvenReader,
+    ) -> Result<Vec<OpenedEvent>, DeskError> {
+        let mut out = Vec::new();
+        for e in self.register.events(number).await? {
+            let note = match &e.note {
+                Some(blob) => Some(note_text(&self.open_note(
+                    blob,
+                    &proven.shred,
+                    key,
+                    number,
+                    "a reader of the notes",
+                )?)),
+                None => None,
+            };
+            let CaseEvent {
+                id,
+                kind,
+                action_kind,
+                on,
+                actor,
+                recorded_at,
+                ..
+            } = e;
+            out.push(OpenedEvent {
+                id,
+                kind,
+                action_kind,
+                on,
+                actor,
+                recorded_at,
+                note,
+            });
+        }
+        Ok(out)
+    }
+
+    pub(super) fn open_note(
+        &self,
+        blob: &StoredBlob,
+        shred: &ShredKey,
+        key: &ReaderKey,
+        number: &str,
+        role: &str,
+    ) -> Result<Zeroizing<Vec<u8>>, DeskError> {
+        vault::open(
+            blob,
+            shred,
+            BlobKind::Note,
+            &key.cert,
+            key.passphrase.as_ref(),
+            MAX_NOTE_BYTES,
+        )
+        .map_err(|err| DeskError::unseal(err, number, role))
+    }
+
+    /// Register fields, actions and opened notes of a case (audited).
+    pub async fn history(&self, number: &str, key: &ReaderKey) -> Result<History, DeskError> {
+        let proven = self.prove_reader(number, key).await?;
+        let events = self.open_events(number, key, &proven).await?;
+        self.audit(
+            &proven.actor,
+            Event::NotesOpened,
+            Some(number),
+            format!("{} event(s)", events.len()),
+        )
+        .await?;
+        Ok(History {
+            file: self.case_file(number).await?,
+            events,
+        })
+    }
+
+    /// A complete case file for a handler (report, attachments, notes, actions), never the
+    /// identity. Recorded before anything is returned, so before anything is written.
+    pub async fn export_case(
+        &self,
+        number: &str,
+        key: &ReaderKey,
+    ) -> Result<CaseExport, DeskError> {
+        let proven = self.prove_reader(number, key).await?;
+        let events = self.open_events(number, key, &proven).await?;
+        let file = self.case_file(number).await?;
+        self.audit(
+            &proven.actor,
+            Event::CaseExported,
+            Some(number),
+            format!("{} event(s); identity not included", events.len()),
+        )
+        .await?;
+        Ok(CaseExport {
+            file,
+            report: parse_report(&proven.report)?,
+            events,
+        })
+    }
+
+    /// Open deadlines, soonest first. No content, no key needed.
+    pub async fn due(&self, within: Option<i64>) -> Result<Vec<DueItem>, DeskError> {
+        Ok(due_list(self.register.case_files().await?, today(), within))
+    }
+
+    /// The acknowledgement for the reporter: case number and dates only, no key needed.
+    pub async fn acknowledgement_text(
+        &self,
+        number: &str,
+        lang: acknowledgement::Lang,
+    ) -> Result<String, DeskError> {
+        let f = self.case_file(number).await?;
+        let due = feedback_due_if_acknowledged(&f, today());
+        Ok(acknowledgement::acknowledgement(
+            lang,
+            number,
+            f.received_at,
+            due,
+        ))
+    }
+}
+
+#[cfg(test)]
+#[path = "casework_tests.rs"]
+mod casework_tests;

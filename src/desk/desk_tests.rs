@@ -1,0 +1,322 @@
+//! The use cases against a real register and key folder in a temp dir, without the binary: who
+//! may act on a case, what is recorded before anything is returned, what stays sealed.
+
+use sequoia_openpgp::Cert;
+
+use super::*;
+use crate::audit::Event;
+use crate::cases::{Outcome, Status};
+use crate::intake::{decide, Decision};
+use crate::openpgp::{armored_public, generate_intake_key, KeyAlgorithm};
+use crate::readers::Readers;
+use crate::register::{IntakeRef, NewCase, Position};
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    desk: Desk,
+    handler: Cert,
+    custodian: Cert,
+    outsider: Cert,
+}
+
+fn key(cert: &Cert) -> ReaderKey {
+    ReaderKey::new(cert.clone(), None)
+}
+
+const REPORT: &[u8] = b"From: Jan Kowalski <jan@example.org>\r\n\
+To: sygnalista@example.org\r\n\
+Subject: Zgloszenie\r\n\
+Content-Type: text/plain; charset=utf-8\r\n\r\n\
+Kierownik bierze pieniadze z kasy.\r\n";
+
+async fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("imap.pass"), "x").unwrap();
+    let config = dir.path().join("sygnal.toml");
+    std::fs::write(
+        &config,
+        "[mailbox]\nhost = \"127.0.0.1\"\nport = 143\ntls = \"none\"\nusername = \"box@example.org\"\n\
+         password-file = \"imap.pass\"\n\n[register]\ndriver = \"sqlite\"\npath = \"var/register.db\"\n\n\
+         [keys]\ndir = \"var/keys\"\nunprotected = true\n",
+    )
+    .unwrap();
+    let desk = Desk::open(&config).await.unwrap();
+    let gen = |n: &str| {
+        generate_intake_key(&format!("{n} <{n}@example.org>"), KeyAlgorithm::Cv25519).unwrap()
+    };
+    let (handler, custodian, outsider) = (gen("handler"), gen("custodian"), gen("outsider"));
+    for (cert, name, role) in [
+        (&handler, "Hanna", Role::Handler),
+        (&custodian, "Celina", Role::Custodian),
+    ] {
+        let public = armored_public(cert).unwrap();
+        desk.add_reader("test", public.as_bytes(), name, role)
+            .await
+            .unwrap();
+    }
+    desk.init(KeyAlgorithm::Cv25519, None).await.unwrap();
+    Fixture {
+        _dir: dir,
+        desk,
+        handler,
+        custodian,
+        outsider,
+    }
+}
+
+/// Files one plain report through the intake sequence; returns its number.
+async fn file_report(desk: &Desk) -> String {
+    let readers = Readers::load(&desk.register).await.unwrap();
+    let keyring = desk.keys.intake_keyring().unwrap();
+    let (shred_id, shred) = desk.keys.new_shred_key().unwrap();
+    let received_at = crate::register::today();
+    let Decision::File(sealed) = decide(
+        REPORT,
+        &keyring,
+        &readers,
+        &desk.config.limits,
+        &shred,
+        received_at,
+    )
+    .unwrap() else {
+        panic!("a plain report is filed")
+    };
+    let filed = desk
+        .register
+        .file_case(
+            &IntakeRef {
+                fingerprint: "fp-1".into(),
+                at: Position {
+                    mailbox: "INBOX".into(),
+                    uidvalidity: 1,
+                    uid: 1,
+                },
+                size: REPORT.len() as u64,
+            },
+            &NewCase {
+                received_at,
+                encrypted: sealed.encrypted,
+                signed: sealed.signed,
+                shred_key: shred_id,
+                report: sealed.report,
+                identity: sealed.identity,
+            },
+            &desk.config.cases.number_pattern,
+        )
+        .await
+        .unwrap();
+    filed.number
+}
+
+async fn events(desk: &Desk) -> Vec<Event> {
+    desk.audit_trail(None)
+        .await
+        .unwrap()
+        .iter()
+        .filter_map(|r| r.event())
+        .collect()
+}
+
+#[tokio::test]
+async fn only_a_key_the_report_was_sealed_to_opens_a_case_and_the_read_is_recorded() {
+    let f = fixture().await;
+    let number = file_report(&f.desk).await;
+    let refused = f.desk.open_case(&number, &key(&f.outsider)).await;
+    assert!(matches!(refused, Err(DeskError::KeyRefused(_))));
+    assert!(!events(&f.desk).await.contains(&Event::CaseOpened));
+
+    let opened = f.desk.open_case(&number, &key(&f.handler)).await.unwrap();
+    assert!(opened
+        .report
+        .body
+        .as_deref()
+        .unwrap_or("")
+        .contains("pieniadze"));
+    assert_eq!(events(&f.desk).await.last(), Some(&Event::CaseOpened));
+    // A custodian handles cases too.
+    f.desk.open_case(&number, &key(&f.custodian)).await.unwrap();
+    f.desk.close().await;
+}
+
+#[tokio::test]
+async fn closing_a_case_needs_an_outcome() {
+    let f = fixture().await;
+    let number = file_report(&f.desk).await;
+    let refused = f
+        .desk
+        .change_status(&number, &key(&f.handler), Status::Closed, None, None)
+        .await;
+    assert!(matches!(refused, Err(DeskError::Invalid(m)) if m.contains("outcome")));
+    // The lifecycle decides the order: follow-up before closing.
+    let early = f
+        .desk
+        .change_status(
+            &number,
+            &key(&f.handler),
+            Status::Closed,
+            None,
+            Some(Outcome::Unsubstantiated),
+        )
+        .await;
+    assert!(matches!(early, Err(DeskError::Invalid(m)) if m.contains("in-follow-up")));
+    f.desk
+        .change_status(&number, &key(&f.handler), Status::InFollowUp, None, None)
+        .await
+        .unwrap();
+    let closed = f
+        .desk
+        .change_status(
+            &number,
+            &key(&f.handler),
+            Status::Closed,
+            None,
+            Some(Outcome::Unsubstantiated),
+        )
+        .await
+        .unwrap();
+    assert_eq!(closed.status, Status::Closed);
+    assert!(closed.retention_until.is_some());
+    assert_eq!(events(&f.desk).await.last(), Some(&Event::CaseClosed));
+    f.desk.close().await;
+}
+
+#[tokio::test]
+async fn a_handler_never_reaches_identity_and_a_custodian_reaches_it_only_recorded() {
+    let f = fixture().await;
+    let number = file_report(&f.desk).await;
+    let refused = f
+        .desk
+        .unseal_identity(&number, &key(&f.handler), "prosecutor's request")
+        .await;
+    assert!(matches!(refused, Err(DeskError::KeyRefused(_))));
+    let no_reason = f
+        .desk
+        .unseal_identity(&number, &key(&f.custodian), "why")
+        .await;
+    assert!(matches!(no_reason, Err(DeskError::Invalid(_))));
+    assert!(!events(&f.desk).await.contains(&Event::IdentityUnsealed));
+
+    let unsealed = f
+        .desk
+        .unseal_identity(&number, &key(&f.custodian), "prosecutor's request")
+        .await
+        .unwrap();
+    assert!(unsealed
+        .identity
+        .from
+        .iter()
+        .any(|a| a.contains("jan@example.org")));
+    let log = f.desk.identity_log(Some(&number)).await.unwrap();
+    assert_eq!(log.len(), 1);
+    assert!(log[0].detail.contains("prosecutor's request"));
+    // A disclosure by a handler's key is refused: only a custodian may record one.
+    let d = Disclosure {
+        to: "Prokuratura".into(),
+        legal_basis: "art. 8 ust. 3".into(),
+        reason: "postanowienie".into(),
+        reporter_notice: Some("informed".into()),
+    };
+    assert!(matches!(
+        f.desk
+            .disclose_identity(&number, &key(&f.handler), &d)
+            .await,
+        Err(DeskError::KeyRefused(_))
+    ));
+    f.desk
+        .disclose_identity(&number, &key(&f.custodian), &d)
+        .await
+        .unwrap();
+    assert_eq!(f.desk.identity_log(Some(&number)).await.unwrap().len(), 2);
+    f.desk.close().await;
+}
+
+#[tokio::test]
+async fn notes_are_sealed_to_every_reader_and_reading_them_is_recorded() {
+    let f = fixture().await;
+    let number = file_report(&f.desk).await;
+    let text = zeroize::Zeroizing::new(b"Rozmowa z kierownikiem 12.03".to_vec());
+    f.desk
+        .add_event(
+            &number,
+            &key(&f.handler),
+            NewNote {
+                kind: EventKind::Note,
+                on: None,
+                text: Some(text),
+            },
+        )
+        .await
+        .unwrap();
+    // The custodian reads the handler's note: it was sealed to every reader.
+    let history = f.desk.history(&number, &key(&f.custodian)).await.unwrap();
+    assert_eq!(
+        history.events[0].note.as_deref().map(|n| n.as_str()),
+        Some("Rozmowa z kierownikiem 12.03")
+    );
+    assert_eq!(events(&f.desk).await.last(), Some(&Event::NotesOpened));
+    f.desk.close().await;
+}
+
+#[tokio::test]
+async fn art_29_export_shows_sealed_fields_only_to_a_reader_and_is_recorded() {
+    let f = fixture().await;
+    let number = file_report(&f.desk).await;
+    f.desk
+        .add_event(
+            &number,
+            &key(&f.handler),
+            NewNote {
+                kind: EventKind::Action(crate::cases::ActionKind::Interview),
+                on: None,
+                text: Some(zeroize::Zeroizing::new(b"interview notes".to_vec())),
+            },
+        )
+        .await
+        .unwrap();
+    let withheld = f.desk.export_register(None, None).await.unwrap();
+    assert_eq!(
+        withheld[0].actions[0].note.as_deref().map(|n| n.as_str()),
+        Some("(sealed)")
+    );
+    assert!(matches!(
+        f.desk.export_register(None, Some(&key(&f.outsider))).await,
+        Err(DeskError::KeyRefused(_))
+    ));
+    let opened = f
+        .desk
+        .export_register(None, Some(&key(&f.handler)))
+        .await
+        .unwrap();
+    assert_eq!(
+        opened[0].actions[0].note.as_deref().map(|n| n.as_str()),
+        Some("interview notes")
+    );
+    let exports = events(&f.desk)
+        .await
+        .into_iter()
+        .filter(|e| *e == Event::RegisterExported)
+        .count();
+    assert_eq!(exports, 2, "each export is recorded, the refused one not");
+    f.desk.close().await;
+}
+
+#[tokio::test]
+async fn a_removed_readers_key_cannot_decide_a_reseal() {
+    let f = fixture().await;
+    file_report(&f.desk).await;
+    let fpr = crate::openpgp::fingerprint_hex(&f.handler);
+    f.desk.remove_reader(&fpr.to_lowercase()).await.unwrap();
+    let request = ResealRequest {
+        keys: vec![key(&f.handler)],
+        dry_run: true,
+        batch: 8,
+        rotate_content: false,
+    };
+    let refused = f.desk.reseal(request, &mut |_, _| {}).await;
+    assert!(matches!(refused, Err(DeskError::KeyRefused(m)) if m.contains("not a current reader")));
+    assert!(matches!(
+        f.desk.remove_reader(&fpr).await,
+        Err(DeskError::NotFound(_))
+    ));
+    f.desk.close().await;
+}

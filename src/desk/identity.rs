@@ -1,0 +1,312 @@
+//! The reporter's identity: opened only by a custodian, only with a stated reason recorded
+//! durably before anything is shown; a disclosure to a third party only with its recipient,
+//! legal basis, reason and whether the reporter was told first (art. 8 of the act of 14 June
+//! 2024). Every unseal and disclosure is listed by the identity log (invariant 6).
+
+use serde::Serialize;
+
+use super::{Desk, DeskError, ReaderKey};
+use crate::audit::Event;
+use crate::register::{AuditEntry, DisclosureRow, NewDisclosure, ReporterNotice};
+use crate::split::SenderIdentity;
+
+/// Shortest reason accepted for opening an identity (characters, after trimming).
+const MIN_UNSEAL_REASON: usize = 5;
+/// Shortest recipient, legal basis and reason of a disclosure.
+const MIN_DISCLOSURE_FIELD: usize = 3;
+
+const NOTICE_REMINDER: &str =
+    "before the identity is disclosed the reporter must be told, in writing, with the reasons \
+     for the disclosure, unless telling them would endanger the investigation or the proceedings \
+     (art. 8 of the act of 14 June 2024). Say which applies: \
+     --reporter-notice informed | --reporter-notice withheld-would-endanger";
+
+/// An opened identity record.
+pub struct UnsealedIdentity {
+    /// Case number.
+    pub number: String,
+    /// Everything that may identify the reporter.
+    pub identity: SenderIdentity,
+}
+
+/// A disclosure a custodian asks to record.
+pub struct Disclosure {
+    /// Who receives the identity.
+    pub to: String,
+    /// Legal basis.
+    pub legal_basis: String,
+    /// Why.
+    pub reason: String,
+    /// `informed` or `withheld-would-endanger`, as the custodian said it; None if not said.
+    pub reporter_notice: Option<String>,
+}
+
+/// A recorded disclosure.
+#[derive(Debug, Serialize)]
+pub struct DisclosureRecorded {
+    /// Case number.
+    pub number: String,
+    /// Disclosure id.
+    #[serde(rename = "disclosure")]
+    pub id: i64,
+    /// Whether the reporter was told first.
+    pub reporter_notice: ReporterNotice,
+}
+
+/// Unsealed or disclosed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum IdentityAccessKind {
+    /// Opened by a custodian.
+    Unsealed,
+    /// Disclosed to a third party.
+    Disclosed,
+}
+
+impl IdentityAccessKind {
+    /// Text.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IdentityAccessKind::Unsealed => "unsealed",
+            IdentityAccessKind::Disclosed => "disclosed",
+        }
+    }
+}
+
+/// One entry of the identity log.
+#[derive(Debug, Serialize)]
+pub struct IdentityAccess {
+    /// When (RFC 3339).
+    pub at: String,
+    /// Case number.
+    pub case_number: Option<String>,
+    /// Unsealed or disclosed.
+    pub kind: IdentityAccessKind,
+    /// Custodian.
+    pub actor: String,
+    /// The recorded reason (and, for a disclosure, recipient and basis).
+    pub detail: String,
+    /// The disclosure's record.
+    pub disclosure: Option<DisclosureRow>,
+}
+
+/// The reason rule: an identity is opened only for a stated reason.
+fn check_unseal_reason(reason: &str) -> Result<&str, DeskError> {
+    let reason = reason.trim();
+    if reason.chars().count() < MIN_UNSEAL_REASON {
+        return Err(DeskError::Invalid(
+            "--reason must say why the identity is needed (at least a few words); it is recorded"
+                .to_owned(),
+        ));
+    }
+    Ok(reason)
+}
+
+/// The art. 8 rule: a disclosure says whether the reporter was told first, and names its
+/// recipient, legal basis and reason.
+fn check_disclosure(d: &Disclosure) -> Result<ReporterNotice, DeskError> {
+    let notice = d
+        .reporter_notice
+        .as_deref()
+        .and_then(ReporterNotice::parse)
+        .ok_or_else(|| DeskError::Invalid(NOTICE_REMINDER.to_owned()))?;
+    for (flag, v) in [
+        ("--to", &d.to),
+        ("--legal-basis", &d.legal_basis),
+        ("--reason", &d.reason),
+    ] {
+        if v.trim().chars().count() < MIN_DISCLOSURE_FIELD {
+            return Err(DeskError::Invalid(format!(
+                "{flag} must be given (it is recorded)"
+            )));
+        }
+    }
+    Ok(notice)
+}
+
+/// The identity log from the audit trail and the disclosures: unseals and disclosures only,
+/// optionally of one case.
+fn identity_log(
+    audit: Vec<crate::register::AuditRow>,
+    disclosures: &[DisclosureRow],
+    number: Option<&str>,
+) -> Vec<IdentityAccess> {
+    let mut out = Vec::new();
+    for r in audit {
+        let kind = match r.event() {
+            Some(Event::IdentityUnsealed) => IdentityAccessKind::Unsealed,
+            Some(Event::IdentityDisclosed) => IdentityAccessKind::Disclosed,
+            _ => continue,
+        };
+        if number.is_some() && r.case_number.as_deref() != number {
+            continue;
+        }
+        let disclosure = (kind == IdentityAccessKind::Disclosed)
+            .then(|| disclosures.iter().find(|d| d.audit_id == r.id).cloned())
+            .flatten();
+        out.push(IdentityAccess {
+            at: r.at,
+            case_number: r.case_number,
+            kind,
+            actor: r.actor,
+            detail: r.detail,
+            disclosure,
+        });
+    }
+    out
+}
+
+impl Desk {
+    /// Opens the identity record of a case with a custodian's key. The reason is recorded
+    /// durably before anything is returned: no disclosure without its record.
+    pub async fn unseal_identity(
+        &self,
+        number: &str,
+        key: &ReaderKey,
+        reason: &str,
+    ) -> Result<UnsealedIdentity, DeskError> {
+        let reason = check_unseal_reason(reason)?;
+        let proven = self.prove_custodian(number, key).await?;
+        self.register
+            .audit(&AuditEntry {
+                actor: proven.actor.into_string(),
+                action: Event::IdentityUnsealed,
+                case_number: Some(number.to_owned()),
+                detail: format!("reason: {reason}"),
+            })
+            .await?;
+        let identity =
+            serde_json::from_slice(&proven.identity).map_err(|e| DeskError::Damaged {
+                what: "identity record",
+                detail: e.to_string(),
+            })?;
+        Ok(UnsealedIdentity {
+            number: number.to_owned(),
+            identity,
+        })
+    }
+
+    /// Records a disclosure of the reporter's identity to a third party. Only a custodian (a
+    /// key the identity was sealed to) may.
+    pub async fn disclose_identity(
+        &self,
+        number: &str,
+        key: &ReaderKey,
+        d: &Disclosure,
+    ) -> Result<DisclosureRecorded, DeskError> {
+        let notice = check_disclosure(d)?;
+        let proven = self.prove_custodian(number, key).await?;
+        let id = self
+            .register
+            .record_disclosure(
+                number,
+                &NewDisclosure {
+                    actor: proven.actor.into_string(),
+                    recipient: d.to.trim().to_owned(),
+                    legal_basis: d.legal_basis.trim().to_owned(),
+                    reason: d.reason.trim().to_owned(),
+                    notice,
+                },
+            )
+            .await?;
+        Ok(DisclosureRecorded {
+            number: number.to_owned(),
+            id,
+            reporter_notice: notice,
+        })
+    }
+
+    /// Every unseal and disclosure of identity, optionally of one case, oldest first.
+    pub async fn identity_log(
+        &self,
+        number: Option<&str>,
+    ) -> Result<Vec<IdentityAccess>, DeskError> {
+        let audit = self.register.audit_entries().await?;
+        let disclosures = self.register.disclosures(number).await?;
+        Ok(identity_log(audit, &disclosures, number))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn disclosure(notice: Option<&str>) -> Disclosure {
+        Disclosure {
+            to: "Prokuratura Rejonowa".into(),
+            legal_basis: "art. 8 ust. 3".into(),
+            reason: "postanowienie prokuratora".into(),
+            reporter_notice: notice.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn identity_unseal_needs_a_stated_reason() {
+        assert!(matches!(
+            check_unseal_reason("  x  "),
+            Err(DeskError::Invalid(_))
+        ));
+        assert!(matches!(
+            check_unseal_reason("abcd"),
+            Err(DeskError::Invalid(_))
+        ));
+        assert_eq!(
+            check_unseal_reason("  request of the prosecutor ").unwrap(),
+            "request of the prosecutor"
+        );
+    }
+
+    #[test]
+    fn art_8_disclosure_needs_reporter_notice() {
+        let refused = check_disclosure(&disclosure(None)).unwrap_err();
+        assert!(refused.to_string().contains("art. 8"));
+        assert!(check_disclosure(&disclosure(Some("maybe"))).is_err());
+        assert_eq!(
+            check_disclosure(&disclosure(Some("informed"))).unwrap(),
+            ReporterNotice::Informed
+        );
+        assert_eq!(
+            check_disclosure(&disclosure(Some("withheld-would-endanger"))).unwrap(),
+            ReporterNotice::WithheldWouldEndanger
+        );
+    }
+
+    #[test]
+    fn art_8_disclosure_names_recipient_basis_and_reason() {
+        let mut d = disclosure(Some("informed"));
+        d.legal_basis = " ".into();
+        assert!(check_disclosure(&d)
+            .unwrap_err()
+            .to_string()
+            .contains("--legal-basis"));
+    }
+
+    #[test]
+    fn identity_log_lists_unseals_and_disclosures_only() {
+        let row = |id: i64, action: &str, case: &str| crate::register::AuditRow {
+            id,
+            at: format!("2026-01-0{id}T00:00:00Z"),
+            actor: "FPR (C)".into(),
+            action: action.into(),
+            case_number: Some(case.into()),
+            detail: String::new(),
+            prev_hash: None,
+            hash: None,
+        };
+        let audit = vec![
+            row(1, "CaseFiled", "A"),
+            row(2, "IdentityUnsealed", "A"),
+            row(3, "CaseOpened", "A"),
+            row(4, "IdentityDisclosed", "B"),
+        ];
+        let log = identity_log(audit, &[], None);
+        assert_eq!(log.len(), 2);
+        assert_eq!(log[0].kind, IdentityAccessKind::Unsealed);
+        assert_eq!(log[1].kind, IdentityAccessKind::Disclosed);
+        let audit = vec![
+            row(2, "IdentityUnsealed", "A"),
+            row(4, "IdentityDisclosed", "B"),
+        ];
+        assert_eq!(identity_log(audit, &[], Some("B")).len(), 1);
+    }
+}

@@ -1,0 +1,334 @@
+//! Intake keys and reseal: create, import, protect, rotate, retire, list, publish, check; and
+//! re-wrapping every sealed record to the current readers. Every key event is audited
+//! (invariant 6); only a current reader's key may decide a reseal (invariant 5).
+
+use std::time::Duration;
+
+use secrecy::SecretString;
+use sequoia_openpgp::Cert;
+use serde::Serialize;
+
+use super::{Actor, Desk, DeskError, ReaderKey};
+use crate::audit::Event;
+use crate::config::Config;
+use crate::lifecycle::{self, intake, wkd};
+use crate::openpgp::{self, KeyAlgorithm, ReaderKeys};
+use crate::register::AuditEntry;
+
+/// Days ahead that `doctor` and `run` warn of expiring keys and ending grace periods.
+const EXPIRY_WARNING: Duration = Duration::from_secs(30 * 86_400);
+
+/// What `init` did.
+#[derive(Debug, Clone, Serialize)]
+pub struct InitOutcome {
+    /// The current intake key.
+    pub fingerprint: String,
+    /// It existed already; nothing was made.
+    pub existed: bool,
+}
+
+/// A reseal as asked for.
+pub struct ResealRequest {
+    /// Current readers' secret keys (a custodian's among them for identities).
+    pub keys: Vec<ReaderKey>,
+    /// Count and check only.
+    pub dry_run: bool,
+    /// Records per transaction.
+    pub batch: usize,
+    /// Also re-encrypt content under fresh keys and destroy the old shred keys.
+    pub rotate_content: bool,
+}
+
+/// The published intake key.
+pub struct IntakeExport {
+    /// The certificate (public parts are what is published).
+    pub cert: Cert,
+    /// Its fingerprint.
+    pub fingerprint: String,
+}
+
+/// Key and storage checks.
+#[derive(Debug, Clone, Serialize)]
+pub struct DoctorReport {
+    /// Intake secret keys that open.
+    pub intake_keys: usize,
+    /// What needs the operator.
+    pub warnings: Vec<String>,
+}
+
+/// The reseal rule for records the given keys cannot open: the run is incomplete and says
+/// which records need another key.
+pub fn reseal_incomplete(summary: &lifecycle::ResealSummary) -> Result<(), DeskError> {
+    if summary.not_readable.is_empty() {
+        return Ok(());
+    }
+    Err(DeskError::KeyRefused(format!(
+        "{} record(s) not readable with the given key(s) (e.g. identities need a custodian's key): {}; run again with --key for them",
+        summary.not_readable.len(),
+        summary.not_readable.join(", ")
+    )))
+}
+
+/// The key folder must be private before anything else is trusted.
+pub fn check_key_folder(config: &Config) -> Result<(), DeskError> {
+    crate::keystore::check_private_dir(&config.keys.dir)?;
+    Ok(())
+}
+
+/// The address a Web Key Directory publishes the key under: a User ID at `domain`, else the
+/// mailbox's username when it is an address.
+fn wkd_address(cert: &Cert, domain: &str, mailbox_user: &str) -> Option<String> {
+    cert.userids()
+        .filter_map(|u| u.userid().email().ok().flatten().map(str::to_owned))
+        .find(|e| {
+            e.to_ascii_lowercase()
+                .ends_with(&format!("@{}", domain.to_ascii_lowercase()))
+        })
+        .or_else(|| mailbox_user.contains('@').then(|| mailbox_user.to_owned()))
+}
+
+impl Desk {
+    async fn audit_key(&self, event: Event, fingerprint: &str) -> Result<(), DeskError> {
+        self.register
+            .audit(&AuditEntry {
+                actor: Actor::admin().into_string(),
+                action: event,
+                case_number: None,
+                detail: fingerprint.to_owned(),
+            })
+            .await?;
+        Ok(())
+    }
+
+    /// Creates the intake key if none exists (and the fingerprint key). Safe to run twice.
+    pub async fn init(
+        &self,
+        algo: KeyAlgorithm,
+        user_id: Option<String>,
+    ) -> Result<InitOutcome, DeskError> {
+        self.keys.fingerprint_key()?;
+        if let Some(fingerprint) = self.keys.current_intake_fingerprint()? {
+            return Ok(InitOutcome {
+                fingerprint,
+                existed: true,
+            });
+        }
+        let user_id = user_id.unwrap_or_else(|| {
+            let user = &self.config.mailbox.username;
+            if user.contains('@') {
+                format!("Sygnal intake <{user}>")
+            } else {
+                "Sygnal intake".to_owned()
+            }
+        });
+        let cert =
+            tokio::task::spawn_blocking(move || openpgp::generate_intake_key(&user_id, algo))
+                .await
+                .map_err(|_| DeskError::Failed("key generation stopped".to_owned()))??;
+        let fingerprint = self.keys.save_intake(&cert, true)?;
+        self.audit_key(Event::IntakeKeyCreated, &fingerprint)
+            .await?;
+        Ok(InitOutcome {
+            fingerprint,
+            existed: false,
+        })
+    }
+
+    /// Adds an intake secret key (e.g. an earlier one) so mail encrypted to it opens; it
+    /// becomes current only when there is no current key.
+    pub async fn import_intake_key(
+        &self,
+        source: &str,
+        secret: &[u8],
+    ) -> Result<String, DeskError> {
+        let cert = openpgp::parse_secret_key(secret).map_err(|e| {
+            DeskError::KeyRefused(format!("{source} is not a usable intake secret key: {e}"))
+        })?;
+        let make_current = self.keys.current_intake_fingerprint()?.is_none();
+        let fingerprint = self.keys.save_intake(&cert, make_current)?;
+        self.audit_key(Event::IntakeKeyImported, &fingerprint)
+            .await?;
+        Ok(fingerprint)
+    }
+
+    /// Encrypts intake secret keys stored unprotected under the configured passphrase.
+    pub async fn protect_intake_keys(&self) -> Result<Vec<String>, DeskError> {
+        if !self.keys.protected() {
+            return Err(DeskError::Setup(
+                "no passphrase configured: set [keys] passphrase-file, passphrase-env or passphrase-credential".to_owned(),
+            ));
+        }
+        let done = self.keys.protect_intake_keys()?;
+        for fingerprint in &done {
+            self.audit_key(Event::IntakeKeyProtected, fingerprint)
+                .await?;
+        }
+        Ok(done)
+    }
+
+    fn current_intake(&self) -> Result<Cert, DeskError> {
+        self.keys.current_intake()?.ok_or_else(|| {
+            DeskError::NotFound("no intake key yet: run `sygnal init` first".to_owned())
+        })
+    }
+
+    /// Makes a new intake key the published one; earlier keys decrypt for `grace`. The new
+    /// key's User ID is the current one's unless another is given.
+    pub async fn rotate_intake_key(
+        &self,
+        grace: Duration,
+        user_id: Option<String>,
+        algo: KeyAlgorithm,
+    ) -> Result<String, DeskError> {
+        let current = self.current_intake()?;
+        let user_id = match user_id {
+            Some(u) => u,
+            None => current
+                .userids()
+                .next()
+                .map(|u| String::from_utf8_lossy(u.userid().value()).into_owned())
+                .unwrap_or_else(|| "Sygnal intake".to_owned()),
+        };
+        Ok(intake::rotate(&self.register, &self.keys, user_id, algo, grace).await?)
+    }
+
+    /// Destroys the secret parts of intake keys whose grace has ended (all superseded ones
+    /// with `now`).
+    pub async fn retire_intake_keys(&self, now: bool) -> Result<Vec<String>, DeskError> {
+        Ok(intake::retire(&self.register, &self.keys, now).await?)
+    }
+
+    /// Every intake key with its state.
+    pub async fn intake_keys(&self) -> Result<Vec<intake::IntakeKeyInfo>, DeskError> {
+        Ok(intake::list(&self.register, &self.keys).await?)
+    }
+
+    /// The published intake key.
+    pub fn intake_export(&self) -> Result<IntakeExport, DeskError> {
+        let cert = self.current_intake()?;
+        Ok(IntakeExport {
+            fingerprint: openpgp::fingerprint_hex(&cert),
+            cert,
+        })
+    }
+
+    /// The Web Key Directory files (relative path, bytes) publishing the intake key for
+    /// `domain`, in both layouts.
+    pub fn intake_wkd(&self, domain: &str) -> Result<Vec<(String, Vec<u8>)>, DeskError> {
+        let cert = self.current_intake()?;
+        let address = wkd_address(&cert, domain, &self.config.mailbox.username).ok_or_else(|| {
+            DeskError::Invalid(format!(
+                "the intake key has no User ID at {domain}; rotate with --user-id 'Name <address@{domain}>'"
+            ))
+        })?;
+        let local = address.split('@').next().unwrap_or_default().to_owned();
+        let public = cert.strip_secret_key_material();
+        let binary = sequoia_openpgp::serialize::SerializeInto::to_vec(&public)
+            .map_err(|e| DeskError::Failed(format!("serialize the public certificate: {e}")))?;
+        Ok(wkd::layout(&local, domain, &binary))
+    }
+
+    /// Re-wraps every sealed record to the current readers. Only current readers' keys may
+    /// decide the new set: a removed reader's key is refused before anything is read.
+    pub async fn reseal(
+        &self,
+        request: ResealRequest,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<lifecycle::ResealSummary, DeskError> {
+        let readers = self.register.readers().await?;
+        let mut actors = Vec::new();
+        for k in &request.keys {
+            let Some(r) = readers.iter().find(|r| r.fingerprint == k.fingerprint) else {
+                return Err(DeskError::KeyRefused(format!(
+                    "key {} is not a current reader; reseal with a current handler's or custodian's key",
+                    k.fingerprint
+                )));
+            };
+            actors.push(format!("{} ({})", k.fingerprint, r.name));
+        }
+        let mut certs = Vec::new();
+        let mut passphrase: Option<SecretString> = None;
+        for k in request.keys {
+            if k.passphrase.is_some() {
+                passphrase = k.passphrase;
+            }
+            certs.push(k.cert);
+        }
+        let mut unlocked = ReaderKeys::unlock(&certs, passphrase.as_ref())
+            .map_err(|e| DeskError::KeyRefused(e.to_string()))?;
+        let content = request
+            .rotate_content
+            .then(|| lifecycle::ContentKeys { certs, passphrase });
+        let options = lifecycle::ResealOptions {
+            dry_run: request.dry_run,
+            batch: request.batch,
+            actor: actors.join(" + "),
+            rotate_content: request.rotate_content,
+        };
+        Ok(lifecycle::reseal(
+            &self.register,
+            &self.keys,
+            &mut unlocked,
+            content.as_ref(),
+            &options,
+            progress,
+        )
+        .await?)
+    }
+
+    /// Key and storage checks: intake keys that open, keys expiring or ending their grace
+    /// within 30 days, keys stored without the configured passphrase.
+    pub async fn doctor(&self) -> Result<DoctorReport, DeskError> {
+        let intake_keys = self.keys.intake_keyring()?.fingerprints().len();
+        let mut warnings = self.key_warnings().await?;
+        if self.keys.protected() {
+            for fpr in self.keys.unprotected_intake_keys()? {
+                warnings.push(format!(
+                    "intake key {fpr} is stored without passphrase protection: run `sygnal keys protect`"
+                ));
+            }
+        }
+        Ok(DoctorReport {
+            intake_keys,
+            warnings,
+        })
+    }
+
+    /// Intake keys expiring or ending their grace period soon.
+    pub(super) async fn key_warnings(&self) -> Result<Vec<String>, DeskError> {
+        Ok(intake::warnings(&self.register, &self.keys, EXPIRY_WARNING).await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reseal_that_could_not_open_every_record_is_refused_and_names_them() {
+        let mut s = lifecycle::ResealSummary::default();
+        assert!(reseal_incomplete(&s).is_ok());
+        s.not_readable = vec!["ZW/2026/0001 (identity)".into()];
+        let e = reseal_incomplete(&s).unwrap_err();
+        assert!(matches!(e, DeskError::KeyRefused(_)));
+        assert!(e.to_string().contains("ZW/2026/0001"));
+    }
+
+    #[test]
+    fn wkd_publishes_under_the_user_id_at_the_domain_else_the_mailbox_address() {
+        let cert = openpgp::generate_intake_key(
+            "Sygnal <sygnalista@gops.example.pl>",
+            KeyAlgorithm::Cv25519,
+        )
+        .unwrap();
+        assert_eq!(
+            wkd_address(&cert, "GOPS.example.pl", "x").as_deref(),
+            Some("sygnalista@gops.example.pl")
+        );
+        assert_eq!(
+            wkd_address(&cert, "other.pl", "box@other.pl").as_deref(),
+            Some("box@other.pl")
+        );
+        assert_eq!(wkd_address(&cert, "other.pl", "box"), None);
+    }
+}

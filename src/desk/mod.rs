@@ -1,0 +1,107 @@
+//! The use cases: one function per thing a person can do with sygnal, shared by every front end
+//! (the CLI today; SMTP replies and a web console next). Each takes a proven actor and typed
+//! input, applies every rule, writes its audit event in the same transaction as the change, and
+//! returns typed output or a typed refusal ([`DeskError`], with one [`Disposition`]).
+//!
+//! Front ends parse, call one function here, and render. Who may act on what (invariant 5),
+//! what is recorded (invariant 6) and what never leaves sealed form (invariant 2) are decided
+//! here and in the pure core (`cases`, `audit`), nowhere else.
+
+mod actor;
+mod admin;
+mod art29;
+mod audit;
+mod casework;
+mod error;
+mod identity;
+mod keys;
+mod quarantine;
+mod run;
+mod stats;
+
+#[cfg(test)]
+mod desk_tests;
+
+use std::path::{Path, PathBuf};
+
+pub use actor::{Actor, ReaderKey};
+pub use admin::{ReaderAdded, ReaderListing};
+pub use art29::{RegisterAction, RegisterEntry};
+pub use audit::{audit_broken, AuditVerdict, ExpectedHead};
+pub use casework::{
+    CaseExport, DueItem, EventRecorded, History, NewNote, OpenedCase, OpenedEvent, MAX_NOTE_BYTES,
+};
+pub use error::{DeskError, Disposition, Refusal};
+pub use identity::{
+    Disclosure, DisclosureRecorded, IdentityAccess, IdentityAccessKind, UnsealedIdentity,
+};
+pub use keys::{
+    check_key_folder, reseal_incomplete, DoctorReport, InitOutcome, IntakeExport, ResealRequest,
+};
+pub use quarantine::RetryItem;
+pub use run::open_gateway;
+
+/// The register's vocabulary that front ends name in requests and responses.
+pub use crate::register::{CaseFile, EventKind, IntakeKeyStateKind, ReporterNotice, Role};
+
+use crate::config::Config;
+use crate::keystore::KeyStore;
+use crate::register::Register;
+
+/// Largest sealed record opened (a report's JSON with its base64 attachments).
+pub const MAX_RECORD_BYTES: usize = 512 * 1024 * 1024;
+
+/// An open installation: its configuration, register and key folder.
+pub struct Desk {
+    config: Config,
+    config_path: PathBuf,
+    register: Register,
+    keys: KeyStore,
+}
+
+impl Desk {
+    /// Loads the configuration, opens the register and the key folder, and records the
+    /// configuration file's hash (a change is an audit entry).
+    pub async fn open(config_path: &Path) -> Result<Desk, DeskError> {
+        let config = Config::load(config_path)?;
+        let register = Register::open(&config.register).await?;
+        let desk = Desk {
+            keys: KeyStore::open_config(&config.keys)?,
+            config,
+            config_path: config_path.to_owned(),
+            register,
+        };
+        if let Err(e) = desk.note_config().await {
+            desk.close().await;
+            return Err(e);
+        }
+        Ok(desk)
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Closes the register (checkpointing its journal).
+    pub async fn close(self) {
+        self.register.close().await;
+    }
+
+    /// A configuration change is an audit entry (invariant 6): the file's SHA-256 is compared
+    /// with the one last seen. The file holds no secrets (passwords live in their own files).
+    async fn note_config(&self) -> Result<(), DeskError> {
+        use sha2::Digest;
+        let path = &self.config_path;
+        let bytes = std::fs::read(path)
+            .map_err(DeskError::io(format!("cannot read {}", path.display())))?;
+        let changed = self
+            .register
+            .note_config(&hex::encode(sha2::Sha256::digest(&bytes)))
+            .await?;
+        if changed {
+            tracing::info!(config = %path.display(), "ConfigRecorded");
+        }
+        Ok(())
+    }
+}

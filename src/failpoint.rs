@@ -1,0 +1,44 @@
+//! Failpoints for crash tests. Built only with the `failpoints` feature (the integration tests
+//! turn it on through a dev-dependency on this crate): `SYGNAL_FAILPOINT=<name>` then makes the
+//! process announce the point on stderr and block, so a test can SIGKILL it exactly there. A
+//! release binary has no failpoints and reads no such variable.
+
+/// Every failpoint of intake, in pipeline order per message.
+pub const FAILPOINTS: &[&str] = &[
+    "fetched",
+    "opened",
+    "sealed",
+    "before-commit",
+    "committed",
+    "flagged-deleted",
+    "expunged",
+    "deletion-recorded",
+];
+
+/// Failpoints of `keys reseal` (each batch): before its commit and right after it.
+pub const RESEAL_FAILPOINTS: &[&str] = &["reseal-before-commit", "reseal-batch-committed"];
+
+/// Blocks forever if `name` is the armed failpoint.
+#[cfg(feature = "failpoints")]
+pub fn hit(name: &'static str) {
+    use std::io::Write;
+    use std::sync::OnceLock;
+    static ARMED: OnceLock<Option<String>> = OnceLock::new();
+    let armed = ARMED
+        .get_or_init(|| std::env::var("SYGNAL_FAILPOINT").ok())
+        .as_deref();
+    if armed == Some(name) {
+        let mut err = std::io::stderr().lock();
+        let _ = writeln!(err, "sygnal: failpoint {name} reached");
+        let _ = err.flush();
+        drop(err);
+        loop {
+            std::thread::sleep(std::time::Duration::from_secs(3600));
+        }
+    }
+}
+
+/// Without the `failpoints` feature: nothing.
+#[cfg(not(feature = "failpoints"))]
+#[inline(always)]
+pub fn hit(_name: &'static str) {}
