@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use super::{Desk, DeskError};
-use crate::audit::{self, ChainBreak, Head, Link, Stored};
+use crate::audit::{self, ChainBreak, Head, Stored};
 use crate::register::AuditRow;
 
 /// A head recorded earlier that the chain must still contain.
@@ -55,21 +55,7 @@ pub(crate) fn verify_rows(
     rows: &[AuditRow],
     expect: Option<&ExpectedHead>,
 ) -> Result<Head, ChainBreak> {
-    let stored: Vec<Stored<'_>> = rows
-        .iter()
-        .map(|r| Stored {
-            link: Link {
-                id: r.id,
-                at: &r.at,
-                actor: &r.actor,
-                action: &r.action,
-                case_number: r.case_number.as_deref(),
-                detail: &r.detail,
-                prev_hash: r.prev_hash.as_deref().unwrap_or(""),
-            },
-            hash: r.hash.as_deref(),
-        })
-        .collect();
+    let stored: Vec<Stored<'_>> = rows.iter().map(AuditRow::stored).collect();
     audit::verify(&stored, expect.map(|e| (e.id, e.hash.as_str())))
 }
 

@@ -262,6 +262,22 @@ pub struct AuditRow {
 }
 
 impl AuditRow {
+    /// The row as the hash chain sees it.
+    pub fn stored(&self) -> crate::audit::Stored<'_> {
+        crate::audit::Stored {
+            link: crate::audit::Link {
+                id: self.id,
+                at: &self.at,
+                actor: &self.actor,
+                action: &self.action,
+                case_number: self.case_number.as_deref(),
+                detail: &self.detail,
+                prev_hash: self.prev_hash.as_deref().unwrap_or(""),
+            },
+            hash: self.hash.as_deref(),
+        }
+    }
+
     /// The stored action as an event; None for a name this version does not know.
     pub fn event(&self) -> Option<crate::audit::Event> {
         crate::audit::Event::parse(&self.action)

@@ -62,21 +62,7 @@ fn change(to: Status, on: &str) -> StatusChange {
 }
 
 fn chain_ok(rows: &[AuditRow]) -> Result<crate::audit::Head, crate::audit::ChainBreak> {
-    let stored: Vec<crate::audit::Stored<'_>> = rows
-        .iter()
-        .map(|r| crate::audit::Stored {
-            link: crate::audit::Link {
-                id: r.id,
-                at: &r.at,
-                actor: &r.actor,
-                action: &r.action,
-                case_number: r.case_number.as_deref(),
-                detail: &r.detail,
-                prev_hash: r.prev_hash.as_deref().unwrap_or(""),
-            },
-            hash: r.hash.as_deref(),
-        })
-        .collect();
+    let stored: Vec<crate::audit::Stored<'_>> = rows.iter().map(AuditRow::stored).collect();
     crate::audit::verify(&stored, None)
 }
 
