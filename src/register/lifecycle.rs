@@ -115,57 +115,57 @@ impl BlobSlot {
         }
     }
 
-    /// `SELECT id, label, shred_key, pkesks, body` after `id > ?`, ordered, limited.
+    /// `SELECT id, label, shred_key, pkesks, body` after `id > $1`, ordered, at most `$2`.
     pub(crate) fn select_page_sql(self) -> &'static str {
         match self {
             BlobSlot::CaseReport => {
                 "SELECT id, number AS label, shred_key, report_pkesks AS pkesks, report_body AS body \
-                 FROM cases WHERE id > ? ORDER BY id LIMIT ?"
+                 FROM cases WHERE id > $1 ORDER BY id LIMIT $2"
             }
             BlobSlot::CaseIdentity => {
                 "SELECT id, number AS label, shred_key, identity_pkesks AS pkesks, identity_body AS body \
-                 FROM cases WHERE id > ? ORDER BY id LIMIT ?"
+                 FROM cases WHERE id > $1 ORDER BY id LIMIT $2"
             }
             BlobSlot::QuarantineRaw => {
                 "SELECT id, 'Q' || id AS label, shred_key, raw_pkesks AS pkesks, raw_body AS body \
-                 FROM quarantine WHERE id > ? AND raw_pkesks IS NOT NULL AND shred_key IS NOT NULL \
-                 ORDER BY id LIMIT ?"
+                 FROM quarantine WHERE id > $1 AND raw_pkesks IS NOT NULL AND shred_key IS NOT NULL \
+                 ORDER BY id LIMIT $2"
             }
             BlobSlot::CaseNote => {
                 "SELECT e.id AS id, c.number || ' note #' || e.id AS label, c.shred_key AS shred_key, \
                  e.note_pkesks AS pkesks, e.note_body AS body \
                  FROM case_events e JOIN cases c ON c.id = e.case_id \
-                 WHERE e.id > ? AND e.note_pkesks IS NOT NULL ORDER BY e.id LIMIT ?"
+                 WHERE e.id > $1 AND e.note_pkesks IS NOT NULL ORDER BY e.id LIMIT $2"
             }
         }
     }
 
-    /// `UPDATE` of the PKESKs, checked against the old value (`pkesks, id, old pkesks`).
+    /// `UPDATE` of the PKESKs, checked against the old value (`$1` pkesks, `$2` id, `$3` old).
     pub(crate) fn update_sql(self) -> &'static str {
         match self {
             BlobSlot::CaseReport => {
-                "UPDATE cases SET report_pkesks = ? WHERE id = ? AND report_pkesks = ?"
+                "UPDATE cases SET report_pkesks = $1 WHERE id = $2 AND report_pkesks = $3"
             }
             BlobSlot::CaseIdentity => {
-                "UPDATE cases SET identity_pkesks = ? WHERE id = ? AND identity_pkesks = ?"
+                "UPDATE cases SET identity_pkesks = $1 WHERE id = $2 AND identity_pkesks = $3"
             }
             BlobSlot::QuarantineRaw => {
-                "UPDATE quarantine SET raw_pkesks = ? WHERE id = ? AND raw_pkesks = ?"
+                "UPDATE quarantine SET raw_pkesks = $1 WHERE id = $2 AND raw_pkesks = $3"
             }
             BlobSlot::CaseNote => {
-                "UPDATE case_events SET note_pkesks = ? WHERE id = ? AND note_pkesks = ?"
+                "UPDATE case_events SET note_pkesks = $1 WHERE id = $2 AND note_pkesks = $3"
             }
         }
     }
 
-    /// `SELECT COUNT(*)` of the slot's blobs.
+    /// `SELECT COUNT(*) AS n` of the slot's blobs.
     pub(crate) fn count_sql(self) -> &'static str {
         match self {
-            BlobSlot::CaseReport | BlobSlot::CaseIdentity => "SELECT COUNT(*) FROM cases",
+            BlobSlot::CaseReport | BlobSlot::CaseIdentity => "SELECT COUNT(*) AS n FROM cases",
             BlobSlot::QuarantineRaw => {
-                "SELECT COUNT(*) FROM quarantine WHERE raw_pkesks IS NOT NULL AND shred_key IS NOT NULL"
+                "SELECT COUNT(*) AS n FROM quarantine WHERE raw_pkesks IS NOT NULL AND shred_key IS NOT NULL"
             }
-            BlobSlot::CaseNote => "SELECT COUNT(*) FROM case_events WHERE note_pkesks IS NOT NULL",
+            BlobSlot::CaseNote => "SELECT COUNT(*) AS n FROM case_events WHERE note_pkesks IS NOT NULL",
         }
     }
 }
@@ -209,128 +209,6 @@ pub struct ResealRun {
     pub done_count: i64,
 }
 
-use super::{Register, RegisterError};
-use std::collections::HashSet;
-
-/// Key lifecycle calls, dispatched per backend like the rest of [`Register`].
-impl Register {
-    /// Marks a reader removed, with an audit entry. False if no active reader matched.
-    pub async fn remove_reader(
-        &self,
-        fingerprint: &str,
-        actor: &str,
-    ) -> Result<bool, RegisterError> {
-        match self {
-            Register::Sqlite(r) => r.remove_reader(fingerprint, actor).await,
-        }
-    }
-
-    /// Every intake key's lifecycle row.
-    pub async fn intake_key_states(&self) -> Result<Vec<IntakeKeyState>, RegisterError> {
-        match self {
-            Register::Sqlite(r) => r.intake_key_states().await,
-        }
-    }
-
-    /// Makes `fingerprint` current; other current keys enter grace until `grace_until`.
-    pub async fn record_intake_current(
-        &self,
-        fingerprint: &str,
-        grace_until: &str,
-        action: crate::audit::Event,
-    ) -> Result<(), RegisterError> {
-        match self {
-            Register::Sqlite(r) => {
-                r.record_intake_current(fingerprint, grace_until, action)
-                    .await
-            }
-        }
-    }
-
-    /// Records a key found in the key folder but unknown to the register.
-    pub async fn adopt_intake_key(
-        &self,
-        fingerprint: &str,
-        state: IntakeKeyStateKind,
-    ) -> Result<(), RegisterError> {
-        match self {
-            Register::Sqlite(r) => r.adopt_intake_key(fingerprint, state).await,
-        }
-    }
-
-    /// Records a retired key, with an audit entry.
-    pub async fn record_intake_retired(&self, fingerprint: &str) -> Result<(), RegisterError> {
-        match self {
-            Register::Sqlite(r) => r.record_intake_retired(fingerprint).await,
-        }
-    }
-
-    /// Number of blobs in a slot.
-    pub async fn slot_count(&self, slot: BlobSlot) -> Result<i64, RegisterError> {
-        match self {
-            Register::Sqlite(r) => r.slot_count(slot).await,
-        }
-    }
-
-    /// A page of a slot's blobs.
-    pub async fn slot_page(
-        &self,
-        slot: BlobSlot,
-        after: i64,
-        limit: i64,
-    ) -> Result<Vec<SlotBlob>, RegisterError> {
-        match self {
-            Register::Sqlite(r) => r.slot_page(slot, after, limit).await,
-        }
-    }
-
-    /// Starts or resumes a reseal run.
-    pub async fn reseal_begin(
-        &self,
-        target: &str,
-        rotate_content: bool,
-        actor: &str,
-    ) -> Result<ResealRun, RegisterError> {
-        match self {
-            Register::Sqlite(r) => r.reseal_begin(target, rotate_content, actor).await,
-        }
-    }
-
-    /// Row ids a run already committed in a slot.
-    pub async fn reseal_done(
-        &self,
-        run_id: i64,
-        slot: BlobSlot,
-    ) -> Result<HashSet<i64>, RegisterError> {
-        match self {
-            Register::Sqlite(r) => r.reseal_done(run_id, slot).await,
-        }
-    }
-
-    /// Commits a batch of re-wrapped blobs with the run's progress.
-    pub async fn reseal_commit(
-        &self,
-        run_id: i64,
-        updates: &[PkeskUpdate],
-    ) -> Result<(), RegisterError> {
-        match self {
-            Register::Sqlite(r) => r.reseal_commit(run_id, updates).await,
-        }
-    }
-
-    /// Closes a run.
-    pub async fn reseal_finish(
-        &self,
-        run_id: i64,
-        actor: &str,
-        summary: &str,
-    ) -> Result<(), RegisterError> {
-        match self {
-            Register::Sqlite(r) => r.reseal_finish(run_id, actor, summary).await,
-        }
-    }
-}
-
 /// Which table a content rotation replaces a row in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ContentTarget {
@@ -356,34 +234,6 @@ pub struct ContentUpdate {
     /// A case's notes (`case_events` id, new blob), sealed under the same new shred key: they
     /// move with the case, or the old shred key's destruction would destroy them.
     pub notes: Vec<(i64, StoredBlob)>,
-}
-
-impl Register {
-    /// Commits a batch of content rotations with the run's progress; shred keys no row uses
-    /// any more are recorded for destruction in the same transaction.
-    pub async fn reseal_replace_content(
-        &self,
-        run_id: i64,
-        updates: &[ContentUpdate],
-    ) -> Result<(), RegisterError> {
-        match self {
-            Register::Sqlite(r) => r.reseal_replace_content(run_id, updates).await,
-        }
-    }
-
-    /// Shred keys waiting to be destroyed after a content rotation.
-    pub async fn reseal_pending_shreds(&self) -> Result<Vec<String>, RegisterError> {
-        match self {
-            Register::Sqlite(r) => r.reseal_pending_shreds().await,
-        }
-    }
-
-    /// Records a destroyed shred key (audit `ShredKeyDestroyed`).
-    pub async fn reseal_shred_destroyed(&self, id: &str, actor: &str) -> Result<(), RegisterError> {
-        match self {
-            Register::Sqlite(r) => r.reseal_shred_destroyed(id, actor).await,
-        }
-    }
 }
 
 #[cfg(test)]

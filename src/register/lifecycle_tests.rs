@@ -2,7 +2,7 @@
 //! PKESKs read, runs resume by target, intake key states move with their audit rows.
 
 use super::*;
-use crate::register::{IntakeRef, NewCase, NewReader, Position, Role};
+use crate::register::{IntakeRef, NewCase, NewReader, Position, Register, Role};
 use crate::vault::StoredBlob;
 
 fn blob(tag: u8) -> StoredBlob {

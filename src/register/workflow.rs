@@ -5,9 +5,12 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 
+use super::store::{args, now_rfc3339, Row, Tx};
 use super::{Register, RegisterError};
 use crate::audit::Event;
-use crate::cases::{ActionKind, CaseDates, CaseDays, Category, Outcome, Status, TransitionError};
+use crate::cases::{
+    ActionKind, CaseDates, CaseDays, Category, Deadlines, Outcome, Status, TransitionError,
+};
 use crate::vault::StoredBlob;
 
 #[cfg(test)]
@@ -209,39 +212,192 @@ pub struct DisclosureRow {
     pub audit_id: i64,
 }
 
+const CASE_FILE_SELECT: &str =
+    "SELECT id, number, received_at, status, category, acknowledged_at, \
+     feedback_at, ended_at, outcome, ack_due, feedback_due, retention_until, identity_disclosed, \
+     encrypted, signed FROM cases";
+
+fn corrupt(what: &str, value: &str) -> RegisterError {
+    RegisterError::Corrupt(format!("cases.{what} = {value:?}"))
+}
+
+fn opt_date(r: &Row, col: &'static str) -> Result<Option<NaiveDate>, RegisterError> {
+    let v: Option<String> = r.get(col, "read case file")?;
+    v.map(|s| s.parse().map_err(|_| corrupt(col, &s)))
+        .transpose()
+}
+
+/// A case file and its row id.
+fn case_file(r: &Row) -> Result<(i64, CaseFile), RegisterError> {
+    let what = "read case file";
+    let received_at = opt_date(r, "received_at")?.ok_or_else(|| corrupt("received_at", ""))?;
+    let status: String = r.get("status", what)?;
+    let category: Option<String> = r.get("category", what)?;
+    let outcome: Option<String> = r.get("outcome", what)?;
+    let acknowledged_at = opt_date(r, "acknowledged_at")?;
+    let ended_at = opt_date(r, "ended_at")?;
+    // Deadlines stored at filing and on each change; derived again when a row predates them.
+    let derived = Deadlines::compute(received_at, acknowledged_at, ended_at);
+    Ok((
+        r.get("id", what)?,
+        CaseFile {
+            number: r.get("number", what)?,
+            received_at,
+            status: Status::parse(&status).ok_or_else(|| corrupt("status", &status))?,
+            category: category
+                .map(|c| Category::parse(&c).ok_or_else(|| corrupt("category", &c)))
+                .transpose()?,
+            acknowledged_at,
+            feedback_at: opt_date(r, "feedback_at")?,
+            ended_at,
+            outcome: outcome
+                .map(|o| Outcome::parse(&o).ok_or_else(|| corrupt("outcome", &o)))
+                .transpose()?,
+            acknowledgement_due: opt_date(r, "ack_due")?.unwrap_or(derived.acknowledgement_due),
+            feedback_due: opt_date(r, "feedback_due")?.unwrap_or(derived.feedback_due),
+            retention_until: opt_date(r, "retention_until")?.or(derived.retention_until),
+            identity_disclosed: r.get("identity_disclosed", what)?,
+            encrypted: r.get("encrypted", what)?,
+            signed: r.get("signed", what)?,
+        },
+    ))
+}
+
+/// The case file inside a transaction, or NotFound.
+async fn case_file_in(tx: &mut Tx, number: &str) -> Result<(i64, CaseFile), RegisterError> {
+    let row = tx
+        .opt(
+            "SELECT case file",
+            &format!("{CASE_FILE_SELECT} WHERE number = $1"),
+            args![number],
+        )
+        .await?
+        .ok_or_else(|| RegisterError::NotFound(format!("case {number}")))?;
+    case_file(&row)
+}
+
+fn event_row(r: &Row) -> Result<CaseEvent, RegisterError> {
+    let what = "read case event";
+    let kind: String = r.get("kind", what)?;
+    let action_kind: Option<String> = r.get("action_kind", what)?;
+    let on: String = r.get("on_date", what)?;
+    let pkesks: Option<Vec<u8>> = r.get("note_pkesks", what)?;
+    let body: Option<Vec<u8>> = r.get("note_body", what)?;
+    Ok(CaseEvent {
+        id: r.get("id", what)?,
+        kind: if kind == "note" { "note" } else { "action" },
+        action_kind: action_kind
+            .map(|k| {
+                ActionKind::parse(&k).ok_or_else(|| {
+                    RegisterError::Corrupt(format!("case_events.action_kind = {k:?}"))
+                })
+            })
+            .transpose()?,
+        on: on
+            .parse()
+            .map_err(|_| RegisterError::Corrupt(format!("case_events.on_date = {on:?}")))?,
+        actor: r.get("actor", what)?,
+        recorded_at: r.get("recorded_at", what)?,
+        note: match (pkesks, body) {
+            (Some(pkesks), Some(body)) => Some(StoredBlob { pkesks, body }),
+            _ => None,
+        },
+    })
+}
+
+fn disclosure_row(r: &Row) -> Result<DisclosureRow, RegisterError> {
+    let what = "read disclosure";
+    let notice: String = r.get("reporter_notice", what)?;
+    Ok(DisclosureRow {
+        id: r.get("id", what)?,
+        case_number: r.get("number", what)?,
+        at: r.get("at", what)?,
+        actor: r.get("actor", what)?,
+        recipient: r.get("recipient", what)?,
+        legal_basis: r.get("legal_basis", what)?,
+        reason: r.get("reason", what)?,
+        reporter_notice: ReporterNotice::parse(&notice).ok_or_else(|| {
+            RegisterError::Corrupt(format!("disclosures.reporter_notice = {notice:?}"))
+        })?,
+        audit_id: r.get("audit_id", what)?,
+    })
+}
+
 impl Register {
     /// The register view of every case, oldest first.
     pub async fn case_files(&self) -> Result<Vec<CaseFile>, RegisterError> {
-        match self {
-            Register::Sqlite(r) => r
-                .case_files(None)
-                .await
-                .map(|v| v.into_iter().map(|(_, f)| f).collect()),
-        }
+        self.all(
+            "SELECT case files",
+            &format!("{CASE_FILE_SELECT} ORDER BY id"),
+            &[],
+        )
+        .await?
+        .iter()
+        .map(|r| case_file(r).map(|(_, f)| f))
+        .collect()
     }
 
     /// The register view of one case.
     pub async fn case_file(&self, number: &str) -> Result<Option<CaseFile>, RegisterError> {
-        match self {
-            Register::Sqlite(r) => Ok(r
-                .case_files(Some(number))
-                .await?
-                .into_iter()
-                .next()
-                .map(|(_, f)| f)),
-        }
+        self.opt(
+            "SELECT case files",
+            &format!("{CASE_FILE_SELECT} WHERE number = $1"),
+            args![number],
+        )
+        .await?
+        .map(|r| case_file(&r).map(|(_, f)| f))
+        .transpose()
     }
 
-    /// Changes a case's status if the lifecycle allows it (checked inside the transaction), setting the dates and deadlines that
-    /// follow, with an audit entry.
+    /// Changes a case's status if the lifecycle allows it (checked inside the transaction),
+    /// setting the dates and deadlines that follow, with an audit entry.
     pub async fn change_status(
         &self,
         number: &str,
         change: &StatusChange,
     ) -> Result<Result<CaseFile, TransitionError>, RegisterError> {
-        match self {
-            Register::Sqlite(r) => r.change_status(number, change).await,
-        }
+        self.write(async |tx| {
+            let (id, file) = case_file_in(tx, number).await?;
+            if let Err(e) = file.status.check_transition(change.to) {
+                return Ok(Err(e));
+            }
+            let days = file.days().after(change.to, change.on);
+            let dl = days.deadlines();
+            let ds = |d: Option<NaiveDate>| d.map(|d| d.to_string());
+            let (acknowledged, feedback, ended, retention) = (
+                ds(days.acknowledged),
+                ds(days.feedback),
+                ds(days.ended),
+                ds(dl.retention_until),
+            );
+            let (ack_due, feedback_due) = (
+                dl.acknowledgement_due.to_string(),
+                dl.feedback_due.to_string(),
+            );
+            tx.exec(
+                "UPDATE case status",
+                "UPDATE cases SET status = $1, acknowledged_at = $2, feedback_at = $3, ended_at = $4,
+                        outcome = COALESCE($5, outcome), ack_due = $6, feedback_due = $7, retention_until = $8
+                 WHERE id = $9",
+                args![
+                    change.to.as_str(),
+                    acknowledged.as_deref(),
+                    feedback.as_deref(),
+                    ended.as_deref(),
+                    change.outcome.map(Outcome::as_str),
+                    ack_due.as_str(),
+                    feedback_due.as_str(),
+                    retention.as_deref(),
+                    id
+                ],
+            )
+            .await?;
+            let (event, detail) = change.audit(file.status);
+            tx.audit(&change.actor, event, Some(number), &detail).await?;
+            let (_, updated) = case_file_in(tx, number).await?;
+            Ok(Ok(updated))
+        })
+        .await
     }
 
     /// Sets the subject of the breach, with an audit entry.
@@ -251,42 +407,172 @@ impl Register {
         category: Category,
         actor: &str,
     ) -> Result<(), RegisterError> {
-        match self {
-            Register::Sqlite(r) => r.set_category(number, category, actor).await,
-        }
+        self.write(async |tx| {
+            let (id, file) = case_file_in(tx, number).await?;
+            tx.exec(
+                "UPDATE case category",
+                "UPDATE cases SET category = $1 WHERE id = $2",
+                args![category.as_str(), id],
+            )
+            .await?;
+            let before = file.category.map(Category::as_str).unwrap_or("none");
+            tx.audit(
+                actor,
+                Event::CategorySet,
+                Some(number),
+                &format!("{before} -> {category}"),
+            )
+            .await?;
+            Ok(())
+        })
+        .await
     }
 
     /// Records a note or follow-up action, with an audit entry. Returns its id.
     pub async fn add_event(&self, number: &str, event: &NewEvent) -> Result<i64, RegisterError> {
-        match self {
-            Register::Sqlite(r) => r.add_event(number, event).await,
-        }
+        self.write(async |tx| {
+            let (case_id, _) = case_file_in(tx, number).await?;
+            let (kind, action_kind) = match event.kind {
+                EventKind::Note => ("note", None),
+                EventKind::Action(k) => ("action", Some(k.as_str())),
+            };
+            let (on, recorded) = (event.on.to_string(), now_rfc3339());
+            let id: i64 = tx
+                .one(
+                    "INSERT INTO case_events",
+                    "INSERT INTO case_events (case_id, kind, action_kind, on_date, actor, note_pkesks, note_body, recorded_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+                    args![
+                        case_id,
+                        kind,
+                        action_kind,
+                        on.as_str(),
+                        event.actor.as_str(),
+                        event.note.as_ref().map(|n| n.pkesks.as_slice()),
+                        event.note.as_ref().map(|n| n.body.as_slice()),
+                        recorded.as_str()
+                    ],
+                )
+                .await?
+                .get("id", "INSERT INTO case_events")?;
+            let (audit_event, detail) = match event.kind {
+                EventKind::Note => (Event::NoteAdded, format!("note #{id}")),
+                EventKind::Action(k) => (
+                    Event::ActionRecorded,
+                    format!(
+                        "action #{id}: {k} on {}{}",
+                        event.on,
+                        if event.note.is_some() { " (sealed note)" } else { "" }
+                    ),
+                ),
+            };
+            tx.audit(&event.actor, audit_event, Some(number), &detail)
+                .await?;
+            Ok(id)
+        })
+        .await
     }
 
     /// Notes and actions of a case, oldest first.
     pub async fn events(&self, number: &str) -> Result<Vec<CaseEvent>, RegisterError> {
-        match self {
-            Register::Sqlite(r) => r.events(number).await,
-        }
+        self.all(
+            "SELECT case_events",
+            "SELECT e.id, e.kind, e.action_kind, e.on_date, e.actor, e.recorded_at, e.note_pkesks, e.note_body
+             FROM case_events e JOIN cases c ON c.id = e.case_id WHERE c.number = $1 ORDER BY e.id",
+            args![number],
+        )
+        .await?
+        .iter()
+        .map(event_row)
+        .collect()
     }
 
     /// Records a disclosure of identity, marks the case, with an audit entry.
     pub async fn record_disclosure(
         &self,
         number: &str,
-        disclosure: &NewDisclosure,
+        d: &NewDisclosure,
     ) -> Result<i64, RegisterError> {
-        match self {
-            Register::Sqlite(r) => r.record_disclosure(number, disclosure).await,
-        }
+        self.write(async |tx| {
+            let (case_id, _) = case_file_in(tx, number).await?;
+            let audit_id = tx
+                .audit(
+                    &d.actor,
+                    Event::IdentityDisclosed,
+                    Some(number),
+                    &format!(
+                        "to: {}; legal basis: {}; reason: {}; reporter: {}",
+                        d.recipient,
+                        d.legal_basis,
+                        d.reason,
+                        d.notice.as_str()
+                    ),
+                )
+                .await?;
+            let at = now_rfc3339();
+            let id: i64 = tx
+                .one(
+                    "INSERT INTO disclosures",
+                    "INSERT INTO disclosures (case_id, at, actor, recipient, legal_basis, reason, reporter_notice, audit_id)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+                    args![
+                        case_id,
+                        at.as_str(),
+                        d.actor.as_str(),
+                        d.recipient.as_str(),
+                        d.legal_basis.as_str(),
+                        d.reason.as_str(),
+                        d.notice.as_str(),
+                        audit_id
+                    ],
+                )
+                .await?
+                .get("id", "INSERT INTO disclosures")?;
+            tx.exec(
+                "UPDATE case identity_disclosed",
+                "UPDATE cases SET identity_disclosed = $1 WHERE id = $2",
+                args![true, case_id],
+            )
+            .await?;
+            Ok(id)
+        })
+        .await
     }
 
     /// Records the configuration file's SHA-256; a first or changed one is an audit entry
     /// (`ConfigRecorded` / `ConfigChanged`). Returns whether it changed.
     pub async fn note_config(&self, sha256: &str) -> Result<bool, RegisterError> {
-        match self {
-            Register::Sqlite(r) => r.note_config(sha256).await,
-        }
+        self.write(async |tx| {
+            let old: Option<String> = match tx
+                .opt(
+                    "SELECT config_state",
+                    "SELECT sha256 FROM config_state WHERE id = 1",
+                    &[],
+                )
+                .await?
+            {
+                Some(r) => Some(r.get("sha256", "SELECT config_state")?),
+                None => None,
+            };
+            if old.as_deref() == Some(sha256) {
+                return Ok(false);
+            }
+            let now = now_rfc3339();
+            tx.exec(
+                "UPSERT config_state",
+                "INSERT INTO config_state (id, sha256, updated_at) VALUES (1, $1, $2)
+                 ON CONFLICT (id) DO UPDATE SET sha256 = excluded.sha256, updated_at = excluded.updated_at",
+                args![sha256, now.as_str()],
+            )
+            .await?;
+            let (event, detail) = match &old {
+                Some(o) => (Event::ConfigChanged, format!("sha256 {o} -> {sha256}")),
+                None => (Event::ConfigRecorded, format!("sha256 {sha256}")),
+            };
+            tx.audit("admin", event, None, &detail).await?;
+            Ok(true)
+        })
+        .await
     }
 
     /// Disclosures, oldest first, optionally of one case.
@@ -294,8 +580,16 @@ impl Register {
         &self,
         number: Option<&str>,
     ) -> Result<Vec<DisclosureRow>, RegisterError> {
-        match self {
-            Register::Sqlite(r) => r.disclosures(number).await,
-        }
+        self.all(
+            "SELECT disclosures",
+            "SELECT d.id, c.number, d.at, d.actor, d.recipient, d.legal_basis, d.reason, d.reporter_notice, d.audit_id
+             FROM disclosures d JOIN cases c ON c.id = d.case_id
+             WHERE $1 IS NULL OR c.number = $1 ORDER BY d.id",
+            args![number],
+        )
+        .await?
+        .iter()
+        .map(disclosure_row)
+        .collect()
     }
 }

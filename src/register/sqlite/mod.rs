@@ -1,22 +1,31 @@
-//! SQLite backend: one file, WAL with `synchronous=FULL` and `secure_delete=ON`, checked at start.
+//! SQLite backend: one file, WAL with `synchronous=FULL` and `secure_delete=ON`, checked at
+//! start; the storage primitives (`register/store.rs`) over it. No rule lives here.
 
-mod filing;
-mod keys;
-mod reading;
-mod workflow;
+mod upgrade;
 
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Row, SqliteConnection, SqlitePool};
+use sqlx::pool::PoolConnection;
+use sqlx::sqlite::{
+    SqliteArguments, SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::{Row as _, Sqlite, SqlitePool};
 
+use super::value::{Row, Value};
 use super::RegisterError;
+
+/// The end of the audit trail: the highest id ever given (from `sqlite_sequence`, so the ids of
+/// a deleted tail are never given again) and the last entry's hash.
+pub(crate) const AUDIT_TIP: &str =
+    "SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'audit'), 0),
+                COALESCE((SELECT MAX(id) FROM audit), 0)) AS last_id,
+            (SELECT hash FROM audit ORDER BY id DESC LIMIT 1) AS last_hash";
 
 /// The SQLite register.
 pub struct SqliteRegister {
-    pub(in crate::register) pool: SqlitePool,
+    pub(crate) pool: SqlitePool,
 }
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -93,9 +102,9 @@ impl SqliteRegister {
         self.pool.close().await;
     }
 
-    async fn begin_immediate(
-        &self,
-    ) -> Result<sqlx::pool::PoolConnection<sqlx::Sqlite>, RegisterError> {
+    /// Starts a write transaction. IMMEDIATE takes the write lock at once, so no other writer
+    /// (another gateway process on the same file) can slip in between its reads and writes.
+    pub(crate) async fn begin(&self) -> Result<Tx, RegisterError> {
         let mut conn = self
             .pool
             .acquire()
@@ -105,28 +114,151 @@ impl SqliteRegister {
             .execute(&mut *conn)
             .await
             .map_err(RegisterError::db("BEGIN IMMEDIATE"))?;
-        Ok(conn)
+        Ok(Tx(conn))
+    }
+
+    pub(crate) async fn exec(
+        &self,
+        what: &'static str,
+        sql: &str,
+        args: &[Value<'_>],
+    ) -> Result<u64, RegisterError> {
+        Ok(query(sql, args)
+            .execute(&self.pool)
+            .await
+            .map_err(RegisterError::db(what))?
+            .rows_affected())
+    }
+
+    pub(crate) async fn opt(
+        &self,
+        what: &'static str,
+        sql: &str,
+        args: &[Value<'_>],
+    ) -> Result<Option<Row>, RegisterError> {
+        let row = query(sql, args)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(RegisterError::db(what))?;
+        Ok(row.map(Row::Sqlite))
+    }
+
+    pub(crate) async fn one(
+        &self,
+        what: &'static str,
+        sql: &str,
+        args: &[Value<'_>],
+    ) -> Result<Row, RegisterError> {
+        let row = query(sql, args)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(RegisterError::db(what))?;
+        Ok(Row::Sqlite(row))
+    }
+
+    pub(crate) async fn all(
+        &self,
+        what: &'static str,
+        sql: &str,
+        args: &[Value<'_>],
+    ) -> Result<Vec<Row>, RegisterError> {
+        let rows = query(sql, args)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(RegisterError::db(what))?;
+        Ok(rows.into_iter().map(Row::Sqlite).collect())
     }
 }
 
-/// Commits when `result` is Ok, rolls back otherwise. A failed COMMIT is reported as such and
-/// never assumed to have succeeded: the message stays on the server and is looked up again.
-async fn finish<T>(
-    conn: &mut SqliteConnection,
-    result: Result<T, RegisterError>,
-) -> Result<T, RegisterError> {
-    match result {
-        Ok(v) => {
-            sqlx::query("COMMIT")
-                .execute(&mut *conn)
-                .await
-                .map_err(RegisterError::db("COMMIT"))?;
-            Ok(v)
-        }
-        Err(e) => {
-            // The original error matters more than a failed rollback.
-            let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
-            Err(e)
+/// A statement with its arguments bound (`$N` binds argument N).
+fn query<'q>(
+    sql: &'q str,
+    args: &[Value<'q>],
+) -> sqlx::query::Query<'q, Sqlite, SqliteArguments<'q>> {
+    args.iter().fold(sqlx::query(sql), |q, v| match *v {
+        Value::Int(i) => q.bind(i),
+        Value::Text(t) => q.bind(t),
+        Value::Blob(b) => q.bind(b),
+        Value::Bool(b) => q.bind(b),
+    })
+}
+
+/// A write transaction on the one connection.
+pub(crate) struct Tx(PoolConnection<Sqlite>);
+
+impl Tx {
+    pub(crate) async fn exec(
+        &mut self,
+        what: &'static str,
+        sql: &str,
+        args: &[Value<'_>],
+    ) -> Result<u64, RegisterError> {
+        Ok(query(sql, args)
+            .execute(&mut *self.0)
+            .await
+            .map_err(RegisterError::db(what))?
+            .rows_affected())
+    }
+
+    pub(crate) async fn opt(
+        &mut self,
+        what: &'static str,
+        sql: &str,
+        args: &[Value<'_>],
+    ) -> Result<Option<Row>, RegisterError> {
+        let row = query(sql, args)
+            .fetch_optional(&mut *self.0)
+            .await
+            .map_err(RegisterError::db(what))?;
+        Ok(row.map(Row::Sqlite))
+    }
+
+    pub(crate) async fn one(
+        &mut self,
+        what: &'static str,
+        sql: &str,
+        args: &[Value<'_>],
+    ) -> Result<Row, RegisterError> {
+        let row = query(sql, args)
+            .fetch_one(&mut *self.0)
+            .await
+            .map_err(RegisterError::db(what))?;
+        Ok(Row::Sqlite(row))
+    }
+
+    pub(crate) async fn all(
+        &mut self,
+        what: &'static str,
+        sql: &str,
+        args: &[Value<'_>],
+    ) -> Result<Vec<Row>, RegisterError> {
+        let rows = query(sql, args)
+            .fetch_all(&mut *self.0)
+            .await
+            .map_err(RegisterError::db(what))?;
+        Ok(rows.into_iter().map(Row::Sqlite).collect())
+    }
+
+    /// Commits when `result` is Ok, rolls back otherwise. A failed COMMIT is reported as such
+    /// and never assumed to have succeeded: the message stays on the server and is looked up
+    /// again.
+    pub(crate) async fn finish<T>(
+        mut self,
+        result: Result<T, RegisterError>,
+    ) -> Result<T, RegisterError> {
+        match result {
+            Ok(v) => {
+                sqlx::query("COMMIT")
+                    .execute(&mut *self.0)
+                    .await
+                    .map_err(RegisterError::db("COMMIT"))?;
+                Ok(v)
+            }
+            Err(e) => {
+                // The original error matters more than a failed rollback.
+                let _ = sqlx::query("ROLLBACK").execute(&mut *self.0).await;
+                Err(e)
+            }
         }
     }
 }
@@ -156,8 +288,4 @@ fn prepare_file(path: &Path) -> Result<(), RegisterError> {
             source,
         })?;
     Ok(())
-}
-
-fn now_rfc3339() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }

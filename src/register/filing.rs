@@ -1,0 +1,367 @@
+//! Filing: a case or a quarantine entry together with its intake record (deletion pending) in
+//! one transaction (invariant 1), and the deletion bookkeeping that makes intake exactly-once:
+//! a message is recognised by its keyed fingerprint, its server copy is marked deleted only
+//! after the server confirmed it.
+
+use chrono::Datelike;
+
+use super::store::{args, now_rfc3339, Row, Tx};
+use super::{
+    Deletion, FiledCase, FiledQuarantine, IntakeRef, IntakeRow, NewCase, NewQuarantine, Position,
+    Register, RegisterError,
+};
+use crate::audit::Event;
+use crate::cases::{Deadlines, NumberPattern, Status};
+
+const INTAKE_SELECT: &str = "SELECT i.id, i.fingerprint, i.mailbox, i.uidvalidity, i.uid, \
+     i.deletion, COALESCE(c.number, 'quarantine #' || i.quarantine_id) AS label \
+     FROM intake i LEFT JOIN cases c ON c.id = i.case_id";
+
+fn intake_row(r: &Row) -> Result<IntakeRow, RegisterError> {
+    let what = "read intake row";
+    let deletion: String = r.get("deletion", what)?;
+    let uidvalidity: i64 = r.get("uidvalidity", what)?;
+    let uid: i64 = r.get("uid", what)?;
+    Ok(IntakeRow {
+        id: r.get("id", what)?,
+        fingerprint: r.get("fingerprint", what)?,
+        at: Position {
+            mailbox: r.get("mailbox", what)?,
+            uidvalidity: u32::try_from(uidvalidity)
+                .map_err(|_| RegisterError::Corrupt("intake.uidvalidity".into()))?,
+            uid: u32::try_from(uid).map_err(|_| RegisterError::Corrupt("intake.uid".into()))?,
+        },
+        deletion: Deletion::parse(&deletion)
+            .ok_or_else(|| RegisterError::Corrupt(format!("intake.deletion = {deletion}")))?,
+        label: r.get("label", what)?,
+    })
+}
+
+/// Inserts a case numbered next in its year of receipt, with its first deadlines.
+async fn insert_case(
+    tx: &mut Tx,
+    case: &NewCase,
+    pattern: &NumberPattern,
+) -> Result<(i64, String), RegisterError> {
+    let year = case.received_at.year();
+    let seq: i64 = tx
+        .one(
+            "SELECT next case seq",
+            "SELECT COALESCE(MAX(seq), 0) + 1 AS seq FROM cases WHERE year = $1",
+            args![i64::from(year)],
+        )
+        .await?
+        .get("seq", "SELECT next case seq")?;
+    let number = pattern.format(year, seq);
+    let deadlines = Deadlines::compute(case.received_at, None, None);
+    let (received, ack_due, feedback_due, filed_at) = (
+        case.received_at.to_string(),
+        deadlines.acknowledgement_due.to_string(),
+        deadlines.feedback_due.to_string(),
+        now_rfc3339(),
+    );
+    let id: i64 = tx
+        .one(
+            "INSERT INTO cases",
+            "INSERT INTO cases (number, year, seq, received_at, status, encrypted, signed, shred_key,
+                                report_pkesks, report_body, identity_pkesks, identity_body, filed_at,
+                                ack_due, feedback_due)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id",
+            args![
+                number.as_str(),
+                i64::from(year),
+                seq,
+                received.as_str(),
+                Status::Received.as_str(),
+                case.encrypted,
+                case.signed,
+                case.shred_key.as_str(),
+                case.report.pkesks.as_slice(),
+                case.report.body.as_slice(),
+                case.identity.pkesks.as_slice(),
+                case.identity.body.as_slice(),
+                filed_at.as_str(),
+                ack_due.as_str(),
+                feedback_due.as_str()
+            ],
+        )
+        .await?
+        .get("id", "INSERT INTO cases")?;
+    Ok((id, number))
+}
+
+async fn insert_intake(
+    tx: &mut Tx,
+    intake: &IntakeRef,
+    case_id: Option<i64>,
+    quarantine_id: Option<i64>,
+    deletion: Deletion,
+) -> Result<i64, RegisterError> {
+    let size = i64::try_from(intake.size).unwrap_or(i64::MAX);
+    let recorded = now_rfc3339();
+    tx.one(
+        "INSERT INTO intake",
+        "INSERT INTO intake (fingerprint, mailbox, uidvalidity, uid, size, case_id, quarantine_id, deletion, recorded_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+        args![
+            intake.fingerprint.as_str(),
+            intake.at.mailbox.as_str(),
+            i64::from(intake.at.uidvalidity),
+            i64::from(intake.at.uid),
+            size,
+            case_id,
+            quarantine_id,
+            deletion.as_str(),
+            recorded.as_str()
+        ],
+    )
+    .await?
+    .get("id", "INSERT INTO intake")
+}
+
+impl Register {
+    /// Files a case and records its intake (deletion pending), in one transaction.
+    pub async fn file_case(
+        &self,
+        intake: &IntakeRef,
+        case: &NewCase,
+        pattern: &NumberPattern,
+    ) -> Result<FiledCase, RegisterError> {
+        self.write(async |tx| {
+            let (case_id, number) = insert_case(tx, case, pattern).await?;
+            let intake_id =
+                insert_intake(tx, intake, Some(case_id), None, Deletion::Pending).await?;
+            tx.audit("gateway", Event::CaseFiled, Some(&number), "")
+                .await?;
+            Ok(FiledCase { intake_id, number })
+        })
+        .await
+    }
+
+    /// Files a quarantine entry and records its intake, in one transaction. An entry without
+    /// its message (too large to take) is left on the server.
+    pub async fn file_quarantine(
+        &self,
+        intake: &IntakeRef,
+        entry: &NewQuarantine,
+    ) -> Result<FiledQuarantine, RegisterError> {
+        self.write(async |tx| {
+            let (state, deletion) = match entry.raw {
+                Some(_) => ("held", Deletion::Pending),
+                None => ("left-on-server", Deletion::LeftOnServer),
+            };
+            let (shred, pkesks, body) = match &entry.raw {
+                Some((shred, blob)) => (
+                    Some(shred.as_str()),
+                    Some(blob.pkesks.as_slice()),
+                    Some(blob.body.as_slice()),
+                ),
+                None => (None, None, None),
+            };
+            let (received, held_at) = (entry.received_at.to_string(), now_rfc3339());
+            let id: i64 = tx
+                .one(
+                    "INSERT INTO quarantine",
+                    "INSERT INTO quarantine (received_at, reason, detail, state, shred_key, raw_pkesks, raw_body, held_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+                    args![
+                        received.as_str(),
+                        entry.reason.as_str(),
+                        entry.detail.as_str(),
+                        state,
+                        shred,
+                        pkesks,
+                        body,
+                        held_at.as_str()
+                    ],
+                )
+                .await?
+                .get("id", "INSERT INTO quarantine")?;
+            let intake_id = insert_intake(tx, intake, None, Some(id), deletion).await?;
+            tx.audit(
+                "gateway",
+                Event::MessageQuarantined,
+                None,
+                &format!("quarantine #{id}: {}", entry.reason),
+            )
+            .await?;
+            Ok(FiledQuarantine { intake_id, id })
+        })
+        .await
+    }
+
+    /// Files a case from a held quarantine entry and marks the entry filed, in one transaction.
+    pub async fn file_case_from_quarantine(
+        &self,
+        quarantine_id: i64,
+        case: &NewCase,
+        pattern: &NumberPattern,
+    ) -> Result<FiledCase, RegisterError> {
+        self.write(async |tx| {
+            let (case_id, number) = insert_case(tx, case, pattern).await?;
+            let changed = tx
+                .exec(
+                    "UPDATE quarantine",
+                    "UPDATE quarantine SET state = 'filed', case_id = $1 WHERE id = $2 AND state = 'held'",
+                    args![case_id, quarantine_id],
+                )
+                .await?;
+            if changed != 1 {
+                return Err(RegisterError::NotFound(format!(
+                    "held quarantine entry #{quarantine_id}"
+                )));
+            }
+            tx.audit(
+                "gateway",
+                Event::CaseFiled,
+                Some(&number),
+                &format!("from quarantine #{quarantine_id}"),
+            )
+            .await?;
+            Ok(FiledCase {
+                intake_id: 0,
+                number,
+            })
+        })
+        .await
+    }
+
+    /// Replaces the reason of a quarantine entry after a failed retry.
+    pub async fn update_quarantine_reason(
+        &self,
+        id: i64,
+        reason: &str,
+        detail: &str,
+    ) -> Result<(), RegisterError> {
+        self.exec(
+            "UPDATE quarantine reason",
+            "UPDATE quarantine SET reason = $1, detail = $2 WHERE id = $3",
+            args![reason, detail, id],
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// The intake record for a keyed fingerprint, if this message was taken before.
+    pub async fn intake_by_fingerprint(
+        &self,
+        fingerprint: &str,
+    ) -> Result<Option<IntakeRow>, RegisterError> {
+        self.opt(
+            "SELECT intake by fingerprint",
+            &format!("{INTAKE_SELECT} WHERE i.fingerprint = $1"),
+            args![fingerprint],
+        )
+        .await?
+        .as_ref()
+        .map(intake_row)
+        .transpose()
+    }
+
+    /// Whether the message at this position was deliberately left on the server.
+    pub async fn left_on_server(&self, at: &Position) -> Result<bool, RegisterError> {
+        let n: i64 = self
+            .one(
+                "SELECT intake left on server",
+                "SELECT COUNT(*) AS n FROM intake WHERE mailbox = $1 AND uidvalidity = $2 AND uid = $3 \
+                 AND deletion = 'left-on-server'",
+                args![
+                    at.mailbox.as_str(),
+                    i64::from(at.uidvalidity),
+                    i64::from(at.uid)
+                ],
+            )
+            .await?
+            .get("n", "SELECT intake left on server")?;
+        Ok(n > 0)
+    }
+
+    /// Intake records of `mailbox` whose server copy still has to be deleted.
+    pub async fn pending_deletions(&self, mailbox: &str) -> Result<Vec<IntakeRow>, RegisterError> {
+        self.all(
+            "SELECT pending deletions",
+            &format!(
+                "{INTAKE_SELECT} WHERE i.deletion = 'pending' AND i.mailbox = $1 ORDER BY i.id"
+            ),
+            args![mailbox],
+        )
+        .await?
+        .iter()
+        .map(intake_row)
+        .collect()
+    }
+
+    /// Records that the server copy is gone (with an audit entry).
+    pub async fn mark_deleted(&self, row: &IntakeRow) -> Result<(), RegisterError> {
+        self.write(async |tx| {
+            tx.exec(
+                "UPDATE intake deletion",
+                "UPDATE intake SET deletion = 'deleted' WHERE id = $1",
+                args![row.id],
+            )
+            .await?;
+            let case = (!row.label.starts_with("quarantine")).then_some(row.label.as_str());
+            tx.audit(
+                "gateway",
+                Event::ServerCopyDeleted,
+                case,
+                &format!(
+                    "{} uidvalidity {} uid {} ({})",
+                    row.at.mailbox, row.at.uidvalidity, row.at.uid, row.label
+                ),
+            )
+            .await?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Points an intake record at the position where its message was found again.
+    pub async fn move_intake(&self, intake_id: i64, at: &Position) -> Result<(), RegisterError> {
+        self.exec(
+            "UPDATE intake position",
+            "UPDATE intake SET mailbox = $1, uidvalidity = $2, uid = $3 WHERE id = $4",
+            args![
+                at.mailbox.as_str(),
+                i64::from(at.uidvalidity),
+                i64::from(at.uid),
+                intake_id
+            ],
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Stores the UIDVALIDITY seen now; returns the one stored before, if different.
+    pub async fn note_uidvalidity(
+        &self,
+        mailbox: &str,
+        uidvalidity: u32,
+    ) -> Result<Option<u32>, RegisterError> {
+        self.write(async |tx| {
+            let old: Option<i64> = match tx
+                .opt(
+                    "SELECT mailbox_state",
+                    "SELECT uidvalidity FROM mailbox_state WHERE mailbox = $1",
+                    args![mailbox],
+                )
+                .await?
+            {
+                Some(r) => Some(r.get("uidvalidity", "SELECT mailbox_state")?),
+                None => None,
+            };
+            let now = now_rfc3339();
+            tx.exec(
+                "UPSERT mailbox_state",
+                "INSERT INTO mailbox_state (mailbox, uidvalidity, updated_at) VALUES ($1, $2, $3)
+                 ON CONFLICT (mailbox) DO UPDATE SET uidvalidity = excluded.uidvalidity, updated_at = excluded.updated_at",
+                args![mailbox, i64::from(uidvalidity), now.as_str()],
+            )
+            .await?;
+            Ok(old
+                .and_then(|o| u32::try_from(o).ok())
+                .filter(|o| *o != uidvalidity))
+        })
+        .await
+    }
+}

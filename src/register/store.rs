@@ -1,0 +1,186 @@
+//! The storage primitives every backend provides, and nothing more: run one statement with
+//! neutral arguments, read neutral rows, inside a write transaction or on the pool. The rules
+//! (what filing writes, which dates a status sets, the audit chain) are written once over these,
+//! in the backend-neutral files of `register/`; SQL text is shared, with `$N` placeholders,
+//! wherever the dialects agree. A backend is a thin folder: connect, migrate, check durability,
+//! begin and finish a transaction, bind and decode.
+
+use super::sqlite;
+pub(crate) use super::value::{args, Row, Value};
+use super::{Register, RegisterError};
+use crate::audit::{self, Event};
+
+/// A write transaction: every statement inside it commits together or not at all.
+pub(crate) enum Tx {
+    /// SQLite, `BEGIN IMMEDIATE`.
+    Sqlite(sqlite::Tx),
+}
+
+impl Tx {
+    /// Runs a statement; returns the rows it changed.
+    pub(crate) async fn exec(
+        &mut self,
+        what: &'static str,
+        sql: &str,
+        args: &[Value<'_>],
+    ) -> Result<u64, RegisterError> {
+        match self {
+            Tx::Sqlite(t) => t.exec(what, sql, args).await,
+        }
+    }
+
+    /// Runs a query expecting at most one row.
+    pub(crate) async fn opt(
+        &mut self,
+        what: &'static str,
+        sql: &str,
+        args: &[Value<'_>],
+    ) -> Result<Option<Row>, RegisterError> {
+        match self {
+            Tx::Sqlite(t) => t.opt(what, sql, args).await,
+        }
+    }
+
+    /// Runs a query expecting one row.
+    pub(crate) async fn one(
+        &mut self,
+        what: &'static str,
+        sql: &str,
+        args: &[Value<'_>],
+    ) -> Result<Row, RegisterError> {
+        match self {
+            Tx::Sqlite(t) => t.one(what, sql, args).await,
+        }
+    }
+
+    /// Runs a query for all its rows.
+    pub(crate) async fn all(
+        &mut self,
+        what: &'static str,
+        sql: &str,
+        args: &[Value<'_>],
+    ) -> Result<Vec<Row>, RegisterError> {
+        match self {
+            Tx::Sqlite(t) => t.all(what, sql, args).await,
+        }
+    }
+
+    /// The end of the audit trail, read inside this transaction so no other writer can append
+    /// in between.
+    async fn audit_tip(&mut self) -> Result<audit::Tip, RegisterError> {
+        let sql = match self {
+            Tx::Sqlite(_) => sqlite::AUDIT_TIP,
+        };
+        let row = self.one("SELECT audit tip", sql, &[]).await?;
+        Ok(audit::Tip {
+            last_id: row.get("last_id", "SELECT audit tip")?,
+            last_hash: row.get("last_hash", "SELECT audit tip")?,
+        })
+    }
+
+    /// Appends an audit entry, chained to the one before; returns its id.
+    pub(crate) async fn audit(
+        &mut self,
+        actor: &str,
+        event: Event,
+        case_number: Option<&str>,
+        detail: &str,
+    ) -> Result<i64, RegisterError> {
+        let tip = self.audit_tip().await?;
+        let at = now_rfc3339();
+        let entry = audit::Entry {
+            actor,
+            event,
+            case_number,
+            detail,
+        };
+        let link = audit::append(&tip, &at, &entry);
+        self.exec(
+            "INSERT INTO audit",
+            "INSERT INTO audit (id, at, actor, action, case_number, detail, prev_hash, hash)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            args![
+                link.id,
+                at.as_str(),
+                actor,
+                event.as_str(),
+                case_number,
+                detail,
+                link.prev_hash.as_str(),
+                link.hash.as_str()
+            ],
+        )
+        .await?;
+        Ok(link.id)
+    }
+}
+
+impl Register {
+    /// Runs `work` in one write transaction: committed when it returns Ok, rolled back
+    /// otherwise. A failed COMMIT is reported as such, never assumed to have succeeded.
+    pub(crate) async fn write<T>(
+        &self,
+        work: impl AsyncFnOnce(&mut Tx) -> Result<T, RegisterError>,
+    ) -> Result<T, RegisterError> {
+        let mut tx = match self {
+            Register::Sqlite(r) => Tx::Sqlite(r.begin().await?),
+        };
+        let result = work(&mut tx).await;
+        match tx {
+            Tx::Sqlite(t) => t.finish(result).await,
+        }
+    }
+
+    /// A read outside a transaction, for all its rows.
+    pub(crate) async fn all(
+        &self,
+        what: &'static str,
+        sql: &str,
+        args: &[Value<'_>],
+    ) -> Result<Vec<Row>, RegisterError> {
+        match self {
+            Register::Sqlite(r) => r.all(what, sql, args).await,
+        }
+    }
+
+    /// A read outside a transaction, for at most one row.
+    pub(crate) async fn opt(
+        &self,
+        what: &'static str,
+        sql: &str,
+        args: &[Value<'_>],
+    ) -> Result<Option<Row>, RegisterError> {
+        match self {
+            Register::Sqlite(r) => r.opt(what, sql, args).await,
+        }
+    }
+
+    /// A read outside a transaction, for one row.
+    pub(crate) async fn one(
+        &self,
+        what: &'static str,
+        sql: &str,
+        args: &[Value<'_>],
+    ) -> Result<Row, RegisterError> {
+        match self {
+            Register::Sqlite(r) => r.one(what, sql, args).await,
+        }
+    }
+
+    /// A single-statement write outside an explicit transaction.
+    pub(crate) async fn exec(
+        &self,
+        what: &'static str,
+        sql: &str,
+        args: &[Value<'_>],
+    ) -> Result<u64, RegisterError> {
+        match self {
+            Register::Sqlite(r) => r.exec(what, sql, args).await,
+        }
+    }
+}
+
+/// Now, as stored (RFC 3339, seconds, UTC).
+pub(crate) fn now_rfc3339() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
