@@ -350,7 +350,8 @@ pub async fn cases(config_path: &Path, command: CasesCommand) -> anyhow::Result<
             if history.events.is_empty() {
                 println!("no notes or actions");
             }
-            for e in &history.events {
+            for opened in &history.events {
+                let e = &opened.event;
                 println!(
                     "#{} {} {}{} by {}",
                     e.id,
@@ -359,7 +360,7 @@ pub async fn cases(config_path: &Path, command: CasesCommand) -> anyhow::Result<
                     e.action_kind.map(|k| format!(" ({k})")).unwrap_or_default(),
                     e.actor
                 );
-                if let Some(n) = &e.note {
+                if let Some(n) = &opened.note {
                     for line in n.lines() {
                         println!("    {line}");
                     }

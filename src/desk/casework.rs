@@ -64,18 +64,9 @@ pub struct EventRecorded {
 /// A note or action with its note opened.
 #[derive(Serialize)]
 pub struct OpenedEvent {
-    /// Event id.
-    pub id: i64,
-    /// `note` or `action`.
-    pub kind: &'static str,
-    /// Kind of action.
-    pub action_kind: Option<ActionKind>,
-    /// The day it happened.
-    pub on: NaiveDate,
-    /// Who recorded it.
-    pub actor: String,
-    /// When recorded (RFC 3339).
-    pub recorded_at: String,
+    /// The event as the register holds it (its sealed note is never serialised).
+    #[serde(flatten)]
+    pub event: CaseEvent,
     /// The opened note.
     #[serde(serialize_with = "serialize_secret")]
     pub note: Option<Zeroizing<String>>,
@@ -348,8 +339,8 @@ impl Desk {
         proven: &ProvenReader,
     ) -> Result<Vec<OpenedEvent>, DeskError> {
         let mut out = Vec::new();
-        for e in self.register.events(number).await? {
-            let note = match &e.note {
+        for event in self.register.events(number).await? {
+            let note = match &event.note {
                 Some(blob) => Some(note_text(&self.open_note(
                     blob,
                     &proven.shred,
@@ -359,24 +350,7 @@ impl Desk {
                 )?)),
                 None => None,
             };
-            let CaseEvent {
-                id,
-                kind,
-                action_kind,
-                on,
-                actor,
-                recorded_at,
-                ..
-            } = e;
-            out.push(OpenedEvent {
-                id,
-                kind,
-                action_kind,
-                on,
-                actor,
-                recorded_at,
-                note,
-            });
+            out.push(OpenedEvent { event, note });
         }
         Ok(out)
     }

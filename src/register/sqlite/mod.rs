@@ -11,7 +11,7 @@ use sqlx::pool::PoolConnection;
 use sqlx::sqlite::{
     SqliteArguments, SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
 };
-use sqlx::{Row as _, Sqlite, SqlitePool};
+use sqlx::{Row as _, Sqlite, SqliteExecutor, SqlitePool};
 
 use super::value::{Row, Value};
 use super::RegisterError;
@@ -123,11 +123,7 @@ impl SqliteRegister {
         sql: &str,
         args: &[Value<'_>],
     ) -> Result<u64, RegisterError> {
-        Ok(query(sql, args)
-            .execute(&self.pool)
-            .await
-            .map_err(RegisterError::db(what))?
-            .rows_affected())
+        exec(&self.pool, what, sql, args).await
     }
 
     pub(crate) async fn opt(
@@ -136,11 +132,7 @@ impl SqliteRegister {
         sql: &str,
         args: &[Value<'_>],
     ) -> Result<Option<Row>, RegisterError> {
-        let row = query(sql, args)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(RegisterError::db(what))?;
-        Ok(row.map(Row::Sqlite))
+        opt(&self.pool, what, sql, args).await
     }
 
     pub(crate) async fn one(
@@ -149,11 +141,7 @@ impl SqliteRegister {
         sql: &str,
         args: &[Value<'_>],
     ) -> Result<Row, RegisterError> {
-        let row = query(sql, args)
-            .fetch_one(&self.pool)
-            .await
-            .map_err(RegisterError::db(what))?;
-        Ok(Row::Sqlite(row))
+        one(&self.pool, what, sql, args).await
     }
 
     pub(crate) async fn all(
@@ -162,12 +150,60 @@ impl SqliteRegister {
         sql: &str,
         args: &[Value<'_>],
     ) -> Result<Vec<Row>, RegisterError> {
-        let rows = query(sql, args)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(RegisterError::db(what))?;
-        Ok(rows.into_iter().map(Row::Sqlite).collect())
+        all(&self.pool, what, sql, args).await
     }
+}
+
+async fn exec<'e>(
+    on: impl SqliteExecutor<'e>,
+    what: &'static str,
+    sql: &str,
+    args: &[Value<'_>],
+) -> Result<u64, RegisterError> {
+    Ok(query(sql, args)
+        .execute(on)
+        .await
+        .map_err(RegisterError::db(what))?
+        .rows_affected())
+}
+
+async fn opt<'e>(
+    on: impl SqliteExecutor<'e>,
+    what: &'static str,
+    sql: &str,
+    args: &[Value<'_>],
+) -> Result<Option<Row>, RegisterError> {
+    let row = query(sql, args)
+        .fetch_optional(on)
+        .await
+        .map_err(RegisterError::db(what))?;
+    Ok(row.map(Row::Sqlite))
+}
+
+async fn one<'e>(
+    on: impl SqliteExecutor<'e>,
+    what: &'static str,
+    sql: &str,
+    args: &[Value<'_>],
+) -> Result<Row, RegisterError> {
+    let row = query(sql, args)
+        .fetch_one(on)
+        .await
+        .map_err(RegisterError::db(what))?;
+    Ok(Row::Sqlite(row))
+}
+
+async fn all<'e>(
+    on: impl SqliteExecutor<'e>,
+    what: &'static str,
+    sql: &str,
+    args: &[Value<'_>],
+) -> Result<Vec<Row>, RegisterError> {
+    let rows = query(sql, args)
+        .fetch_all(on)
+        .await
+        .map_err(RegisterError::db(what))?;
+    Ok(rows.into_iter().map(Row::Sqlite).collect())
 }
 
 /// A statement with its arguments bound (`$N` binds argument N).
@@ -193,11 +229,7 @@ impl Tx {
         sql: &str,
         args: &[Value<'_>],
     ) -> Result<u64, RegisterError> {
-        Ok(query(sql, args)
-            .execute(&mut *self.0)
-            .await
-            .map_err(RegisterError::db(what))?
-            .rows_affected())
+        exec(&mut *self.0, what, sql, args).await
     }
 
     pub(crate) async fn opt(
@@ -206,11 +238,7 @@ impl Tx {
         sql: &str,
         args: &[Value<'_>],
     ) -> Result<Option<Row>, RegisterError> {
-        let row = query(sql, args)
-            .fetch_optional(&mut *self.0)
-            .await
-            .map_err(RegisterError::db(what))?;
-        Ok(row.map(Row::Sqlite))
+        opt(&mut *self.0, what, sql, args).await
     }
 
     pub(crate) async fn one(
@@ -219,11 +247,7 @@ impl Tx {
         sql: &str,
         args: &[Value<'_>],
     ) -> Result<Row, RegisterError> {
-        let row = query(sql, args)
-            .fetch_one(&mut *self.0)
-            .await
-            .map_err(RegisterError::db(what))?;
-        Ok(Row::Sqlite(row))
+        one(&mut *self.0, what, sql, args).await
     }
 
     pub(crate) async fn all(
@@ -232,11 +256,7 @@ impl Tx {
         sql: &str,
         args: &[Value<'_>],
     ) -> Result<Vec<Row>, RegisterError> {
-        let rows = query(sql, args)
-            .fetch_all(&mut *self.0)
-            .await
-            .map_err(RegisterError::db(what))?;
-        Ok(rows.into_iter().map(Row::Sqlite).collect())
+        all(&mut *self.0, what, sql, args).await
     }
 
     /// Commits when `result` is Ok, rolls back otherwise. A failed COMMIT is reported as such
