@@ -320,3 +320,129 @@ async fn a_removed_readers_key_cannot_decide_a_reseal() {
     ));
     f.desk.close().await;
 }
+
+#[tokio::test]
+async fn exporting_a_case_is_recorded_and_never_carries_the_identity() {
+    let f = fixture().await;
+    let number = file_report(&f.desk).await;
+    assert!(matches!(
+        f.desk.export_case(&number, &key(&f.outsider)).await,
+        Err(DeskError::KeyRefused(_))
+    ));
+    let export = f.desk.export_case(&number, &key(&f.handler)).await.unwrap();
+    assert!(export
+        .report
+        .body
+        .as_deref()
+        .unwrap_or("")
+        .contains("pieniadze"));
+    // The report half of the split holds no sender address.
+    let json = serde_json::to_string(&export.report).unwrap();
+    assert!(!json.contains("jan@example.org"));
+    let trail = f.desk.audit_trail(Some(&number)).await.unwrap();
+    let last = trail.last().unwrap();
+    assert_eq!(last.event(), Some(Event::CaseExported));
+    assert!(last.detail.contains("identity not included"));
+    f.desk.close().await;
+}
+
+#[tokio::test]
+async fn every_intake_key_change_is_recorded() {
+    let f = fixture().await;
+    let before = events(&f.desk).await;
+    // init ran in the fixture: created once, and a second init changes nothing.
+    assert_eq!(
+        before
+            .iter()
+            .filter(|e| **e == Event::IntakeKeyCreated)
+            .count(),
+        1
+    );
+    assert!(
+        f.desk
+            .init(KeyAlgorithm::Cv25519, None)
+            .await
+            .unwrap()
+            .existed
+    );
+    let earlier = generate_intake_key("Old <old@example.org>", KeyAlgorithm::Cv25519).unwrap();
+    let secret = {
+        use sequoia_openpgp::serialize::SerializeInto;
+        earlier.as_tsk().armored().to_vec().unwrap()
+    };
+    f.desk.import_intake_key("old.asc", &secret).await.unwrap();
+    assert!(matches!(
+        f.desk.import_intake_key("junk", b"not a key").await,
+        Err(DeskError::KeyRefused(_))
+    ));
+    f.desk
+        .rotate_intake_key(
+            std::time::Duration::from_secs(0),
+            None,
+            KeyAlgorithm::Cv25519,
+        )
+        .await
+        .unwrap();
+    let after = events(&f.desk).await;
+    assert_eq!(after.len(), before.len() + 2);
+    assert!(after.ends_with(&[Event::IntakeKeyImported, Event::IntakeKeyRotated]));
+    f.desk.close().await;
+}
+
+#[tokio::test]
+async fn quarantine_retry_runs_the_intake_sequence_and_is_recorded() {
+    let f = fixture().await;
+    // A message that is not mail, held in quarantine as intake would hold it.
+    let readers = Readers::load(&f.desk.register).await.unwrap();
+    let (shred_id, shred) = f.desk.keys.new_shred_key().unwrap();
+    let raw = crate::intake::seal_raw(b"\x00\x01 not mail", &readers, &shred).unwrap();
+    let filed = f
+        .desk
+        .register
+        .file_quarantine(
+            &IntakeRef {
+                fingerprint: "fp-q".into(),
+                at: Position {
+                    mailbox: "INBOX".into(),
+                    uidvalidity: 1,
+                    uid: 9,
+                },
+                size: 12,
+            },
+            &crate::register::NewQuarantine {
+                received_at: crate::register::today(),
+                reason: "mime-unparseable".into(),
+                detail: String::new(),
+                raw: Some((shred_id, raw)),
+            },
+        )
+        .await
+        .unwrap();
+    let shreds = |desk: &Desk| {
+        std::fs::read_dir(desk.keys.dir().join("shred"))
+            .unwrap()
+            .count()
+    };
+    let before = shreds(&f.desk);
+    assert!(matches!(
+        f.desk
+            .retry_quarantine(Some(filed.id), &key(&f.outsider), |_| {})
+            .await,
+        Err(DeskError::KeyRefused(_))
+    ));
+    let mut seen = Vec::new();
+    let items = f
+        .desk
+        .retry_quarantine(None, &key(&f.handler), |i| seen.push(i.clone()))
+        .await
+        .unwrap();
+    assert_eq!(items, seen);
+    assert!(matches!(&items[..], [RetryItem::StillQuarantined { id, .. }] if *id == filed.id));
+    assert_eq!(
+        events(&f.desk).await.last(),
+        Some(&Event::QuarantineRetried)
+    );
+    // The shred key made for the retry protects nothing and is gone again.
+    assert_eq!(shreds(&f.desk), before);
+    f.desk.close().await;
+}
