@@ -12,6 +12,13 @@
 //! [`intake`] is the only place the stages are put in order; [`imap`] is the only place anything
 //! is deleted on the server.
 //!
+//! ## Layers
+//! Front ends ([`cli`]; SMTP replies and a web console next) parse, call one use case of
+//! [`desk`], and render. The desk proves the actor, applies every rule and records each read
+//! and change in the audit trail; it stands on the pipeline and storage ([`intake`],
+//! [`register`], [`readers`], [`lifecycle`]), which stand on the pure core ([`cases`],
+//! [`audit`], [`split`], [`mail`], [`openpgp`], [`vault`], [`clean`]).
+//!
 //! ## Invariants
 //! 1. A server copy is deleted only after its case (or quarantine entry) is durably committed.
 //!    A crash at any instant loses nothing and files nothing twice.
@@ -22,7 +29,9 @@
 //!    merged with decrypted ones (EFAIL).
 //! 4. Bad input gets a clear error and a quarantine entry, never a panic, never a silent drop;
 //!    memory and time per message stay bounded (size, nesting and decompression limits).
-//! 5. Every read of identity, every key change, every deletion leaves an audit record.
+//! 5. No path from a seat to data it must not see: a handler never reaches identity, an admin
+//!    never reaches content or identity, readers change only with a custodian's consent.
+//! 6. Every read of identity, every key or reader change, every deletion leaves an audit record.
 
 pub mod audit;
 pub mod cases;

@@ -1,4 +1,4 @@
-//! The audit trail's hash chain (invariant 5): every entry commits to its own fields and to the
+//! The audit trail's hash chain (invariant 6): every entry commits to its own fields and to the
 //! entry before it, so editing, deleting or reordering any row breaks a link, and truncating
 //! the tail is caught against a head recorded elsewhere. Pure: no IO.
 //!

@@ -1,4 +1,4 @@
-//! `sygnal audit show|verify|head`: the tamper-evident audit trail (invariant 5). Reading it
+//! `sygnal audit show|verify|head`: the tamper-evident audit trail (invariant 6). Reading it
 //! needs no key: it holds actors, actions, case numbers and reasons, never content.
 
 use std::path::Path;

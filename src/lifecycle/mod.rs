@@ -1,5 +1,5 @@
 //! Key lifecycle: re-sealing every sealed record to the current readers, and the intake keys'
-//! rotation, grace period and retirement. Keeps invariant 5 (every key event is audited) and,
+//! rotation, grace period and retirement. Keeps invariant 6 (every key event is audited) and,
 //! for reseal, "every record readable by the old or the new readers, never neither".
 
 pub mod intake;
