@@ -1,11 +1,10 @@
 //! `sygnal run`: drain the mailbox once, or stay up with IDLE until SIGTERM/Ctrl-C.
 
 use std::path::Path;
-use std::time::Duration;
 
 use clap::Args;
 
-use crate::desk::{self, Disposition};
+use crate::desk;
 use crate::intake::Shutdown;
 
 #[derive(Args, Debug)]
@@ -16,34 +15,15 @@ pub struct RunArgs {
 }
 
 pub async fn run(config_path: &Path, args: RunArgs) -> anyhow::Result<()> {
-    let (trigger, mut shutdown) = Shutdown::new();
+    let (trigger, shutdown) = Shutdown::new();
     tokio::spawn(async move {
         wait_for_signal().await;
         tracing::info!("ShutdownRequested: finishing the message in hand");
         let _ = trigger.send(true);
     });
-    // A register that is locked, full or read-only at start is waited for in service mode, as
-    // it is while running: mail stays on the server meanwhile, nothing is lost.
-    let mut backoff = Duration::from_secs(1);
-    let gateway = loop {
-        match desk::open_gateway(config_path).await {
-            Ok(g) => break g,
-            Err(e) if !args.once && e.disposition() == Disposition::Retry => {
-                tracing::warn!(
-                    error = %format!("{e:#}"),
-                    retry_in_secs = backoff.as_secs(),
-                    "RegisterUnavailable: mail stays on the server; retrying"
-                );
-                tokio::select! {
-                    _ = tokio::time::sleep(backoff) => {}
-                    _ = shutdown.wait() => return Ok(()),
-                }
-                backoff = (backoff * 2).min(Duration::from_secs(300));
-            }
-            Err(e) => return Err(e.into()),
-        }
+    let Some(report) = desk::run_intake(config_path, args.once, shutdown).await? else {
+        return Ok(());
     };
-    let report = gateway.run(args.once, shutdown).await?;
     tracing::info!(
         filed = report.filed,
         quarantined = report.quarantined,

@@ -39,7 +39,7 @@ pub use keys::{
     check_key_folder, reseal_incomplete, DoctorReport, InitOutcome, IntakeExport, ResealRequest,
 };
 pub use quarantine::RetryItem;
-pub use run::open_gateway;
+pub use run::run_intake;
 
 /// The register's vocabulary that front ends name in requests and responses.
 pub use crate::register::{CaseFile, EventKind, IntakeKeyStateKind, ReporterNotice, Role};
