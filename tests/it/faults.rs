@@ -394,6 +394,14 @@ fn locked_register_keeps_messages_on_the_server_until_released() {
         .write_all(b"BEGIN EXCLUSIVE;\nSELECT 'locked';\n")
         .unwrap();
     stdin.flush().unwrap();
+    // The lock is held once sqlite3 has answered the SELECT after BEGIN: only then start.
+    let mut answer = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(holder.stdout.take().unwrap()),
+        &mut answer,
+    )
+    .unwrap();
+    assert_eq!(answer.trim(), "locked", "sqlite3 did not take the lock");
     let run = Running::start(&s.gateway, "locked");
     let tokens = deliver(&dovecot, &s, 5, 0, 2);
     std::thread::sleep(Duration::from_secs(3));
