@@ -253,7 +253,7 @@ async fn export(config_path: &Path, args: ExportArgs) -> anyhow::Result<()> {
     let (export, files) = with_desk(config_path, async |d| {
         let export = d.intake_export()?;
         let files = match &args.wkd {
-            Some(_) => Some(d.intake_wkd(&domain)?),
+            Some(_) => Some(d.intake_wkd(&export, &domain)?),
             None => None,
         };
         Ok((export, files))

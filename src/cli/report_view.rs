@@ -30,11 +30,9 @@ struct PartJson<'a> {
     text: &'a Option<String>,
 }
 
-/// `cases show --json`: the report without attachment bytes, with the case number and status.
+/// The report without attachment bytes.
 #[derive(Serialize)]
-struct CaseJson<'a> {
-    number: &'a str,
-    status: &'a str,
+struct ReportJson<'a> {
     subject: &'a Option<String>,
     body: &'a Option<String>,
     html: &'a Option<String>,
@@ -44,6 +42,15 @@ struct CaseJson<'a> {
     unencrypted_parts: Vec<PartJson<'a>>,
     legacy_display_removed: bool,
     received_at: &'a str,
+}
+
+/// `cases show --json`: the report with the case number and status.
+#[derive(Serialize)]
+struct CaseJson<'a> {
+    number: &'a str,
+    status: &'a str,
+    #[serde(flatten)]
+    report: ReportJson<'a>,
 }
 
 fn attachment_json(a: &ReportAttachment) -> AttachmentJson<'_> {
@@ -70,15 +77,20 @@ fn part_json(p: &ReportPart) -> PartJson<'_> {
 
 /// The report as JSON for a handler (keys sorted, as `serde_json` prints a map).
 pub(super) fn case_json(c: &OpenedCase) -> anyhow::Result<serde_json::Value> {
-    Ok(serde_json::to_value(report_json(
-        &c.number, &c.status, &c.report,
-    ))?)
+    Ok(serde_json::to_value(CaseJson {
+        number: &c.number,
+        status: &c.status,
+        report: report_json(&c.report),
+    })?)
 }
 
-fn report_json<'a>(number: &'a str, status: &'a str, r: &'a Report) -> CaseJson<'a> {
-    CaseJson {
-        number,
-        status,
+/// The report without attachment bytes, for `report.json` of an export.
+pub(super) fn report_file_json(r: &Report) -> anyhow::Result<serde_json::Value> {
+    Ok(serde_json::to_value(report_json(r))?)
+}
+
+fn report_json(r: &Report) -> ReportJson<'_> {
+    ReportJson {
         subject: &r.subject,
         body: &r.body,
         html: &r.html,
@@ -89,16 +101,6 @@ fn report_json<'a>(number: &'a str, status: &'a str, r: &'a Report) -> CaseJson<
         legacy_display_removed: r.legacy_display_removed,
         received_at: &r.received_at,
     }
-}
-
-/// The report without attachment bytes, for `report.json` of an export.
-pub(super) fn report_file_json(r: &Report) -> anyhow::Result<serde_json::Value> {
-    let mut v = serde_json::to_value(report_json("", "", r))?;
-    if let serde_json::Value::Object(m) = &mut v {
-        m.remove("number");
-        m.remove("status");
-    }
-    Ok(v)
 }
 
 /// What cleaning did to an attachment: the names of the fields removed, or why it was not

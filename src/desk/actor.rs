@@ -6,9 +6,9 @@ use secrecy::SecretString;
 use sequoia_openpgp::Cert;
 use zeroize::Zeroizing;
 
-use super::{Desk, DeskError, MAX_RECORD_BYTES};
+use super::{Desk, DeskError};
 use crate::register::CaseRecord;
-use crate::vault::{self, BlobKind, ShredKey};
+use crate::vault::{self, BlobKind, ShredKey, MAX_RECORD_BYTES};
 
 /// A reader's secret key, as a front end obtained it (a file and a prompt, a browser, a card).
 pub struct ReaderKey {

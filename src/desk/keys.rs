@@ -214,8 +214,12 @@ impl Desk {
 
     /// The Web Key Directory files (relative path, bytes) publishing the intake key for
     /// `domain`, in both layouts.
-    pub fn intake_wkd(&self, domain: &str) -> Result<Vec<(String, Vec<u8>)>, DeskError> {
-        let cert = self.current_intake()?;
+    pub fn intake_wkd(
+        &self,
+        export: &IntakeExport,
+        domain: &str,
+    ) -> Result<Vec<(String, Vec<u8>)>, DeskError> {
+        let cert = export.cert.clone();
         let address = wkd_address(&cert, domain, &self.config.mailbox.username).ok_or_else(|| {
             DeskError::Invalid(format!(
                 "the intake key has no User ID at {domain}; rotate with --user-id 'Name <address@{domain}>'"

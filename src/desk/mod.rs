@@ -48,9 +48,6 @@ use crate::config::Config;
 use crate::keystore::KeyStore;
 use crate::register::Register;
 
-/// Largest sealed record opened (a report's JSON with its base64 attachments).
-pub const MAX_RECORD_BYTES: usize = 512 * 1024 * 1024;
-
 /// An open installation: its configuration, register and key folder.
 pub struct Desk {
     config: Config,
@@ -76,11 +73,6 @@ impl Desk {
             return Err(e);
         }
         Ok(desk)
-    }
-
-    /// The configuration.
-    pub fn config(&self) -> &Config {
-        &self.config
     }
 
     /// Closes the register (checkpointing its journal).

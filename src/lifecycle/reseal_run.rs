@@ -34,9 +34,6 @@ pub struct ContentKeys {
     pub passphrase: Option<secrecy::SecretString>,
 }
 
-/// Largest record re-encrypted by `--rotate-content` (a report's JSON with its attachments).
-pub(crate) const MAX_RECORD_BYTES: usize = 512 * 1024 * 1024;
-
 /// What a reseal covered.
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct ResealSummary {

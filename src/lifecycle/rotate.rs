@@ -3,9 +3,7 @@
 //! Plaintext lives only in zeroizing memory (invariant 2); each row keeps its old or its new
 //! content, never neither, and a shred key is destroyed only after no row refers to it.
 
-use super::reseal_run::{
-    ContentKeys, ResealError, ResealOptions, ResealSummary, Target, MAX_RECORD_BYTES,
-};
+use super::reseal_run::{ContentKeys, ResealError, ResealOptions, ResealSummary, Target};
 use crate::failpoint;
 use crate::keystore::KeyStore;
 use crate::openpgp::UnsealError;
@@ -25,7 +23,7 @@ fn open_any(
             item.slot.kind(),
             cert,
             content.passphrase.as_ref(),
-            MAX_RECORD_BYTES,
+            vault::MAX_RECORD_BYTES,
         ) {
             Ok(plain) => return Ok(Some(plain)),
             Err(VaultError::Unseal(UnsealError::NotARecipient { .. })) => continue,

@@ -175,6 +175,10 @@ fn unwrap_body(
         .map_err(|_| VaultError::ShredLayer)
 }
 
+/// Largest sealed record opened: a report's JSON with its base64 attachments, or an identity
+/// record with the original attachments.
+pub const MAX_RECORD_BYTES: usize = 512 * 1024 * 1024;
+
 /// Opens a stored blob with a reader's secret key.
 pub fn open(
     stored: &StoredBlob,
