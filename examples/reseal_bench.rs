@@ -32,12 +32,16 @@ fn public(c: &sq::Cert) -> sq::Cert {
 
 async fn add(register: &Register, cert: &sq::Cert, name: &str, role: Role) -> anyhow::Result<()> {
     register
-        .add_reader(&NewReader {
-            fingerprint: openpgp::fingerprint_hex(cert),
-            name: name.to_owned(),
-            role,
-            cert: openpgp::armored_public(cert)?.into_bytes(),
-        })
+        .add_reader(
+            &NewReader {
+                fingerprint: openpgp::fingerprint_hex(cert),
+                name: name.to_owned(),
+                role,
+                cert: openpgp::armored_public(cert)?.into_bytes(),
+            },
+            &[],
+            "admin",
+        )
         .await?;
     Ok(())
 }
@@ -94,7 +98,6 @@ async fn main() -> anyhow::Result<()> {
                 uidvalidity: 1,
                 uid: i.saturating_add(1),
             },
-            size: 4096,
         };
         register.file_case(&intake, &case, &pattern).await?;
     }

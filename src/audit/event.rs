@@ -41,7 +41,8 @@ events! {
     CaseExported,
     /// The art. 29 register was exported.
     RegisterExported,
-    /// A handler reopened a quarantined message to process it again.
+    /// A custodian opened a quarantined raw message (sender details included) to process it
+    /// again: an identity read.
     QuarantineRetried,
     /// A case's status changed.
     StatusChanged,
@@ -83,6 +84,14 @@ events! {
     ResealCompleted,
     /// A shred key was destroyed.
     ShredKeyDestroyed,
+    /// A custodian discarded a held quarantine entry; its raw message is destroyed.
+    QuarantineDiscarded,
+    /// A reader's role changed, with a custodian's consent.
+    ReaderRoleChanged,
+    /// A custodian consented to readers already in the register.
+    ReadersApproved,
+    /// A reseal with new content keys decrypted one identity record to seal it again.
+    IdentityResealed,
 }
 
 impl Event {
@@ -93,7 +102,21 @@ impl Event {
 
     /// A read or disclosure of the reporter's identity: what `identity log` lists.
     pub fn is_identity_access(self) -> bool {
-        matches!(self, Event::IdentityUnsealed | Event::IdentityDisclosed)
+        matches!(
+            self,
+            Event::IdentityUnsealed
+                | Event::IdentityDisclosed
+                | Event::QuarantineRetried
+                | Event::IdentityResealed
+        )
+    }
+
+    /// An event of a message's arrival (dated to the day only, see `Entry::dated_to_the_day`).
+    pub fn marks_arrival(self) -> bool {
+        matches!(
+            self,
+            Event::CaseFiled | Event::MessageQuarantined | Event::ServerCopyDeleted
+        )
     }
 }
 

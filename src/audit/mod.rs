@@ -116,6 +116,49 @@ pub enum ChainBreak {
         /// Recorded hash.
         hash: String,
     },
+    /// A custodian's signed checkpoint covers an entry that is gone or different now: entries
+    /// up to it were changed or removed and the chain was rehashed.
+    #[error(
+        "checkpoint #{checkpoint} signed by custodian {signer} covers entry {id} with hash {hash}, \
+         which the trail no longer holds (entries up to it were changed or removed, and the chain rehashed)"
+    )]
+    CheckpointBroken {
+        /// Checkpoint id.
+        checkpoint: i64,
+        /// Covered entry.
+        id: i64,
+        /// Its hash when signed.
+        hash: String,
+        /// Custodian's fingerprint.
+        signer: String,
+    },
+    /// A checkpoint's signature does not hold: it was not made by the custodian it names.
+    #[error(
+        "checkpoint #{checkpoint}: not a good signature by custodian {signer} (forged or altered)"
+    )]
+    CheckpointForged {
+        /// Checkpoint id.
+        checkpoint: i64,
+        /// The custodian it names.
+        signer: String,
+    },
+}
+
+/// The statement a custodian signs for a checkpoint: the chain, up to and including entry
+/// `id`, ends in `hash`.
+pub fn checkpoint_statement(id: i64, hash: &str) -> Vec<u8> {
+    format!(
+        "sygnal audit checkpoint v1\nentry: {id}\nhash: {}\n",
+        hash.to_ascii_lowercase()
+    )
+    .into_bytes()
+}
+
+/// Whether a verified chain still holds entry `id` with `hash` (what a checkpoint signed).
+pub fn holds(entries: &[Stored<'_>], id: i64, hash: &str) -> bool {
+    entries
+        .iter()
+        .any(|e| e.link.id == id && e.hash.is_some_and(|h| h.eq_ignore_ascii_case(hash)))
 }
 
 /// Checks `entries` (in id order) link by link; when `expect` (id, hash) is given, that entry
@@ -191,6 +234,15 @@ pub struct Entry<'a> {
     pub case_number: Option<&'a str>,
     /// Detail.
     pub detail: &'a str,
+}
+
+impl Entry<'_> {
+    /// Entries about a case, or about a message's arrival, are dated to the day only: a finer
+    /// time would let anyone with the mail server's logs (delivery times, sizes, senders) tell
+    /// which message became which case.
+    pub fn dated_to_the_day(&self) -> bool {
+        self.case_number.is_some() || self.event.marks_arrival()
+    }
 }
 
 /// Links `entry`, made at `at`, after `tip`.

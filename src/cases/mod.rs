@@ -14,4 +14,4 @@ mod cases_tests;
 pub use compliance::{CaseDates, Compliance, DeadlineKind, Due};
 pub use deadlines::{add_months, check_event_date, CaseDays, Deadlines, EventDateError};
 pub use lifecycle::{ActionKind, Category, Outcome, Status, TransitionError};
-pub use number::{NumberPattern, PatternError};
+pub use number::{NumberPattern, PatternError, SeqKind};

@@ -10,20 +10,39 @@ pub struct NumberPattern {
 enum Piece {
     Text(String),
     Year,
-    Seq { width: usize },
+    Seq {
+        width: usize,
+    },
+    /// A random number written in Crockford's base 32, `len` characters.
+    Rand {
+        len: u32,
+    },
 }
+
+/// How the number within a year is chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SeqKind {
+    /// `{seq}`: 1, 2, 3… (the order of arrival shows).
+    Sequential,
+    /// `{rand}`: random and unique within the year, so the number does not tell which message
+    /// of a day's mail server log became which case.
+    Random,
+}
+
+/// Crockford's base 32: no I, L, O, U, so numbers read aloud or typed are not mistaken.
+const CROCKFORD: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
 /// The pattern text is not acceptable.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum PatternError {
-    /// `{seq}` must appear exactly once, so numbers are unique.
-    #[error("must contain {{seq}} exactly once (e.g. \"ZW/{{year}}/{{seq:04}}\")")]
+    /// `{seq}` or `{rand}` must appear exactly once, so numbers are unique.
+    #[error("must contain {{seq}} or {{rand}} exactly once (e.g. \"ZW/{{year}}/{{seq:04}}\" or \"ZW/{{year}}/{{rand}}\")")]
     Seq,
     /// `{year}` must appear, since the sequence restarts every year.
     #[error("must contain {{year}}: the sequence restarts every year")]
     Year,
     /// Unknown placeholder.
-    #[error("unknown placeholder {{{0}}}; use {{year}} and {{seq}} or {{seq:NN}}")]
+    #[error("unknown placeholder {{{0}}}; use {{year}} and one of {{seq}}, {{seq:NN}}, {{rand}}, {{rand:NN}}")]
     Placeholder(String),
     /// Brace not closed.
     #[error("unclosed '{{'")]
@@ -50,8 +69,14 @@ impl NumberPattern {
             pieces.push(match name {
                 "year" => Piece::Year,
                 "seq" => Piece::Seq { width: 1 },
-                n => match n.strip_prefix("seq:").map(str::parse::<usize>) {
-                    Some(Ok(width)) if width <= 12 => Piece::Seq { width },
+                "rand" => Piece::Rand { len: 6 },
+                n => match (
+                    n.strip_prefix("seq:").map(str::parse::<usize>),
+                    n.strip_prefix("rand:").map(str::parse::<u32>),
+                ) {
+                    (Some(Ok(width)), _) if width <= 12 => Piece::Seq { width },
+                    // 32^4 ≈ 10^6 at the least (collisions stay rare); 32^12 still fits an i64.
+                    (_, Some(Ok(len))) if (4..=12).contains(&len) => Piece::Rand { len },
                     _ => return Err(PatternError::Placeholder(n.to_owned())),
                 },
             });
@@ -61,7 +86,7 @@ impl NumberPattern {
         }
         let seqs = pieces
             .iter()
-            .filter(|p| matches!(p, Piece::Seq { .. }))
+            .filter(|p| matches!(p, Piece::Seq { .. } | Piece::Rand { .. }))
             .count();
         if seqs != 1 {
             return Err(PatternError::Seq);
@@ -80,9 +105,42 @@ impl NumberPattern {
                 Piece::Text(t) => out.push_str(t),
                 Piece::Year => out.push_str(&year.to_string()),
                 Piece::Seq { width } => out.push_str(&format!("{seq:0width$}")),
+                Piece::Rand { len } => {
+                    let mut digits = vec![b'0'; *len as usize];
+                    let mut n = seq.unsigned_abs();
+                    for d in digits.iter_mut().rev() {
+                        *d = CROCKFORD.get((n % 32) as usize).copied().unwrap_or(b'0');
+                        n /= 32;
+                    }
+                    out.push_str(&String::from_utf8_lossy(&digits));
+                }
             }
         }
         out
+    }
+
+    /// Sequential or random numbers.
+    pub fn seq_kind(&self) -> SeqKind {
+        if self.pieces.iter().any(|p| matches!(p, Piece::Rand { .. })) {
+            SeqKind::Random
+        } else {
+            SeqKind::Sequential
+        }
+    }
+
+    /// A random number for `{rand}` (from the operating system's generator); the register
+    /// draws again if it is taken.
+    pub fn random_seq(&self) -> i64 {
+        use rand::Rng;
+        let len = self
+            .pieces
+            .iter()
+            .find_map(|p| match p {
+                Piece::Rand { len } => Some(*len),
+                _ => None,
+            })
+            .unwrap_or(6);
+        rand::rngs::OsRng.gen_range(1..32_i64.pow(len))
     }
 }
 
@@ -95,6 +153,37 @@ mod tests {
         let p = NumberPattern::parse(NumberPattern::DEFAULT).unwrap();
         assert_eq!(p.format(2026, 7), "ZW/2026/0007");
         assert_eq!(p.format(2026, 12345), "ZW/2026/12345");
+    }
+
+    #[test]
+    fn random_numbers_do_not_tell_the_order_of_arrival() {
+        let p = NumberPattern::parse("ZW/{year}/{rand}").unwrap();
+        assert_eq!(p.seq_kind(), SeqKind::Random);
+        assert_eq!(p.format(2026, 0), "ZW/2026/000000");
+        assert_eq!(p.format(2026, 32 * 32 - 1), "ZW/2026/0000ZZ");
+        let drawn: std::collections::BTreeSet<i64> = (0..50).map(|_| p.random_seq()).collect();
+        assert!(
+            drawn.len() > 45,
+            "random numbers repeat too often: {drawn:?}"
+        );
+        assert!(drawn.iter().all(|n| (1..32_i64.pow(6)).contains(n)));
+        let formatted = p.format(2026, p.random_seq());
+        assert!(formatted
+            .strip_prefix("ZW/2026/")
+            .unwrap()
+            .bytes()
+            .all(|b| CROCKFORD.contains(&b)));
+        assert_eq!(
+            NumberPattern::parse("{year}/{seq}/{rand}"),
+            Err(PatternError::Seq)
+        );
+        assert!(NumberPattern::parse("{year}/{rand:3}").is_err());
+        assert_eq!(
+            NumberPattern::parse(NumberPattern::DEFAULT)
+                .unwrap()
+                .seq_kind(),
+            SeqKind::Sequential
+        );
     }
 
     #[test]

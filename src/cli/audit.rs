@@ -1,11 +1,12 @@
-//! `sygnal audit show|verify|head`: the tamper-evident audit trail (invariant 6). Reading it
-//! needs no key: it holds actors, actions, case numbers and reasons, never content.
+//! `sygnal audit show|verify|head|checkpoint`: the tamper-evident audit trail (invariant 6).
+//! Reading it needs no key: it holds actors, actions and case numbers, never content or free
+//! text. Custodians sign checkpoints of it.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use clap::Subcommand;
 
-use super::{print_json, with_desk};
+use super::{print_json, reader_key, term, with_desk};
 use crate::desk;
 
 #[derive(Subcommand, Debug)]
@@ -35,6 +36,16 @@ pub enum AuditCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Sign the current head with a custodian's key (also done whenever a custodian acts), so
+    /// that changing or removing any entry up to it shows in `audit verify`.
+    Checkpoint {
+        /// An identity custodian's secret key.
+        #[arg(long)]
+        key: PathBuf,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 pub async fn audit(config_path: &Path, command: AuditCommand) -> anyhow::Result<()> {
@@ -50,10 +61,10 @@ pub async fn audit(config_path: &Path, command: AuditCommand) -> anyhow::Result<
                     "{:>5} {} {:<22} {:<14} {} {}",
                     r.id,
                     r.at,
-                    r.action,
-                    r.case_number.as_deref().unwrap_or("-"),
-                    r.actor,
-                    r.detail
+                    term::line(&r.action),
+                    term::line(r.case_number.as_deref().unwrap_or("-")),
+                    term::line(&r.actor),
+                    term::line(&r.detail)
                 );
             }
             Ok(())
@@ -68,8 +79,34 @@ pub async fn audit(config_path: &Path, command: AuditCommand) -> anyhow::Result<
                     "audit chain intact: {} entries, head {}:{}",
                     h.entries, h.id, h.hash
                 );
+                match &verdict.latest_checkpoint {
+                    Some(c) => println!(
+                        "{} custodian checkpoint(s) hold; the latest covers entries up to {} (signed by {})",
+                        verdict.checkpoints, c.entry, c.signer
+                    ),
+                    None => println!(
+                        "no custodian checkpoint yet: whoever holds the register file could rewrite \
+                         the chain unseen; sign one with `sygnal audit checkpoint --key CUSTODIAN-KEY`"
+                    ),
+                }
             }
             Ok(desk::audit_broken(&verdict)?)
+        }
+        AuditCommand::Checkpoint { key, json } => {
+            let key = reader_key::load(&key)?;
+            let c = with_desk(config_path, async |d| d.audit_checkpoint(&key).await).await?;
+            if json {
+                return print_json(&c);
+            }
+            println!(
+                "checkpoint signed by {}: entries up to {}:{}",
+                c.signer, c.entry, c.hash
+            );
+            println!(
+                "keep `{}:{}` outside the register too; `sygnal audit verify --head` checks it",
+                c.entry, c.hash
+            );
+            Ok(())
         }
         AuditCommand::Head { json } => {
             let h = with_desk(config_path, async |d| d.audit_head().await).await?;

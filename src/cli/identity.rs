@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use clap::Subcommand;
 
-use super::{print_json, reader_key, terminal_safe, with_desk};
+use super::{print_json, reader_key, term, with_desk};
 use crate::desk::Disclosure;
 use crate::desk::ReporterNotice;
 use crate::split::SenderIdentity;
@@ -53,10 +53,14 @@ pub enum IdentityCommand {
         #[arg(long)]
         json: bool,
     },
-    /// List every unseal and disclosure of identity, optionally of one case.
+    /// List every read and disclosure of identity, optionally of one case. With a custodian's
+    /// key, the sealed reasons, recipients and legal bases are shown too.
     Log {
         /// Case number.
         number: Option<String>,
+        /// An identity custodian's secret key, to open the sealed reasons.
+        #[arg(long)]
+        key: Option<PathBuf>,
         /// JSON output.
         #[arg(long)]
         json: bool,
@@ -122,9 +126,10 @@ pub async fn identity(config_path: &Path, command: IdentityCommand) -> anyhow::R
             }
             Ok(())
         }
-        IdentityCommand::Log { number, json } => {
+        IdentityCommand::Log { number, key, json } => {
+            let key = key.as_deref().map(reader_key::load).transpose()?;
             let log = with_desk(config_path, async |d| {
-                d.identity_log(number.as_deref()).await
+                d.identity_log(number.as_deref(), key.as_ref()).await
             })
             .await?;
             if json {
@@ -137,11 +142,25 @@ pub async fn identity(config_path: &Path, command: IdentityCommand) -> anyhow::R
                 println!(
                     "{} {:<14} {:<9} {} {}",
                     e.at,
-                    e.case_number.as_deref().unwrap_or("-"),
+                    term::line(e.case_number.as_deref().unwrap_or("-")),
                     e.kind.as_str(),
-                    e.actor,
-                    e.detail
+                    term::line(&e.actor),
+                    term::line(&e.detail)
                 );
+                if let Some(d) = &e.sealed {
+                    for (label, v) in [
+                        ("reason", &d.reason),
+                        ("to", &d.to),
+                        ("legal basis", &d.legal_basis),
+                    ] {
+                        if let Some(v) = v {
+                            println!("    {label}: {}", term::line(v));
+                        }
+                    }
+                }
+            }
+            if key.is_none() && !log.is_empty() {
+                println!("(reasons are sealed: add --key CUSTODIAN-KEY to read them)");
             }
             Ok(())
         }
@@ -153,7 +172,7 @@ fn print_identity(number: &str, id: &SenderIdentity) {
     let show = |label: &str, values: &[String]| {
         let text = values.join(", ");
         if !text.is_empty() {
-            println!("{label:<18} {}", terminal_safe(&text));
+            println!("{label:<18} {}", term::text(&text));
         }
     };
     show("From:", &id.from);
@@ -189,14 +208,14 @@ fn print_identity(number: &str, id: &SenderIdentity) {
             )
         })
         .collect();
-    println!("{:<18} {}", "Signed by:", terminal_safe(&list(signatures)));
+    println!("{:<18} {}", "Signed by:", term::text(&list(signatures)));
     println!(
         "{:<18} {}",
         "Also encrypted to:",
-        terminal_safe(&list(pgp.foreign_recipients.clone()))
+        term::text(&list(pgp.foreign_recipients.clone()))
     );
     if let Some(name) = &pgp.literal_filename {
-        println!("{:<18} {}", "PGP file name:", terminal_safe(name));
+        println!("{:<18} {}", "PGP file name:", term::text(name));
     }
     print_original_attachments(id);
     println!("(all headers: use --json)");

@@ -8,9 +8,9 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::{Args, Subcommand};
 
-use super::{coded, exit, print_json, reader_key, with_desk};
+use super::{coded, exit, print_json, reader_key, term, with_desk};
 use crate::desk::IntakeKeyStateKind;
-use crate::desk::{self, ResealRequest};
+use crate::desk::{self, ReaderStanding, ResealRequest};
 use crate::lifecycle::{self, wkd};
 use crate::openpgp::{self, KeyAlgorithm};
 
@@ -229,6 +229,21 @@ async fn reseal(config_path: &Path, args: ResealArgs) -> anyhow::Result<()> {
     };
     let mut progress = progress_bar();
     let summary = with_desk(config_path, async |d| {
+        // Say whom the records will be sealed to, and whom not, before anything is written.
+        for r in d.readers().await? {
+            let line = format!(
+                "{} {} ({})",
+                r.role.as_str(),
+                r.fingerprint,
+                term::line(&r.name)
+            );
+            match &r.standing {
+                ReaderStanding::Sealed => eprintln!("sealing to   {line}"),
+                ReaderStanding::NotApproved { why } | ReaderStanding::Unusable { why } => {
+                    eprintln!("REFUSED      {line}: {why}")
+                }
+            }
+        }
         d.reseal(request, &mut progress).await
     })
     .await?;
@@ -308,8 +323,14 @@ pub async fn doctor(config_path: &Path) -> anyhow::Result<()> {
     })
     .await?;
     println!("ok   {} intake secret key(s) readable", report.intake_keys);
+    for c in &report.checked {
+        println!("ok   {c}");
+    }
     for w in &report.warnings {
         println!("WARN {w}");
+    }
+    for n in &report.notes {
+        println!("note {n}");
     }
     if report.warnings.is_empty() {
         println!("ok   no key expires or ends its grace period within 30 days");

@@ -14,6 +14,7 @@ mod register_export;
 mod report_view;
 mod run;
 mod stats;
+mod term;
 
 use std::path::{Path, PathBuf};
 
@@ -162,34 +163,4 @@ pub(crate) async fn with_desk<T>(
 pub(crate) fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
     println!("{}", serde_json::to_string_pretty(value)?);
     Ok(())
-}
-
-/// Text from reporters made safe for a terminal: control characters (escape sequences could
-/// rewrite the screen or the window title) become U+FFFD; line breaks and tabs stay.
-pub(crate) fn terminal_safe(text: &str) -> String {
-    text.chars()
-        .map(|c| {
-            if (c.is_control() && c != '\n' && c != '\t')
-                || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
-            {
-                '\u{FFFD}'
-            } else {
-                c
-            }
-        })
-        .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::terminal_safe;
-
-    #[test]
-    fn escape_sequences_and_bidi_overrides_do_not_reach_the_terminal() {
-        let hostile = "a\u{1b}]0;pwned\u{7}b\u{202E}c\r\nd\te";
-        let safe = terminal_safe(hostile);
-        assert!(!safe.contains('\u{1b}') && !safe.contains('\u{7}') && !safe.contains('\u{202E}'));
-        assert!(!safe.contains('\r'));
-        assert!(safe.contains("\nd\te"));
-    }
 }

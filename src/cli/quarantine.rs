@@ -1,18 +1,20 @@
-//! `sygnal quarantine`: list entries; retry them (e.g. after an earlier intake key was imported).
+//! `sygnal quarantine`: list entries; retry them (e.g. after an earlier intake key was
+//! imported) or discard them.
 //!
-//! Quarantined messages are sealed to the handlers, so a retry needs a handler's key to reopen
-//! the raw message: the gateway cannot read what it quarantined.
+//! A quarantined raw message carries the sender's details, so it is sealed to the identity
+//! custodians only: retry and discard need a custodian's key. Anyone may list entries (reason,
+//! size, date; never content).
 
 use std::path::{Path, PathBuf};
 
 use clap::Subcommand;
 
-use super::{print_json, reader_key, with_desk};
+use super::{print_json, reader_key, term, with_desk};
 use crate::desk::RetryItem;
 
 #[derive(Subcommand, Debug)]
 pub enum QuarantineCommand {
-    /// List quarantine entries: id, date received, reason.
+    /// List quarantine entries: id, date received, state, reason, sealed size.
     List {
         /// JSON output.
         #[arg(long)]
@@ -22,7 +24,15 @@ pub enum QuarantineCommand {
     Retry {
         /// Entry id (default: every held entry).
         id: Option<i64>,
-        /// A handler's secret key, to reopen the sealed raw messages.
+        /// An identity custodian's secret key, to reopen the sealed raw messages.
+        #[arg(long)]
+        key: PathBuf,
+    },
+    /// Discard a held entry: its raw message is destroyed for good.
+    Discard {
+        /// Entry id.
+        id: i64,
+        /// An identity custodian's secret key.
         #[arg(long)]
         key: PathBuf,
     },
@@ -40,18 +50,27 @@ pub async fn quarantine(config_path: &Path, command: QuarantineCommand) -> anyho
             }
             for q in &entries {
                 println!(
-                    "#{:<5} {} {:<15} {:<28} {}{}",
+                    "#{:<5} {} {:<15} {:<28} {}{}{}",
                     q.id,
                     q.received_at,
                     q.state,
-                    q.reason,
-                    q.detail,
+                    term::line(&q.reason),
+                    term::line(&q.detail),
+                    q.sealed_bytes
+                        .map(|b| format!(" [{b} bytes sealed]"))
+                        .unwrap_or_default(),
                     q.case
                         .as_deref()
                         .map(|c| format!(" -> {c}"))
                         .unwrap_or_default()
                 );
             }
+            Ok(())
+        }
+        QuarantineCommand::Discard { id, key } => {
+            let key = reader_key::load(&key)?;
+            with_desk(config_path, async |d| d.discard_quarantine(id, &key).await).await?;
+            println!("#{id}: discarded; its raw message is destroyed");
             Ok(())
         }
         QuarantineCommand::Retry { id, key } => {
@@ -81,9 +100,11 @@ pub async fn quarantine(config_path: &Path, command: QuarantineCommand) -> anyho
 fn print_item(item: &RetryItem) {
     match item {
         RetryItem::Filed { id, number } => println!("#{id}: filed as {number}"),
-        RetryItem::StillQuarantined { id, code, detail } => {
-            println!("#{id}: still quarantined: {code} ({detail})")
-        }
+        RetryItem::StillQuarantined { id, code, detail } => println!(
+            "#{id}: still quarantined: {} ({})",
+            term::line(code),
+            term::line(detail)
+        ),
         RetryItem::NotHeld { id, state } => println!("#{id}: {state} (nothing to retry)"),
         RetryItem::NoMessage { id } => println!("#{id}: no stored message"),
     }

@@ -1,9 +1,9 @@
 //! How an opened case looks on a terminal and as JSON. Report text is the reporter's: every
-//! string goes through [`terminal_safe`] before it is printed.
+//! string goes through [`term::text`] before it is printed.
 
 use serde::Serialize;
 
-use super::terminal_safe;
+use super::term;
 use crate::desk::OpenedCase;
 use crate::split::{Report, ReportAttachment, ReportPart};
 
@@ -121,9 +121,9 @@ fn print_cleaning(a: &ReportAttachment) {
 /// `cases show`.
 pub(super) fn print_case(c: &OpenedCase) {
     let r = &c.report;
-    let s = |v: &Option<String>| terminal_safe(v.as_deref().unwrap_or(""));
+    let s = |v: &Option<String>| term::text(v.as_deref().unwrap_or(""));
     println!("Case:     {}", c.number);
-    println!("Received: {}", terminal_safe(&r.received_at));
+    println!("Received: {}", term::text(&r.received_at));
     println!("Status:   {}", c.status);
     println!(
         "Arrived:  {}{}",
@@ -144,7 +144,7 @@ pub(super) fn print_case(c: &OpenedCase) {
             println!(
                 "  {}. {} ({}, {} bytes, sha256 {})",
                 i + 1,
-                terminal_safe(a.name.as_deref().unwrap_or("(no name)")),
+                term::text(a.name.as_deref().unwrap_or("(no name)")),
                 a.content_type,
                 a.size,
                 a.sha256,
@@ -158,7 +158,7 @@ pub(super) fn print_case(c: &OpenedCase) {
         for (i, p) in r.unencrypted_parts.iter().enumerate() {
             println!("  {}. {} ({} bytes)", i + 1, p.content_type, p.size);
             if let Some(text) = &p.text {
-                for line in terminal_safe(text).lines() {
+                for line in term::text(text).lines() {
                     println!("     | {line}");
                 }
             }

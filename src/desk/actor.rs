@@ -43,6 +43,11 @@ impl Actor {
         Actor("admin".to_owned())
     }
 
+    /// A key holder: `FINGERPRINT (name)`.
+    pub(super) fn reader(fingerprint: &str, name: &str) -> Actor {
+        Actor(format!("{fingerprint} ({name})"))
+    }
+
     /// As recorded.
     pub fn as_str(&self) -> &str {
         &self.0
@@ -72,6 +77,8 @@ pub(super) struct ProvenReader {
 pub(super) struct ProvenCustodian {
     pub actor: Actor,
     pub identity: Zeroizing<Vec<u8>>,
+    /// The case's shred key, to seal the event's free text under.
+    pub shred: ShredKey,
 }
 
 impl Desk {
@@ -85,7 +92,7 @@ impl Desk {
             .find(|r| r.fingerprint == fingerprint)
             .map(|r| r.name)
             .unwrap_or_else(|| "not a registered reader".to_owned());
-        Ok(Actor(format!("{fingerprint} ({name})")))
+        Ok(Actor::reader(fingerprint, &name))
     }
 
     /// The case with its sealed blobs, or NotFound.
@@ -112,7 +119,7 @@ impl Desk {
             key.passphrase.as_ref(),
             MAX_RECORD_BYTES,
         )
-        .map_err(|e| DeskError::unseal(e, number, "a handler"))?;
+        .map_err(|e| DeskError::unseal(e, &format!("case {number}"), "a handler"))?;
         Ok(ProvenReader {
             actor: self.actor(&key.fingerprint).await?,
             record,
@@ -137,11 +144,37 @@ impl Desk {
             key.passphrase.as_ref(),
             MAX_RECORD_BYTES,
         )
-        .map_err(|e| DeskError::unseal(e, number, "an identity custodian"))?;
+        .map_err(|e| DeskError::unseal(e, &format!("case {number}"), "an identity custodian"))?;
         Ok(ProvenCustodian {
             actor: self.actor(&key.fingerprint).await?,
             identity,
+            shred,
         })
+    }
+
+    /// Only a current custodian's key passes, proven by signing with it: the custodians are
+    /// the readers of raw quarantined mail and the ones who consent to reader changes.
+    pub(super) async fn require_custodian(&self, key: &ReaderKey) -> Result<Actor, DeskError> {
+        let set = crate::readers::Readers::load(&self.register).await?;
+        let member = set
+            .member(&key.fingerprint, crate::register::Role::Custodian)
+            .ok_or_else(|| {
+                DeskError::KeyRefused(format!(
+                    "key {} is not a current identity custodian's: only a custodian may do this",
+                    key.fingerprint
+                ))
+            })?;
+        let challenge = b"sygnal custodian proof v1\n";
+        crate::openpgp::sign_detached(&key.cert, key.passphrase.as_ref(), challenge)
+            .ok()
+            .filter(|sig| crate::openpgp::verify_detached(&member.cert, challenge, sig).is_ok())
+            .ok_or_else(|| {
+                DeskError::KeyRefused(format!(
+                    "this is not the secret key of custodian {} (or its passphrase is wrong, or                      it cannot sign)",
+                    key.fingerprint
+                ))
+            })?;
+        self.actor(&key.fingerprint).await
     }
 
     /// Refuses a key that is not a current reader's.

@@ -1,12 +1,18 @@
 //! The audit trail (invariant 6): show it, verify its hash chain against an optional head
-//! recorded elsewhere, print its head. Reading it needs no key: it holds actors, events, case
-//! numbers and reasons, never content.
+//! recorded elsewhere and against every checkpoint a custodian signed, print its head. Reading
+//! it needs no key: it holds actors, events and case numbers, never content or free text.
+//!
+//! The chain alone is an unkeyed hash: whoever holds the register file could drop the triggers,
+//! delete an entry and rehash. A checkpoint is a custodian's OpenPGP signature over the head at
+//! one entry, made with `audit checkpoint` and automatically whenever a custodian acts; nobody
+//! without a custodian's key can make one, so a rewrite of anything a checkpoint covers shows.
 
 use serde::Serialize;
 
-use super::{Desk, DeskError};
+use super::{Desk, DeskError, ReaderKey};
 use crate::audit::{self, ChainBreak, Head, Stored};
-use crate::register::AuditRow;
+use crate::openpgp;
+use crate::register::{AuditRow, CheckpointRow, ReaderRow, Role};
 
 /// A head recorded earlier that the chain must still contain.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,6 +54,57 @@ pub struct AuditVerdict {
     /// The first place it does not hold.
     #[serde(rename = "break")]
     pub broken: Option<ChainBreak>,
+    /// Custodians' checkpoints that were checked and hold.
+    pub checkpoints: usize,
+    /// The latest of them.
+    pub latest_checkpoint: Option<Checkpoint>,
+}
+
+/// A custodian's signed checkpoint.
+#[derive(Debug, Clone, Serialize)]
+pub struct Checkpoint {
+    /// The entry it covers, with all before it.
+    pub entry: i64,
+    /// That entry's hash.
+    pub hash: String,
+    /// The custodian's fingerprint.
+    pub signer: String,
+}
+
+/// Checks every checkpoint against a chain that verified: a good signature by a custodian the
+/// register knows (removed ones included), over an entry the chain still holds with that hash.
+fn verify_checkpoints(
+    rows: &[AuditRow],
+    checkpoints: &[CheckpointRow],
+    readers: &[ReaderRow],
+) -> Result<(), ChainBreak> {
+    let stored: Vec<Stored<'_>> = rows.iter().map(AuditRow::stored).collect();
+    for c in checkpoints {
+        let forged = || ChainBreak::CheckpointForged {
+            checkpoint: c.id,
+            signer: c.signer.clone(),
+        };
+        let signer = readers
+            .iter()
+            .find(|r| r.fingerprint == c.signer && r.role == Role::Custodian)
+            .and_then(|r| openpgp::parse_cert(&r.cert).ok())
+            .ok_or_else(forged)?;
+        openpgp::verify_detached(
+            &signer,
+            &audit::checkpoint_statement(c.audit_id, &c.hash),
+            &c.signature,
+        )
+        .map_err(|_| forged())?;
+        if !audit::holds(&stored, c.audit_id, &c.hash) {
+            return Err(ChainBreak::CheckpointBroken {
+                checkpoint: c.id,
+                id: c.audit_id,
+                hash: c.hash.clone(),
+                signer: c.signer.clone(),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Checks stored rows as the chain sees them.
@@ -74,15 +131,26 @@ impl Desk {
             .collect())
     }
 
-    /// Checks the hash chain link by link; with `head`, that recorded head must still be there.
+    /// Checks the hash chain link by link and against every custodian's checkpoint; with
+    /// `head`, that recorded head must still be there.
     pub async fn verify_audit(&self, head: Option<&str>) -> Result<AuditVerdict, DeskError> {
         let rows = self.register.audit_entries().await?;
         let expect = head.map(|h| ExpectedHead::parse(h, &rows)).transpose()?;
-        let result = verify_rows(&rows, expect.as_ref());
+        let checkpoints = self.register.checkpoints().await?;
+        let readers = self.register.all_readers().await?;
+        let result = verify_rows(&rows, expect.as_ref())
+            .and_then(|h| verify_checkpoints(&rows, &checkpoints, &readers).map(|()| h));
+        let ok = result.is_ok();
         Ok(AuditVerdict {
-            ok: result.is_ok(),
+            ok,
             head: result.as_ref().ok().cloned(),
             broken: result.err(),
+            checkpoints: if ok { checkpoints.len() } else { 0 },
+            latest_checkpoint: checkpoints.last().filter(|_| ok).map(|c| Checkpoint {
+                entry: c.audit_id,
+                hash: c.hash.clone(),
+                signer: c.signer.clone(),
+            }),
         })
     }
 
@@ -90,6 +158,55 @@ impl Desk {
     pub async fn audit_head(&self) -> Result<Head, DeskError> {
         let rows = self.register.audit_entries().await?;
         verify_rows(&rows, None).map_err(broken)
+    }
+
+    /// A custodian signs the current head. Refused when the chain or an earlier checkpoint
+    /// does not hold: a signature must never bless a rewritten trail.
+    pub async fn audit_checkpoint(&self, key: &ReaderKey) -> Result<Checkpoint, DeskError> {
+        self.require_custodian(key).await?;
+        let verdict = self.verify_audit(None).await?;
+        audit_broken(&verdict)?;
+        let head = verdict
+            .head
+            .ok_or_else(|| DeskError::Failed("audit chain has no head".to_owned()))?;
+        if head.id == 0 {
+            return Err(DeskError::Invalid(
+                "the audit trail is empty: nothing to sign yet".to_owned(),
+            ));
+        }
+        let signature = openpgp::sign_detached(
+            &key.cert,
+            key.passphrase.as_ref(),
+            &audit::checkpoint_statement(head.id, &head.hash),
+        )
+        .map_err(|e| DeskError::KeyRefused(format!("cannot sign the checkpoint: {e}")))?;
+        self.register
+            .add_checkpoint(&CheckpointRow {
+                id: 0,
+                audit_id: head.id,
+                hash: head.hash.clone(),
+                signer: key.fingerprint.clone(),
+                signature,
+            })
+            .await?;
+        Ok(Checkpoint {
+            entry: head.id,
+            hash: head.hash,
+            signer: key.fingerprint.clone(),
+        })
+    }
+
+    /// The checkpoint a custodian's action ends with. The action itself is done and recorded,
+    /// so a checkpoint that cannot be made (a broken chain) is reported, not a failure of it.
+    pub(super) async fn checkpoint_after(&self, key: &ReaderKey) -> Result<(), DeskError> {
+        match self.audit_checkpoint(key).await {
+            Ok(_) => Ok(()),
+            Err(e) if e.disposition() == super::Disposition::Retry => Err(e),
+            Err(e) => {
+                tracing::warn!(error = %e, "AuditCheckpointSkipped: no checkpoint was signed");
+                Ok(())
+            }
+        }
     }
 }
 

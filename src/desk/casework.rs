@@ -371,7 +371,7 @@ impl Desk {
             key.passphrase.as_ref(),
             MAX_NOTE_BYTES,
         )
-        .map_err(|err| DeskError::unseal(err, number, role))
+        .map_err(|err| DeskError::unseal(err, &format!("case {number}"), role))
     }
 
     /// Register fields, actions and opened notes of a case (audited).

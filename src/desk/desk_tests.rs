@@ -41,8 +41,12 @@ async fn fixture() -> Fixture {
     )
     .unwrap();
     let desk = Desk::open(&config).await.unwrap();
+    // Readers' keys sign (consent, checkpoints) and encrypt, as GnuPG's defaults do.
     let gen = |n: &str| {
-        generate_intake_key(&format!("{n} <{n}@example.org>"), KeyAlgorithm::Cv25519).unwrap()
+        sequoia_openpgp::cert::CertBuilder::general_purpose(Some(format!("{n} <{n}@example.org>")))
+            .generate()
+            .unwrap()
+            .0
     };
     let (handler, custodian, outsider) = (gen("handler"), gen("custodian"), gen("outsider"));
     for (cert, name, role) in [
@@ -50,7 +54,9 @@ async fn fixture() -> Fixture {
         (&custodian, "Celina", Role::Custodian),
     ] {
         let public = armored_public(cert).unwrap();
-        desk.add_reader("test", public.as_bytes(), name, role)
+        // The first custodian consents to their own appointment (and the handler's).
+        let approver = (role == Role::Custodian).then(|| key(cert));
+        desk.add_reader("test", public.as_bytes(), name, role, approver.as_ref())
             .await
             .unwrap();
     }
@@ -91,7 +97,6 @@ async fn file_report(desk: &Desk) -> String {
                     uidvalidity: 1,
                     uid: 1,
                 },
-                size: REPORT.len() as u64,
             },
             &NewCase {
                 received_at,
@@ -206,9 +211,33 @@ async fn a_handler_never_reaches_identity_and_a_custodian_reaches_it_only_record
         .from
         .iter()
         .any(|a| a.contains("jan@example.org")));
-    let log = f.desk.identity_log(Some(&number)).await.unwrap();
+    let log = f.desk.identity_log(Some(&number), None).await.unwrap();
     assert_eq!(log.len(), 1);
-    assert!(log[0].detail.contains("prosecutor's request"));
+    // The reason is sealed to custodians: not in the clear entry, opened with a custodian's key.
+    assert!(!log[0].detail.contains("prosecutor's request"));
+    assert!(f
+        .desk
+        .register
+        .audit_entries()
+        .await
+        .unwrap()
+        .iter()
+        .all(|r| !r.detail.contains("prosecutor")));
+    assert!(matches!(
+        f.desk
+            .identity_log(Some(&number), Some(&key(&f.handler)))
+            .await,
+        Err(DeskError::KeyRefused(_))
+    ));
+    let opened = f
+        .desk
+        .identity_log(Some(&number), Some(&key(&f.custodian)))
+        .await
+        .unwrap();
+    assert_eq!(
+        opened[0].sealed.as_ref().and_then(|d| d.reason.as_deref()),
+        Some("prosecutor's request")
+    );
     // A disclosure by a handler's key is refused: only a custodian may record one.
     let d = Disclosure {
         to: "Prokuratura".into(),
@@ -226,7 +255,25 @@ async fn a_handler_never_reaches_identity_and_a_custodian_reaches_it_only_record
         .disclose_identity(&number, &key(&f.custodian), &d)
         .await
         .unwrap();
-    assert_eq!(f.desk.identity_log(Some(&number)).await.unwrap().len(), 2);
+    assert_eq!(
+        f.desk
+            .identity_log(Some(&number), None)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    let opened = f
+        .desk
+        .identity_log(Some(&number), Some(&key(&f.custodian)))
+        .await
+        .unwrap();
+    let disclosed = opened[1].sealed.clone().unwrap();
+    assert_eq!(disclosed.to.as_deref(), Some("Prokuratura"));
+    assert_eq!(disclosed.legal_basis.as_deref(), Some("art. 8 ust. 3"));
+    // Every custodian action ends with a signed checkpoint that verifies.
+    let verdict = f.desk.verify_audit(None).await.unwrap();
+    assert!(verdict.ok && verdict.checkpoints >= 2, "{verdict:?}");
     f.desk.close().await;
 }
 
@@ -305,7 +352,10 @@ async fn a_removed_readers_key_cannot_decide_a_reseal() {
     let f = fixture().await;
     file_report(&f.desk).await;
     let fpr = crate::openpgp::fingerprint_hex(&f.handler);
-    f.desk.remove_reader(&fpr.to_lowercase()).await.unwrap();
+    f.desk
+        .remove_reader(&fpr.to_lowercase(), Some(&key(&f.custodian)))
+        .await
+        .unwrap();
     let request = ResealRequest {
         keys: vec![key(&f.handler)],
         dry_run: true,
@@ -315,7 +365,7 @@ async fn a_removed_readers_key_cannot_decide_a_reseal() {
     let refused = f.desk.reseal(request, &mut |_, _| {}).await;
     assert!(matches!(refused, Err(DeskError::KeyRefused(m)) if m.contains("not a current reader")));
     assert!(matches!(
-        f.desk.remove_reader(&fpr).await,
+        f.desk.remove_reader(&fpr, Some(&key(&f.custodian))).await,
         Err(DeskError::NotFound(_))
     ));
     f.desk.close().await;
@@ -407,7 +457,6 @@ async fn quarantine_retry_runs_the_intake_sequence_and_is_recorded() {
                     uidvalidity: 1,
                     uid: 9,
                 },
-                size: 12,
             },
             &crate::register::NewQuarantine {
                 received_at: crate::register::today(),
@@ -424,16 +473,19 @@ async fn quarantine_retry_runs_the_intake_sequence_and_is_recorded() {
             .count()
     };
     let before = shreds(&f.desk);
-    assert!(matches!(
-        f.desk
-            .retry_quarantine(Some(filed.id), &key(&f.outsider), |_| {})
-            .await,
-        Err(DeskError::KeyRefused(_))
-    ));
+    // The raw message holds the sender's details: neither an outsider nor a handler opens it.
+    for refused in [&f.outsider, &f.handler] {
+        assert!(matches!(
+            f.desk
+                .retry_quarantine(Some(filed.id), &key(refused), |_| {})
+                .await,
+            Err(DeskError::KeyRefused(_))
+        ));
+    }
     let mut seen = Vec::new();
     let items = f
         .desk
-        .retry_quarantine(None, &key(&f.handler), |i| seen.push(i.clone()))
+        .retry_quarantine(None, &key(&f.custodian), |i| seen.push(i.clone()))
         .await
         .unwrap();
     assert_eq!(items, seen);
@@ -444,5 +496,180 @@ async fn quarantine_retry_runs_the_intake_sequence_and_is_recorded() {
     );
     // The shred key made for the retry protects nothing and is gone again.
     assert_eq!(shreds(&f.desk), before);
+    f.desk.close().await;
+}
+
+/// Holds `raw` in quarantine as intake would; returns the entry id and its shred key id.
+async fn hold(desk: &Desk, raw: &[u8], uid: u32) -> (i64, String) {
+    let readers = Readers::load(&desk.register).await.unwrap();
+    let (shred_id, shred) = desk.keys.new_shred_key().unwrap();
+    let sealed = crate::intake::seal_raw(raw, &readers, &shred).unwrap();
+    let filed = desk
+        .register
+        .file_quarantine(
+            &IntakeRef {
+                fingerprint: format!("fp-{uid}"),
+                at: Position {
+                    mailbox: "INBOX".into(),
+                    uidvalidity: 1,
+                    uid,
+                },
+            },
+            &crate::register::NewQuarantine {
+                received_at: crate::register::today(),
+                reason: "openpgp-no-matching-key".into(),
+                detail: String::new(),
+                raw: Some((shred_id.clone(), sealed)),
+            },
+        )
+        .await
+        .unwrap();
+    (filed.id, shred_id)
+}
+
+#[tokio::test]
+async fn a_quarantined_raw_message_is_destroyed_once_filed_or_discarded() {
+    let f = fixture().await;
+    let (filed_id, filed_shred) = hold(&f.desk, REPORT, 21).await;
+    let (dropped_id, dropped_shred) = hold(&f.desk, b"\x00 not mail", 22).await;
+    let shred_file = |id: &str| f.desk.keys.dir().join("shred").join(format!("{id}.key"));
+    assert!(shred_file(&filed_shred).exists() && shred_file(&dropped_shred).exists());
+
+    let items = f
+        .desk
+        .retry_quarantine(Some(filed_id), &key(&f.custodian), |_| {})
+        .await
+        .unwrap();
+    assert!(matches!(&items[..], [RetryItem::Filed { .. }]), "{items:?}");
+    // Discarding needs a custodian too.
+    assert!(matches!(
+        f.desk
+            .discard_quarantine(dropped_id, &key(&f.handler))
+            .await,
+        Err(DeskError::KeyRefused(_))
+    ));
+    f.desk
+        .discard_quarantine(dropped_id, &key(&f.custodian))
+        .await
+        .unwrap();
+    for (id, shred) in [(filed_id, &filed_shred), (dropped_id, &dropped_shred)] {
+        let entry = f.desk.register.quarantine_entry(id).await.unwrap().unwrap();
+        assert!(entry.raw.is_none(), "raw of #{id} kept");
+        assert!(!shred_file(shred).exists(), "shred key of #{id} kept");
+    }
+    let log = events(&f.desk).await;
+    assert!(log.contains(&Event::QuarantineDiscarded));
+    assert_eq!(
+        log.iter()
+            .filter(|e| **e == Event::ShredKeyDestroyed)
+            .count(),
+        2
+    );
+    // Nothing to retry or discard any more.
+    assert!(matches!(
+        f.desk
+            .discard_quarantine(dropped_id, &key(&f.custodian))
+            .await,
+        Err(DeskError::NotFound(_))
+    ));
+    f.desk.close().await;
+}
+
+#[tokio::test]
+async fn reader_changes_need_a_custodians_consent_once_one_exists() {
+    let f = fixture().await;
+    let outsider = armored_public(&f.outsider).unwrap();
+    // Without approval, or approved by a handler: refused, nothing changes.
+    for approver in [None, Some(key(&f.handler)), Some(key(&f.outsider))] {
+        let refused = f
+            .desk
+            .add_reader(
+                "t",
+                outsider.as_bytes(),
+                "Mallory",
+                Role::Custodian,
+                approver.as_ref(),
+            )
+            .await;
+        assert!(
+            matches!(refused, Err(DeskError::KeyRefused(_))),
+            "{refused:?}"
+        );
+    }
+    let handler_fpr = crate::openpgp::fingerprint_hex(&f.handler);
+    assert!(matches!(
+        f.desk
+            .set_reader_role(&handler_fpr, Role::Custodian, None)
+            .await,
+        Err(DeskError::KeyRefused(_))
+    ));
+    // Re-adding an existing reader never changes its role.
+    let again = armored_public(&f.handler).unwrap();
+    assert!(matches!(
+        f.desk
+            .add_reader(
+                "t",
+                again.as_bytes(),
+                "H",
+                Role::Custodian,
+                Some(&key(&f.custodian))
+            )
+            .await,
+        Err(DeskError::Invalid(_))
+    ));
+    let roles = |rows: Vec<ReaderListing>| -> Vec<(String, Role)> {
+        rows.into_iter().map(|r| (r.fingerprint, r.role)).collect()
+    };
+    let before = roles(f.desk.readers().await.unwrap());
+    assert_eq!(before.len(), 2);
+    // With a custodian's consent: done, each change its own audit event.
+    f.desk
+        .add_reader(
+            "t",
+            outsider.as_bytes(),
+            "Olga",
+            Role::Handler,
+            Some(&key(&f.custodian)),
+        )
+        .await
+        .unwrap();
+    f.desk
+        .set_reader_role(&handler_fpr, Role::Custodian, Some(&key(&f.custodian)))
+        .await
+        .unwrap();
+    let log = events(&f.desk).await;
+    assert!(log.contains(&Event::ReaderRoleChanged));
+    let set = Readers::load(&f.desk.register).await.unwrap();
+    assert!(set.consent_in_force && set.unconsented.is_empty());
+    assert_eq!(set.custodians.len(), 2);
+    f.desk.close().await;
+}
+
+#[tokio::test]
+async fn a_reader_written_into_the_register_by_hand_is_not_sealed_to() {
+    let f = fixture().await;
+    // Someone with the file adds himself as custodian, bypassing sygnal.
+    let rogue = armored_public(&f.outsider).unwrap();
+    f.desk
+        .register
+        .add_reader(
+            &crate::register::NewReader {
+                fingerprint: crate::openpgp::fingerprint_hex(&f.outsider),
+                name: "Mallory".into(),
+                role: Role::Custodian,
+                cert: rogue.into_bytes(),
+            },
+            &[],
+            "admin",
+        )
+        .await
+        .unwrap();
+    let set = Readers::load(&f.desk.register).await.unwrap();
+    assert_eq!(set.custodians.len(), 1, "the rogue custodian is sealed to");
+    assert_eq!(set.unconsented.len(), 1);
+    let listed = f.desk.readers().await.unwrap();
+    assert!(listed
+        .iter()
+        .any(|r| matches!(r.standing, ReaderStanding::NotApproved { .. })));
     f.desk.close().await;
 }

@@ -115,6 +115,12 @@ impl DeskError {
             DeskError::KeyRefused(_) => Disposition::Refused(Refusal::KeyRefused),
             DeskError::Setup(_) | DeskError::Config(_) => Disposition::Refused(Refusal::Setup),
             DeskError::Register(e) if e.is_transient() => Disposition::Retry,
+            DeskError::Register(RegisterError::Conflict(_)) => {
+                Disposition::Refused(Refusal::Invalid)
+            }
+            DeskError::Register(RegisterError::NotFound(_)) => {
+                Disposition::Refused(Refusal::NotFound)
+            }
             DeskError::Gateway(e) if e.is_transient() => Disposition::Retry,
             _ => Disposition::Halt,
         }
@@ -127,17 +133,18 @@ impl DeskError {
 
     /// A sealed record that would not open with `key`: refused when the key is not among its
     /// readers or its passphrase is wrong; otherwise the record itself is at fault.
+    /// `what` names the record ("case ZW/2026/0001", "quarantine #3").
     pub(crate) fn unseal(e: VaultError, what: &str, role: &str) -> DeskError {
         use crate::openpgp::UnsealError;
         match e {
             VaultError::Unseal(UnsealError::NotARecipient { .. }) => DeskError::KeyRefused(
-                format!("this key is not {role} of case {what}: it cannot open it"),
+                format!("this key is not {role} of {what}: it cannot open it"),
             ),
             VaultError::Unseal(UnsealError::WrongPassphrase { .. }) => {
                 DeskError::KeyRefused("wrong passphrase for the secret key".to_owned())
             }
             source => DeskError::Open {
-                what: format!("case {what}"),
+                what: what.to_owned(),
                 source,
             },
         }

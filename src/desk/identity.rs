@@ -2,13 +2,33 @@
 //! durably before anything is shown; a disclosure to a third party only with its recipient,
 //! legal basis, reason and whether the reporter was told first (art. 8 of the act of 14 June
 //! 2024). Every unseal and disclosure is listed by the identity log (invariant 6).
+//!
+//! The free text (the reason; a disclosure's recipient and legal basis) can itself identify
+//! the reporter, so it is sealed to the custodians under the case's shred key; the clear audit
+//! entry says only what happened, to which case, by whom.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{Desk, DeskError, ReaderKey};
 use crate::audit::Event;
+use crate::readers::Readers;
 use crate::register::{AuditEntry, DisclosureRow, NewDisclosure, ReporterNotice};
 use crate::split::SenderIdentity;
+use crate::vault::{self, BlobKind, ShredKey, StoredBlob, MAX_RECORD_BYTES};
+
+/// The sealed free text of an identity event.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdentityDetail {
+    /// Why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// A disclosure's recipient.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+    /// A disclosure's legal basis.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub legal_basis: Option<String>,
+}
 
 /// Shortest reason accepted for opening an identity (characters, after trimming).
 const MIN_UNSEAL_REASON: usize = 5;
@@ -76,7 +96,9 @@ impl IdentityAccessKind {
 /// One entry of the identity log.
 #[derive(Debug, Serialize)]
 pub struct IdentityAccess {
-    /// When (RFC 3339).
+    /// Audit entry id.
+    pub audit_id: i64,
+    /// When (the day, for entries about a case).
     pub at: String,
     /// Case number.
     pub case_number: Option<String>,
@@ -84,8 +106,11 @@ pub struct IdentityAccess {
     pub kind: IdentityAccessKind,
     /// Custodian.
     pub actor: String,
-    /// The recorded reason (and, for a disclosure, recipient and basis).
+    /// What the clear audit entry says.
     pub detail: String,
+    /// The sealed reason (and, for a disclosure, recipient and basis), when a custodian's key
+    /// opened it.
+    pub sealed: Option<IdentityDetail>,
     /// The disclosure's record.
     pub disclosure: Option<DisclosureRow>,
 }
@@ -134,8 +159,8 @@ fn identity_log(
     let mut out = Vec::new();
     for r in audit {
         let kind = match r.event() {
-            Some(Event::IdentityUnsealed) => IdentityAccessKind::Unsealed,
             Some(Event::IdentityDisclosed) => IdentityAccessKind::Disclosed,
+            Some(e) if e.is_identity_access() => IdentityAccessKind::Unsealed,
             _ => continue,
         };
         if number.is_some() && r.case_number.as_deref() != number {
@@ -145,11 +170,17 @@ fn identity_log(
             .then(|| disclosures.iter().find(|d| d.audit_id == r.id).cloned())
             .flatten();
         out.push(IdentityAccess {
+            audit_id: r.id,
             at: r.at,
             case_number: r.case_number,
             kind,
             actor: r.actor,
-            detail: r.detail,
+            detail: if r.detail.is_empty() {
+                r.action
+            } else {
+                format!("{}: {}", r.action, r.detail)
+            },
+            sealed: None,
             disclosure,
         });
     }
@@ -167,14 +198,28 @@ impl Desk {
     ) -> Result<UnsealedIdentity, DeskError> {
         let reason = check_unseal_reason(reason)?;
         let proven = self.prove_custodian(number, key).await?;
-        self.register
-            .audit(&AuditEntry {
-                actor: proven.actor.into_string(),
-                action: Event::IdentityUnsealed,
-                case_number: Some(number.to_owned()),
-                detail: format!("reason: {reason}"),
-            })
+        let sealed = self
+            .seal_detail(
+                &IdentityDetail {
+                    reason: Some(reason.to_owned()),
+                    ..IdentityDetail::default()
+                },
+                &proven.shred,
+            )
             .await?;
+        self.register
+            .audit_sealed(
+                &AuditEntry {
+                    actor: proven.actor.into_string(),
+                    action: Event::IdentityUnsealed,
+                    case_number: Some(number.to_owned()),
+                    detail: "reason sealed".to_owned(),
+                },
+                number,
+                &sealed,
+            )
+            .await?;
+        self.checkpoint_after(key).await?;
         let identity =
             serde_json::from_slice(&proven.identity).map_err(|e| DeskError::Damaged {
                 what: "identity record",
@@ -196,19 +241,28 @@ impl Desk {
     ) -> Result<DisclosureRecorded, DeskError> {
         let notice = check_disclosure(d)?;
         let proven = self.prove_custodian(number, key).await?;
+        let sealed = self
+            .seal_detail(
+                &IdentityDetail {
+                    reason: Some(d.reason.trim().to_owned()),
+                    to: Some(d.to.trim().to_owned()),
+                    legal_basis: Some(d.legal_basis.trim().to_owned()),
+                },
+                &proven.shred,
+            )
+            .await?;
         let id = self
             .register
             .record_disclosure(
                 number,
                 &NewDisclosure {
                     actor: proven.actor.into_string(),
-                    recipient: d.to.trim().to_owned(),
-                    legal_basis: d.legal_basis.trim().to_owned(),
-                    reason: d.reason.trim().to_owned(),
+                    sealed,
                     notice,
                 },
             )
             .await?;
+        self.checkpoint_after(key).await?;
         Ok(DisclosureRecorded {
             number: number.to_owned(),
             id,
@@ -216,14 +270,84 @@ impl Desk {
         })
     }
 
-    /// Every unseal and disclosure of identity, optionally of one case, oldest first.
+    /// Seals an identity event's free text to the current custodians.
+    async fn seal_detail(
+        &self,
+        detail: &IdentityDetail,
+        shred: &ShredKey,
+    ) -> Result<StoredBlob, DeskError> {
+        let readers = Readers::load(&self.register).await?;
+        let plain = zeroize::Zeroizing::new(serde_json::to_vec(detail).map_err(|e| {
+            DeskError::Damaged {
+                what: "identity event detail",
+                detail: e.to_string(),
+            }
+        })?);
+        Ok(vault::seal(
+            &plain,
+            &readers.custodians,
+            shred,
+            BlobKind::Detail,
+        )?)
+    }
+
+    /// Every read and disclosure of identity, optionally of one case, oldest first. With a
+    /// custodian's key, each entry's sealed reason (and a disclosure's recipient and legal
+    /// basis) is opened too; without one, the log says only who did what, when, to which case.
     pub async fn identity_log(
         &self,
         number: Option<&str>,
+        key: Option<&ReaderKey>,
     ) -> Result<Vec<IdentityAccess>, DeskError> {
+        if let Some(key) = key {
+            self.require_custodian(key).await?;
+        }
         let audit = self.register.audit_entries().await?;
         let disclosures = self.register.disclosures(number).await?;
-        Ok(identity_log(audit, &disclosures, number))
+        let mut log = identity_log(audit, &disclosures, number);
+        let Some(key) = key else { return Ok(log) };
+        let mut opened: std::collections::BTreeMap<i64, IdentityDetail> = Default::default();
+        let mut cases: Vec<&str> = log
+            .iter()
+            .filter_map(|e| e.case_number.as_deref())
+            .collect();
+        cases.sort_unstable();
+        cases.dedup();
+        for case in cases {
+            let Some(record) = self.register.case(case).await? else {
+                continue;
+            };
+            // A destroyed case (retention) has no details left to open.
+            let Ok(shred) = self.keys.shred_key(&record.shred_key) else {
+                continue;
+            };
+            for (audit_id, blob) in self.register.sealed_details(case).await? {
+                let plain = vault::open(
+                    &blob,
+                    &shred,
+                    BlobKind::Detail,
+                    &key.cert,
+                    key.passphrase.as_ref(),
+                    MAX_RECORD_BYTES,
+                )
+                .map_err(|e| {
+                    DeskError::unseal(
+                        e,
+                        &format!("case {case} detail #{audit_id}"),
+                        "an identity custodian",
+                    )
+                })?;
+                let detail = serde_json::from_slice(&plain).map_err(|e| DeskError::Damaged {
+                    what: "identity event detail",
+                    detail: e.to_string(),
+                })?;
+                opened.insert(audit_id, detail);
+            }
+        }
+        for e in &mut log {
+            e.sealed = opened.remove(&e.audit_id);
+        }
+        Ok(log)
     }
 }
 

@@ -54,6 +54,10 @@ pub struct DoctorReport {
     pub intake_keys: usize,
     /// What needs the operator.
     pub warnings: Vec<String>,
+    /// What was checked and holds.
+    pub checked: Vec<String>,
+    /// What sygnal cannot check from here, for the operator to see to.
+    pub notes: Vec<String>,
 }
 
 /// The reseal rule for records the given keys cannot open: the run is incomplete and says
@@ -292,10 +296,81 @@ impl Desk {
                 ));
             }
         }
+        let mut checked = Vec::new();
+        self.identity_promise_checks(&mut warnings, &mut checked)
+            .await?;
         Ok(DoctorReport {
             intake_keys,
             warnings,
+            checked,
+            notes: vec![
+                "the mail server keeps its own logs (delivery times, sizes, senders): configure \
+                 Dovecot and the MTA to keep none for this mailbox (README: \"What the mail server \
+                 still knows\"); sygnal cannot check that from here"
+                    .to_owned(),
+            ],
         })
+    }
+
+    /// The identity promise as far as the register shows it: readers consented to, the audit
+    /// chain signed by a custodian, no position or fingerprint kept past deletion.
+    async fn identity_promise_checks(
+        &self,
+        warnings: &mut Vec<String>,
+        checked: &mut Vec<String>,
+    ) -> Result<(), DeskError> {
+        let set = crate::readers::Readers::load(&self.register).await?;
+        if !set.has_custodian() {
+            warnings.push(
+                "no identity custodian: add the first with `sygnal handlers add --role custodian \
+                 --approve-key THEIR-SECRET-KEY`"
+                    .to_owned(),
+            );
+        } else if !set.consent_in_force {
+            warnings.push(
+                "readers were added before custodian consent existed: a custodian must approve \
+                 them (`sygnal handlers approve FINGERPRINT... --approve-key KEY`)"
+                    .to_owned(),
+            );
+        } else {
+            checked.push(format!(
+                "{} reader(s) sealed to, each with a custodian's consent",
+                set.members.len()
+            ));
+        }
+        for (fpr, role, why) in &set.unconsented {
+            warnings.push(format!(
+                "{} {fpr} is NOT sealed to: {why}; if that is right, approve it with `sygnal \
+                 handlers approve {fpr} --approve-key CUSTODIAN-KEY`, otherwise remove it",
+                role.as_str()
+            ));
+        }
+        let verdict = self.verify_audit(None).await?;
+        match (&verdict.broken, &verdict.latest_checkpoint, &verdict.head) {
+            (Some(b), _, _) => warnings.push(format!("audit chain BROKEN: {b}")),
+            (None, None, _) => warnings.push(
+                "no custodian has signed an audit checkpoint: `sygnal audit checkpoint --key \
+                 CUSTODIAN-KEY`"
+                    .to_owned(),
+            ),
+            (None, Some(c), Some(h)) => checked.push(format!(
+                "audit chain intact; custodian checkpoint covers {} of {} entries",
+                c.entry, h.id
+            )),
+            (None, Some(_), None) => {}
+        }
+        let kept = self.register.intake_positions_after_deletion().await?;
+        if kept > 0 {
+            warnings.push(format!(
+                "{kept} intake record(s) keep a mailbox position after deletion"
+            ));
+        } else {
+            checked.push(
+                "no mailbox position, size or fingerprint kept for deleted server copies"
+                    .to_owned(),
+            );
+        }
+        Ok(())
     }
 
     /// Intake keys expiring or ending their grace period soon.

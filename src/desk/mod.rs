@@ -25,15 +25,16 @@ mod desk_tests;
 use std::path::{Path, PathBuf};
 
 pub use actor::{Actor, ReaderKey};
-pub use admin::{ReaderAdded, ReaderListing};
+pub use admin::{ReaderAdded, ReaderListing, ReaderStanding, ReadersApproved};
 pub use art29::{RegisterAction, RegisterEntry};
-pub use audit::{audit_broken, AuditVerdict, ExpectedHead};
+pub use audit::{audit_broken, AuditVerdict, Checkpoint, ExpectedHead};
 pub use casework::{
     CaseExport, DueItem, EventRecorded, History, NewNote, OpenedCase, OpenedEvent, MAX_NOTE_BYTES,
 };
 pub use error::{DeskError, Disposition, Refusal};
 pub use identity::{
-    Disclosure, DisclosureRecorded, IdentityAccess, IdentityAccessKind, UnsealedIdentity,
+    Disclosure, DisclosureRecorded, IdentityAccess, IdentityAccessKind, IdentityDetail,
+    UnsealedIdentity,
 };
 pub use keys::{
     check_key_folder, reseal_incomplete, DoctorReport, InitOutcome, IntakeExport, ResealRequest,

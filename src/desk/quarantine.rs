@@ -1,12 +1,15 @@
 //! Quarantine: list entries; retry held ones through the same intake sequence as `run`
-//! (open → split → seal, [`crate::intake::decide`]). The raw messages are sealed to the
-//! handlers, so a retry needs a handler's key: the gateway cannot read what it quarantined.
+//! (open → split → seal, [`crate::intake::decide`]), or discard them. A raw message carries the
+//! sender's address, Received trail and Message-ID, so it is sealed to the custodians only: a
+//! retry is an identity read, with a custodian's key and its own audit entry. Once an entry is
+//! filed or discarded its raw message is destroyed (its shred key), so nothing opens it again.
 
 use serde::Serialize;
 
 use super::{Desk, DeskError, ReaderKey};
 use crate::audit::Event;
 use crate::intake::{self, Decision};
+use crate::lifecycle;
 use crate::readers::Readers;
 use crate::register::{AuditEntry, NewCase, QuarantineSummary};
 use crate::vault::{self, BlobKind};
@@ -49,9 +52,28 @@ pub enum RetryItem {
 const HELD: &str = "held";
 
 impl Desk {
-    /// Quarantine entries, oldest first. No content, no key needed.
+    /// Quarantine entries, oldest first: reason, size and date, no content, no key needed.
     pub async fn quarantine(&self) -> Result<Vec<QuarantineSummary>, DeskError> {
         Ok(self.register.list_quarantine().await?)
+    }
+
+    /// Discards a held entry with a custodian's key: its raw message is destroyed, audited.
+    pub async fn discard_quarantine(&self, id: i64, key: &ReaderKey) -> Result<(), DeskError> {
+        let actor = self.require_custodian(key).await?;
+        if !self.register.discard_quarantine(id, actor.as_str()).await? {
+            return Err(DeskError::NotFound(format!(
+                "no held quarantine entry #{id} (see `sygnal quarantine list`)"
+            )));
+        }
+        self.destroy_pending_shreds(&actor).await?;
+        self.checkpoint_after(key).await
+    }
+
+    /// Destroys the shred keys queued for destruction, each with its audit entry.
+    async fn destroy_pending_shreds(&self, actor: &super::Actor) -> Result<(), DeskError> {
+        lifecycle::destroy_pending_shreds(&self.register, &self.keys, actor.as_str())
+            .await
+            .map_err(DeskError::Reseal)
     }
 
     /// Processes held entries again (all, or one); files those that now open. `each` sees
@@ -62,6 +84,10 @@ impl Desk {
         key: &ReaderKey,
         mut each: impl FnMut(&RetryItem),
     ) -> Result<Vec<RetryItem>, DeskError> {
+        let actor = self.require_custodian(key).await?;
+        // Raw messages of entries filed before they were destroyed on filing go first.
+        self.register.drop_stale_quarantine_raw().await?;
+        self.destroy_pending_shreds(&actor).await?;
         let keyring = self.keys.intake_keyring()?;
         let readers = Readers::load(&self.register).await?;
         let ids: Vec<i64> = match id {
@@ -75,7 +101,6 @@ impl Desk {
                 .map(|q| q.id)
                 .collect(),
         };
-        let actor = self.actor(&key.fingerprint).await?;
         let limits = &self.config.limits;
         let mut out = Vec::new();
         for qid in ids {
@@ -99,7 +124,9 @@ impl Desk {
                     key.passphrase.as_ref(),
                     limits.max_message_bytes.saturating_mul(2),
                 )
-                .map_err(|e| DeskError::unseal(e, &format!("quarantine #{qid}"), "a handler"))?;
+                .map_err(|e| {
+                    DeskError::unseal(e, &format!("quarantine #{qid}"), "an identity custodian")
+                })?;
                 self.register
                     .audit(&AuditEntry {
                         actor: actor.as_str().to_owned(),
@@ -130,6 +157,7 @@ impl Desk {
                                 &self.config.cases.number_pattern,
                             )
                             .await?;
+                        self.destroy_pending_shreds(&actor).await?;
                         RetryItem::Filed {
                             id: qid,
                             number: filed.number,
@@ -158,6 +186,7 @@ impl Desk {
             each(&item);
             out.push(item);
         }
+        self.checkpoint_after(key).await?;
         Ok(out)
     }
 }

@@ -45,7 +45,7 @@ impl Gateway {
             self.take(mailbox, &selected, &item, &keyring, &readers, report)
                 .await?;
         }
-        Ok(())
+        self.rotate_fingerprint_key().await
     }
 
     /// Deletes server copies whose case was committed by an earlier run that stopped before
@@ -72,7 +72,7 @@ impl Gateway {
                 continue;
             }
             let raw = mailbox.fetch(row.at.uid).await?;
-            if self.fingerprint_key.fingerprint(&raw) != row.fingerprint {
+            if self.fingerprint(&raw) != row.fingerprint {
                 tracing::warn!(
                     uid = row.at.uid,
                     "UidReassigned: the message at a pending UID is not the one filed; not deleting it"
@@ -119,11 +119,10 @@ impl Gateway {
             Err(e) => return Err(e.into()),
         };
         failpoint::hit("fetched");
-        let fingerprint = self.fingerprint_key.fingerprint(&raw);
+        let fingerprint = self.fingerprint(&raw);
         let intake = IntakeRef {
             fingerprint,
             at: at.clone(),
-            size: raw.len() as u64,
         };
 
         if let Some(mut row) = self
@@ -183,7 +182,11 @@ impl Gateway {
                     Ok(filed) => filed,
                     Err(e) => return self.filed_elsewhere(mailbox, &intake, &at, e, report).await,
                 };
-                tracing::info!(case = %filed.number, encrypted = case.encrypted, signed = case.signed, "CaseFiled");
+                tracing::info!(
+                    encrypted = case.encrypted,
+                    signed = case.signed,
+                    "CaseFiled"
+                );
                 report.filed += 1;
                 (filed.intake_id, filed.number)
             }
@@ -227,7 +230,12 @@ impl Gateway {
         report: &mut DrainReport,
     ) -> Result<(), GatewayError> {
         report.recognised += 1;
-        tracing::info!(entry = %row.label, uid = at.uid, "MessageRecognised: filed before; not filing again");
+        // No case number beside a UID in the log: the two together name the sender in the
+        // mail server's own logs.
+        tracing::info!(
+            uid = at.uid,
+            "MessageRecognised: filed before; not filing again"
+        );
         if row.at != *at {
             self.register.move_intake(row.id, at).await?;
             row.at = at.clone();
@@ -265,7 +273,10 @@ impl Gateway {
         match mailbox.flag_deleted(row.at.uidvalidity, row.at.uid).await {
             Ok(()) => {}
             Err(ImapError::CannotDeleteSafely { .. }) => {
-                tracing::warn!(entry = %row.label, "the server offers neither UIDPLUS nor MOVE; the server copy is left in place");
+                tracing::warn!(
+                    uid = row.at.uid,
+                    "the server offers neither UIDPLUS nor MOVE; the server copy is left in place"
+                );
                 report.left += 1;
                 return Ok(());
             }
@@ -276,7 +287,7 @@ impl Gateway {
         failpoint::hit("expunged");
         self.register.mark_deleted(row).await?;
         failpoint::hit("deletion-recorded");
-        tracing::info!(entry = %row.label, "ServerCopyDeleted");
+        tracing::info!("ServerCopyDeleted");
         report.deleted += 1;
         Ok(())
     }
@@ -292,7 +303,6 @@ impl Gateway {
             // Not downloaded, so no content fingerprint: the position identifies it.
             fingerprint: format!("oversize:{}:{}:{}", at.mailbox, at.uidvalidity, at.uid),
             at: at.clone(),
-            size: u64::from(item.size),
         };
         let entry = NewQuarantine {
             received_at: today(),

@@ -78,7 +78,8 @@ pub struct Gateway {
     pub(super) config: Config,
     pub(super) register: Register,
     pub(super) keys: KeyStore,
-    pub(super) fingerprint_key: FingerprintKey,
+    /// The fingerprint key, and whether it fingerprinted a message since it was made.
+    fingerprint_key: std::sync::Mutex<(FingerprintKey, bool)>,
 }
 
 impl Gateway {
@@ -86,13 +87,43 @@ impl Gateway {
     pub async fn open(config: Config) -> Result<Gateway, GatewayError> {
         let register = Register::open(&config.register).await?;
         let keys = KeyStore::open_config(&config.keys)?;
-        let fingerprint_key = keys.fingerprint_key()?;
+        let fingerprint_key = std::sync::Mutex::new((keys.fingerprint_key()?, false));
         Ok(Gateway {
             config,
             register,
             keys,
             fingerprint_key,
         })
+    }
+
+    /// The keyed fingerprint of a raw message.
+    pub(super) fn fingerprint(&self, raw: &[u8]) -> String {
+        let mut key = self
+            .fingerprint_key
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        key.1 = true;
+        key.0.fingerprint(raw)
+    }
+
+    /// Replaces a used fingerprint key once no intake record holds a fingerprint made with
+    /// it (every server copy it recognised is confirmed deleted).
+    pub(super) async fn rotate_fingerprint_key(&self) -> Result<(), GatewayError> {
+        let used = self
+            .fingerprint_key
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .1;
+        if !used || self.register.content_fingerprints_in_use().await? {
+            return Ok(());
+        }
+        let fresh = self.keys.rotate_fingerprint_key()?;
+        *self
+            .fingerprint_key
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = (fresh, false);
+        tracing::info!("FingerprintKeyRotated");
+        Ok(())
     }
 
     /// The register.
@@ -117,6 +148,9 @@ impl Gateway {
         for (fingerprint, e) in &readers.unusable {
             tracing::warn!(reader = %fingerprint, error = %e, "reader certificate not usable; skipped");
         }
+        for (fingerprint, role, why) in &readers.unconsented {
+            tracing::warn!(reader = %fingerprint, role = role.as_str(), why = %why, "ReaderNotApproved: nothing is sealed to it");
+        }
         if readers.handlers.is_empty() {
             return Err(GatewayError::Setup(
                 "no usable handler certificate: add one with `sygnal handlers add --role handler`"
@@ -125,7 +159,7 @@ impl Gateway {
         }
         if readers.custodians.is_empty() {
             return Err(GatewayError::Setup(
-                "no usable identity custodian certificate: add one with `sygnal handlers add --role custodian`".to_owned(),
+                "no usable identity custodian certificate: add one with `sygnal handlers add --role custodian --approve-key THEIR-SECRET-KEY`".to_owned(),
             ));
         }
         Ok((Arc::new(keyring), Arc::new(readers)))

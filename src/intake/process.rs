@@ -110,12 +110,14 @@ pub fn decide(
     Ok(Decision::File(sealed))
 }
 
-/// Seals the raw message for quarantine (to handlers: the gateway cannot read it afterwards).
+/// Seals the raw message for quarantine to the custodians only: it holds the sender's address,
+/// the Received trail and the Message-ID, which a handler must never see (invariant 5). The
+/// gateway cannot read it afterwards either.
 pub fn seal_raw(raw: &[u8], readers: &Readers, shred: &ShredKey) -> Result<StoredBlob, VaultError> {
-    if readers.handlers.is_empty() {
-        return Err(VaultError::NoReaders("handlers"));
+    if readers.custodians.is_empty() {
+        return Err(VaultError::NoReaders("identity custodians"));
     }
-    vault::seal(raw, &readers.handlers, shred, BlobKind::Quarantine)
+    vault::seal(raw, &readers.custodians, shred, BlobKind::Quarantine)
 }
 
 pub fn seal_split(

@@ -128,6 +128,19 @@ impl KeyStore {
     }
 }
 
+impl KeyStore {
+    /// Destroys the fingerprint key and makes a new one. Called when no intake record holds a
+    /// fingerprint made with it any more: from then on, a copy of a message (from a backup, the
+    /// reporter's Sent folder) can no longer be matched to the case it became.
+    pub fn rotate_fingerprint_key(&self) -> Result<super::FingerprintKey, KeyStoreError> {
+        let path = self.dir().join("fingerprint.key");
+        if path.exists() {
+            destroy_file(&path)?;
+        }
+        self.fingerprint_key()
+    }
+}
+
 /// Overwrites a key file with zeros, fsyncs, removes it and fsyncs its folder.
 fn destroy_file(path: &std::path::Path) -> Result<(), KeyStoreError> {
     // Overwriting is best effort on copy-on-write or journaled file systems; the key's other

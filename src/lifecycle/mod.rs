@@ -10,3 +10,4 @@ pub mod wkd;
 
 pub use reseal::reseal;
 pub use reseal_run::{ContentKeys, ResealError, ResealOptions, ResealSummary, DEFAULT_BATCH};
+pub use rotate::destroy_pending as destroy_pending_shreds;

@@ -45,6 +45,8 @@ pub struct ResealSummary {
     pub quarantined: u64,
     /// Sealed case notes re-wrapped.
     pub notes: u64,
+    /// Sealed details of identity events re-wrapped.
+    pub details: u64,
     /// Blobs an earlier, interrupted run of the same target had already done.
     pub already_done: u64,
     /// Blobs the given keys cannot open (e.g. identities with a handler's key): labels.
@@ -59,10 +61,11 @@ impl ResealSummary {
     /// One line for the audit trail and the terminal.
     pub fn line(&self) -> String {
         format!(
-            "{} cases, {} identities, {} notes, {} quarantined messages{}{}",
+            "{} cases, {} identities, {} notes, {} sealed details, {} quarantined messages{}{}",
             self.cases,
             self.identities,
             self.notes,
+            self.details,
             self.quarantined,
             if self.already_done > 0 {
                 format!(", {} done before an interruption", self.already_done)
@@ -86,6 +89,7 @@ impl ResealSummary {
             BlobSlot::CaseIdentity => &mut self.identities,
             BlobSlot::QuarantineRaw => &mut self.quarantined,
             BlobSlot::CaseNote => &mut self.notes,
+            BlobSlot::SealedDetail => &mut self.details,
         };
         *c = c.saturating_add(1);
     }

@@ -52,14 +52,17 @@ fn seal(
     })
 }
 
-async fn destroy_pending(
+/// Destroys every shred key queued for destruction (a content rotation's old keys, raw
+/// quarantined messages filed or discarded), each with its audit entry. Idempotent: a crash
+/// in between leaves the rest queued for the next call.
+pub async fn destroy_pending(
     register: &Register,
     store: &KeyStore,
     actor: &str,
 ) -> Result<(), ResealError> {
-    for id in register.reseal_pending_shreds().await? {
+    for (id, why) in register.pending_shreds().await? {
         store.destroy_shred_key(&id)?;
-        register.reseal_shred_destroyed(&id, actor).await?;
+        register.shred_destroyed(&id, &why, actor).await?;
     }
     Ok(())
 }
@@ -148,6 +151,27 @@ pub(super) async fn rotate_content(
                 progress(done, total);
                 continue;
             }
+            // So do the sealed details of its identity events (custodians' keys open them).
+            let mut opened_details = Vec::new();
+            let old_details = register.sealed_details(&report.label).await?;
+            for (audit_id, blob) in old_details.iter() {
+                let item = SlotBlob {
+                    slot: BlobSlot::SealedDetail,
+                    row_id: *audit_id,
+                    label: format!("{} detail #{audit_id}", report.label),
+                    shred_key: report.shred_key.clone(),
+                    blob: blob.clone(),
+                };
+                match open_any(content, &item, &old)? {
+                    Some(plain) => opened_details.push((item, plain)),
+                    None => break,
+                }
+            }
+            if opened_details.len() != old_details.len() {
+                summary.not_readable.push(report.label.clone());
+                progress(done, total);
+                continue;
+            }
             let (new_id, new_shred) = store.new_shred_key()?;
             let blobs = vec![
                 seal(&r, &target.all, &new_shred, report)?,
@@ -158,6 +182,14 @@ pub(super) async fn rotate_content(
                 notes.push((note.row_id, seal(plain, &target.all, &new_shred, note)?));
                 summary.count(BlobSlot::CaseNote);
             }
+            let mut details = Vec::new();
+            for (item, plain) in &opened_details {
+                details.push((
+                    item.row_id,
+                    seal(plain, &target.custodians, &new_shred, item)?,
+                ));
+                summary.count(BlobSlot::SealedDetail);
+            }
             updates.push(ContentUpdate {
                 target: ContentTarget::Case,
                 row_id: report.row_id,
@@ -165,6 +197,7 @@ pub(super) async fn rotate_content(
                 new_shred: new_id,
                 blobs,
                 notes,
+                details,
             });
             summary.count(BlobSlot::CaseReport);
             summary.count(BlobSlot::CaseIdentity);
@@ -204,8 +237,9 @@ pub(super) async fn rotate_content(
                 row_id: item.row_id,
                 old_shred: item.shred_key.clone(),
                 new_shred: new_id,
-                blobs: vec![seal(&raw, &target.all, &new_shred, item)?],
+                blobs: vec![seal(&raw, &target.custodians, &new_shred, item)?],
                 notes: Vec::new(),
+                details: Vec::new(),
             });
             summary.count(BlobSlot::QuarantineRaw);
             progress(done, total);
@@ -236,7 +270,9 @@ async fn commit(
         return Ok(());
     }
     failpoint::hit("reseal-before-commit");
-    register.reseal_replace_content(run_id, updates).await?;
+    register
+        .reseal_replace_content(run_id, updates, actor)
+        .await?;
     failpoint::hit("reseal-batch-committed");
     destroy_pending(register, store, actor).await
 }

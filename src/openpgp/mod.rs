@@ -9,6 +9,7 @@ pub mod keys;
 pub mod open;
 pub mod rewrap;
 pub mod seal;
+pub mod sign;
 
 #[cfg(test)]
 mod keys_tests;
@@ -35,6 +36,7 @@ pub use keys::{
 pub use open::{open, OpenError, OpenLimits, Opened, PgpMetadata, SignatureInfo, SignatureStatus};
 pub use rewrap::{rewrap, rewrap_to, ReaderKeys, RecipientKeys, RewrapError};
 pub use seal::{message_bytes, seal, unseal, SealError, SealedBlob, UnsealError};
+pub use sign::{sign_detached, verify_detached, SignError};
 pub use sq::Cert;
 
 /// The one policy used everywhere (SHA-1 signatures, SED packets etc. are refused).

@@ -1,32 +1,45 @@
 //! Filing: a case or a quarantine entry together with its intake record (deletion pending) in
 //! one transaction (invariant 1), and the deletion bookkeeping that makes intake exactly-once:
 //! a message is recognised by its keyed fingerprint, its server copy is marked deleted only
-//! after the server confirmed it.
+//! after the server confirmed it. Once it is, the record forgets where the message was and its
+//! fingerprint: nothing then links a case to a mailbox position or the mail server's logs.
 
 use chrono::Datelike;
 
-use super::store::{args, now_rfc3339, Row, Tx};
+use super::store::{args, today_stored, Row, Tx};
 use super::{
     Deletion, FiledCase, FiledQuarantine, IntakeRef, IntakeRow, NewCase, NewQuarantine, Position,
     Register, RegisterError,
 };
 use crate::audit::Event;
-use crate::cases::{Deadlines, NumberPattern, Status};
+use crate::cases::{Deadlines, NumberPattern, SeqKind, Status};
 
 const INTAKE_SELECT: &str = "SELECT i.id, i.fingerprint, i.mailbox, i.uidvalidity, i.uid, \
      i.deletion, COALESCE(c.number, 'quarantine #' || i.quarantine_id) AS label \
      FROM intake i LEFT JOIN cases c ON c.id = i.case_id";
 
+/// Reads a record whose message is still on the server (pending or left): those keep their
+/// position and fingerprint.
 fn intake_row(r: &Row) -> Result<IntakeRow, RegisterError> {
     let what = "read intake row";
     let deletion: String = r.get("deletion", what)?;
-    let uidvalidity: i64 = r.get("uidvalidity", what)?;
-    let uid: i64 = r.get("uid", what)?;
+    let kept =
+        |col: &str| RegisterError::Corrupt(format!("intake.{col} missing on a {deletion} record"));
+    let uidvalidity: i64 = r
+        .get::<Option<i64>>("uidvalidity", what)?
+        .ok_or_else(|| kept("uidvalidity"))?;
+    let uid: i64 = r
+        .get::<Option<i64>>("uid", what)?
+        .ok_or_else(|| kept("uid"))?;
     Ok(IntakeRow {
         id: r.get("id", what)?,
-        fingerprint: r.get("fingerprint", what)?,
+        fingerprint: r
+            .get::<Option<String>>("fingerprint", what)?
+            .ok_or_else(|| kept("fingerprint"))?,
         at: Position {
-            mailbox: r.get("mailbox", what)?,
+            mailbox: r
+                .get::<Option<String>>("mailbox", what)?
+                .ok_or_else(|| kept("mailbox"))?,
             uidvalidity: u32::try_from(uidvalidity)
                 .map_err(|_| RegisterError::Corrupt("intake.uidvalidity".into()))?,
             uid: u32::try_from(uid).map_err(|_| RegisterError::Corrupt("intake.uid".into()))?,
@@ -37,28 +50,57 @@ fn intake_row(r: &Row) -> Result<IntakeRow, RegisterError> {
     })
 }
 
-/// Inserts a case numbered next in its year of receipt, with its first deadlines.
+/// The number of a new case in its year: the next in sequence, or (with `{rand}`) a random one
+/// not yet taken, so that numbers do not tell the order messages arrived in.
+async fn next_seq(tx: &mut Tx, year: i32, pattern: &NumberPattern) -> Result<i64, RegisterError> {
+    let what = "SELECT next case seq";
+    match pattern.seq_kind() {
+        SeqKind::Sequential => tx
+            .one(
+                what,
+                "SELECT COALESCE(MAX(seq), 0) + 1 AS seq FROM cases WHERE year = $1",
+                args![i64::from(year)],
+            )
+            .await?
+            .get("seq", what),
+        SeqKind::Random => {
+            for _ in 0..64 {
+                let seq = pattern.random_seq();
+                let taken: i64 = tx
+                    .one(
+                        what,
+                        "SELECT COUNT(*) AS n FROM cases WHERE year = $1 AND seq = $2",
+                        args![i64::from(year), seq],
+                    )
+                    .await?
+                    .get("n", what)?;
+                if taken == 0 {
+                    return Ok(seq);
+                }
+            }
+            Err(RegisterError::Corrupt(format!(
+                "no free random case number left in {year}: widen {{rand}} in cases.number-pattern"
+            )))
+        }
+    }
+}
+
+/// Inserts a case numbered in its year of receipt, with its first deadlines. Its filing is
+/// dated to the day only.
 async fn insert_case(
     tx: &mut Tx,
     case: &NewCase,
     pattern: &NumberPattern,
 ) -> Result<(i64, String), RegisterError> {
     let year = case.received_at.year();
-    let seq: i64 = tx
-        .one(
-            "SELECT next case seq",
-            "SELECT COALESCE(MAX(seq), 0) + 1 AS seq FROM cases WHERE year = $1",
-            args![i64::from(year)],
-        )
-        .await?
-        .get("seq", "SELECT next case seq")?;
+    let seq = next_seq(tx, year, pattern).await?;
     let number = pattern.format(year, seq);
     let deadlines = Deadlines::compute(case.received_at, None, None);
     let (received, ack_due, feedback_due, filed_at) = (
         case.received_at.to_string(),
         deadlines.acknowledgement_due.to_string(),
         deadlines.feedback_due.to_string(),
-        now_rfc3339(),
+        today_stored(),
     );
     let id: i64 = tx
         .one(
@@ -97,18 +139,16 @@ async fn insert_intake(
     quarantine_id: Option<i64>,
     deletion: Deletion,
 ) -> Result<i64, RegisterError> {
-    let size = i64::try_from(intake.size).unwrap_or(i64::MAX);
-    let recorded = now_rfc3339();
+    let recorded = today_stored();
     tx.one(
         "INSERT INTO intake",
-        "INSERT INTO intake (fingerprint, mailbox, uidvalidity, uid, size, case_id, quarantine_id, deletion, recorded_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+        "INSERT INTO intake (fingerprint, mailbox, uidvalidity, uid, case_id, quarantine_id, deletion, recorded_on)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
         args![
             intake.fingerprint.as_str(),
             intake.at.mailbox.as_str(),
             i64::from(intake.at.uidvalidity),
             i64::from(intake.at.uid),
-            size,
             case_id,
             quarantine_id,
             deletion.as_str(),
@@ -158,7 +198,7 @@ impl Register {
                 ),
                 None => (None, None, None),
             };
-            let (received, held_at) = (entry.received_at.to_string(), now_rfc3339());
+            let (received, held_at) = (entry.received_at.to_string(), today_stored());
             let id: i64 = tx
                 .one(
                     "INSERT INTO quarantine",
@@ -191,6 +231,8 @@ impl Register {
     }
 
     /// Files a case from a held quarantine entry and marks the entry filed, in one transaction.
+    /// The raw message goes in the same transaction; its shred key is queued for destruction
+    /// ([`Register::pending_shreds`]).
     pub async fn file_case_from_quarantine(
         &self,
         quarantine_id: i64,
@@ -211,6 +253,7 @@ impl Register {
                     "held quarantine entry #{quarantine_id}"
                 )));
             }
+            drop_quarantine_raw(tx, quarantine_id, "filed").await?;
             tx.audit(
                 "gateway",
                 Event::CaseFiled,
@@ -222,6 +265,55 @@ impl Register {
                 intake_id: 0,
                 number,
             })
+        })
+        .await
+    }
+
+    /// Discards a held quarantine entry: its raw message is dropped and its shred key queued
+    /// for destruction, with an audit entry by `actor`. False if no held entry has that id.
+    pub async fn discard_quarantine(&self, id: i64, actor: &str) -> Result<bool, RegisterError> {
+        self.write(async |tx| {
+            let changed = tx
+                .exec(
+                    "UPDATE quarantine",
+                    "UPDATE quarantine SET state = 'discarded' WHERE id = $1 AND state = 'held'",
+                    args![id],
+                )
+                .await?;
+            if changed != 1 {
+                return Ok(false);
+            }
+            drop_quarantine_raw(tx, id, "discarded").await?;
+            tx.audit(
+                actor,
+                Event::QuarantineDiscarded,
+                None,
+                &format!("quarantine #{id}"),
+            )
+            .await?;
+            Ok(true)
+        })
+        .await
+    }
+
+    /// Raw messages of entries filed or discarded before they were dropped on filing (registers
+    /// from before the identity promise): dropped now, their shred keys queued. Returns how many.
+    pub async fn drop_stale_quarantine_raw(&self) -> Result<usize, RegisterError> {
+        self.write(async |tx| {
+            let ids: Vec<i64> = tx
+                .all(
+                    "SELECT stale quarantine raw",
+                    "SELECT id FROM quarantine WHERE state IN ('filed', 'discarded') AND shred_key IS NOT NULL",
+                    &[],
+                )
+                .await?
+                .iter()
+                .map(|r| r.get("id", "SELECT stale quarantine raw"))
+                .collect::<Result<_, _>>()?;
+            for id in &ids {
+                drop_quarantine_raw(tx, *id, "filed").await?;
+            }
+            Ok(ids.len())
         })
         .await
     }
@@ -291,29 +383,56 @@ impl Register {
         .collect()
     }
 
-    /// Records that the server copy is gone (with an audit entry).
+    /// Records that the server copy is gone (with an audit entry), and forgets where it was and
+    /// its fingerprint: exactly-once needs them only until now.
     pub async fn mark_deleted(&self, row: &IntakeRow) -> Result<(), RegisterError> {
         self.write(async |tx| {
             tx.exec(
                 "UPDATE intake deletion",
-                "UPDATE intake SET deletion = 'deleted' WHERE id = $1",
+                "UPDATE intake SET deletion = 'deleted', fingerprint = NULL, mailbox = NULL, \
+                 uidvalidity = NULL, uid = NULL WHERE id = $1",
                 args![row.id],
             )
             .await?;
             let case = (!row.label.starts_with("quarantine")).then_some(row.label.as_str());
-            tx.audit(
-                "gateway",
-                Event::ServerCopyDeleted,
-                case,
-                &format!(
-                    "{} uidvalidity {} uid {} ({})",
-                    row.at.mailbox, row.at.uidvalidity, row.at.uid, row.label
-                ),
-            )
-            .await?;
+            let detail = if case.is_some() {
+                ""
+            } else {
+                row.label.as_str()
+            };
+            tx.audit("gateway", Event::ServerCopyDeleted, case, detail)
+                .await?;
             Ok(())
         })
         .await
+    }
+
+    /// Intake records that still hold a position or fingerprint although their server copy is
+    /// gone (zero unless the register was edited by hand).
+    pub async fn intake_positions_after_deletion(&self) -> Result<i64, RegisterError> {
+        self.one(
+            "SELECT intake kept positions",
+            "SELECT COUNT(*) AS n FROM intake WHERE deletion = 'deleted' \
+             AND (fingerprint IS NOT NULL OR uid IS NOT NULL OR mailbox IS NOT NULL)",
+            &[],
+        )
+        .await?
+        .get("n", "SELECT intake kept positions")
+    }
+
+    /// Whether any record still holds a content fingerprint (made with the fingerprint key):
+    /// while none does, the key protects nothing and is replaced.
+    pub async fn content_fingerprints_in_use(&self) -> Result<bool, RegisterError> {
+        let n: i64 = self
+            .one(
+                "SELECT intake fingerprints in use",
+                "SELECT COUNT(*) AS n FROM intake WHERE fingerprint IS NOT NULL \
+                 AND fingerprint NOT LIKE 'oversize:%'",
+                &[],
+            )
+            .await?
+            .get("n", "SELECT intake fingerprints in use")?;
+        Ok(n > 0)
     }
 
     /// Points an intake record at the position where its message was found again.
@@ -350,7 +469,7 @@ impl Register {
                 Some(r) => Some(r.get("uidvalidity", "SELECT mailbox_state")?),
                 None => None,
             };
-            let now = now_rfc3339();
+            let now = today_stored();
             tx.exec(
                 "UPSERT mailbox_state",
                 "INSERT INTO mailbox_state (mailbox, uidvalidity, updated_at) VALUES ($1, $2, $3)
@@ -364,4 +483,33 @@ impl Register {
         })
         .await
     }
+}
+
+/// Drops a quarantine entry's raw message and queues its shred key for destruction.
+async fn drop_quarantine_raw(tx: &mut Tx, id: i64, became: &str) -> Result<(), RegisterError> {
+    let what = "SELECT quarantine shred key";
+    let shred: Option<String> = tx
+        .one(
+            what,
+            "SELECT shred_key FROM quarantine WHERE id = $1",
+            args![id],
+        )
+        .await?
+        .get("shred_key", what)?;
+    tx.exec(
+        "UPDATE quarantine raw",
+        "UPDATE quarantine SET shred_key = NULL, raw_pkesks = NULL, raw_body = NULL WHERE id = $1",
+        args![id],
+    )
+    .await?;
+    if let Some(shred) = shred {
+        let why = format!("raw message of quarantine #{id}, {became}");
+        tx.exec(
+            "INSERT INTO reseal_shred_pending",
+            "INSERT INTO reseal_shred_pending (shred_key, why) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+            args![shred.as_str(), why.as_str()],
+        )
+        .await?;
+    }
+    Ok(())
 }

@@ -354,6 +354,7 @@ impl Register {
         &self,
         run_id: i64,
         updates: &[ContentUpdate],
+        actor: &str,
     ) -> Result<(), RegisterError> {
         self.write(async |tx| {
             let mut blobs: i64 = 0;
@@ -421,6 +422,51 @@ impl Register {
                         )));
                     }
                 }
+                if u.target == ContentTarget::Case {
+                    let sealed_details: i64 = tx
+                        .one(
+                            "count sealed details",
+                            "SELECT COUNT(*) AS n FROM sealed_details WHERE case_id = $1",
+                            args![u.row_id],
+                        )
+                        .await?
+                        .get("n", "count sealed details")?;
+                    if usize::try_from(sealed_details).ok() != Some(u.details.len()) {
+                        return Err(RegisterError::Corrupt(format!(
+                            "case row {} got an identity event during reseal; run it again",
+                            u.row_id
+                        )));
+                    }
+                }
+                for (audit_id, detail) in &u.details {
+                    tx.exec(
+                        "UPDATE sealed_details",
+                        "UPDATE sealed_details SET pkesks = $1, body = $2 WHERE audit_id = $3 AND case_id = $4",
+                        args![detail.pkesks.as_slice(), detail.body.as_slice(), *audit_id, u.row_id],
+                    )
+                    .await?;
+                }
+                // Content rotation decrypted this record's identity (or raw message with its
+                // sender details): an identity read, one entry each (invariant 6).
+                match u.target {
+                    ContentTarget::Case => {
+                        let number: String = tx
+                            .one("SELECT case number", "SELECT number FROM cases WHERE id = $1", args![u.row_id])
+                            .await?
+                            .get("number", "SELECT case number")?;
+                        tx.audit(actor, Event::IdentityResealed, Some(&number), "content re-encrypted")
+                            .await?;
+                    }
+                    ContentTarget::Quarantine => {
+                        tx.audit(
+                            actor,
+                            Event::IdentityResealed,
+                            None,
+                            &format!("quarantine #{}: raw message re-encrypted", u.row_id),
+                        )
+                        .await?;
+                    }
+                }
                 for (event_id, note) in &u.notes {
                     let changed = tx
                         .exec(
@@ -479,21 +525,28 @@ impl Register {
         .await
     }
 
-    /// Shred keys waiting to be destroyed after a content rotation.
-    pub async fn reseal_pending_shreds(&self) -> Result<Vec<String>, RegisterError> {
+    /// Shred keys waiting to be destroyed (after a content rotation, or whose quarantined raw
+    /// message was filed or discarded), with why.
+    pub async fn pending_shreds(&self) -> Result<Vec<(String, String)>, RegisterError> {
+        let what = "read reseal_shred_pending";
         self.all(
             "SELECT reseal_shred_pending",
-            "SELECT shred_key FROM reseal_shred_pending ORDER BY shred_key",
+            "SELECT shred_key, why FROM reseal_shred_pending ORDER BY shred_key",
             &[],
         )
         .await?
         .iter()
-        .map(|r| r.get("shred_key", "read reseal_shred_pending"))
+        .map(|r| Ok((r.get("shred_key", what)?, r.get("why", what)?)))
         .collect()
     }
 
-    /// Records a destroyed shred key (audit `ShredKeyDestroyed`).
-    pub async fn reseal_shred_destroyed(&self, id: &str, actor: &str) -> Result<(), RegisterError> {
+    /// Records a destroyed shred key (audit `ShredKeyDestroyed`, saying why).
+    pub async fn shred_destroyed(
+        &self,
+        id: &str,
+        why: &str,
+        actor: &str,
+    ) -> Result<(), RegisterError> {
         self.write(async |tx| {
             tx.exec(
                 "DELETE FROM reseal_shred_pending",
@@ -505,7 +558,7 @@ impl Register {
                 actor,
                 Event::ShredKeyDestroyed,
                 None,
-                &format!("shred key {id}: content re-encrypted under a new one"),
+                &format!("shred key {id}: {why}"),
             )
             .await?;
             Ok(())

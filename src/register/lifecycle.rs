@@ -74,14 +74,17 @@ pub enum BlobSlot {
     QuarantineRaw,
     /// `case_events.note_*`: notes and action notes, under their case's shred key.
     CaseNote,
+    /// `sealed_details.*`: free text of identity events, under their case's shred key.
+    SealedDetail,
 }
 
 impl BlobSlot {
     /// Every slot, in the order a reseal walks them.
-    pub const ALL: [BlobSlot; 4] = [
+    pub const ALL: [BlobSlot; 5] = [
         BlobSlot::CaseReport,
         BlobSlot::CaseIdentity,
         BlobSlot::CaseNote,
+        BlobSlot::SealedDetail,
         BlobSlot::QuarantineRaw,
     ];
 
@@ -92,6 +95,7 @@ impl BlobSlot {
             BlobSlot::CaseIdentity => "case-identity",
             BlobSlot::QuarantineRaw => "quarantine-raw",
             BlobSlot::CaseNote => "case-note",
+            BlobSlot::SealedDetail => "sealed-detail",
         }
     }
 
@@ -102,16 +106,17 @@ impl BlobSlot {
             BlobSlot::CaseIdentity => BlobKind::Identity,
             BlobSlot::QuarantineRaw => BlobKind::Quarantine,
             BlobSlot::CaseNote => BlobKind::Note,
+            BlobSlot::SealedDetail => BlobKind::Detail,
         }
     }
 
     /// Who reads it.
     pub fn readers(self) -> SlotReaders {
         match self {
-            BlobSlot::CaseIdentity => SlotReaders::Custodians,
-            BlobSlot::CaseReport | BlobSlot::QuarantineRaw | BlobSlot::CaseNote => {
-                SlotReaders::HandlersAndCustodians
+            BlobSlot::CaseIdentity | BlobSlot::QuarantineRaw | BlobSlot::SealedDetail => {
+                SlotReaders::Custodians
             }
+            BlobSlot::CaseReport | BlobSlot::CaseNote => SlotReaders::HandlersAndCustodians,
         }
     }
 
@@ -137,6 +142,12 @@ impl BlobSlot {
                  FROM case_events e JOIN cases c ON c.id = e.case_id \
                  WHERE e.id > $1 AND e.note_pkesks IS NOT NULL ORDER BY e.id LIMIT $2"
             }
+            BlobSlot::SealedDetail => {
+                "SELECT d.audit_id AS id, c.number || ' detail #' || d.audit_id AS label, \
+                 c.shred_key AS shred_key, d.pkesks AS pkesks, d.body AS body \
+                 FROM sealed_details d JOIN cases c ON c.id = d.case_id \
+                 WHERE d.audit_id > $1 ORDER BY d.audit_id LIMIT $2"
+            }
         }
     }
 
@@ -155,6 +166,9 @@ impl BlobSlot {
             BlobSlot::CaseNote => {
                 "UPDATE case_events SET note_pkesks = $1 WHERE id = $2 AND note_pkesks = $3"
             }
+            BlobSlot::SealedDetail => {
+                "UPDATE sealed_details SET pkesks = $1 WHERE audit_id = $2 AND pkesks = $3"
+            }
         }
     }
 
@@ -166,6 +180,7 @@ impl BlobSlot {
                 "SELECT COUNT(*) AS n FROM quarantine WHERE raw_pkesks IS NOT NULL AND shred_key IS NOT NULL"
             }
             BlobSlot::CaseNote => "SELECT COUNT(*) AS n FROM case_events WHERE note_pkesks IS NOT NULL",
+            BlobSlot::SealedDetail => "SELECT COUNT(*) AS n FROM sealed_details",
         }
     }
 }
@@ -234,6 +249,8 @@ pub struct ContentUpdate {
     /// A case's notes (`case_events` id, new blob), sealed under the same new shred key: they
     /// move with the case, or the old shred key's destruction would destroy them.
     pub notes: Vec<(i64, StoredBlob)>,
+    /// A case's sealed details (audit id, new blob), moved the same way.
+    pub details: Vec<(i64, StoredBlob)>,
 }
 
 #[cfg(test)]

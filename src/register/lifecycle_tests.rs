@@ -36,7 +36,6 @@ async fn register_with_cases(n: u32) -> (tempfile::TempDir, Register) {
                 uidvalidity: 1,
                 uid: i + 1,
             },
-            size: 1,
         };
         reg.file_case(&intake, &case, &pattern).await.unwrap();
     }
@@ -147,12 +146,16 @@ async fn rotation_puts_the_current_key_in_grace_and_retirement_is_recorded() {
 #[tokio::test]
 async fn removing_a_reader_is_soft_audited_and_reported_when_unknown() {
     let (_d, reg) = register_with_cases(0).await;
-    reg.add_reader(&NewReader {
-        fingerprint: "CCCC".into(),
-        name: "C".into(),
-        role: Role::Handler,
-        cert: b"cert".to_vec(),
-    })
+    reg.add_reader(
+        &NewReader {
+            fingerprint: "CCCC".into(),
+            name: "C".into(),
+            role: Role::Handler,
+            cert: b"cert".to_vec(),
+        },
+        &[],
+        "admin",
+    )
     .await
     .unwrap();
     assert!(reg.remove_reader("CCCC", "admin").await.unwrap());

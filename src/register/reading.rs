@@ -3,16 +3,17 @@
 
 use chrono::NaiveDate;
 
-use super::store::{args, now_rfc3339, Row};
+use super::store::{args, now_rfc3339, Row, Tx};
 use super::{
-    AuditEntry, AuditRow, CaseRecord, CaseSummary, NewReader, QuarantineRecord, QuarantineSummary,
-    ReaderRow, Register, RegisterError, Role,
+    AuditEntry, AuditRow, CaseRecord, CaseSummary, CheckpointRow, NewReader, QuarantineRecord,
+    QuarantineSummary, ReaderConsent, ReaderRow, Register, RegisterError, Role,
 };
 use crate::audit::Event;
 use crate::vault::StoredBlob;
 
 const QUARANTINE_SELECT: &str = "SELECT q.id, q.received_at, q.reason, q.detail, q.state, \
-     c.number AS case_number, q.shred_key, q.raw_pkesks, q.raw_body \
+     c.number AS case_number, q.shred_key, q.raw_pkesks, q.raw_body, \
+     LENGTH(q.raw_pkesks) + LENGTH(q.raw_body) AS sealed_bytes \
      FROM quarantine q LEFT JOIN cases c ON c.id = q.case_id";
 
 fn date(s: &str) -> Result<NaiveDate, RegisterError> {
@@ -42,6 +43,7 @@ fn quarantine_summary(r: &Row) -> Result<QuarantineSummary, RegisterError> {
         detail: r.get("detail", what)?,
         state: r.get("state", what)?,
         case: r.get("case_number", what)?,
+        sealed_bytes: r.get("sealed_bytes", what)?,
     })
 }
 
@@ -129,41 +131,117 @@ impl Register {
         }))
     }
 
-    /// Adds a reader certificate (a removed one comes back), with an audit entry.
-    pub async fn add_reader(&self, reader: &NewReader) -> Result<(), RegisterError> {
+    /// Adds a reader certificate (a removed one comes back; an active one is never changed
+    /// here), with the consents that come with it, each change an audit entry of its kind.
+    pub async fn add_reader(
+        &self,
+        reader: &NewReader,
+        consents: &[ReaderConsent],
+        actor: &str,
+    ) -> Result<(), RegisterError> {
         self.write(async |tx| {
             let now = now_rfc3339();
-            tx.exec(
-                "INSERT INTO readers",
-                "INSERT INTO readers (fingerprint, name, role, cert, added_at) VALUES ($1, $2, $3, $4, $5)
-                 ON CONFLICT (fingerprint) DO UPDATE SET name = excluded.name, role = excluded.role,
-                     cert = excluded.cert, removed_at = NULL",
-                args![
-                    reader.fingerprint.as_str(),
-                    reader.name.as_str(),
-                    reader.role.as_str(),
-                    reader.cert.as_slice(),
-                    now.as_str()
-                ],
-            )
-            .await?;
+            let changed = tx
+                .exec(
+                    "INSERT INTO readers",
+                    "INSERT INTO readers (fingerprint, name, role, cert, added_at) VALUES ($1, $2, $3, $4, $5)
+                     ON CONFLICT (fingerprint) DO UPDATE SET name = excluded.name, role = excluded.role,
+                         cert = excluded.cert, added_at = excluded.added_at, removed_at = NULL,
+                         approved_by = NULL, consent = NULL
+                     WHERE readers.removed_at IS NOT NULL",
+                    args![
+                        reader.fingerprint.as_str(),
+                        reader.name.as_str(),
+                        reader.role.as_str(),
+                        reader.cert.as_slice(),
+                        now.as_str()
+                    ],
+                )
+                .await?;
+            if changed != 1 {
+                return Err(RegisterError::Conflict(format!(
+                    "{} is already a reader; a role is changed with `sygnal handlers role`",
+                    reader.fingerprint
+                )));
+            }
             tx.audit(
-                "admin",
+                actor,
                 Event::ReaderAdded,
                 None,
                 &format!("{} {} ({})", reader.role.as_str(), reader.fingerprint, reader.name),
             )
             .await?;
-            Ok(())
+            store_consents(tx, consents, actor, Some(&reader.fingerprint)).await
         })
         .await
     }
 
+    /// Changes an active reader's role with its new consent, audited as `ReaderRoleChanged`.
+    pub async fn set_reader_role(
+        &self,
+        fingerprint: &str,
+        role: Role,
+        consents: &[ReaderConsent],
+        actor: &str,
+    ) -> Result<(), RegisterError> {
+        self.write(async |tx| {
+            let what = "SELECT reader role";
+            let Some(row) = tx
+                .opt(
+                    what,
+                    "SELECT role FROM readers WHERE fingerprint = $1 AND removed_at IS NULL",
+                    args![fingerprint],
+                )
+                .await?
+            else {
+                return Err(RegisterError::NotFound(format!("current reader {fingerprint}")));
+            };
+            let old: String = row.get("role", what)?;
+            tx.exec(
+                "UPDATE readers role",
+                "UPDATE readers SET role = $1, approved_by = NULL, consent = NULL WHERE fingerprint = $2",
+                args![role.as_str(), fingerprint],
+            )
+            .await?;
+            tx.audit(
+                actor,
+                Event::ReaderRoleChanged,
+                None,
+                &format!("{fingerprint}: {old} -> {}", role.as_str()),
+            )
+            .await?;
+            store_consents(tx, consents, actor, Some(fingerprint)).await
+        })
+        .await
+    }
+
+    /// Stores consents to readers already in the register, audited as `ReadersApproved`.
+    pub async fn approve_readers(
+        &self,
+        consents: &[ReaderConsent],
+        actor: &str,
+    ) -> Result<(), RegisterError> {
+        self.write(async |tx| store_consents(tx, consents, actor, None).await)
+            .await
+    }
+
     /// Active readers, in the order added.
     pub async fn readers(&self) -> Result<Vec<ReaderRow>, RegisterError> {
+        Ok(self
+            .all_readers()
+            .await?
+            .into_iter()
+            .filter(|r| r.active)
+            .collect())
+    }
+
+    /// Every reader ever added, removed ones too, in the order added: the consent chain runs
+    /// through removed custodians as well.
+    pub async fn all_readers(&self) -> Result<Vec<ReaderRow>, RegisterError> {
         self.all(
             "SELECT readers",
-            "SELECT fingerprint, name, role, cert, added_at FROM readers WHERE removed_at IS NULL ORDER BY id",
+            "SELECT fingerprint, name, role, cert, added_at, removed_at IS NULL AS active, \
+             approved_by, consent FROM readers ORDER BY id",
             &[],
         )
         .await?
@@ -171,13 +249,25 @@ impl Register {
         .map(|r| {
             let what = "read reader row";
             let role: String = r.get("role", what)?;
+            let fingerprint: String = r.get("fingerprint", what)?;
+            let by: Option<String> = r.get("approved_by", what)?;
+            let signature: Option<Vec<u8>> = r.get("consent", what)?;
             Ok(ReaderRow {
-                fingerprint: r.get("fingerprint", what)?,
+                consent: match (by, signature) {
+                    (Some(by), Some(signature)) => Some(ReaderConsent {
+                        fingerprint: fingerprint.clone(),
+                        by,
+                        signature,
+                    }),
+                    _ => None,
+                },
+                fingerprint,
                 name: r.get("name", what)?,
                 role: Role::parse(&role)
                     .ok_or_else(|| RegisterError::Corrupt(format!("readers.role = {role}")))?,
                 cert: r.get("cert", what)?,
                 added_at: r.get("added_at", what)?,
+                active: r.get("active", what)?,
             })
         })
         .collect()
@@ -196,6 +286,40 @@ impl Register {
             Ok(())
         })
         .await
+    }
+
+    /// Stores a custodian's signed checkpoint; returns its id.
+    pub async fn add_checkpoint(&self, c: &CheckpointRow) -> Result<i64, RegisterError> {
+        self.one(
+            "INSERT INTO audit_checkpoints",
+            "INSERT INTO audit_checkpoints (audit_id, hash, signer, signature) VALUES ($1, $2, $3, $4) \
+             RETURNING id",
+            args![c.audit_id, c.hash.as_str(), c.signer.as_str(), c.signature.as_slice()],
+        )
+        .await?
+        .get("id", "INSERT INTO audit_checkpoints")
+    }
+
+    /// Signed checkpoints, oldest first.
+    pub async fn checkpoints(&self) -> Result<Vec<CheckpointRow>, RegisterError> {
+        let what = "read audit checkpoint";
+        self.all(
+            "SELECT audit_checkpoints",
+            "SELECT id, audit_id, hash, signer, signature FROM audit_checkpoints ORDER BY id",
+            &[],
+        )
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(CheckpointRow {
+                id: r.get("id", what)?,
+                audit_id: r.get("audit_id", what)?,
+                hash: r.get("hash", what)?,
+                signer: r.get("signer", what)?,
+                signature: r.get("signature", what)?,
+            })
+        })
+        .collect()
     }
 
     /// Audit entries, oldest first.
@@ -222,4 +346,39 @@ impl Register {
         })
         .collect()
     }
+}
+
+/// Stores consents; those to readers other than `added` (already there) are one
+/// `ReadersApproved` entry.
+async fn store_consents(
+    tx: &mut Tx,
+    consents: &[ReaderConsent],
+    actor: &str,
+    added: Option<&str>,
+) -> Result<(), RegisterError> {
+    let mut approved = Vec::new();
+    for c in consents {
+        let changed = tx
+            .exec(
+                "UPDATE readers consent",
+                "UPDATE readers SET approved_by = $1, consent = $2 WHERE fingerprint = $3",
+                args![
+                    c.by.as_str(),
+                    c.signature.as_slice(),
+                    c.fingerprint.as_str()
+                ],
+            )
+            .await?;
+        if changed != 1 {
+            return Err(RegisterError::NotFound(format!("reader {}", c.fingerprint)));
+        }
+        if Some(c.fingerprint.as_str()) != added {
+            approved.push(c.fingerprint.as_str());
+        }
+    }
+    if !approved.is_empty() {
+        tx.audit(actor, Event::ReadersApproved, None, &approved.join(", "))
+            .await?;
+    }
+    Ok(())
 }

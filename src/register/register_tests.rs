@@ -32,7 +32,6 @@ fn intake(fp: &str, uid: u32) -> IntakeRef {
             uidvalidity: 7,
             uid,
         },
-        size: 100,
     }
 }
 

@@ -87,12 +87,16 @@ impl Tx {
         detail: &str,
     ) -> Result<i64, RegisterError> {
         let tip = self.audit_tip().await?;
-        let at = now_rfc3339();
         let entry = audit::Entry {
             actor,
             event,
             case_number,
             detail,
+        };
+        let at = if entry.dated_to_the_day() {
+            today_stored()
+        } else {
+            now_rfc3339()
         };
         let link = audit::append(&tip, &at, &entry);
         self.exec(
@@ -178,6 +182,11 @@ impl Register {
             Register::Sqlite(r) => r.exec(what, sql, args).await,
         }
     }
+}
+
+/// Today, as stored where a time would tie a case to the mail server's logs (`YYYY-MM-DD`).
+pub(crate) fn today_stored() -> String {
+    super::today().to_string()
 }
 
 /// Now, as stored (RFC 3339, seconds, UTC).

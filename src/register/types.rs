@@ -22,8 +22,6 @@ pub struct IntakeRef {
     pub fingerprint: String,
     /// Server position.
     pub at: Position,
-    /// Size in bytes.
-    pub size: u64,
 }
 
 /// Whether the server copy of a taken message still exists.
@@ -157,10 +155,12 @@ pub struct QuarantineSummary {
     pub reason: String,
     /// Detail (no content).
     pub detail: String,
-    /// `held`, `filed` or `left-on-server`.
+    /// `held`, `filed`, `discarded` or `left-on-server`.
     pub state: String,
     /// The case filed from it by a retry.
     pub case: Option<String>,
+    /// Size of the sealed raw message in bytes, while it is held (about the message's own).
+    pub sealed_bytes: Option<i64>,
 }
 
 /// A quarantine entry with its sealed raw message.
@@ -225,6 +225,37 @@ pub struct ReaderRow {
     pub cert: Vec<u8>,
     /// When added (RFC 3339).
     pub added_at: String,
+    /// Still a reader (removed readers stay, as approvers of others and for the audit trail).
+    pub active: bool,
+    /// The custodian's consent to this reader in this role, if given.
+    pub consent: Option<ReaderConsent>,
+}
+
+/// A custodian's consent to one reader in one role: a detached OpenPGP signature by `by` over
+/// `readers::consent_statement`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReaderConsent {
+    /// The reader consented to.
+    pub fingerprint: String,
+    /// The approving custodian's fingerprint (the reader's own for the first custodian).
+    pub by: String,
+    /// The signature.
+    pub signature: Vec<u8>,
+}
+
+/// A custodian's signed checkpoint of the audit chain.
+#[derive(Debug, Clone)]
+pub struct CheckpointRow {
+    /// Checkpoint id.
+    pub id: i64,
+    /// The entry it covers (with every entry before it).
+    pub audit_id: i64,
+    /// That entry's hash.
+    pub hash: String,
+    /// The custodian's fingerprint.
+    pub signer: String,
+    /// Detached signature over `audit::checkpoint_statement`.
+    pub signature: Vec<u8>,
 }
 
 /// An audit entry to append. Never content: actor fingerprints, case numbers, codes, reasons.
@@ -315,6 +346,9 @@ pub enum RegisterError {
     /// A referenced row does not exist.
     #[error("register: {0} not found")]
     NotFound(String),
+    /// The change conflicts with what is there.
+    #[error("{0}")]
+    Conflict(String),
 }
 
 impl RegisterError {

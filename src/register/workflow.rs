@@ -5,8 +5,8 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use super::store::{args, now_rfc3339, Row, Tx};
-use super::{Register, RegisterError};
+use super::store::{args, now_rfc3339, today_stored, Row, Tx};
+use super::{AuditEntry, Register, RegisterError};
 use crate::audit::Event;
 use crate::cases::{
     ActionKind, CaseDates, CaseDays, Category, Deadlines, Outcome, Status, TransitionError,
@@ -179,12 +179,8 @@ impl ReporterNotice {
 pub struct NewDisclosure {
     /// Custodian (audit actor).
     pub actor: String,
-    /// Authority or person it went to.
-    pub recipient: String,
-    /// Legal basis.
-    pub legal_basis: String,
-    /// Why.
-    pub reason: String,
+    /// Recipient, legal basis and reason, sealed to custodians under the case's shred key.
+    pub sealed: StoredBlob,
     /// Whether the reporter was told first.
     pub notice: ReporterNotice,
 }
@@ -200,12 +196,6 @@ pub struct DisclosureRow {
     pub at: String,
     /// Custodian.
     pub actor: String,
-    /// Recipient.
-    pub recipient: String,
-    /// Legal basis.
-    pub legal_basis: String,
-    /// Reason.
-    pub reason: String,
     /// Reporter notice.
     pub reporter_notice: ReporterNotice,
     /// The audit entry recorded with it.
@@ -313,9 +303,6 @@ fn disclosure_row(r: &Row) -> Result<DisclosureRow, RegisterError> {
         case_number: r.get("number", what)?,
         at: r.get("at", what)?,
         actor: r.get("actor", what)?,
-        recipient: r.get("recipient", what)?,
-        legal_basis: r.get("legal_basis", what)?,
-        reason: r.get("reason", what)?,
         reporter_notice: ReporterNotice::parse(&notice).ok_or_else(|| {
             RegisterError::Corrupt(format!("disclosures.reporter_notice = {notice:?}"))
         })?,
@@ -436,7 +423,7 @@ impl Register {
                 EventKind::Note => ("note", None),
                 EventKind::Action(k) => ("action", Some(k.as_str())),
             };
-            let (on, recorded) = (event.on.to_string(), now_rfc3339());
+            let (on, recorded) = (event.on.to_string(), today_stored());
             let id: i64 = tx
                 .one(
                     "INSERT INTO case_events",
@@ -500,28 +487,20 @@ impl Register {
                     &d.actor,
                     Event::IdentityDisclosed,
                     Some(number),
-                    &format!(
-                        "to: {}; legal basis: {}; reason: {}; reporter: {}",
-                        d.recipient,
-                        d.legal_basis,
-                        d.reason,
-                        d.notice.as_str()
-                    ),
+                    &format!("reporter: {} (details sealed)", d.notice.as_str()),
                 )
                 .await?;
-            let at = now_rfc3339();
+            insert_sealed_detail(tx, audit_id, case_id, &d.sealed).await?;
+            let at = today_stored();
             let id: i64 = tx
                 .one(
                     "INSERT INTO disclosures",
-                    "INSERT INTO disclosures (case_id, at, actor, recipient, legal_basis, reason, reporter_notice, audit_id)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+                    "INSERT INTO disclosures (case_id, at, actor, reporter_notice, audit_id)
+                     VALUES ($1, $2, $3, $4, $5) RETURNING id",
                     args![
                         case_id,
                         at.as_str(),
                         d.actor.as_str(),
-                        d.recipient.as_str(),
-                        d.legal_basis.as_str(),
-                        d.reason.as_str(),
                         d.notice.as_str(),
                         audit_id
                     ],
@@ -537,6 +516,51 @@ impl Register {
             Ok(id)
         })
         .await
+    }
+
+    /// Appends an identity event's audit entry with its free text sealed beside it (to
+    /// custodians, under the case's shred key), in one transaction; returns the entry's id.
+    pub async fn audit_sealed(
+        &self,
+        entry: &AuditEntry,
+        number: &str,
+        sealed: &StoredBlob,
+    ) -> Result<i64, RegisterError> {
+        self.write(async |tx| {
+            let (case_id, _) = case_file_in(tx, number).await?;
+            let audit_id = tx
+                .audit(&entry.actor, entry.action, Some(number), &entry.detail)
+                .await?;
+            insert_sealed_detail(tx, audit_id, case_id, sealed).await?;
+            Ok(audit_id)
+        })
+        .await
+    }
+
+    /// Sealed details of a case's identity events: (audit id, blob), oldest first.
+    pub async fn sealed_details(
+        &self,
+        number: &str,
+    ) -> Result<Vec<(i64, StoredBlob)>, RegisterError> {
+        let what = "read sealed detail";
+        self.all(
+            "SELECT sealed_details",
+            "SELECT d.audit_id, d.pkesks, d.body FROM sealed_details d JOIN cases c ON c.id = d.case_id \
+             WHERE c.number = $1 ORDER BY d.audit_id",
+            args![number],
+        )
+        .await?
+        .iter()
+        .map(|r| {
+            Ok((
+                r.get("audit_id", what)?,
+                StoredBlob {
+                    pkesks: r.get("pkesks", what)?,
+                    body: r.get("body", what)?,
+                },
+            ))
+        })
+        .collect()
     }
 
     /// Records the configuration file's SHA-256; a first or changed one is an audit entry
@@ -582,7 +606,7 @@ impl Register {
     ) -> Result<Vec<DisclosureRow>, RegisterError> {
         self.all(
             "SELECT disclosures",
-            "SELECT d.id, c.number, d.at, d.actor, d.recipient, d.legal_basis, d.reason, d.reporter_notice, d.audit_id
+            "SELECT d.id, c.number, d.at, d.actor, d.reporter_notice, d.audit_id
              FROM disclosures d JOIN cases c ON c.id = d.case_id
              WHERE $1 IS NULL OR c.number = $1 ORDER BY d.id",
             args![number],
@@ -592,4 +616,24 @@ impl Register {
         .map(disclosure_row)
         .collect()
     }
+}
+
+async fn insert_sealed_detail(
+    tx: &mut Tx,
+    audit_id: i64,
+    case_id: i64,
+    sealed: &StoredBlob,
+) -> Result<(), RegisterError> {
+    tx.exec(
+        "INSERT INTO sealed_details",
+        "INSERT INTO sealed_details (audit_id, case_id, pkesks, body) VALUES ($1, $2, $3, $4)",
+        args![
+            audit_id,
+            case_id,
+            sealed.pkesks.as_slice(),
+            sealed.body.as_slice()
+        ],
+    )
+    .await?;
+    Ok(())
 }

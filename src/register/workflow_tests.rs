@@ -35,7 +35,6 @@ async fn open_with_case(
                     uidvalidity: 1,
                     uid: 1,
                 },
-                size: 10,
             },
             &NewCase {
                 received_at: d(received),
@@ -142,9 +141,7 @@ async fn events_keep_kind_date_and_sealed_note_and_disclosures_mark_the_case() {
         &n,
         &NewDisclosure {
             actor: "FPR (Celina)".into(),
-            recipient: "Prokuratura".into(),
-            legal_basis: "art. 8".into(),
-            reason: "wezwanie".into(),
+            sealed: blob(7),
             notice: ReporterNotice::WithheldWouldEndanger,
         },
     )
@@ -158,6 +155,11 @@ async fn events_keep_kind_date_and_sealed_note_and_disclosures_mark_the_case() {
     let audit = reg.audit_entries().await.unwrap();
     let entry = audit.iter().find(|r| r.id == ds[0].audit_id).unwrap();
     assert_eq!(entry.action, "IdentityDisclosed");
+    // The free text is sealed beside the entry, never in it.
+    assert_eq!(
+        reg.sealed_details(&n).await.unwrap(),
+        vec![(entry.id, blob(7))]
+    );
     assert!(reg
         .disclosures(Some("ZW/1999/0001"))
         .await

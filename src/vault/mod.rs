@@ -72,10 +72,13 @@ pub enum BlobKind {
     Report,
     /// The identity record, for custodians.
     Identity,
-    /// A quarantined raw message, for handlers.
+    /// A quarantined raw message, for custodians.
     Quarantine,
     /// A handler's note or follow-up action note, for handlers (and custodians).
     Note,
+    /// Free text of an identity event (an unseal reason; a disclosure's recipient, legal basis
+    /// and reason), for custodians.
+    Detail,
 }
 
 impl BlobKind {
@@ -85,6 +88,7 @@ impl BlobKind {
             BlobKind::Identity => b"sygnal/identity/v1",
             BlobKind::Quarantine => b"sygnal/quarantine/v1",
             BlobKind::Note => b"sygnal/note/v1",
+            BlobKind::Detail => b"sygnal/detail/v1",
         }
     }
 }

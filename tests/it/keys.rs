@@ -165,7 +165,7 @@ fn removed_handler_opens_nothing_after_reseal_and_remaining_readers_open_everyth
     let numbers = file_plain_cases(&s, &dovecot, 3);
     let second = Holder::new("Henryk Handler", "henryk@handlers.example.org");
     s.gateway.add_handler(&second);
-    s.gateway.run_ok(&["handlers", "remove", &s.handler.fpr]);
+    s.gateway.remove_reader(&s.handler.fpr);
 
     // Dry run: counts, writes nothing (the removed handler still opens).
     let out = reseal(
@@ -224,7 +224,7 @@ fn sigkill_during_reseal_at(failpoint: &str) {
     let numbers = file_plain_cases(&s, &dovecot, 5);
     let second = Holder::new("Henryk Handler", "henryk@handlers.example.org");
     s.gateway.add_handler(&second);
-    s.gateway.run_ok(&["handlers", "remove", &s.handler.fpr]);
+    s.gateway.remove_reader(&s.handler.fpr);
 
     let key = s.custodian.key_file.to_str().unwrap().to_owned();
     let mut child = s.gateway.spawn_args_with_failpoint(
@@ -404,7 +404,7 @@ fn rotate_content_survives_sigkill_and_destroys_every_old_shred_key() {
     assert_eq!(before.len(), 4);
     let second = Holder::new("Henryk Handler", "henryk@handlers.example.org");
     s.gateway.add_handler(&second);
-    s.gateway.run_ok(&["handlers", "remove", &s.handler.fpr]);
+    s.gateway.remove_reader(&s.handler.fpr);
 
     let key = s.custodian.key_file.to_str().unwrap().to_owned();
     let args = [
@@ -522,7 +522,7 @@ fn notes_follow_their_case_through_reseal_and_content_rotation() {
 
     let second = Holder::new("Nadia Handler", "nadia@handlers.example.org");
     s.gateway.add_handler(&second);
-    s.gateway.run_ok(&["handlers", "remove", &s.handler.fpr]);
+    s.gateway.remove_reader(&s.handler.fpr);
     let out = reseal(&s, &[&second.key_file, &s.custodian.key_file], &["--json"]);
     assert_success(&["keys", "reseal"], &out);
     let summary: Value = serde_json::from_slice(&out.stdout).unwrap();

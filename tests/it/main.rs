@@ -14,6 +14,7 @@ mod clean;
 mod crash;
 mod e2e;
 mod faults;
+mod identity;
 mod imap;
 mod keys;
 mod quarantine;

@@ -66,7 +66,17 @@ fn undecryptable_unknown_key_quarantined_then_filed_by_retry_after_import_intake
         "import-intake",
         old_intake.key_file.to_str().unwrap(),
     ]);
-    let out = s.gateway.quarantine_retry(None, &s.handler.key_file);
+    // The raw message carries the sender's details: a handler's key is refused (exit 4) and
+    // nothing is filed.
+    let refused = s.gateway.quarantine_retry(None, &s.handler.key_file);
+    assert_eq!(
+        refused.status.code(),
+        Some(4),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+    assert!(s.gateway.case_numbers().is_empty());
+    let out = s.gateway.quarantine_retry(None, &s.custodian.key_file);
     assert!(
         out.status.success(),
         "{}",
@@ -92,8 +102,18 @@ fn undecryptable_unknown_key_quarantined_then_filed_by_retry_after_import_intake
         "a filed entry must not stay held: {:?}",
         s.gateway.quarantine_json()
     );
+    // Once filed, the raw copy is destroyed: no sealed bytes left, its shred key destroyed
+    // (audited), so no key opens it again.
+    let q = s.gateway.quarantine_json();
+    assert!(q.iter().all(|e| e["sealed_bytes"].is_null()), "{q:?}");
+    let audit = s.gateway.run_ok(&["audit", "show", "--json"]);
+    assert!(audit.contains("ShredKeyDestroyed") && audit.contains("QuarantineRetried"));
+    let shreds = std::fs::read_dir(s.gateway.dir().join("var/keys/shred"))
+        .unwrap()
+        .count();
+    assert_eq!(shreds, 1, "only the new case's shred key is left");
     // Retrying again does not file it twice.
-    let _ = s.gateway.quarantine_retry(None, &s.handler.key_file);
+    let _ = s.gateway.quarantine_retry(None, &s.custodian.key_file);
     assert_eq!(s.gateway.case_numbers().len(), 1);
     let out = s.gateway.unseal(&numbers[0], &s.custodian.key_file);
     assert!(
@@ -156,7 +176,7 @@ fn efail_tampered_ciphertext_quarantined_never_yields_plaintext() {
     );
 
     // Retrying does not change the verdict and loses nothing.
-    let _ = s.gateway.quarantine_retry(None, &s.handler.key_file);
+    let _ = s.gateway.quarantine_retry(None, &s.custodian.key_file);
     assert!(s.gateway.cases_json().is_empty());
     assert_quarantined(&s, 1);
 }

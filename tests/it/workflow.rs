@@ -324,20 +324,22 @@ fn case_lifecycle_from_intake_to_closing_with_legal_deadlines_and_roles() {
         "--reason",
         "przed ujawnieniem prokuraturze",
     ]);
+    // Without a key the log says who did what; the free text is sealed to custodians.
     let log = json(gw, &["identity", "log", n, "--json"]);
     let log = log.as_array().unwrap();
     assert_eq!(log.len(), 2, "{log:?}");
+    assert!(log.iter().all(|e| e["sealed"].is_null()), "{log:?}");
+    assert!(!serde_json::to_string(log).unwrap().contains("Prokuratura"));
+    let log = json(gw, &["identity", "log", n, "--key", c, "--json"]);
+    let log = log.as_array().unwrap();
     assert_eq!(str_field(&log[0], "kind"), "disclosed");
     assert_eq!(
         str_field(&log[0]["disclosure"], "reporter_notice"),
         "informed"
     );
-    assert_eq!(
-        str_field(&log[0]["disclosure"], "recipient"),
-        "Prokuratura Rejonowa"
-    );
+    assert_eq!(str_field(&log[0]["sealed"], "to"), "Prokuratura Rejonowa");
     assert_eq!(str_field(&log[1], "kind"), "unsealed");
-    assert!(str_field(&log[1], "detail").contains("przed ujawnieniem"));
+    assert!(str_field(&log[1]["sealed"], "reason").contains("przed ujawnieniem"));
     assert_eq!(
         str_field(&log[1], "actor"),
         format!("{} (Custodian)", s.custodian.fpr)

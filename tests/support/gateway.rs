@@ -33,6 +33,8 @@ pub struct Gateway {
     dir: TempDir,
     config: PathBuf,
     runs: AtomicU32,
+    /// The first custodian's secret key: it consents to later reader changes.
+    approver: std::sync::Mutex<Option<PathBuf>>,
 }
 
 /// A hit of the canary grep: which needle was found in which file at which offset.
@@ -88,6 +90,7 @@ impl Gateway {
             dir,
             config,
             runs: AtomicU32::new(0),
+            approver: std::sync::Mutex::new(None),
         }
     }
 
@@ -174,20 +177,53 @@ impl Gateway {
         out.stdout
     }
 
+    /// The key that consents to reader changes: the first custodian's (None before one).
+    pub fn approver(&self) -> Option<PathBuf> {
+        self.approver.lock().unwrap().clone()
+    }
+
+    /// Adds a reader with a custodian's consent, as an organisation would: the first custodian
+    /// consents with their own key, later changes with the first custodian's.
     fn add_reader(&self, holder: &Holder, name: &str, role: &str) {
         let certs = self.dir.path().join("certs");
         std::fs::create_dir_all(&certs).unwrap();
         let file = certs.join(format!("{}.asc", holder.fpr));
         std::fs::write(&file, holder.cert()).unwrap();
+        let approver = match (self.approver(), role) {
+            (Some(key), _) => Some(key),
+            (None, "custodian") => Some(holder.key_file.clone()),
+            (None, _) => None,
+        };
+        let mut args = vec![
+            "handlers".to_owned(),
+            "add".to_owned(),
+            "--cert".to_owned(),
+            file.to_str().unwrap().to_owned(),
+            "--name".to_owned(),
+            name.to_owned(),
+            "--role".to_owned(),
+            role.to_owned(),
+        ];
+        if let Some(key) = &approver {
+            args.push("--approve-key".to_owned());
+            args.push(key.to_str().unwrap().to_owned());
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        self.run_ok(&args);
+        if role == "custodian" && self.approver().is_none() {
+            *self.approver.lock().unwrap() = Some(holder.key_file.clone());
+        }
+    }
+
+    /// `handlers remove FPR` with the custodian's consent.
+    pub fn remove_reader(&self, fpr: &str) {
+        let key = self.approver().expect("a custodian consents to removals");
         self.run_ok(&[
             "handlers",
-            "add",
-            "--cert",
-            file.to_str().unwrap(),
-            "--name",
-            name,
-            "--role",
-            role,
+            "remove",
+            fpr,
+            "--approve-key",
+            key.to_str().unwrap(),
         ]);
     }
 
