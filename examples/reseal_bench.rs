@@ -86,7 +86,7 @@ async fn main() -> anyhow::Result<()> {
         let case = NewCase {
             received_at: chrono::Utc::now().date_naive(),
             encrypted: true,
-            signed: false,
+            signature: sygnal::split::SignatureLabel::Unsigned,
             shred_key: shred_id.clone(),
             report: vault::seal(&filler, &report_readers, &shred, BlobKind::Report)?,
             identity: vault::seal(b"{}", &identity_readers, &shred, BlobKind::Identity)?,

@@ -112,6 +112,21 @@ fn consented(rows: &[ReaderRow], certs: &BTreeMap<&str, Cert>) -> BTreeMap<Strin
     }
 }
 
+/// The reporters' certificates registered as trusted signers, for the intake keyring.
+pub async fn trusted_signers(register: &Register) -> Result<Vec<Cert>, ReadersError> {
+    register
+        .trusted_signers()
+        .await?
+        .into_iter()
+        .map(|(fingerprint, _, cert, _)| {
+            openpgp::parse_cert(&cert).map_err(|source| ReadersError::Unreadable {
+                fingerprint,
+                source,
+            })
+        })
+        .collect()
+}
+
 impl Readers {
     /// The current readers of the register.
     pub async fn load(register: &Register) -> Result<Readers, ReadersError> {

@@ -18,17 +18,66 @@ use crate::mail::envelope::{HeaderBlock, LoosePart};
 pub struct PgpTraces {
     /// The content came out of a successful decryption.
     pub encrypted: bool,
-    /// (issuer key ID or fingerprint, signature verified good).
-    pub signatures: Vec<(String, bool)>,
+    /// (issuer key ID or fingerprint, signature verified good, by a trusted key).
+    pub signatures: Vec<(String, bool, bool)>,
     /// Recipient key IDs other than ours (encrypt-to-self names the sender's key).
     pub foreign_recipients: Vec<String>,
     /// The literal data packet's file name (may be a sender's path).
     pub literal_filename: Option<Vec<u8>>,
     /// The literal data packet's date (Unix seconds).
     pub literal_date: Option<i64>,
-    /// Every decrypted piece carried a good signature and none was bad: only then is the report
-    /// "signed" (a signature over part of a message says nothing about the rest).
-    pub signed_whole: bool,
+    /// What the signatures over the decrypted pieces say, taken together.
+    pub signature: SignatureLabel,
+}
+
+/// What a report's signatures say, in the three states a handler can act on. A signature that
+/// verifies with a key found inside the same message proves nothing (any forger attaches one),
+/// so only a key registered beforehand (`sygnal keys trust-signer`) makes a report "verified".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, Zeroize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SignatureLabel {
+    /// Every decrypted piece carries a good signature by a key registered as trusted, and no
+    /// signature is bad.
+    TrustedSigner,
+    /// Signed, but not (wholly) by a trusted key: signer unknown, key inside the message,
+    /// signature bad or unverifiable, or only part of the message signed.
+    UnknownSigner,
+    /// No signature.
+    #[default]
+    Unsigned,
+}
+
+impl SignatureLabel {
+    /// Stored text.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SignatureLabel::TrustedSigner => "trusted-signer",
+            SignatureLabel::UnknownSigner => "unknown-signer",
+            SignatureLabel::Unsigned => "unsigned",
+        }
+    }
+
+    /// Parses stored text.
+    pub fn parse(s: &str) -> Option<SignatureLabel> {
+        [
+            SignatureLabel::TrustedSigner,
+            SignatureLabel::UnknownSigner,
+            SignatureLabel::Unsigned,
+        ]
+        .into_iter()
+        .find(|l| l.as_str() == s)
+    }
+
+    /// What a reader is told.
+    pub fn describe(self) -> &'static str {
+        match self {
+            SignatureLabel::TrustedSigner => "signature verified by a key you trust",
+            SignatureLabel::UnknownSigner => {
+                "signed, signer unknown (not verified by a key you trust)"
+            }
+            SignatureLabel::Unsigned => "unsigned",
+        }
+    }
 }
 
 impl fmt::Debug for PgpTraces {
@@ -56,6 +105,8 @@ pub struct Field {
 pub struct SignatureTrace {
     pub issuer: String,
     pub verified: bool,
+    /// Verified with a key registered as trusted (not one found inside the message).
+    pub trusted: bool,
 }
 
 /// OpenPGP metadata that points at the sender.
@@ -205,9 +256,17 @@ pub struct Report {
     /// The content came out of a successful decryption.
     #[serde(default)]
     pub encrypted: bool,
-    /// A signature over the content verified good.
-    #[serde(default)]
+    /// What the signatures say. None in records sealed before labels existed: see `signature()`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<SignatureLabel>,
+    /// Records sealed before labels existed said "signed" when a signature verified with any
+    /// key, one inside the message included: read as "signer unknown", never written.
+    #[serde(default, skip_serializing)]
     pub signed: bool,
+    /// The subject was sent outside the encryption (no protected subject inside): anyone on the
+    /// way could read or change it.
+    #[serde(default)]
+    pub subject_outside_encryption: bool,
     #[serde(default)]
     pub unencrypted_parts: Vec<ReportPart>,
     /// A protected-headers legacy display part was dropped.
@@ -216,6 +275,17 @@ pub struct Report {
     /// Day the gateway received the message (YYYY-MM-DD); the only date a case keeps.
     #[serde(default)]
     pub received_at: String,
+}
+
+impl Report {
+    /// The signature label, for records of any age.
+    pub fn signature(&self) -> SignatureLabel {
+        self.signature.unwrap_or(if self.signed {
+            SignatureLabel::UnknownSigner
+        } else {
+            SignatureLabel::Unsigned
+        })
+    }
 }
 
 impl fmt::Debug for Report {
@@ -299,9 +369,10 @@ pub fn split(
         signatures: traces
             .signatures
             .iter()
-            .map(|(issuer, verified)| SignatureTrace {
+            .map(|(issuer, verified, trusted)| SignatureTrace {
                 issuer: issuer.clone(),
                 verified: *verified,
+                trusted: *trusted,
             })
             .collect(),
         foreign_recipients: traces.foreign_recipients.clone(),
@@ -316,13 +387,23 @@ pub fn split(
         .first("Subject")
         .map(str::trim)
         .filter(|s| !is_placeholder(s));
-    let subject = content
+    let protected_subject = content
         .subject
         .as_deref()
         .map(|s| s.trim())
-        .filter(|s| !is_placeholder(s))
-        .or(outer_subject)
-        .map(str::to_owned);
+        .filter(|s| !is_placeholder(s));
+    // Under encryption, an outer subject standing in for a missing protected one travelled in
+    // the clear and is said to have.
+    let subject_outside_encryption =
+        traces.encrypted && protected_subject.is_none() && outer_subject.is_some();
+    let subject = protected_subject.or(outer_subject).map(str::to_owned);
+    let signature = match traces.signature {
+        // A multipart/signed part nobody verified is still a signature, of an unknown signer.
+        SignatureLabel::Unsigned if !content.detached_signatures.is_empty() => {
+            SignatureLabel::UnknownSigner
+        }
+        label => label,
+    };
 
     let body = content
         .text
@@ -336,7 +417,9 @@ pub fn split(
         html: content.html.as_deref().map(|s| s.to_string()),
         attachments: Vec::new(),
         encrypted: traces.encrypted,
-        signed: traces.signed_whole,
+        signature: Some(signature),
+        signed: false,
+        subject_outside_encryption,
         unencrypted_parts: Vec::new(),
         legacy_display_removed: content.legacy_display_removed,
         received_at: received_at.format("%Y-%m-%d").to_string(),

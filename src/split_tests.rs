@@ -138,15 +138,17 @@ fn protected_subject_wins_and_placeholders_are_dropped() {
     let content = parse_content(inner, &MailLimits::default()).unwrap();
     let traces = PgpTraces {
         encrypted: true,
-        signatures: vec![("ABCDEF0123456789".into(), true)],
+        signatures: vec![("ABCDEF0123456789".into(), true, true)],
         foreign_recipients: vec!["1122334455667788".into()],
         literal_filename: Some(b"C:\\Users\\jkowalski\\report.txt".to_vec()),
         literal_date: Some(1_700_000_000),
-        signed_whole: true,
+        signature: SignatureLabel::TrustedSigner,
     };
     let s = split(&outer, content, traces, Vec::new(), date());
     assert_eq!(s.report.subject.as_deref(), Some("Real subject"));
-    assert!(s.report.encrypted && s.report.signed);
+    assert!(s.report.encrypted);
+    assert_eq!(s.report.signature(), SignatureLabel::TrustedSigner);
+    assert!(!s.report.subject_outside_encryption);
     let report = report_json(&s.report);
     assert!(
         !report.contains("jan@") && !report.contains("jkowalski") && !report.contains("ABCDEF")
@@ -269,4 +271,47 @@ fn debug_is_redacted() {
     for needle in ["kowalski", "przetarg", "Przetarg", "203.0.113.7"] {
         assert!(!shown.contains(needle), "{shown}");
     }
+}
+
+#[test]
+fn an_outer_subject_standing_in_under_encryption_is_marked_as_sent_in_the_clear() {
+    let outer_raw =
+        b"From: jan@example.org\r\nSubject: Visible to every relay\r\nContent-Type: text/plain\r\n\r\nx\r\n";
+    let Envelope::Plain { outer } = classify(outer_raw, &MailLimits::default()).unwrap() else {
+        panic!()
+    };
+    let encrypted = PgpTraces {
+        encrypted: true,
+        ..PgpTraces::default()
+    };
+    let s = split(
+        &outer,
+        content_from_text(Zeroizing::new(b"inline".to_vec())),
+        encrypted,
+        Vec::new(),
+        date(),
+    );
+    assert_eq!(s.report.subject.as_deref(), Some("Visible to every relay"));
+    assert!(s.report.subject_outside_encryption);
+    // Plain mail says it arrived unencrypted as a whole; its subject is not singled out.
+    let s = split(
+        &outer,
+        content_from_text(Zeroizing::new(b"plain".to_vec())),
+        PgpTraces::default(),
+        Vec::new(),
+        date(),
+    );
+    assert!(!s.report.subject_outside_encryption);
+    assert_eq!(s.report.signature(), SignatureLabel::Unsigned);
+}
+
+#[test]
+fn records_sealed_before_labels_read_signed_as_signer_unknown() {
+    let old: Report = serde_json::from_str(r#"{"subject":"x","signed":true}"#).unwrap();
+    assert_eq!(old.signature(), SignatureLabel::UnknownSigner);
+    let old: Report = serde_json::from_str(r#"{"subject":"x","signed":false}"#).unwrap();
+    assert_eq!(old.signature(), SignatureLabel::Unsigned);
+    // New records never write the ambiguous flag.
+    let json = report_json(&old);
+    assert!(!json.contains("\"signed\""), "{json}");
 }

@@ -92,6 +92,10 @@ events! {
     ReadersApproved,
     /// A reseal with new content keys decrypted one identity record to seal it again.
     IdentityResealed,
+    /// A reporter's certificate was registered as a trusted signer.
+    SignerTrusted,
+    /// A trusted signer was removed.
+    SignerDistrusted,
 }
 
 impl Event {

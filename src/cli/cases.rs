@@ -2,6 +2,7 @@
 //! renders; the rules (who may open a case, what closing needs, what is recorded) are the
 //! desk's.
 
+use crate::split::SignatureLabel;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -9,7 +10,7 @@ use chrono::NaiveDate;
 use clap::Subcommand;
 use zeroize::Zeroizing;
 
-use super::{case_files, coded, exit, print_json, reader_key, report_view, with_desk};
+use super::{case_files, coded, exit, print_json, reader_key, report_view, term, with_desk};
 use crate::cases::acknowledgement::Lang;
 use crate::cases::{ActionKind, Category, Outcome, Status};
 use crate::desk::{CaseFile, EventKind};
@@ -230,7 +231,11 @@ pub async fn cases(config_path: &Path, command: CasesCommand) -> anyhow::Result<
                     } else {
                         "UNENCRYPTED"
                     },
-                    if c.signed { ", signed" } else { "" }
+                    match c.signature {
+                        SignatureLabel::TrustedSigner => ", signed by a trusted key",
+                        SignatureLabel::UnknownSigner => ", signed (signer unknown)",
+                        SignatureLabel::Unsigned => "",
+                    }
                 );
             }
             Ok(())
@@ -358,10 +363,10 @@ pub async fn cases(config_path: &Path, command: CasesCommand) -> anyhow::Result<
                     e.on,
                     e.kind,
                     e.action_kind.map(|k| format!(" ({k})")).unwrap_or_default(),
-                    e.actor
+                    term::line(&e.actor)
                 );
                 if let Some(n) = &opened.note {
-                    for line in n.lines() {
+                    for line in term::text(n).lines() {
                         println!("    {line}");
                     }
                 }

@@ -172,7 +172,7 @@ fn print_identity(number: &str, id: &SenderIdentity) {
     let show = |label: &str, values: &[String]| {
         let text = values.join(", ");
         if !text.is_empty() {
-            println!("{label:<18} {}", term::text(&text));
+            println!("{label:<18} {}", term::line(&text));
         }
     };
     show("From:", &id.from);
@@ -200,22 +200,22 @@ fn print_identity(number: &str, id: &SenderIdentity) {
             format!(
                 "{} ({})",
                 s.issuer,
-                if s.verified {
-                    "verified"
-                } else {
-                    "not verified"
+                match (s.verified, s.trusted) {
+                    (true, true) => "verified by a key you trust",
+                    (true, false) => "verified only with a key inside the message: proves nothing",
+                    (false, _) => "not verified",
                 }
             )
         })
         .collect();
-    println!("{:<18} {}", "Signed by:", term::text(&list(signatures)));
+    println!("{:<18} {}", "Signed by:", term::line(&list(signatures)));
     println!(
         "{:<18} {}",
         "Also encrypted to:",
-        term::text(&list(pgp.foreign_recipients.clone()))
+        term::line(&list(pgp.foreign_recipients.clone()))
     );
     if let Some(name) = &pgp.literal_filename {
-        println!("{:<18} {}", "PGP file name:", term::text(name));
+        println!("{:<18} {}", "PGP file name:", term::line(name));
     }
     print_original_attachments(id);
     println!("(all headers: use --json)");
@@ -242,8 +242,8 @@ fn print_original_attachments(id: &SenderIdentity) {
             };
             println!(
                 "    {}: {}{more}",
-                m.field,
-                crate::mail::sanitize::one_line(first)
+                term::line(&m.field),
+                term::line(&crate::mail::sanitize::one_line(first))
             );
         }
     }

@@ -111,6 +111,27 @@ pub enum KeysCommand {
         /// Armored or binary secret key file.
         file: PathBuf,
     },
+    /// Register a reporter's certificate as a trusted signer: only a signature verified with
+    /// such a key marks a report "verified by a key you trust".
+    TrustSigner {
+        /// Certificate file.
+        #[arg(long)]
+        cert: PathBuf,
+        /// Whose key it is.
+        #[arg(long)]
+        name: String,
+    },
+    /// Remove a trusted signer.
+    DistrustSigner {
+        /// Its primary fingerprint.
+        fingerprint: String,
+    },
+    /// List trusted signers.
+    Signers {
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 pub async fn keys(config_path: &Path, command: KeysCommand) -> anyhow::Result<()> {
@@ -121,6 +142,40 @@ pub async fn keys(config_path: &Path, command: KeysCommand) -> anyhow::Result<()
         KeysCommand::List { json } => list(config_path, json).await,
         KeysCommand::Reseal(a) => reseal(config_path, a).await,
         KeysCommand::Protect => protect(config_path).await,
+        KeysCommand::TrustSigner { cert, name } => {
+            let bytes = std::fs::read(&cert)
+                .with_context(|| format!("cannot read certificate {}", cert.display()))?;
+            let source = cert.display().to_string();
+            let s = with_desk(config_path, async |d| {
+                d.trust_signer(&source, &bytes, &name).await
+            })
+            .await?;
+            println!("trusted signer {} ({})", s.fingerprint, term::line(&s.name));
+            Ok(())
+        }
+        KeysCommand::DistrustSigner { fingerprint } => {
+            let f = with_desk(config_path, async |d| d.distrust_signer(&fingerprint).await).await?;
+            println!("{f} is no longer a trusted signer");
+            Ok(())
+        }
+        KeysCommand::Signers { json } => {
+            let list = with_desk(config_path, async |d| d.trusted_signers().await).await?;
+            if json {
+                return print_json(&list);
+            }
+            if list.is_empty() {
+                println!("no trusted signers: no report is marked as verified by a key you trust");
+            }
+            for s in &list {
+                println!(
+                    "{} {} (added {})",
+                    s.fingerprint,
+                    term::line(&s.name),
+                    s.added_at
+                );
+            }
+            Ok(())
+        }
         KeysCommand::ImportIntake { file } => {
             let bytes = zeroize::Zeroizing::new(
                 std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?,

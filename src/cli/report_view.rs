@@ -1,6 +1,7 @@
 //! How an opened case looks on a terminal and as JSON. Report text is the reporter's: every
 //! string goes through [`term::text`] before it is printed.
 
+use crate::split::SignatureLabel;
 use serde::Serialize;
 
 use super::term;
@@ -38,7 +39,8 @@ struct ReportJson<'a> {
     html: &'a Option<String>,
     attachments: Vec<AttachmentJson<'a>>,
     encrypted: bool,
-    signed: bool,
+    signature: SignatureLabel,
+    subject_outside_encryption: bool,
     unencrypted_parts: Vec<PartJson<'a>>,
     legacy_display_removed: bool,
     received_at: &'a str,
@@ -96,7 +98,8 @@ fn report_json(r: &Report) -> ReportJson<'_> {
         html: &r.html,
         attachments: r.attachments.iter().map(attachment_json).collect(),
         encrypted: r.encrypted,
-        signed: r.signed,
+        signature: r.signature(),
+        subject_outside_encryption: r.subject_outside_encryption,
         unencrypted_parts: r.unencrypted_parts.iter().map(part_json).collect(),
         legacy_display_removed: r.legacy_display_removed,
         received_at: &r.received_at,
@@ -109,10 +112,13 @@ fn print_cleaning(a: &ReportAttachment) {
     if !a.cleaned {
         println!(
             "     NOT CLEANED: {}",
-            a.not_cleaned_reason.as_deref().unwrap_or("unknown reason")
+            term::line(a.not_cleaned_reason.as_deref().unwrap_or("unknown reason"))
         );
     } else if !a.metadata_removed.is_empty() {
-        println!("     metadata removed: {}", a.metadata_removed.join(", "));
+        println!(
+            "     metadata removed: {}",
+            term::line(&a.metadata_removed.join(", "))
+        );
     } else {
         println!("     no identifying metadata found");
     }
@@ -123,18 +129,25 @@ pub(super) fn print_case(c: &OpenedCase) {
     let r = &c.report;
     let s = |v: &Option<String>| term::text(v.as_deref().unwrap_or(""));
     println!("Case:     {}", c.number);
-    println!("Received: {}", term::text(&r.received_at));
+    println!("Received: {}", term::line(&r.received_at));
     println!("Status:   {}", c.status);
     println!(
-        "Arrived:  {}{}",
+        "Arrived:  {}, {}",
         if r.encrypted {
             "encrypted"
         } else {
             "UNENCRYPTED"
         },
-        if r.signed { ", signature verified" } else { "" }
+        r.signature().describe()
     );
-    println!("Subject:  {}", s(&r.subject));
+    if r.subject_outside_encryption {
+        println!(
+            "Subject:  {} (sent UNENCRYPTED, outside the encryption: anyone on the way could read or change it)",
+            s(&r.subject)
+        );
+    } else {
+        println!("Subject:  {}", s(&r.subject));
+    }
     println!();
     println!("{}", s(&r.body));
     if !r.attachments.is_empty() {
@@ -144,8 +157,8 @@ pub(super) fn print_case(c: &OpenedCase) {
             println!(
                 "  {}. {} ({}, {} bytes, sha256 {})",
                 i + 1,
-                term::text(a.name.as_deref().unwrap_or("(no name)")),
-                a.content_type,
+                term::line(a.name.as_deref().unwrap_or("(no name)")),
+                term::line(&a.content_type),
                 a.size,
                 a.sha256,
             );
@@ -156,7 +169,12 @@ pub(super) fn print_case(c: &OpenedCase) {
         println!();
         println!("Parts that arrived OUTSIDE the encryption (not from the encrypted report; may be forged):");
         for (i, p) in r.unencrypted_parts.iter().enumerate() {
-            println!("  {}. {} ({} bytes)", i + 1, p.content_type, p.size);
+            println!(
+                "  {}. {} ({} bytes)",
+                i + 1,
+                term::line(&p.content_type),
+                p.size
+            );
             if let Some(text) = &p.text {
                 for line in term::text(text).lines() {
                     println!("     | {line}");

@@ -25,7 +25,7 @@ fn file(number: &str, status: Status, received: &str) -> CaseFile {
         retention_until: None,
         identity_disclosed: false,
         encrypted: true,
-        signed: false,
+        signature: crate::split::SignatureLabel::Unsigned,
     }
 }
 

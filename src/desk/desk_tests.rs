@@ -101,7 +101,7 @@ async fn file_report(desk: &Desk) -> String {
             &NewCase {
                 received_at,
                 encrypted: sealed.encrypted,
-                signed: sealed.signed,
+                signature: sealed.signature,
                 shred_key: shred_id,
                 report: sealed.report,
                 identity: sealed.identity,

@@ -17,6 +17,7 @@ mod identity;
 mod keys;
 mod quarantine;
 mod run;
+mod signers;
 mod stats;
 
 #[cfg(test)]
@@ -41,6 +42,7 @@ pub use keys::{
 };
 pub use quarantine::RetryItem;
 pub use run::run_intake;
+pub use signers::TrustedSigner;
 
 /// The register's vocabulary that front ends name in requests and responses.
 pub use crate::register::{CaseFile, EventKind, IntakeKeyStateKind, ReporterNotice, Role};

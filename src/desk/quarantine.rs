@@ -88,7 +88,10 @@ impl Desk {
         // Raw messages of entries filed before they were destroyed on filing go first.
         self.register.drop_stale_quarantine_raw().await?;
         self.destroy_pending_shreds(&actor).await?;
-        let keyring = self.keys.intake_keyring()?;
+        let keyring = self
+            .keys
+            .intake_keyring()?
+            .with_trusted_signers(crate::readers::trusted_signers(&self.register).await?);
         let readers = Readers::load(&self.register).await?;
         let ids: Vec<i64> = match id {
             Some(i) => vec![i],
@@ -144,7 +147,7 @@ impl Desk {
                         let case = NewCase {
                             received_at,
                             encrypted: sealed.encrypted,
-                            signed: sealed.signed,
+                            signature: sealed.signature,
                             shred_key: new_shred_id,
                             report: sealed.report,
                             identity: sealed.identity,

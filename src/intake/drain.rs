@@ -169,7 +169,7 @@ impl Gateway {
                 let case = NewCase {
                     received_at,
                     encrypted: sealed.encrypted,
-                    signed: sealed.signed,
+                    signature: sealed.signature,
                     shred_key: shred_id,
                     report: sealed.report,
                     identity: sealed.identity,
@@ -184,7 +184,7 @@ impl Gateway {
                 };
                 tracing::info!(
                     encrypted = case.encrypted,
-                    signed = case.signed,
+                    signature = case.signature.as_str(),
                     "CaseFiled"
                 );
                 report.filed += 1;

@@ -135,7 +135,13 @@ impl Gateway {
     pub(super) async fn load_keys(
         &self,
     ) -> Result<(Arc<IntakeKeyring>, Arc<Readers>), GatewayError> {
-        let keyring = self.keys.intake_keyring()?;
+        let signers = crate::readers::trusted_signers(&self.register)
+            .await
+            .map_err(|e| match e {
+                ReadersError::Register(e) => GatewayError::Register(e),
+                other => GatewayError::Setup(other.to_string()),
+            })?;
+        let keyring = self.keys.intake_keyring()?.with_trusted_signers(signers);
         if keyring.is_empty() {
             return Err(GatewayError::Setup(
                 "no intake key: run `sygnal init` first".to_owned(),

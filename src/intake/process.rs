@@ -14,15 +14,15 @@ use crate::mail::sanitize::SafeName;
 use crate::mail::{self};
 use crate::openpgp::{self, IntakeKeyring, OpenLimits, Opened, SignatureStatus};
 use crate::readers::Readers;
-use crate::split::{self, PgpTraces, Split};
+use crate::split::{self, PgpTraces, SignatureLabel, Split};
 use crate::vault::{self, BlobKind, ShredKey, StoredBlob, VaultError};
 
 /// A case ready to be filed.
 pub struct SealedCase {
     /// Arrived encrypted.
     pub encrypted: bool,
-    /// A good signature covered the decrypted message.
-    pub signed: bool,
+    /// What the signatures say.
+    pub signature: SignatureLabel,
     /// The report, sealed to handlers.
     pub report: StoredBlob,
     /// The identity record, sealed to custodians.
@@ -135,7 +135,7 @@ pub fn seal_split(
     let identity = Zeroizing::new(serde_json::to_vec(&split.identity).unwrap_or_default());
     Ok(SealedCase {
         encrypted: split.report.encrypted,
-        signed: split.report.signed,
+        signature: split.report.signature(),
         report: vault::seal(&report, &readers.handlers, shred, BlobKind::Report)?,
         identity: vault::seal(&identity, &readers.custodians, shred, BlobKind::Identity)?,
     })
@@ -236,15 +236,18 @@ pub fn open_and_split(
     }
 }
 
-/// Decrypts; when a signature's key is attached inside the message, decrypts again with it so
-/// the signature can be verified.
+/// Decrypts, verifying signatures with the registered trusted signers; when a signature's key
+/// is not among them but attached inside the message, decrypts again with it too so the
+/// identity record says whose key it claims to be (a key inside the message proves nothing:
+/// such a signature never makes the report "verified").
 fn open_verified(
     keyring: &IntakeKeyring,
     ciphertext: &[u8],
     open_limits: &OpenLimits,
     mail_limits: &MailLimits,
 ) -> Result<Opened, Rejection> {
-    let first = openpgp::open(keyring, ciphertext, &[], open_limits)
+    let trusted = keyring.trusted_signers().to_vec();
+    let first = openpgp::open(keyring, ciphertext, &trusted, open_limits)
         .map_err(|e| Rejection::from_open(&e, keyring))?;
     let unknown = first
         .meta
@@ -257,7 +260,7 @@ fn open_verified(
     let Ok(content) = content::parse_content(&first.plaintext, mail_limits) else {
         return Ok(first);
     };
-    let certs: Vec<Cert> = content
+    let mut certs: Vec<Cert> = content
         .attached_keys
         .iter()
         .filter_map(|k| openpgp::parse_cert(k).ok())
@@ -265,6 +268,7 @@ fn open_verified(
     if certs.is_empty() {
         return Ok(first);
     }
+    certs.extend(trusted);
     openpgp::open(keyring, ciphertext, &certs, open_limits)
         .map_err(|e| Rejection::from_open(&e, keyring))
 }
@@ -272,19 +276,30 @@ fn open_verified(
 fn traces<'a>(keyring: &IntakeKeyring, opened: impl IntoIterator<Item = &'a Opened>) -> PgpTraces {
     let mut t = PgpTraces {
         encrypted: true,
-        signed_whole: true,
         ..PgpTraces::default()
     };
     let mut pieces = 0;
+    // Trusted only if every piece carries a good signature by a registered key and none is
+    // bad: a signature over part of a message says nothing about the rest.
+    let mut trusted_whole = true;
     for o in opened {
         pieces += 1;
-        let statuses = o.meta.signatures.iter().map(|s| s.status);
-        let good = statuses.clone().any(|s| s == SignatureStatus::Good);
-        let bad = statuses.clone().any(|s| s == SignatureStatus::Bad);
-        t.signed_whole &= good && !bad;
+        let trusted = |s: &openpgp::SignatureInfo| {
+            s.status == SignatureStatus::Good && keyring.trusts_signer(&s.issuer)
+        };
+        let good = o.meta.signatures.iter().any(trusted);
+        let bad = o
+            .meta
+            .signatures
+            .iter()
+            .any(|s| s.status == SignatureStatus::Bad);
+        trusted_whole &= good && !bad;
         for s in &o.meta.signatures {
-            t.signatures
-                .push((s.issuer.clone(), s.status == SignatureStatus::Good));
+            t.signatures.push((
+                s.issuer.clone(),
+                s.status == SignatureStatus::Good,
+                trusted(s),
+            ));
         }
         for r in &o.meta.recipients {
             if !keyring.owns_key_id(r) && !t.foreign_recipients.contains(r) {
@@ -298,7 +313,13 @@ fn traces<'a>(keyring: &IntakeKeyring, opened: impl IntoIterator<Item = &'a Open
             t.literal_date = o.meta.literal_date;
         }
     }
-    t.signed_whole &= pieces > 0;
+    t.signature = if pieces > 0 && trusted_whole {
+        SignatureLabel::TrustedSigner
+    } else if t.signatures.is_empty() {
+        SignatureLabel::Unsigned
+    } else {
+        SignatureLabel::UnknownSigner
+    };
     t
 }
 

@@ -363,6 +363,8 @@ pub struct IntakeKeyring {
     enc_key_ids: Vec<KeyID>,
     /// Encryption subkey IDs of retired intake keys, with their primary fingerprints.
     retired: Vec<(KeyID, String)>,
+    /// Reporters' certificates registered as trusted signers (public parts only).
+    trusted_signers: Vec<Cert>,
 }
 
 impl IntakeKeyring {
@@ -400,7 +402,27 @@ impl IntakeKeyring {
             secrets,
             enc_key_ids,
             retired: Vec::new(),
+            trusted_signers: Vec::new(),
         }
+    }
+
+    /// Adds the certificates registered as trusted signers: a signature verified with one of
+    /// them, and only then, makes a report "verified by a key you trust".
+    pub fn with_trusted_signers(mut self, certs: Vec<Cert>) -> Self {
+        self.trusted_signers = certs;
+        self
+    }
+
+    /// The registered trusted signers.
+    pub fn trusted_signers(&self) -> &[Cert] {
+        &self.trusted_signers
+    }
+
+    /// Whether a verified signer's fingerprint (hex) is a registered trusted signer.
+    pub fn trusts_signer(&self, fingerprint_hex_: &str) -> bool {
+        self.trusted_signers
+            .iter()
+            .any(|c| fingerprint_hex(c).eq_ignore_ascii_case(fingerprint_hex_.trim()))
     }
 
     /// Adds retired intake keys (public parts): mail encrypted to them is recognised and

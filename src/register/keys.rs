@@ -48,6 +48,77 @@ impl Register {
         .await
     }
 
+    /// Registers a trusted signer's public certificate, with an audit entry.
+    pub async fn add_trusted_signer(
+        &self,
+        fingerprint: &str,
+        name: &str,
+        cert: &[u8],
+    ) -> Result<(), RegisterError> {
+        self.write(async |tx| {
+            let now = now_rfc3339();
+            let changed = tx
+                .exec(
+                    "INSERT INTO trusted_signers",
+                    "INSERT INTO trusted_signers (fingerprint, name, cert, added_at) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (fingerprint) DO NOTHING",
+                    args![fingerprint, name, cert, now.as_str()],
+                )
+                .await?;
+            if changed != 1 {
+                return Err(RegisterError::Conflict(format!(
+                    "{fingerprint} is already a trusted signer"
+                )));
+            }
+            tx.audit("admin", Event::SignerTrusted, None, &format!("{fingerprint} ({name})"))
+                .await?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Removes a trusted signer, with an audit entry. False if none has that fingerprint.
+    pub async fn remove_trusted_signer(&self, fingerprint: &str) -> Result<bool, RegisterError> {
+        self.write(async |tx| {
+            let changed = tx
+                .exec(
+                    "DELETE FROM trusted_signers",
+                    "DELETE FROM trusted_signers WHERE fingerprint = $1",
+                    args![fingerprint],
+                )
+                .await?;
+            if changed == 1 {
+                tx.audit("admin", Event::SignerDistrusted, None, fingerprint)
+                    .await?;
+            }
+            Ok(changed == 1)
+        })
+        .await
+    }
+
+    /// Trusted signers: (fingerprint, name, certificate, added at), in the order added.
+    pub async fn trusted_signers(
+        &self,
+    ) -> Result<Vec<(String, String, Vec<u8>, String)>, RegisterError> {
+        let what = "read trusted signer";
+        self.all(
+            "SELECT trusted_signers",
+            "SELECT fingerprint, name, cert, added_at FROM trusted_signers ORDER BY added_at, fingerprint",
+            &[],
+        )
+        .await?
+        .iter()
+        .map(|r| {
+            Ok((
+                r.get("fingerprint", what)?,
+                r.get("name", what)?,
+                r.get("cert", what)?,
+                r.get("added_at", what)?,
+            ))
+        })
+        .collect()
+    }
+
     /// Every intake key's lifecycle row.
     pub async fn intake_key_states(&self) -> Result<Vec<IntakeKeyState>, RegisterError> {
         self.all(

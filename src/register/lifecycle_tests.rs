@@ -24,7 +24,7 @@ async fn register_with_cases(n: u32) -> (tempfile::TempDir, Register) {
         let case = NewCase {
             received_at: "2026-11-23".parse().unwrap(),
             encrypted: true,
-            signed: false,
+            signature: crate::split::SignatureLabel::Unsigned,
             shred_key: "00ff".into(),
             report: blob(1),
             identity: blob(2),

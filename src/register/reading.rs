@@ -29,7 +29,7 @@ fn summary(r: &Row) -> Result<CaseSummary, RegisterError> {
         received_at: date(&received)?,
         status: r.get("status", what)?,
         encrypted: r.get("encrypted", what)?,
-        signed: r.get("signed", what)?,
+        signature: super::workflow::signature_label(r)?,
     })
 }
 
@@ -52,7 +52,7 @@ impl Register {
     pub async fn list_cases(&self) -> Result<Vec<CaseSummary>, RegisterError> {
         self.all(
             "SELECT cases",
-            "SELECT number, received_at, status, encrypted, signed FROM cases ORDER BY id",
+            "SELECT number, received_at, status, encrypted, signature FROM cases ORDER BY id",
             &[],
         )
         .await?
@@ -66,7 +66,7 @@ impl Register {
         let Some(r) = self
             .opt(
                 "SELECT case",
-                "SELECT number, received_at, status, encrypted, signed, shred_key,
+                "SELECT number, received_at, status, encrypted, signature, shred_key,
                         report_pkesks, report_body, identity_pkesks, identity_body
                  FROM cases WHERE number = $1",
                 args![number],

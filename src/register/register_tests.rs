@@ -17,7 +17,7 @@ fn new_case(date: &str) -> NewCase {
     NewCase {
         received_at: date.parse::<NaiveDate>().unwrap(),
         encrypted: true,
-        signed: false,
+        signature: crate::split::SignatureLabel::Unsigned,
         shred_key: "00ff".into(),
         report: blob(1),
         identity: blob(2),
@@ -213,4 +213,153 @@ async fn quarantine_retry_files_once() {
     let q = reg.list_quarantine().await.unwrap();
     assert_eq!(q[0].state, "filed");
     assert_eq!(q[0].case.as_deref(), Some("ZW/2026/0001"));
+}
+
+#[tokio::test]
+async fn random_case_numbers_are_unique_in_their_year_and_do_not_follow_arrival() {
+    let (_d, reg) = open_temp().await;
+    let random = crate::cases::NumberPattern::parse("ZW/{year}/{rand:4}").unwrap();
+    let mut numbers = Vec::new();
+    for uid in 1..=30 {
+        let filed = reg
+            .file_case(
+                &intake(&format!("fp-{uid}"), uid),
+                &new_case("2026-03-01"),
+                &random,
+            )
+            .await
+            .unwrap();
+        numbers.push(filed.number);
+    }
+    let distinct: std::collections::BTreeSet<&String> = numbers.iter().collect();
+    assert_eq!(distinct.len(), numbers.len());
+    assert!(numbers
+        .iter()
+        .all(|n| n.starts_with("ZW/2026/") && n.len() == 12));
+    let mut sorted = numbers.clone();
+    sorted.sort();
+    assert_ne!(
+        sorted, numbers,
+        "30 random numbers came out in order of arrival"
+    );
+}
+
+#[tokio::test]
+async fn a_confirmed_deletion_forgets_position_and_fingerprint() {
+    let (_d, reg) = open_temp().await;
+    let filed = reg
+        .file_case(&intake("fp-a", 4), &new_case("2026-03-01"), &pattern())
+        .await
+        .unwrap();
+    let row = reg.intake_by_fingerprint("fp-a").await.unwrap().unwrap();
+    assert_eq!(row.id, filed.intake_id);
+    assert!(reg.content_fingerprints_in_use().await.unwrap());
+    reg.mark_deleted(&row).await.unwrap();
+    assert!(reg.intake_by_fingerprint("fp-a").await.unwrap().is_none());
+    assert!(!reg.content_fingerprints_in_use().await.unwrap());
+    assert_eq!(reg.intake_positions_after_deletion().await.unwrap(), 0);
+    assert!(reg.pending_deletions("INBOX").await.unwrap().is_empty());
+    let entries = reg.audit_entries().await.unwrap();
+    let deleted = entries
+        .iter()
+        .find(|e| e.action == "ServerCopyDeleted")
+        .unwrap();
+    assert!(
+        !deleted.detail.contains("uid") && deleted.at.len() == 10,
+        "{deleted:?}"
+    );
+}
+
+#[tokio::test]
+async fn upgrading_an_older_register_forgets_positions_and_drops_plaintext_free_text() {
+    // A register as wave 1 left it: migrations 1-3 only, with what they allowed.
+    let dir = tempfile::tempdir().unwrap();
+    let old = dir.path().join("old-migrations");
+    std::fs::create_dir(&old).unwrap();
+    for name in [
+        "0001_register.sql",
+        "0002_workflow.sql",
+        "0003_key_lifecycle.sql",
+    ] {
+        std::fs::copy(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("migrations/sqlite")
+                .join(name),
+            old.join(name),
+        )
+        .unwrap();
+    }
+    std::fs::create_dir(dir.path().join("var")).unwrap();
+    std::fs::set_permissions(
+        dir.path().join("var"),
+        std::fs::Permissions::from_mode(0o700),
+    )
+    .unwrap();
+    let path = dir.path().join("var").join("register.db");
+    {
+        let pool = sqlx::SqlitePool::connect_with(
+            sqlx::sqlite::SqliteConnectOptions::new()
+                .filename(&path)
+                .create_if_missing(true)
+                .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal),
+        )
+        .await
+        .unwrap();
+        sqlx::migrate::Migrator::new(old.as_path())
+            .await
+            .unwrap()
+            .run(&pool)
+            .await
+            .unwrap();
+        for sql in [
+            "INSERT INTO cases (number, year, seq, received_at, status, encrypted, signed, shred_key, \
+             report_pkesks, report_body, identity_pkesks, identity_body, filed_at) VALUES \
+             ('ZW/2026/0001', 2026, 1, '2026-03-01', 'received', 1, 1, '00ff', x'01', x'01', x'02', x'02', \
+              '2026-03-01T09:14:27Z')",
+            "INSERT INTO intake (fingerprint, mailbox, uidvalidity, uid, size, case_id, deletion, recorded_at) \
+             VALUES ('fp-old', 'INBOX', 7, 4242, 31337, 1, 'deleted', '2026-03-01T09:14:27Z')",
+            "INSERT INTO disclosures (case_id, at, actor, recipient, legal_basis, reason, reporter_notice, audit_id) \
+             VALUES (1, '2026-03-02T10:00:00Z', 'C', 'Prokuratura', 'art. 8', 'wezwanie', 'informed', 1)",
+        ] {
+            sqlx::query(sql).execute(&pool).await.unwrap();
+        }
+        pool.close().await;
+    }
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let reg = Register::open(&crate::config::RegisterConfig::Sqlite { path: path.clone() })
+        .await
+        .unwrap();
+    let Register::Sqlite(s) = &reg;
+    let row =
+        sqlx::query("SELECT fingerprint, mailbox, uid, recorded_on FROM intake WHERE case_id = 1")
+            .fetch_one(&s.pool)
+            .await
+            .unwrap();
+    assert_eq!(row.get::<Option<String>, _>(0), None);
+    assert_eq!(row.get::<Option<String>, _>(1), None);
+    assert_eq!(row.get::<Option<i64>, _>(2), None);
+    assert_eq!(row.get::<String, _>(3), "2026-03-01");
+    let cols: Vec<String> = sqlx::query("SELECT name FROM pragma_table_info('disclosures')")
+        .fetch_all(&s.pool)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert!(!cols
+        .iter()
+        .any(|c| c == "recipient" || c == "reason" || c == "legal_basis"));
+    let case = reg.list_cases().await.unwrap();
+    // "Signed" then meant "verified with any key": now "signer unknown".
+    assert_eq!(
+        case[0].signature,
+        crate::split::SignatureLabel::UnknownSigner
+    );
+    let filed_at: String = sqlx::query("SELECT filed_at FROM cases")
+        .fetch_one(&s.pool)
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(filed_at, "2026-03-01");
+    reg.close().await;
 }

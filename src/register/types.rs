@@ -62,8 +62,8 @@ pub struct NewCase {
     pub received_at: NaiveDate,
     /// Arrived encrypted.
     pub encrypted: bool,
-    /// A good signature covered the decrypted message.
-    pub signed: bool,
+    /// What its signatures say.
+    pub signature: crate::split::SignatureLabel,
     /// Id of the shred key protecting the blobs.
     pub shred_key: String,
     /// The report, sealed to handlers.
@@ -128,8 +128,8 @@ pub struct CaseSummary {
     pub status: String,
     /// Arrived encrypted.
     pub encrypted: bool,
-    /// Signature verified.
-    pub signed: bool,
+    /// What its signatures say.
+    pub signature: crate::split::SignatureLabel,
 }
 
 /// A case with its sealed blobs.

@@ -11,6 +11,7 @@ use crate::audit::Event;
 use crate::cases::{
     ActionKind, CaseDates, CaseDays, Category, Deadlines, Outcome, Status, TransitionError,
 };
+use crate::split::SignatureLabel;
 use crate::vault::StoredBlob;
 
 #[cfg(test)]
@@ -46,8 +47,8 @@ pub struct CaseFile {
     pub identity_disclosed: bool,
     /// Arrived encrypted.
     pub encrypted: bool,
-    /// Signature verified.
-    pub signed: bool,
+    /// What its signatures say.
+    pub signature: SignatureLabel,
 }
 
 impl CaseFile {
@@ -205,7 +206,13 @@ pub struct DisclosureRow {
 const CASE_FILE_SELECT: &str =
     "SELECT id, number, received_at, status, category, acknowledged_at, \
      feedback_at, ended_at, outcome, ack_due, feedback_due, retention_until, identity_disclosed, \
-     encrypted, signed FROM cases";
+     encrypted, signature FROM cases";
+
+/// The stored signature label of a case row.
+pub(super) fn signature_label(r: &Row) -> Result<SignatureLabel, RegisterError> {
+    let text: String = r.get("signature", "read case signature")?;
+    SignatureLabel::parse(&text).ok_or_else(|| corrupt("signature", &text))
+}
 
 fn corrupt(what: &str, value: &str) -> RegisterError {
     RegisterError::Corrupt(format!("cases.{what} = {value:?}"))
@@ -248,7 +255,7 @@ fn case_file(r: &Row) -> Result<(i64, CaseFile), RegisterError> {
             retention_until: opt_date(r, "retention_until")?.or(derived.retention_until),
             identity_disclosed: r.get("identity_disclosed", what)?,
             encrypted: r.get("encrypted", what)?,
-            signed: r.get("signed", what)?,
+            signature: signature_label(r)?,
         },
     ))
 }

@@ -39,7 +39,7 @@ async fn open_with_case(
             &NewCase {
                 received_at: d(received),
                 encrypted: true,
-                signed: false,
+                signature: crate::split::SignatureLabel::Unsigned,
                 shred_key: "00".into(),
                 report: blob(1),
                 identity: blob(2),

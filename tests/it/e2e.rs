@@ -82,7 +82,7 @@ fn acceptance_gpg_pgp_mime_report_with_attachment_filed_sealed_and_split() {
     assert_date(str_field(listed, "received_at"));
     assert_eq!(str_field(listed, "status"), "received");
     assert!(bool_field(listed, "encrypted"));
-    assert!(!bool_field(listed, "signed"));
+    assert_eq!(str_field(listed, "signature"), "unsigned");
     let listing = serde_json::to_string(&cases).unwrap();
     assert!(
         !listing.contains(&token),
@@ -102,7 +102,7 @@ fn acceptance_gpg_pgp_mime_report_with_attachment_filed_sealed_and_split() {
         normalize_text(&body)
     );
     assert!(bool_field(&case, "encrypted"));
-    assert!(!bool_field(&case, "signed"));
+    assert_eq!(str_field(&case, "signature"), "unsigned");
     let atts = case["attachments"].as_array().expect("attachments array");
     assert_eq!(atts.len(), 1, "{case}");
     assert_eq!(str_field(&atts[0], "name"), att_name);
@@ -216,7 +216,7 @@ fn inline_pgp_report_filed() {
     let cases = s.gateway.cases_json();
     assert_eq!(cases.len(), 1, "{cases:?}");
     assert!(bool_field(&cases[0], "encrypted"));
-    assert!(!bool_field(&cases[0], "signed"));
+    assert_eq!(str_field(&cases[0], "signature"), "unsigned");
     let case = s
         .gateway
         .show_case(str_field(&cases[0], "number"), &s.handler.key_file, None);
@@ -254,7 +254,7 @@ fn plain_report_filed_marked_unencrypted() {
     let cases = s.gateway.cases_json();
     assert_eq!(cases.len(), 1, "{cases:?}");
     assert!(!bool_field(&cases[0], "encrypted"));
-    assert!(!bool_field(&cases[0], "signed"));
+    assert_eq!(str_field(&cases[0], "signature"), "unsigned");
     let case = s
         .gateway
         .show_case(str_field(&cases[0], "number"), &s.handler.key_file, None);
@@ -273,12 +273,37 @@ fn plain_report_filed_marked_unencrypted() {
     assert!(hits.is_empty(), "{hits:#?}");
 }
 
-/// A signed-and-encrypted report: the case says whether the signature verified; the signer's
-/// fingerprint goes to the identity record only.
-fn signed_report(attach_key: bool) {
+/// How the signer's key is known.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum SignerKey {
+    /// Not at all.
+    Unknown,
+    /// Only from inside the message (which anyone can put there).
+    Attached,
+    /// Registered beforehand with `keys trust-signer`.
+    Trusted,
+}
+
+/// A signed-and-encrypted report: the case says "verified by a key you trust" only for a key
+/// registered beforehand, never for one inside the message; the signer's fingerprint goes to
+/// the identity record only.
+fn signed_report(key: SignerKey) {
+    let attach_key = key == SignerKey::Attached;
     let dovecot = Dovecot::start();
     let s = Setup::new(&dovecot);
     let reporter = Holder::new("Reporter Signing", "signer@example.net");
+    if key == SignerKey::Trusted {
+        let cert = s.gateway.dir().join("signer.asc");
+        std::fs::write(&cert, reporter.cert()).unwrap();
+        s.gateway.run_ok(&[
+            "keys",
+            "trust-signer",
+            "--cert",
+            cert.to_str().unwrap(),
+            "--name",
+            "Compliance officer",
+        ]);
+    }
     let token = unique("S");
     let body = format!("Signed report {token}-BODY\n");
     let from = "Reporter Signing <signer@example.net>";
@@ -308,11 +333,14 @@ fn signed_report(attach_key: bool) {
     let cases = s.gateway.cases_json();
     assert_eq!(cases.len(), 1, "{cases:?}");
     assert!(bool_field(&cases[0], "encrypted"));
-    // Verifiable only with the signer's key, which travels inside the message.
-    assert_eq!(bool_field(&cases[0], "signed"), attach_key, "{cases:?}");
+    let label = match key {
+        SignerKey::Trusted => "trusted-signer",
+        SignerKey::Attached | SignerKey::Unknown => "unknown-signer",
+    };
+    assert_eq!(str_field(&cases[0], "signature"), label, "{cases:?}");
     let number = str_field(&cases[0], "number").to_owned();
     let case = s.gateway.show_case(&number, &s.handler.key_file, None);
-    assert_eq!(bool_field(&case, "signed"), attach_key);
+    assert_eq!(str_field(&case, "signature"), label);
     assert_eq!(
         normalize_text(str_field(&case, "body")),
         normalize_text(&body)
@@ -342,13 +370,19 @@ fn signed_report(attach_key: bool) {
 }
 
 #[test]
-fn signed_and_encrypted_with_attached_key_verified_signer_in_identity_only() {
-    signed_report(true);
+fn signed_and_encrypted_with_attached_key_is_signer_unknown_with_signer_in_identity_only() {
+    // A key inside the message proves nothing: any forger attaches one.
+    signed_report(SignerKey::Attached);
 }
 
 #[test]
 fn signed_and_encrypted_without_key_unverified_signer_in_identity_only() {
-    signed_report(false);
+    signed_report(SignerKey::Unknown);
+}
+
+#[test]
+fn signed_by_a_registered_trusted_signer_is_verified_by_a_key_you_trust() {
+    signed_report(SignerKey::Trusted);
 }
 
 #[test]
