@@ -344,3 +344,40 @@ fn jpeg_trailer_after_eoi_and_app_segments_between_scans_dropped() {
         .iter()
         .any(|r| r == "data after the image (secondary images, trailers)"));
 }
+
+#[test]
+fn pdf_xmp_flate_bomb_is_removed_without_being_expanded() {
+    // An XMP stream compressed twice ([/FlateDecode /FlateDecode]): small on disk, far over the
+    // limit once decoded.
+    let mut doc = lopdf::Document::load_mem(PDF_SEED.as_bytes()).unwrap();
+    let mut inner = lopdf::Stream::new(lopdf::Dictionary::new(), vec![b' '; 8 << 20]);
+    inner.compress().unwrap();
+    let mut outer = lopdf::Stream::new(lopdf::Dictionary::new(), inner.content.clone());
+    outer.compress().unwrap();
+    outer.dict.set(
+        "Filter",
+        lopdf::Object::Array(vec!["FlateDecode".into(), "FlateDecode".into()]),
+    );
+    outer.dict.set("Type", "Metadata");
+    outer.dict.set("Subtype", "XML");
+    let id = doc.add_object(outer);
+    let catalog = doc.catalog_mut().unwrap();
+    catalog.set("Metadata", id);
+    let mut bomb = Vec::new();
+    doc.save_to(&mut bomb).unwrap();
+    assert!(bomb.len() < 64 << 10, "bomb is {} bytes", bomb.len());
+
+    let limits = CleanLimits {
+        max_pdf_stream_bytes: 1 << 20,
+        ..CleanLimits::default()
+    };
+    let c = cleaned(&bomb, &limits);
+    assert!(
+        c.removed.iter().any(|r| r == "XMP metadata (not readable)"),
+        "{:?}",
+        c.removed
+    );
+    assert!(c.data.len() < 64 << 10);
+    let out = lopdf::Document::load_mem(&c.data).unwrap();
+    assert_eq!(out.get_pages().len(), 1);
+}

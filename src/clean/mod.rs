@@ -29,6 +29,9 @@ pub struct CleanLimits {
     pub max_pdf_objects: usize,
     /// Deepest array/dictionary nesting accepted in a PDF (the parser recurses).
     pub max_pdf_nesting: usize,
+    /// Largest decoded size of any one PDF stream (object streams, XMP packets): a stream with
+    /// `[/FlateDecode /FlateDecode]` packs gigabytes into a few kilobytes.
+    pub max_pdf_stream_bytes: usize,
     /// Wall-clock budget for one attachment.
     pub time_budget: Duration,
 }
@@ -41,6 +44,7 @@ impl Default for CleanLimits {
             max_zip_total_bytes: 128 << 20,
             max_pdf_objects: 200_000,
             max_pdf_nesting: 64,
+            max_pdf_stream_bytes: 16 << 20,
             time_budget: Duration::from_secs(10),
         }
     }

@@ -3,7 +3,7 @@
 //! incremental updates (which still hold old values) are gone (invariant 2). Nesting and object
 //! counts are checked before and after parsing (invariant 4).
 
-use lopdf::{Document, Object};
+use lopdf::{Document, LoadOptions, Object};
 
 use super::{CleanError, CleanLimits, Cleaned, Findings};
 
@@ -23,7 +23,13 @@ pub fn clean_pdf(data: &[u8], limits: &CleanLimits) -> Result<Cleaned, CleanErro
     if nesting_depth(data) > limits.max_pdf_nesting {
         return Err(CleanError::OverLimit("PDF nesting"));
     }
-    let mut doc = Document::load_mem(data).map_err(|_| CleanError::Unparseable("PDF"))?;
+    // Every stream decoded while loading (object and cross-reference streams) is bounded.
+    let options = LoadOptions {
+        max_decompressed_size: Some(limits.max_pdf_stream_bytes),
+        ..LoadOptions::default()
+    };
+    let mut doc = Document::load_mem_with_options(data, options)
+        .map_err(|_| CleanError::Unparseable("PDF"))?;
     if doc.objects.len() > limits.max_pdf_objects {
         return Err(CleanError::OverLimit("PDF object count"));
     }
@@ -81,10 +87,11 @@ pub fn clean_pdf(data: &[u8], limits: &CleanLimits) -> Result<Cleaned, CleanErro
                 || s.dict.get(b"Subtype").ok().and_then(|t| t.as_name().ok()) == Some(b"XML");
             if is_xmp {
                 metadata_ids.push(*id);
-                let packet = s
-                    .decompressed_content()
-                    .unwrap_or_else(|_| s.content.clone());
-                super::image::xmp_findings(&packet, &mut found);
+                match s.decompressed_content_with_limit(limits.max_pdf_stream_bytes) {
+                    Ok(packet) => super::image::xmp_findings(&packet, &mut found),
+                    // Removed all the same; its values are not read (a bomb, or damaged).
+                    Err(_) => found.field("XMP metadata (not readable)"),
+                }
             }
         }
     }

@@ -126,6 +126,9 @@ pub struct Limits {
     pub max_mime_parts: usize,
     /// Time allowed for opening, parsing and sealing one message.
     pub message_timeout: Duration,
+    /// Attempts at one message that may end without a result (the process killed, out of
+    /// memory, aborted) before it is quarantined raw, unparsed.
+    pub max_attempts: usize,
 }
 
 impl Default for Limits {
@@ -137,6 +140,7 @@ impl Default for Limits {
             max_mime_depth: 16,
             max_mime_parts: 1000,
             message_timeout: Duration::from_secs(120),
+            max_attempts: 3,
         }
     }
 }

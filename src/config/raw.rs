@@ -81,6 +81,7 @@ struct RawLimits {
     max_mime_depth: Option<usize>,
     max_mime_parts: Option<usize>,
     message_timeout_secs: Option<u64>,
+    max_attempts: Option<usize>,
 }
 
 /// Every key the file may hold, per section.
@@ -122,6 +123,7 @@ const KNOWN: &[(&str, &[&str])] = &[
             "max-mime-depth",
             "max-mime-parts",
             "message-timeout-secs",
+            "max-attempts",
         ],
     ),
 ];
@@ -289,6 +291,7 @@ impl RawConfig {
                 .message_timeout_secs
                 .map(Duration::from_secs)
                 .unwrap_or(d.message_timeout),
+            max_attempts: l.max_attempts.unwrap_or(d.max_attempts),
         };
         for (name, value) in [
             ("limits.max-message-bytes", limits.max_message_bytes),
@@ -296,6 +299,7 @@ impl RawConfig {
             ("limits.max-header-bytes", limits.max_header_bytes),
             ("limits.max-mime-depth", limits.max_mime_depth),
             ("limits.max-mime-parts", limits.max_mime_parts),
+            ("limits.max-attempts", limits.max_attempts),
         ] {
             if value == 0 {
                 problems.push(format!("{name}: must be greater than 0"));

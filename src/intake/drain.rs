@@ -133,10 +133,29 @@ impl Gateway {
             return self.recognised(mailbox, &mut row, &at, report).await;
         }
 
+        // Committed before processing starts: if processing takes the process down (out of
+        // memory, an abort), the next start knows, and after `max-attempts` the message is kept
+        // raw and unparsed instead of stopping intake for every message behind it.
+        let attempt = self.register.record_attempt(&intake.fingerprint).await?;
+        let max_attempts = self.config.limits.max_attempts;
         let (shred_id, shred) = self.keys.new_shred_key()?;
         let shred = Arc::new(shred);
         let received_at = today();
-        let decision = {
+        let decision = if usize::try_from(attempt).unwrap_or(usize::MAX) > max_attempts {
+            tracing::warn!(
+                uid = item.uid,
+                attempts = attempt - 1,
+                "ProcessingFailedRepeatedly: kept raw, unparsed"
+            );
+            Decision::Quarantine(process::Rejection {
+                code: "processing-failed-repeatedly".to_owned(),
+                detail: format!(
+                    "processing this message ended without a result {} times (the process was \
+                     killed, ran out of memory or aborted); kept raw and unparsed",
+                    attempt - 1
+                ),
+            })
+        } else {
             let (raw, keyring, readers, limits, shred) = (
                 Arc::clone(&raw),
                 Arc::clone(keyring),

@@ -87,7 +87,8 @@ impl Gateway {
     pub async fn open(config: Config) -> Result<Gateway, GatewayError> {
         let register = Register::open(&config.register).await?;
         let keys = KeyStore::open_config(&config.keys)?;
-        let fingerprint_key = std::sync::Mutex::new((keys.fingerprint_key()?, false));
+        // Counted as used: a run that stopped before replacing it may have left it behind.
+        let fingerprint_key = std::sync::Mutex::new((keys.fingerprint_key()?, true));
         Ok(Gateway {
             config,
             register,

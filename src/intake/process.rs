@@ -88,6 +88,7 @@ pub fn mail_limits(limits: &Limits) -> MailLimits {
         max_header_bytes: limits.max_header_bytes,
         max_depth: limits.max_mime_depth,
         max_parts: limits.max_mime_parts,
+        ..MailLimits::default()
     }
 }
 
@@ -184,7 +185,7 @@ pub fn open_and_split(
             let opened = open_verified(keyring, &ciphertext, &open_limits, &mail_limits)?;
             let content = content::parse_content(&opened.plaintext, &mail_limits)
                 .map_err(|e| Rejection::from_mail(&e))?;
-            let traces = traces(keyring, [&opened]);
+            let traces = traces(keyring, [&opened.meta]);
             Ok(split::split(
                 &outer,
                 content,
@@ -200,19 +201,37 @@ pub fn open_and_split(
         } => {
             let mut texts: Vec<Zeroizing<Vec<u8>>> = Vec::new();
             let mut attachments = Vec::new();
-            let mut opened_all = Vec::new();
+            let mut metas = Vec::new();
+            // One plaintext budget for the whole message, shared by its blocks: each block may
+            // only decrypt (and decompress) what the blocks before it left over.
+            let mut left = open_limits.max_plaintext_bytes;
             for block in blocks {
-                let opened = openpgp::open(keyring, &block.ciphertext, &[], &open_limits)
-                    .map_err(|e| Rejection::from_open(&e, keyring))?;
+                let block_limits = OpenLimits {
+                    max_plaintext_bytes: left,
+                    ..open_limits
+                };
+                let opened = openpgp::open(keyring, &block.ciphertext, &[], &block_limits)
+                    .map_err(|e| match e {
+                        openpgp::OpenError::TooLarge { .. } => Rejection {
+                            code: e.code().to_owned(),
+                            detail: format!(
+                                "the decrypted blocks together exceed the limit of {} bytes",
+                                open_limits.max_plaintext_bytes
+                            ),
+                        },
+                        e => Rejection::from_open(&e, keyring),
+                    })?;
+                let Opened { plaintext, meta } = opened;
+                left = left.saturating_sub(plaintext.len());
                 match block.kind {
-                    InlineKind::BodyText => texts.push(opened.plaintext.clone()),
+                    InlineKind::BodyText => texts.push(plaintext),
                     InlineKind::Attachment { name } => attachments.push(Attachment {
                         name: name.and_then(|n| without_pgp_suffix(n.as_str())),
                         content_type: "application/octet-stream".to_owned(),
-                        data: opened.plaintext.clone(),
+                        data: plaintext,
                     }),
                 }
-                opened_all.push(opened);
+                metas.push(meta);
             }
             // Decrypted blocks are joined only with each other, never with unencrypted text.
             let mut body = Zeroizing::new(Vec::new());
@@ -224,7 +243,7 @@ pub fn open_and_split(
             }
             let mut content: Content = content::content_from_text(body);
             content.attachments.extend(attachments);
-            let traces = traces(keyring, opened_all.iter());
+            let traces = traces(keyring, metas.iter());
             Ok(split::split(
                 &outer,
                 content,
@@ -273,7 +292,10 @@ fn open_verified(
         .map_err(|e| Rejection::from_open(&e, keyring))
 }
 
-fn traces<'a>(keyring: &IntakeKeyring, opened: impl IntoIterator<Item = &'a Opened>) -> PgpTraces {
+fn traces<'a>(
+    keyring: &IntakeKeyring,
+    opened: impl IntoIterator<Item = &'a openpgp::PgpMetadata>,
+) -> PgpTraces {
     let mut t = PgpTraces {
         encrypted: true,
         ..PgpTraces::default()
@@ -287,30 +309,29 @@ fn traces<'a>(keyring: &IntakeKeyring, opened: impl IntoIterator<Item = &'a Open
         let trusted = |s: &openpgp::SignatureInfo| {
             s.status == SignatureStatus::Good && keyring.trusts_signer(&s.issuer)
         };
-        let good = o.meta.signatures.iter().any(trusted);
+        let good = o.signatures.iter().any(trusted);
         let bad = o
-            .meta
             .signatures
             .iter()
             .any(|s| s.status == SignatureStatus::Bad);
         trusted_whole &= good && !bad;
-        for s in &o.meta.signatures {
+        for s in &o.signatures {
             t.signatures.push((
                 s.issuer.clone(),
                 s.status == SignatureStatus::Good,
                 trusted(s),
             ));
         }
-        for r in &o.meta.recipients {
+        for r in &o.recipients {
             if !keyring.owns_key_id(r) && !t.foreign_recipients.contains(r) {
                 t.foreign_recipients.push(r.clone());
             }
         }
         if t.literal_filename.is_none() {
-            t.literal_filename = o.meta.literal_filename.clone();
+            t.literal_filename = o.literal_filename.clone();
         }
         if t.literal_date.is_none() {
-            t.literal_date = o.meta.literal_date;
+            t.literal_date = o.literal_date;
         }
     }
     t.signature = if pieces > 0 && trusted_whole {

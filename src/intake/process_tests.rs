@@ -308,3 +308,60 @@ fn sealing_without_readers_is_an_error_not_a_case() {
     )
     .is_err());
 }
+
+fn decide_with(f: &Fixture, raw: &[u8], limits: &Limits) -> Decision {
+    decide(
+        raw,
+        &f.keyring,
+        &f.readers,
+        limits,
+        &ShredKey::generate(),
+        "2026-11-23".parse().unwrap(),
+    )
+    .unwrap()
+}
+
+#[test]
+fn inline_blocks_share_one_plaintext_budget_per_message() {
+    let f = fixture();
+    // Three distinct blocks of 600 bytes each: every one alone fits 1000 bytes, together not.
+    let blocks: Vec<String> = (0..3)
+        .map(|i| encrypt_armored(&f.intake, format!("{i}{}", "x".repeat(599)).as_bytes()))
+        .collect();
+    let raw = format!(
+        "From: x@example.net\r\nSubject: inline\r\nContent-Type: text/plain\r\n\r\n{}\r\n",
+        blocks.join("\r\n\r\n")
+    );
+    let limits = Limits {
+        max_plaintext_bytes: 1000,
+        ..Limits::default()
+    };
+    let Decision::Quarantine(r) = decide_with(&f, raw.as_bytes(), &limits) else {
+        panic!("a message over its plaintext budget was filed")
+    };
+    assert_eq!(r.code, "openpgp-too-large", "{r:?}");
+    assert!(r.detail.contains("together"), "{r:?}");
+    // Within the budget the same message files.
+    assert!(matches!(
+        decide_with(&f, raw.as_bytes(), &Limits::default()),
+        Decision::File(_)
+    ));
+}
+
+#[test]
+fn a_text_part_of_countless_inline_blocks_is_refused_before_any_decryption() {
+    let f = fixture();
+    // 5,000 distinct minimal blocks (none decryptable): refused by count, in linear time.
+    let mut body = String::new();
+    for i in 0..5000 {
+        body.push_str(&format!(
+            "-----BEGIN PGP MESSAGE-----\r\n\r\nwcBM{i:06}\r\n-----END PGP MESSAGE-----\r\n"
+        ));
+    }
+    let raw =
+        format!("From: x@example.net\r\nSubject: many\r\nContent-Type: text/plain\r\n\r\n{body}");
+    let Decision::Quarantine(r) = decide_with(&f, raw.as_bytes(), &Limits::default()) else {
+        panic!("filed")
+    };
+    assert_eq!(r.code, "openpgp-too-many-blocks", "{r:?}");
+}

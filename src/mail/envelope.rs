@@ -260,7 +260,7 @@ pub fn classify(raw: &[u8], limits: &MailLimits) -> Result<Envelope, MailError> 
         });
     }
 
-    inline(&msg, outer)
+    inline(&msg, outer, limits)
 }
 
 /// Ciphertext found in a nested structure, with the parts sent beside it.
@@ -368,8 +368,12 @@ fn mixed_up(msg: &Message<'_>) -> Option<(u32, u32)> {
     })
 }
 
-fn inline(msg: &Message<'_>, outer: HeaderBlock) -> Result<Envelope, MailError> {
-    let mut blocks: Vec<InlineBlock> = Vec::new();
+fn inline(
+    msg: &Message<'_>,
+    outer: HeaderBlock,
+    limits: &MailLimits,
+) -> Result<Envelope, MailError> {
+    let mut blocks = Blocks::new(limits.max_pgp_blocks);
     let mut loose: Vec<LoosePart> = Vec::new();
     for id in leaf_parts(msg, &[]) {
         let Some(part) = msg.parts.get(id as usize) else {
@@ -400,7 +404,7 @@ fn inline(msg: &Message<'_>, outer: HeaderBlock) -> Result<Envelope, MailError> 
                                 },
                                 None => InlineKind::BodyText,
                             },
-                        }),
+                        })?,
                         // Surrounding text of an HTML part is kept as text: its markup is
                         // the attacker's, never worth rendering.
                         Segment::Text(t) => push_loose(
@@ -417,7 +421,7 @@ fn inline(msg: &Message<'_>, outer: HeaderBlock) -> Result<Envelope, MailError> 
                     blocks.push(InlineBlock {
                         ciphertext: data.to_vec(),
                         kind: InlineKind::Attachment { name },
-                    });
+                    })?;
                 } else {
                     push_loose(&mut loose, &ctype, name, data);
                 }
@@ -428,7 +432,7 @@ fn inline(msg: &Message<'_>, outer: HeaderBlock) -> Result<Envelope, MailError> 
             PartType::Multipart(_) => {}
         }
     }
-    dedup_blocks(&mut blocks);
+    let blocks = blocks.blocks;
     if blocks.is_empty() {
         return Ok(Envelope::Plain { outer });
     }
@@ -552,17 +556,35 @@ fn canonical_armor(lines: &[String]) -> String {
     out
 }
 
-/// The same block sent twice (text and HTML alternatives, or re-quoted) is decrypted once.
-fn dedup_blocks(blocks: &mut Vec<InlineBlock>) {
-    let mut seen: Vec<Vec<u8>> = Vec::new();
-    blocks.retain(|b| {
-        if seen.contains(&b.ciphertext) {
-            false
-        } else {
-            seen.push(b.ciphertext.clone());
-            true
+/// The distinct inline blocks of a message, in order. The same block sent twice (text and HTML
+/// alternatives, or re-quoted) is decrypted once; recognising it costs one hash per block, and
+/// collecting stops at the limit, so a text part of a million tiny blocks is refused early.
+struct Blocks {
+    blocks: Vec<InlineBlock>,
+    seen: std::collections::HashSet<[u8; 32]>,
+    limit: usize,
+}
+
+impl Blocks {
+    fn new(limit: usize) -> Blocks {
+        Blocks {
+            blocks: Vec::new(),
+            seen: std::collections::HashSet::new(),
+            limit,
         }
-    });
+    }
+
+    fn push(&mut self, block: InlineBlock) -> Result<(), MailError> {
+        use sha2::Digest;
+        let digest: [u8; 32] = sha2::Sha256::digest(&block.ciphertext).into();
+        if self.seen.insert(digest) {
+            if self.blocks.len() >= self.limit {
+                return Err(MailError::TooManyBlocks { limit: self.limit });
+            }
+            self.blocks.push(block);
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]

@@ -14,6 +14,9 @@ pub struct MailLimits {
     pub max_depth: usize,
     /// Most MIME parts, containers and nested messages included (default 1000).
     pub max_parts: usize,
+    /// Most distinct inline OpenPGP blocks in one message (default 64): each is decrypted on
+    /// its own, so their number is part of the message's budget.
+    pub max_pgp_blocks: usize,
 }
 
 impl Default for MailLimits {
@@ -22,6 +25,7 @@ impl Default for MailLimits {
             max_header_bytes: 256 * 1024,
             max_depth: 16,
             max_parts: 1000,
+            max_pgp_blocks: 64,
         }
     }
 }

@@ -147,6 +147,7 @@ fn tighter_limits_apply() {
         max_header_bytes: 1024,
         max_depth: 2,
         max_parts: 5,
+        ..MailLimits::default()
     };
     assert!(matches!(
         classify(&deep_multipart(3), &limits),

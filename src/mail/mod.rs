@@ -27,6 +27,9 @@ pub enum MailError {
     /// Too many MIME parts.
     #[error("at least {parts} MIME parts exceed the limit of {limit}")]
     TooManyParts { parts: usize, limit: usize },
+    /// More inline OpenPGP blocks than one message may carry.
+    #[error("more than {limit} inline OpenPGP blocks")]
+    TooManyBlocks { limit: usize },
     /// A multipart/encrypted structure that RFC 3156 does not allow.
     #[error("malformed PGP/MIME structure: {detail}")]
     BadPgpMime { detail: &'static str },
@@ -41,6 +44,7 @@ impl MailError {
             MailError::TooDeep { .. } => "mime-too-deep",
             MailError::TooManyParts { .. } => "mime-too-many-parts",
             MailError::BadPgpMime { .. } => "mime-bad-pgp-mime",
+            MailError::TooManyBlocks { .. } => "openpgp-too-many-blocks",
         }
     }
 }

@@ -141,6 +141,13 @@ async fn insert_intake(
     deletion: Deletion,
 ) -> Result<i64, RegisterError> {
     let recorded = today_stored();
+    // Filed or quarantined: the attempts at it are over.
+    tx.exec(
+        "DELETE FROM intake_attempts",
+        "DELETE FROM intake_attempts WHERE fingerprint = $1",
+        args![intake.fingerprint.as_str()],
+    )
+    .await?;
     tx.one(
         "INSERT INTO intake",
         "INSERT INTO intake (fingerprint, mailbox, uidvalidity, uid, case_id, quarantine_id, deletion, recorded_on)
@@ -408,6 +415,25 @@ impl Register {
         .await
     }
 
+    /// Records, durably, that processing of the message with this fingerprint starts now;
+    /// returns how many attempts there have been, this one included. Attempts that ended
+    /// without a result (the process killed or aborted) are what it counts.
+    pub async fn record_attempt(&self, fingerprint: &str) -> Result<u32, RegisterError> {
+        let what = "UPSERT intake_attempts";
+        let today = today_stored();
+        let n: i64 = self
+            .one(
+                what,
+                "INSERT INTO intake_attempts (fingerprint, attempts, last_on) VALUES ($1, 1, $2) \
+                 ON CONFLICT (fingerprint) DO UPDATE SET attempts = intake_attempts.attempts + 1, \
+                 last_on = excluded.last_on RETURNING attempts",
+                args![fingerprint, today.as_str()],
+            )
+            .await?
+            .get("attempts", what)?;
+        Ok(u32::try_from(n).unwrap_or(u32::MAX))
+    }
+
     /// Intake records that still hold a position or fingerprint although their server copy is
     /// gone (zero unless the register was edited by hand).
     pub async fn intake_positions_after_deletion(&self) -> Result<i64, RegisterError> {
@@ -427,8 +453,8 @@ impl Register {
         let n: i64 = self
             .one(
                 "SELECT intake fingerprints in use",
-                "SELECT COUNT(*) AS n FROM intake WHERE fingerprint IS NOT NULL \
-                 AND fingerprint NOT LIKE 'oversize:%'",
+                "SELECT (SELECT COUNT(*) FROM intake WHERE fingerprint IS NOT NULL \
+                 AND fingerprint NOT LIKE 'oversize:%') + (SELECT COUNT(*) FROM intake_attempts) AS n",
                 &[],
             )
             .await?

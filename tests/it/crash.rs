@@ -128,3 +128,52 @@ mod invariant_1_sigkill_at_every_failpoint {
         deletion_recorded => "deletion-recorded",
     }
 }
+
+/// A message whose processing kills the process (here: SIGKILL while it is being opened, as
+/// an out-of-memory kill would) three times is kept raw, unparsed, on the fourth start, and
+/// the report behind it is filed in the same run: one message cannot stop intake for all.
+#[test]
+fn a_message_that_kills_processing_three_times_is_quarantined_raw_and_intake_goes_on() {
+    let dovecot = Dovecot::start();
+    let s = Setup::new(&dovecot);
+    let token = unique("POISON-");
+    for (subject, body) in [
+        ("poison", format!("{token} first")),
+        ("next", format!("{token} second")),
+    ] {
+        dovecot.append(
+            "INBOX",
+            &plain_mail(&Report {
+                from: "P <p@example.net>",
+                to: TO,
+                subject,
+                body: &body,
+                attachment: None,
+            }),
+        );
+    }
+    for _ in 0..3 {
+        let mut child = s.gateway.spawn_with_failpoint("opened");
+        child.kill().expect("SIGKILL");
+        let _ = child.wait();
+        assert_eq!(dovecot.count("INBOX"), 2, "nothing taken by a killed run");
+    }
+    s.gateway.run_once();
+    assert_eq!(dovecot.count("INBOX"), 0, "logs:\n{}", s.gateway.logs());
+    let q = s.gateway.quarantine_json();
+    assert_eq!(q.len(), 1, "{q:?}");
+    assert_eq!(str_field(&q[0], "reason"), "processing-failed-repeatedly");
+    assert_eq!(
+        s.gateway.case_numbers().len(),
+        1,
+        "the next report is filed"
+    );
+    // The raw message is kept for a custodian: a retry (no failpoint now) files it.
+    let out = s.gateway.quarantine_retry(None, &s.custodian.key_file);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(s.gateway.case_numbers().len(), 2);
+}
