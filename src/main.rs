@@ -20,7 +20,7 @@ fn main() -> ExitCode {
     match runtime.block_on(sygnal::cli::run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("sygnal: error: {e:#}");
+            eprintln!("sygnal: error: {}", sygnal::cli::error_text(&e));
             ExitCode::from(sygnal::cli::exit_code(&e))
         }
     }

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
+use secrecy::SecretString;
 
 use super::{coded, exit, print_json, reader_key, term, with_desk};
 use crate::desk::IntakeKeyStateKind;
@@ -106,9 +107,12 @@ pub enum KeysCommand {
     Reseal(ResealArgs),
     /// Encrypt intake secret keys stored unprotected under the configured passphrase.
     Protect,
-    /// Add an intake secret key (e.g. an earlier one) so mail encrypted to it opens.
+    /// Add intake secret keys (e.g. the organisation's existing reporting key) so mail
+    /// encrypted to them opens. Takes an armored or binary key, an export of several, or a
+    /// GnuPG 1.x secring.gpg; a protected key is unlocked with its own passphrase
+    /// (SYGNAL_IMPORT_PASSPHRASE or a prompt) and stored under the configured one.
     ImportIntake {
-        /// Armored or binary secret key file.
+        /// Key or keyring file.
         file: PathBuf,
     },
     /// Register a reporter's certificate as a trusted signer: only a signature verified with
@@ -181,11 +185,36 @@ pub async fn keys(config_path: &Path, command: KeysCommand) -> anyhow::Result<()
                 std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?,
             );
             let source = file.display().to_string();
-            let fpr = with_desk(config_path, async |d| {
-                d.import_intake_key(&source, &bytes).await
+            let mut ask = |fpr: &str| -> Result<SecretString, desk::DeskError> {
+                if let Ok(p) = std::env::var("SYGNAL_IMPORT_PASSPHRASE") {
+                    return Ok(SecretString::from(p));
+                }
+                rpassword::prompt_password(format!("Passphrase of the imported key {fpr}: "))
+                    .map(SecretString::from)
+                    .map_err(|_| {
+                        desk::DeskError::KeyRefused(format!(
+                            "key {fpr} is passphrase-protected: give its passphrase at the prompt \
+                             or in SYGNAL_IMPORT_PASSPHRASE"
+                        ))
+                    })
+            };
+            let keys = with_desk(config_path, async |d| {
+                d.import_intake_keys(&source, &bytes, &mut ask).await
             })
             .await?;
-            println!("imported intake key: {fpr}");
+            for k in &keys {
+                if k.imported {
+                    println!("imported intake key: {} ({})", k.fingerprint, k.note);
+                } else {
+                    println!("skipped {}: {}", k.fingerprint, k.note);
+                }
+            }
+            if !keys.iter().any(|k| k.imported) {
+                return Err(coded(
+                    exit::KEY_REFUSED,
+                    format!("{source}: no intake key imported"),
+                ));
+            }
             Ok(())
         }
     }

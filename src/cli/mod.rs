@@ -148,6 +148,20 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
     exit::ERROR
 }
 
+/// An error as told to the user: each cause once. Many errors already say their cause in their
+/// own message; the chain adds only what was not said yet.
+pub fn error_text(err: &anyhow::Error) -> String {
+    let mut out = err.to_string();
+    for cause in err.chain().skip(1) {
+        let said = cause.to_string();
+        if !out.contains(&said) {
+            out.push_str(": ");
+            out.push_str(&said);
+        }
+    }
+    out
+}
+
 /// Opens the installation, runs one use case, and closes it again whether or not the use case
 /// succeeded (closing checkpoints the register's journal).
 pub(crate) async fn with_desk<T>(
@@ -163,4 +177,26 @@ pub(crate) async fn with_desk<T>(
 pub(crate) fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
     println!("{}", serde_json::to_string_pretty(value)?);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::error_text;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("cannot read key file k.asc: {source}")]
+    struct Outer {
+        #[source]
+        source: std::io::Error,
+    }
+
+    #[test]
+    fn an_error_is_told_once_not_with_its_cause_repeated() {
+        let inner = std::io::Error::new(std::io::ErrorKind::NotFound, "no such file");
+        let e = anyhow::Error::new(Outer { source: inner });
+        assert_eq!(error_text(&e), "cannot read key file k.asc: no such file");
+        let e =
+            anyhow::Error::new(std::io::Error::other("disk full")).context("writing the register");
+        assert_eq!(error_text(&e), "writing the register: disk full");
+    }
 }

@@ -420,9 +420,16 @@ async fn every_intake_key_change_is_recorded() {
         use sequoia_openpgp::serialize::SerializeInto;
         earlier.as_tsk().armored().to_vec().unwrap()
     };
-    f.desk.import_intake_key("old.asc", &secret).await.unwrap();
+    let mut no_passphrase =
+        |_: &str| -> Result<secrecy::SecretString, DeskError> { panic!("not protected") };
+    f.desk
+        .import_intake_keys("old.asc", &secret, &mut no_passphrase)
+        .await
+        .unwrap();
     assert!(matches!(
-        f.desk.import_intake_key("junk", b"not a key").await,
+        f.desk
+            .import_intake_keys("junk", b"not a key", &mut no_passphrase)
+            .await,
         Err(DeskError::KeyRefused(_))
     ));
     f.desk
@@ -671,5 +678,49 @@ async fn a_reader_written_into_the_register_by_hand_is_not_sealed_to() {
     assert!(listed
         .iter()
         .any(|r| matches!(r.standing, ReaderStanding::NotApproved { .. })));
+    f.desk.close().await;
+}
+
+#[tokio::test]
+async fn an_imported_protected_key_is_unlocked_with_its_own_passphrase_and_opens_again() {
+    let f = fixture().await;
+    let old = generate_intake_key("Old <old@example.org>", KeyAlgorithm::Cv25519).unwrap();
+    let locked = crate::openpgp::protect(
+        old.clone(),
+        &secrecy::SecretString::from("stara".to_owned()),
+    )
+    .unwrap();
+    let armored = crate::openpgp::armored_secret(&locked).unwrap();
+    // A wrong passphrase stores nothing.
+    let mut wrong = |_: &str| Ok(secrecy::SecretString::from("zla".to_owned()));
+    assert!(matches!(
+        f.desk
+            .import_intake_keys("old.asc", &armored, &mut wrong)
+            .await,
+        Err(DeskError::KeyRefused(_))
+    ));
+    let fpr = crate::openpgp::fingerprint_hex(&old);
+    assert!(f.desk.keys.check_intake(&fpr).is_err());
+    let mut asked = Vec::new();
+    let mut right = |k: &str| {
+        asked.push(k.to_owned());
+        Ok(secrecy::SecretString::from("stara".to_owned()))
+    };
+    let done = f
+        .desk
+        .import_intake_keys("old.asc", &armored, &mut right)
+        .await
+        .unwrap();
+    assert_eq!(asked, std::slice::from_ref(&fpr));
+    assert!(done[0].imported);
+    // Stored as the gateway can open it at its next start.
+    f.desk.keys.check_intake(&fpr).unwrap();
+    assert!(f
+        .desk
+        .keys
+        .intake_keyring()
+        .unwrap()
+        .fingerprints()
+        .contains(&fpr));
     f.desk.close().await;
 }

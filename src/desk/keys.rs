@@ -60,6 +60,17 @@ pub struct DoctorReport {
     pub notes: Vec<String>,
 }
 
+/// One key of an imported keyring.
+#[derive(Debug, Clone, Serialize)]
+pub struct ImportedIntakeKey {
+    /// Primary fingerprint.
+    pub fingerprint: String,
+    /// Stored (false: skipped, see `note`).
+    pub imported: bool,
+    /// What became of it.
+    pub note: String,
+}
+
 /// The reseal rule for records the given keys cannot open: the run is incomplete and says
 /// which records need another key.
 pub fn reseal_incomplete(summary: &lifecycle::ResealSummary) -> Result<(), DeskError> {
@@ -140,19 +151,63 @@ impl Desk {
 
     /// Adds an intake secret key (e.g. an earlier one) so mail encrypted to it opens; it
     /// becomes current only when there is no current key.
-    pub async fn import_intake_key(
+    pub async fn import_intake_keys(
         &self,
         source: &str,
         secret: &[u8],
-    ) -> Result<String, DeskError> {
-        let cert = openpgp::parse_secret_key(secret).map_err(|e| {
-            DeskError::KeyRefused(format!("{source} is not a usable intake secret key: {e}"))
+        passphrase_of: &mut dyn FnMut(&str) -> Result<SecretString, DeskError>,
+    ) -> Result<Vec<ImportedIntakeKey>, DeskError> {
+        let certs = openpgp::parse_secret_keyring(secret).map_err(|e| {
+            DeskError::KeyRefused(format!(
+                "{source} holds no secret key (an armored or binary export, or a GnuPG \
+                 secring.gpg, is expected): {e}"
+            ))
         })?;
-        let make_current = self.keys.current_intake_fingerprint()?.is_none();
-        let fingerprint = self.keys.save_intake(&cert, make_current)?;
-        self.audit_key(Event::IntakeKeyImported, &fingerprint)
-            .await?;
-        Ok(fingerprint)
+        let mut out = Vec::new();
+        for cert in certs {
+            let fingerprint = openpgp::fingerprint_hex(&cert);
+            // Each key is unlocked with its own passphrase, then stored under the configured
+            // one: a key left under its old passphrase would stop the next `run`.
+            let cert = if openpgp::needs_passphrase(&cert) {
+                let pass = passphrase_of(&fingerprint)?;
+                openpgp::unlock(cert, &pass).map_err(|_| {
+                    DeskError::KeyRefused(format!(
+                        "wrong passphrase for key {fingerprint} in {source}; nothing of it was stored"
+                    ))
+                })?
+            } else {
+                cert
+            };
+            if !openpgp::can_decrypt(&cert) {
+                out.push(ImportedIntakeKey {
+                    fingerprint,
+                    imported: false,
+                    note: "has no secret key that can decrypt mail; skipped".to_owned(),
+                });
+                continue;
+            }
+            let make_current = self.keys.current_intake_fingerprint()?.is_none();
+            let fingerprint = self.keys.save_intake(&cert, make_current)?;
+            // Refuse to keep a key the gateway could not unlock at its next start.
+            if let Err(e) = self.keys.check_intake(&fingerprint) {
+                self.keys.forget_intake(&fingerprint)?;
+                return Err(DeskError::KeyRefused(format!(
+                    "key {fingerprint} would not open again as stored ({e}); it was not kept"
+                )));
+            }
+            self.audit_key(Event::IntakeKeyImported, &fingerprint)
+                .await?;
+            out.push(ImportedIntakeKey {
+                note: if make_current {
+                    "now the published intake key".to_owned()
+                } else {
+                    "decrypts mail sent to it".to_owned()
+                },
+                fingerprint,
+                imported: true,
+            });
+        }
+        Ok(out)
     }
 
     /// Encrypts intake secret keys stored unprotected under the configured passphrase.

@@ -38,7 +38,8 @@ pub use identity::{
     UnsealedIdentity,
 };
 pub use keys::{
-    check_key_folder, reseal_incomplete, DoctorReport, InitOutcome, IntakeExport, ResealRequest,
+    check_key_folder, reseal_incomplete, DoctorReport, ImportedIntakeKey, InitOutcome,
+    IntakeExport, ResealRequest,
 };
 pub use quarantine::RetryItem;
 pub use run::run_intake;

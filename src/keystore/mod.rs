@@ -165,6 +165,29 @@ impl KeyStore {
         Ok(fpr)
     }
 
+    /// Loads a stored intake key as the gateway will at its start (unlocking it with the
+    /// configured passphrase): an error if it would not open.
+    pub fn check_intake(&self, fpr: &str) -> Result<(), KeyStoreError> {
+        self.load_intake_secret(self.intake_path(fpr)).map(|_| ())
+    }
+
+    /// Removes a stored intake key that must not be kept (it would not open again).
+    pub fn forget_intake(&self, fpr: &str) -> Result<(), KeyStoreError> {
+        let path = self.intake_path(fpr);
+        std::fs::remove_file(&path).map_err(|source| KeyStoreError::Io {
+            context: format!("remove {}", path.display()),
+            source,
+        })?;
+        if self.current_intake_fingerprint()?.as_deref() == Some(fpr) {
+            let current = self.dir.join("intake").join("current");
+            std::fs::remove_file(&current).map_err(|source| KeyStoreError::Io {
+                context: format!("remove {}", current.display()),
+                source,
+            })?;
+        }
+        Ok(())
+    }
+
     fn intake_path(&self, fpr: &str) -> PathBuf {
         self.dir.join("intake").join(format!("{fpr}.key"))
     }

@@ -14,7 +14,16 @@ fn corpus_files() -> Vec<PathBuf> {
         let dir = dir.unwrap().path();
         if dir.is_dir() {
             for f in std::fs::read_dir(&dir).unwrap() {
-                out.push(f.unwrap().path());
+                let path = f.unwrap().path();
+                // Keys beside the mail are for the decryption test, not mail.
+                if !path
+                    .file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .starts_with("KEY_")
+                {
+                    out.push(path);
+                }
             }
         }
     }

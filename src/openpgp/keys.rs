@@ -14,7 +14,7 @@ use sq::types::{KeyFlags, RevocationStatus};
 use sq::{KeyID, Profile};
 use zeroize::Zeroizing;
 
-use super::{classify_anyhow, Failure, POLICY};
+use super::{classify_anyhow, Failure, INTAKE_POLICY, POLICY};
 
 /// Validity of a generated intake key.
 const INTAKE_KEY_VALIDITY: Duration = Duration::from_secs(2 * 365 * 24 * 60 * 60);
@@ -222,23 +222,70 @@ pub fn parse_secret_key(bytes: &[u8]) -> Result<Cert, KeyError> {
     let cert = parse_one(bytes)?;
     let fingerprint = fingerprint_hex(&cert);
     let vc = cert
-        .with_policy(&POLICY, None)
+        .with_policy(&*INTAKE_POLICY, None)
         .map_err(|e| KeyError::Invalid {
             fingerprint: fingerprint.clone(),
             detail: describe(&e),
         })?;
     let has_secret_enc = vc
         .keys()
-        .supported()
         .secret()
-        .for_storage_encryption()
-        .for_transport_encryption()
-        .next()
-        .is_some();
+        .any(|ka| decrypts(ka.key_flags(), ka.key().pk_algo()));
     if !has_secret_enc {
         return Err(KeyError::NoSecretKey { fingerprint });
     }
     Ok(cert)
+}
+
+/// Whether an intake (sub)key decrypts mail: flagged for encryption, or, on keys from before
+/// key flags existed (GnuPG 1.x made them), of an encryption algorithm, as GnuPG reads them;
+/// and of an algorithm sygnal can decrypt with.
+fn decrypts(flags: Option<sq::types::KeyFlags>, algo: sq::types::PublicKeyAlgorithm) -> bool {
+    let for_encryption = match flags {
+        Some(f) => f.for_storage_encryption() || f.for_transport_encryption(),
+        None => algo.for_encryption(),
+    };
+    for_encryption && decryptable(algo)
+}
+
+/// Whether sygnal can decrypt with a key of this algorithm: whatever the backend supports, and
+/// ElGamal (see `elgamal`), which no backend does.
+fn decryptable(algo: sq::types::PublicKeyAlgorithm) -> bool {
+    #[allow(deprecated)]
+    let elgamal = matches!(
+        algo,
+        sq::types::PublicKeyAlgorithm::ElGamalEncrypt
+            | sq::types::PublicKeyAlgorithm::ElGamalEncryptSign
+    );
+    algo.is_supported() || elgamal
+}
+
+/// Every certificate with secret key material in an armored or binary keyring (one key, an
+/// export of several, a GnuPG 1.x `secring.gpg`). Certificates without secret parts are left
+/// out; a keyring that parses to none is an error.
+pub fn parse_secret_keyring(bytes: &[u8]) -> Result<Vec<Cert>, KeyError> {
+    let parser = CertParser::from_bytes(bytes).map_err(|e| KeyError::Parse {
+        detail: parse_label(&e),
+    })?;
+    let mut out = Vec::new();
+    for item in parser.take(1000) {
+        let cert = item.map_err(|e| KeyError::Parse {
+            detail: parse_label(&e),
+        })?;
+        if cert.is_tsk() {
+            out.push(cert);
+        }
+    }
+    if out.is_empty() {
+        return Err(KeyError::NotOneCert { found: 0 });
+    }
+    Ok(out)
+}
+
+/// Whether the intake keyring built from `cert` alone has a secret key it can decrypt with
+/// (after unlocking).
+pub fn can_decrypt(cert: &Cert) -> bool {
+    !IntakeKeyring::new(vec![cert.clone()]).secrets.is_empty()
 }
 
 /// Whether any secret encryption key of `cert` is passphrase-protected.
@@ -374,22 +421,19 @@ impl IntakeKeyring {
         let mut secrets = Vec::new();
         let mut enc_key_ids = Vec::new();
         for (cert_index, cert) in keys.iter().enumerate() {
-            let Ok(vc) = cert.with_policy(&POLICY, None) else {
+            let Ok(vc) = cert.with_policy(&*INTAKE_POLICY, None) else {
                 continue;
             };
             for ka in vc
                 .keys()
-                .for_storage_encryption()
-                .for_transport_encryption()
+                .filter(|ka| decrypts(ka.key_flags(), ka.key().pk_algo()))
             {
                 enc_key_ids.push(ka.key().keyid());
             }
             for ka in vc
                 .keys()
-                .supported()
                 .unencrypted_secret()
-                .for_storage_encryption()
-                .for_transport_encryption()
+                .filter(|ka| decrypts(ka.key_flags(), ka.key().pk_algo()))
             {
                 secrets.push(IntakeSecret {
                     key: ka.key().clone().role_into_unspecified(),

@@ -5,6 +5,7 @@
 //! message and checked the MDC/AEAD tag. Everything here is synchronous and does no I/O;
 //! callers run it in `spawn_blocking`. All policy decisions use Sequoia's `StandardPolicy`.
 
+mod elgamal;
 pub mod keys;
 pub mod open;
 pub mod rewrap;
@@ -29,9 +30,9 @@ use sq::policy::StandardPolicy;
 use zeroize::Zeroizing;
 
 pub use keys::{
-    armored_public, armored_secret, check_recipient, fingerprint_hex, generate_intake_key,
-    needs_passphrase, parse_cert, parse_secret_key, protect, unlock, IntakeKeyring, KeyAlgorithm,
-    KeyError,
+    armored_public, armored_secret, can_decrypt, check_recipient, fingerprint_hex,
+    generate_intake_key, needs_passphrase, parse_cert, parse_secret_key, parse_secret_keyring,
+    protect, unlock, IntakeKeyring, KeyAlgorithm, KeyError,
 };
 pub use open::{open, OpenError, OpenLimits, Opened, PgpMetadata, SignatureInfo, SignatureStatus};
 pub use rewrap::{rewrap, rewrap_to, ReaderKeys, RecipientKeys, RewrapError};
@@ -39,8 +40,38 @@ pub use seal::{message_bytes, seal, unseal, SealError, SealedBlob, UnsealError};
 pub use sign::{sign_detached, verify_detached, SignError};
 pub use sq::Cert;
 
-/// The one policy used everywhere (SHA-1 signatures, SED packets etc. are refused).
+/// The policy for everything but decrypting with our own intake keys (SHA-1 signatures, SED
+/// packets, 1024-bit keys etc. are refused): sealing, judging signatures, readers' keys.
 pub(crate) static POLICY: StandardPolicy<'static> = StandardPolicy::new();
+
+/// Decrypting mail with our own intake keys, as GnuPG would: an organisation moving its
+/// existing reporting key in has a 2005–2014 key with SHA-1 self-signatures, 1024-bit RSA or
+/// DSA/ElGamal, and reporters' old clients use CAST5 or 3DES. Safe because only our own secret
+/// key is used and only to decrypt: never to seal, never to judge a signature. Integrity
+/// protection is not relaxed (SED without MDC stays refused, invariant 3).
+pub(crate) static INTAKE_POLICY: std::sync::LazyLock<StandardPolicy<'static>> =
+    std::sync::LazyLock::new(|| {
+        use sq::policy::AsymmetricAlgorithm as A;
+        use sq::types::{HashAlgorithm, SymmetricAlgorithm as S};
+        let mut p = StandardPolicy::new();
+        p.accept_hash(HashAlgorithm::SHA1);
+        for a in [
+            A::RSA1024,
+            A::DSA1024,
+            A::ElGamal1024,
+            A::ElGamal2048,
+            A::ElGamal3072,
+        ] {
+            p.accept_asymmetric_algo(a);
+        }
+        // Deprecated for encrypting; accepted here for decrypting old mail only.
+        #[allow(deprecated)]
+        let old_ciphers = [S::CAST5, S::TripleDES, S::IDEA, S::Blowfish];
+        for s in old_ciphers {
+            p.accept_symmetric_algo(s);
+        }
+        p
+    });
 
 /// Key ID written by senders who hide the recipient ("wildcard" / `--throw-keyids`).
 pub const WILDCARD_KEY_ID: &str = "0000000000000000";

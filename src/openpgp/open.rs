@@ -13,13 +13,16 @@ use sq::parse::stream::{
     VerificationHelper,
 };
 use sq::parse::{PacketParser, Parse};
+use sq::policy::Policy as _;
 use sq::types::SymmetricAlgorithm;
 use sq::{crypto::SessionKey, Cert, KeyHandle, Packet};
 use zeroize::Zeroizing;
 
 use super::keys::IntakeKeyring;
 use super::{classify, WILDCARD_KEY_ID};
-use super::{classify_anyhow, keyid_hex, read_capped, Failure, ReadCapError, POLICY};
+use super::{
+    classify_anyhow, keyid_hex, read_capped, Failure, ReadCapError, INTAKE_POLICY, POLICY,
+};
 
 /// Upper bound for Sequoia's read-ahead buffer. It may stay small: we buffer the whole
 /// plaintext ourselves and release nothing before the end, so Sequoia's hold-back is not
@@ -319,9 +322,19 @@ fn signature_info(r: &Result<sq::parse::stream::GoodChecksum, VerificationError>
             .unwrap_or_default()
     };
     match r {
+        // Decryption runs under the intake policy; a signature is judged under the standard
+        // one: a SHA-1 signature, or a signer key bound only by one, verifies nothing.
         Ok(good) => SignatureInfo {
             issuer: good.ka.cert().fingerprint().to_hex(),
-            status: SignatureStatus::Good,
+            status: if POLICY
+                .signature(good.sig, sq::policy::HashAlgoSecurity::CollisionResistance)
+                .is_ok()
+                && good.ka.cert().with_policy(&POLICY, None).is_ok()
+            {
+                SignatureStatus::Good
+            } else {
+                SignatureStatus::Unverifiable
+            },
         },
         Err(VerificationError::MissingKey { sig }) => SignatureInfo {
             issuer: issuer_of(sig),
@@ -368,10 +381,16 @@ impl DecryptionHelper for Helper<'_, '_> {
                 if !matches {
                     continue;
                 }
-                let Ok(mut pair) = (*key).clone().into_keypair() else {
-                    continue;
+                let decrypted = if super::elgamal::is_elgamal(key) {
+                    super::elgamal::decrypt_session_key(key, pkesk.esk())
+                        .map(|(algo, sk)| (Some(algo), sk))
+                } else {
+                    let Ok(mut pair) = (*key).clone().into_keypair() else {
+                        continue;
+                    };
+                    pkesk.decrypt(&mut pair, sym_algo)
                 };
-                if let Some((algo, sk)) = pkesk.decrypt(&mut pair, sym_algo) {
+                if let Some((algo, sk)) = decrypted {
                     if decrypt(algo, &sk) {
                         self.state.decrypted_with = Some(key.fingerprint().to_hex());
                         return Ok(Some((*cert).clone()));
@@ -416,7 +435,7 @@ fn run(
     let mut decryptor = DecryptorBuilder::from_bytes(binary)
         .map_err(RunError::Sequoia)?
         .buffer_size(buffer)
-        .with_policy(&POLICY, None, helper)
+        .with_policy(&*INTAKE_POLICY, None, helper)
         .map_err(RunError::Sequoia)?;
     let plaintext =
         read_capped(&mut decryptor, limits.max_plaintext_bytes).map_err(|e| match e {

@@ -550,3 +550,96 @@ fn notes_follow_their_case_through_reseal_and_content_rotation() {
         "note lost in content rotation"
     );
 }
+
+/// An organisation moving its existing reporting key in: a DSA/ElGamal key made by GnuPG,
+/// protected by its own passphrase, imported into a gateway whose keys are stored under
+/// another. The next `run` starts and decrypts a report a reporter's old client encrypted to it
+/// with CAST5.
+#[test]
+fn an_imported_protected_dsa_elgamal_key_decrypts_mail_after_import() {
+    use std::os::unix::fs::PermissionsExt;
+    let dovecot = Dovecot::start();
+    let gw = crate::support::gateway::Gateway::new(&dovecot);
+    let config = std::fs::read_to_string(gw.config()).unwrap();
+    std::fs::write(
+        gw.config(),
+        config.replace("unprotected = true", "passphrase-file = \"key.pass\""),
+    )
+    .unwrap();
+    let pass = gw.dir().join("key.pass");
+    std::fs::write(&pass, "the gateway's own passphrase\n").unwrap();
+    std::fs::set_permissions(&pass, std::fs::Permissions::from_mode(0o600)).unwrap();
+    gw.init();
+    let handler = Holder::new("Hanna Handler", "hanna@handlers.example.org");
+    let custodian = Holder::new("Celina Custodian", "celina@custody.example.org");
+    gw.add_handler(&handler);
+    gw.add_custodian(&custodian);
+
+    // The old key, as GnuPG makes a DSA/ElGamal one, under the passphrase "stara".
+    let org = Gpg::new();
+    let with_pass = |args: &[&str]| {
+        let mut all = vec!["--passphrase", "stara"];
+        all.extend_from_slice(args);
+        org.run_ok(&all, b"")
+    };
+    let status = with_pass(&[
+        "--status-fd",
+        "1",
+        "--quick-generate-key",
+        "Zgloszenia <zgloszenia@urzad.example.org>",
+        "dsa2048",
+        "sign,cert",
+        "never",
+    ]);
+    let fpr = String::from_utf8_lossy(&status.stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("[GNUPG:] KEY_CREATED "))
+        .and_then(|r| r.split_whitespace().nth(1))
+        .unwrap()
+        .to_owned();
+    with_pass(&["--quick-add-key", &fpr, "elg2048", "encr", "never"]);
+    let secret = with_pass(&["--armor", "--export-secret-keys", &fpr]).stdout;
+    let public = with_pass(&["--armor", "--export", &fpr]).stdout;
+    let file = gw.dir().join("old-key.asc");
+    std::fs::write(&file, &secret).unwrap();
+
+    let out = gw
+        .command(&["keys", "import-intake", file.to_str().unwrap()])
+        .env("SYGNAL_IMPORT_PASSPHRASE", "stara")
+        .output()
+        .unwrap();
+    assert_success(&["keys", "import-intake"], &out);
+    assert!(String::from_utf8_lossy(&out.stdout).contains(&fpr));
+
+    let token = unique("OLDKEY-");
+    let reporter = Gpg::new();
+    let rcpt = reporter.import(&public);
+    let inner =
+        format!("Content-Type: text/plain; charset=utf-8\r\n\r\nReport to the old key {token}\r\n");
+    let armored = reporter.encrypt(
+        &[&rcpt[0]],
+        inner.as_bytes(),
+        true,
+        None,
+        &["--cipher-algo", "CAST5"],
+    );
+    let raw = format!(
+        "From: R <r@example.net>\r\nTo: {TO}\r\nSubject: ...\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/encrypted; protocol=\"application/pgp-encrypted\"; boundary=\"b\"\r\n\r\n\
+         --b\r\nContent-Type: application/pgp-encrypted\r\n\r\nVersion: 1\r\n\r\n\
+         --b\r\nContent-Type: application/octet-stream\r\n\r\n{}\r\n--b--\r\n",
+        String::from_utf8_lossy(&armored)
+    );
+    dovecot.append("INBOX", raw.as_bytes());
+    gw.run_once();
+    let numbers = gw.case_numbers();
+    assert_eq!(
+        numbers.len(),
+        1,
+        "{:?}\n{}",
+        gw.quarantine_json(),
+        gw.logs()
+    );
+    let case = gw.show_case(&numbers[0], &handler.key_file, None);
+    assert!(str_field(&case, "body").contains(&token), "{case}");
+}
