@@ -87,6 +87,7 @@ async fn main() -> anyhow::Result<()> {
             received_at: chrono::Utc::now().date_naive(),
             encrypted: true,
             signature: sygnal::split::SignatureLabel::Unsigned,
+            flags: Vec::new(),
             shred_key: shred_id.clone(),
             report: vault::seal(&filler, &report_readers, &shred, BlobKind::Report)?,
             identity: vault::seal(b"{}", &identity_readers, &shred, BlobKind::Identity)?,

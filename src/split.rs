@@ -28,6 +28,8 @@ pub struct PgpTraces {
     pub literal_date: Option<i64>,
     /// What the signatures over the decrypted pieces say, taken together.
     pub signature: SignatureLabel,
+    /// What only the decryption-only policy let through (codes, see `PgpMetadata::legacy`).
+    pub legacy: Vec<String>,
 }
 
 /// What a report's signatures say, in the three states a handler can act on. A signature that
@@ -267,6 +269,10 @@ pub struct Report {
     /// way could read or change it.
     #[serde(default)]
     pub subject_outside_encryption: bool,
+    /// What only the decryption-only policy let through (`weak-encryption`, ...): the reporter
+    /// used an old client or an old intake key.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub decryption_flags: Vec<String>,
     #[serde(default)]
     pub unencrypted_parts: Vec<ReportPart>,
     /// A protected-headers legacy display part was dropped.
@@ -420,6 +426,7 @@ pub fn split(
         signature: Some(signature),
         signed: false,
         subject_outside_encryption,
+        decryption_flags: traces.legacy.clone(),
         unencrypted_parts: Vec::new(),
         legacy_display_removed: content.legacy_display_removed,
         received_at: received_at.format("%Y-%m-%d").to_string(),

@@ -143,6 +143,7 @@ fn protected_subject_wins_and_placeholders_are_dropped() {
         literal_filename: Some(b"C:\\Users\\jkowalski\\report.txt".to_vec()),
         literal_date: Some(1_700_000_000),
         signature: SignatureLabel::TrustedSigner,
+        legacy: Vec::new(),
     };
     let s = split(&outer, content, traces, Vec::new(), date());
     assert_eq!(s.report.subject.as_deref(), Some("Real subject"));

@@ -222,7 +222,7 @@ pub async fn cases(config_path: &Path, command: CasesCommand) -> anyhow::Result<
             }
             for c in &cases {
                 println!(
-                    "{:<16} {}  {:<15} {}{}",
+                    "{:<16} {}  {:<15} {}{}{}",
                     c.number,
                     c.received_at,
                     c.status,
@@ -235,6 +235,11 @@ pub async fn cases(config_path: &Path, command: CasesCommand) -> anyhow::Result<
                         SignatureLabel::TrustedSigner => ", signed by a trusted key",
                         SignatureLabel::UnknownSigner => ", signed (signer unknown)",
                         SignatureLabel::Unsigned => "",
+                    },
+                    if c.flags.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" [{}]", c.flags.join(", "))
                     }
                 );
             }

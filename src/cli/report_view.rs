@@ -41,6 +41,7 @@ struct ReportJson<'a> {
     encrypted: bool,
     signature: SignatureLabel,
     subject_outside_encryption: bool,
+    decryption_flags: &'a [String],
     unencrypted_parts: Vec<PartJson<'a>>,
     legacy_display_removed: bool,
     received_at: &'a str,
@@ -100,6 +101,7 @@ fn report_json(r: &Report) -> ReportJson<'_> {
         encrypted: r.encrypted,
         signature: r.signature(),
         subject_outside_encryption: r.subject_outside_encryption,
+        decryption_flags: &r.decryption_flags,
         unencrypted_parts: r.unencrypted_parts.iter().map(part_json).collect(),
         legacy_display_removed: r.legacy_display_removed,
         received_at: &r.received_at,
@@ -140,6 +142,13 @@ pub(super) fn print_case(c: &OpenedCase) {
         },
         r.signature().describe()
     );
+    if !r.decryption_flags.is_empty() {
+        println!(
+            "Opened:   only by accepting what the standard policy refuses: {} (an old client or \
+             an old intake key; the content is as sent, but the encryption was weaker)",
+            term::line(&r.decryption_flags.join(", "))
+        );
+    }
     if r.subject_outside_encryption {
         println!(
             "Subject:  {} (sent UNENCRYPTED, outside the encryption: anyone on the way could read or change it)",

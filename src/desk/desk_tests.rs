@@ -102,6 +102,7 @@ async fn file_report(desk: &Desk) -> String {
                 received_at,
                 encrypted: sealed.encrypted,
                 signature: sealed.signature,
+                flags: sealed.flags,
                 shred_key: shred_id,
                 report: sealed.report,
                 identity: sealed.identity,

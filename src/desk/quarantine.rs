@@ -148,6 +148,7 @@ impl Desk {
                             received_at,
                             encrypted: sealed.encrypted,
                             signature: sealed.signature,
+                            flags: sealed.flags,
                             shred_key: new_shred_id,
                             report: sealed.report,
                             identity: sealed.identity,

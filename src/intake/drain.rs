@@ -189,6 +189,7 @@ impl Gateway {
                     received_at,
                     encrypted: sealed.encrypted,
                     signature: sealed.signature,
+                    flags: sealed.flags,
                     shred_key: shred_id,
                     report: sealed.report,
                     identity: sealed.identity,

@@ -23,6 +23,8 @@ pub struct SealedCase {
     pub encrypted: bool,
     /// What the signatures say.
     pub signature: SignatureLabel,
+    /// Why decryption needed the decryption-only policy (codes).
+    pub flags: Vec<String>,
     /// The report, sealed to handlers.
     pub report: StoredBlob,
     /// The identity record, sealed to custodians.
@@ -137,6 +139,7 @@ pub fn seal_split(
     Ok(SealedCase {
         encrypted: split.report.encrypted,
         signature: split.report.signature(),
+        flags: split.report.decryption_flags.clone(),
         report: vault::seal(&report, &readers.handlers, shred, BlobKind::Report)?,
         identity: vault::seal(&identity, &readers.custodians, shred, BlobKind::Identity)?,
     })
@@ -329,6 +332,11 @@ fn traces<'a>(
         }
         if t.literal_filename.is_none() {
             t.literal_filename = o.literal_filename.clone();
+        }
+        for flag in &o.legacy {
+            if !t.legacy.iter().any(|f| f == flag) {
+                t.legacy.push((*flag).to_owned());
+            }
         }
         if t.literal_date.is_none() {
             t.literal_date = o.literal_date;

@@ -83,6 +83,10 @@ pub struct PgpMetadata {
     pub literal_date: Option<i64>,
     /// Whether a compressed data packet was present.
     pub compressed: bool,
+    /// What only the decryption-only policy let through, as stable codes for an admin:
+    /// `weak-encryption` (an old cipher), `weak-intake-key` (a key the standard policy refuses:
+    /// SHA-1 binding, 1024 bits, ElGamal), `expired-intake-key`, `revoked-intake-key`.
+    pub legacy: Vec<&'static str>,
 }
 
 impl std::fmt::Debug for PgpMetadata {
@@ -229,6 +233,7 @@ struct State {
     compressed: bool,
     outermost_encrypted: bool,
     quick_check_failed: bool,
+    legacy: Vec<&'static str>,
     signatures: Vec<SignatureInfo>,
     /// A precise error decided in a callback; takes precedence over Sequoia's error.
     failure: Option<OpenError>,
@@ -393,6 +398,7 @@ impl DecryptionHelper for Helper<'_, '_> {
                 if let Some((algo, sk)) = decrypted {
                     if decrypt(algo, &sk) {
                         self.state.decrypted_with = Some(key.fingerprint().to_hex());
+                        self.state.legacy = legacy(cert, key, algo);
                         return Ok(Some((*cert).clone()));
                     }
                     // A session key addressed to our key by name that fails the quick check
@@ -483,8 +489,50 @@ fn decrypt_inner(
             literal_filename: state.literal_filename,
             literal_date: state.literal_date.filter(|d| *d != 0),
             compressed: state.compressed,
+            legacy: state.legacy,
         },
     })
+}
+
+/// What of this decryption the standard policy would have refused (see `PgpMetadata::legacy`).
+fn legacy(
+    cert: &Cert,
+    key: &Key<SecretParts, UnspecifiedRole>,
+    algo: Option<SymmetricAlgorithm>,
+) -> Vec<&'static str> {
+    let mut out = Vec::new();
+    if algo.is_some_and(|a| POLICY.symmetric_algorithm(a).is_err()) {
+        out.push("weak-encryption");
+    }
+    let handle = KeyHandle::from(key.keyid());
+    let strict = cert
+        .with_policy(&POLICY, None)
+        .ok()
+        .is_some_and(|vc| vc.keys().key_handle(handle.clone()).next().is_some());
+    if !strict {
+        out.push("weak-intake-key");
+    }
+    if let Ok(vc) = cert.with_policy(&*INTAKE_POLICY, None) {
+        if vc
+            .keys()
+            .key_handle(handle.clone())
+            .alive()
+            .next()
+            .is_none()
+            || vc.alive().is_err()
+        {
+            out.push("expired-intake-key");
+        }
+        if vc.keys().key_handle(handle).revoked(false).next().is_none()
+            || !matches!(
+                vc.revocation_status(),
+                sq::types::RevocationStatus::NotAsFarAsWeKnow
+            )
+        {
+            out.push("revoked-intake-key");
+        }
+    }
+    out
 }
 
 fn map_failure(e: RunError, state: &mut State, limits: &OpenLimits) -> OpenError {

@@ -107,8 +107,8 @@ async fn insert_case(
             "INSERT INTO cases",
             "INSERT INTO cases (number, year, seq, received_at, status, encrypted, signed, shred_key,
                                 report_pkesks, report_body, identity_pkesks, identity_body, filed_at,
-                                ack_due, feedback_due, signature)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id",
+                                ack_due, feedback_due, signature, flags)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id",
             args![
                 number.as_str(),
                 i64::from(year),
@@ -125,7 +125,8 @@ async fn insert_case(
                 filed_at.as_str(),
                 ack_due.as_str(),
                 feedback_due.as_str(),
-                case.signature.as_str()
+                case.signature.as_str(),
+                case.flags.join(" ").as_str()
             ],
         )
         .await?

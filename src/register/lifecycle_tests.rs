@@ -25,6 +25,7 @@ async fn register_with_cases(n: u32) -> (tempfile::TempDir, Register) {
             received_at: "2026-11-23".parse().unwrap(),
             encrypted: true,
             signature: crate::split::SignatureLabel::Unsigned,
+            flags: Vec::new(),
             shred_key: "00ff".into(),
             report: blob(1),
             identity: blob(2),

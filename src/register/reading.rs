@@ -30,6 +30,11 @@ fn summary(r: &Row) -> Result<CaseSummary, RegisterError> {
         status: r.get("status", what)?,
         encrypted: r.get("encrypted", what)?,
         signature: super::workflow::signature_label(r)?,
+        flags: r
+            .get::<String>("flags", what)?
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect(),
     })
 }
 
@@ -52,7 +57,7 @@ impl Register {
     pub async fn list_cases(&self) -> Result<Vec<CaseSummary>, RegisterError> {
         self.all(
             "SELECT cases",
-            "SELECT number, received_at, status, encrypted, signature FROM cases ORDER BY id",
+            "SELECT number, received_at, status, encrypted, signature, flags FROM cases ORDER BY id",
             &[],
         )
         .await?
@@ -66,7 +71,7 @@ impl Register {
         let Some(r) = self
             .opt(
                 "SELECT case",
-                "SELECT number, received_at, status, encrypted, signature, shred_key,
+                "SELECT number, received_at, status, encrypted, signature, flags, shred_key,
                         report_pkesks, report_body, identity_pkesks, identity_body
                  FROM cases WHERE number = $1",
                 args![number],

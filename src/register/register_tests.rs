@@ -18,6 +18,7 @@ fn new_case(date: &str) -> NewCase {
         received_at: date.parse::<NaiveDate>().unwrap(),
         encrypted: true,
         signature: crate::split::SignatureLabel::Unsigned,
+        flags: Vec::new(),
         shred_key: "00ff".into(),
         report: blob(1),
         identity: blob(2),

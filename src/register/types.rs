@@ -70,6 +70,8 @@ pub struct NewCase {
     pub report: StoredBlob,
     /// The identity record, sealed to custodians.
     pub identity: StoredBlob,
+    /// Why decryption needed the decryption-only policy (codes; shown to admins).
+    pub flags: Vec<String>,
 }
 
 /// A quarantine entry to file.
@@ -130,6 +132,8 @@ pub struct CaseSummary {
     pub encrypted: bool,
     /// What its signatures say.
     pub signature: crate::split::SignatureLabel,
+    /// Why decryption needed the decryption-only policy (codes).
+    pub flags: Vec<String>,
 }
 
 /// A case with its sealed blobs.

@@ -40,6 +40,7 @@ async fn open_with_case(
                 received_at: d(received),
                 encrypted: true,
                 signature: crate::split::SignatureLabel::Unsigned,
+                flags: Vec::new(),
                 shred_key: "00".into(),
                 report: blob(1),
                 identity: blob(2),

@@ -642,4 +642,16 @@ fn an_imported_protected_dsa_elgamal_key_decrypts_mail_after_import() {
     );
     let case = gw.show_case(&numbers[0], &handler.key_file, None);
     assert!(str_field(&case, "body").contains(&token), "{case}");
+    // Why it needed the decryption-only policy, for the admin (codes, no content).
+    let listed = &gw.cases_json()[0];
+    let flags: Vec<&str> = listed["flags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap())
+        .collect();
+    assert!(
+        flags.contains(&"weak-encryption") && flags.contains(&"weak-intake-key"),
+        "{listed}"
+    );
 }
