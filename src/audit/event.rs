@@ -96,6 +96,9 @@ events! {
     SignerTrusted,
     /// A trusted signer was removed.
     SignerDistrusted,
+    /// A message left on the server (over the size limit) was resolved: taken after the limit
+    /// was raised, or found removed by hand.
+    LeftOnServerResolved,
 }
 
 impl Event {

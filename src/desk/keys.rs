@@ -354,6 +354,14 @@ impl Desk {
         let mut checked = Vec::new();
         self.identity_promise_checks(&mut warnings, &mut checked)
             .await?;
+        for q in self.register.list_quarantine().await? {
+            if q.state == "left-on-server" {
+                warnings.push(format!(
+                    "quarantine #{} ({}): a message is left on the server: {}",
+                    q.id, q.reason, q.detail
+                ));
+            }
+        }
         Ok(DoctorReport {
             intake_keys,
             warnings,

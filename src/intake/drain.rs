@@ -37,6 +37,7 @@ impl Gateway {
         let finished = self
             .finish_pending(mailbox, &selected, &listed, report)
             .await?;
+        self.reexamine_left(&selected, &listed).await?;
         for item in listed.into_iter().filter(|l| !finished.contains(&l.uid)) {
             if shutdown.requested() {
                 tracing::info!("shutdown requested; stopping after the message in hand");
@@ -83,6 +84,44 @@ impl Gateway {
             finished.push(row.at.uid);
         }
         Ok(finished)
+    }
+
+    /// Messages left on the server for being too large are not left forever: once the limit
+    /// allows them they are taken like any other, and one removed by hand is forgotten.
+    async fn reexamine_left(
+        &self,
+        selected: &Selected,
+        listed: &[Listed],
+    ) -> Result<(), GatewayError> {
+        let limit = self.config.limits.max_message_bytes;
+        for row in self.register.left_on_server_rows(&selected.folder).await? {
+            if row.at.uidvalidity != selected.uidvalidity {
+                // Renumbered: the position says nothing now; the message, if still there, is
+                // listed under a new UID and examined as a new one.
+                self.register
+                    .resolve_left_on_server(&row, "the folder was renumbered")
+                    .await?;
+                continue;
+            }
+            match listed.iter().find(|l| l.uid == row.at.uid) {
+                None => {
+                    self.register
+                        .resolve_left_on_server(&row, "removed from the server by hand")
+                        .await?;
+                }
+                Some(l) if usize::try_from(l.size).unwrap_or(usize::MAX) <= limit => {
+                    tracing::info!(
+                        uid = l.uid,
+                        "LeftOnServerTaken: the size limit now allows it"
+                    );
+                    self.register
+                        .resolve_left_on_server(&row, "taken: the size limit now allows it")
+                        .await?;
+                }
+                Some(_) => {}
+            }
+        }
+        Ok(())
     }
 
     async fn take(
@@ -329,7 +368,8 @@ impl Gateway {
             reason: "message-too-large".to_owned(),
             detail: format!(
                 "{} bytes, over the limit of {limit} bytes; not downloaded and left on the server \
-                 ({} uid {}): raise limits.max-message-bytes or take it out by hand",
+                 ({} uid {}): raise limits.max-message-bytes (it is then taken on the next run) \
+                 or remove it from the server by hand (its entry then ends by itself)",
                 item.size, at.mailbox, at.uid
             ),
             raw: None,

@@ -377,6 +377,64 @@ impl Register {
         Ok(n > 0)
     }
 
+    /// Intake records of `mailbox` whose message was left on the server (too large to take).
+    pub async fn left_on_server_rows(
+        &self,
+        mailbox: &str,
+    ) -> Result<Vec<IntakeRow>, RegisterError> {
+        self.all(
+            "SELECT left on server",
+            &format!(
+                "{INTAKE_SELECT} WHERE i.deletion = 'left-on-server' AND i.mailbox = $1 ORDER BY i.id"
+            ),
+            args![mailbox],
+        )
+        .await?
+        .iter()
+        .map(intake_row)
+        .collect()
+    }
+
+    /// Ends the record of a message left on the server: it is taken now (the limit was
+    /// raised), or it is gone (removed by hand). Its quarantine entry becomes `discarded`
+    /// (it never held the message), with an audit entry saying why.
+    pub async fn resolve_left_on_server(
+        &self,
+        row: &IntakeRow,
+        why: &str,
+    ) -> Result<(), RegisterError> {
+        self.write(async |tx| {
+            let what = "SELECT left-on-server entry";
+            let qid: Option<i64> = tx
+                .one(what, "SELECT quarantine_id FROM intake WHERE id = $1", args![row.id])
+                .await?
+                .get("quarantine_id", what)?;
+            tx.exec(
+                "DELETE FROM intake",
+                "DELETE FROM intake WHERE id = $1 AND deletion = 'left-on-server'",
+                args![row.id],
+            )
+            .await?;
+            if let Some(qid) = qid {
+                tx.exec(
+                    "UPDATE quarantine",
+                    "UPDATE quarantine SET state = 'discarded' WHERE id = $1 AND state = 'left-on-server'",
+                    args![qid],
+                )
+                .await?;
+            }
+            tx.audit(
+                "gateway",
+                Event::LeftOnServerResolved,
+                None,
+                &format!("{}: {why}", row.label),
+            )
+            .await?;
+            Ok(())
+        })
+        .await
+    }
+
     /// Intake records of `mailbox` whose server copy still has to be deleted.
     pub async fn pending_deletions(&self, mailbox: &str) -> Result<Vec<IntakeRow>, RegisterError> {
         self.all(

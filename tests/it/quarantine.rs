@@ -352,4 +352,50 @@ fn message_over_the_size_limit_quarantined_without_blocking_the_next() {
     s.gateway.run_once();
     assert_quarantined(&s, 1);
     assert_eq!(s.gateway.case_numbers().len(), 1);
+    // doctor names it with what to do.
+    let doctor = s.gateway.run(&["doctor"]);
+    let said = String::from_utf8_lossy(&doctor.stdout);
+    assert!(
+        said.contains("left on the server") && said.contains("max-message-bytes"),
+        "{said}"
+    );
+}
+
+#[test]
+fn a_message_left_on_the_server_is_taken_once_the_limit_allows_it() {
+    let dovecot = Dovecot::start();
+    let s = Setup::new(&dovecot);
+    let config = std::fs::read_to_string(s.gateway.config()).unwrap();
+    s.gateway
+        .append_config("[limits]\nmax-message-bytes = 20000\n");
+    let token = unique("BIG");
+    let big = format!("{token} {}", "0123456789abcdef ".repeat(4000));
+    dovecot.append(
+        "INBOX",
+        &plain_mail(&Report {
+            from: "Big <big@example.net>",
+            to: TO,
+            subject: "big",
+            body: &big,
+            attachment: None,
+        }),
+    );
+    s.gateway.run_once();
+    assert_eq!(dovecot.count("INBOX"), 1, "left on the server");
+    assert!(s.gateway.case_numbers().is_empty());
+    // The admin raises the limit: the next run takes it, files it, and the entry ends.
+    std::fs::write(s.gateway.config(), &config).unwrap();
+    s.gateway.run_once();
+    assert_eq!(dovecot.count("INBOX"), 0, "{}", s.gateway.logs());
+    let numbers = s.gateway.case_numbers();
+    assert_eq!(numbers.len(), 1);
+    let case = s.gateway.show_case(&numbers[0], &s.handler.key_file, None);
+    assert!(str_field(&case, "body").contains(&token));
+    let q = s.gateway.quarantine_json();
+    assert!(q.iter().all(|e| e["state"] != "left-on-server"), "{q:?}");
+    let audit = s.gateway.run_ok(&["audit", "show", "--json"]);
+    assert!(audit.contains("LeftOnServerResolved"));
+    // Nothing left for doctor to warn about.
+    let doctor = s.gateway.run(&["doctor"]);
+    assert!(!String::from_utf8_lossy(&doctor.stdout).contains("left on the server"));
 }
