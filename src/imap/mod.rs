@@ -151,6 +151,10 @@ pub enum ImapError {
     /// The message is still in the folder after the expunge (e.g. another client cleared `\Deleted`).
     #[error("uid {uid} is still present after expunge")]
     NotExpunged { uid: u32 },
+    /// The gateway's own folder still holds messages after it was emptied: a copy moved there
+    /// is not gone, so its deletion is not recorded.
+    #[error("the gateway's folder still holds {left} message(s) after it was emptied")]
+    ExpungeFolderNotEmpty { left: u32 },
     /// An operation did not finish in time; the connection must be replaced.
     #[error("IMAP {what} timed out")]
     Timeout { what: &'static str },
@@ -175,6 +179,7 @@ impl ImapError {
             | ImapError::AuthUnavailable
             | ImapError::NoBody { .. }
             | ImapError::NotExpunged { .. }
+            | ImapError::ExpungeFolderNotEmpty { .. }
             | ImapError::Timeout { .. }
             | ImapError::ConnectionLost
             | ImapError::Io { .. }

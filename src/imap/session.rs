@@ -225,15 +225,7 @@ impl Mailbox {
             self.run("UID EXPUNGE", &format!("UID EXPUNGE {uid}"), |_| {})
                 .await?;
         } else {
-            let source = self.current()?.clone();
-            self.empty_expunge_folder().await?;
-            let again = self.select(&source.folder).await?;
-            if again.uidvalidity != source.uidvalidity {
-                return Err(ImapError::UidValidityChanged {
-                    expected: source.uidvalidity,
-                    found: again.uidvalidity,
-                });
-            }
+            self.purge_moved().await?;
         }
         let mut present = false;
         self.run("UID FETCH", &format!("UID FETCH {uid} (UID)"), |r| {
@@ -246,6 +238,26 @@ impl Mailbox {
             return Err(ImapError::NotExpunged { uid });
         }
         tracing::debug!(uid, "IMAP message expunged");
+        Ok(())
+    }
+
+    /// On a server without UIDPLUS, where deletion goes through the gateway's own folder:
+    /// empties that folder, checks it is empty, and selects the folder that was selected again
+    /// (same UIDVALIDITY). A copy moved there but not yet removed (a run stopped in between)
+    /// is gone only after this. With UIDPLUS: nothing to do.
+    pub async fn purge_moved(&mut self) -> Result<(), ImapError> {
+        if self.caps.uidplus {
+            return Ok(());
+        }
+        let source = self.current()?.clone();
+        self.empty_expunge_folder().await?;
+        let again = self.select(&source.folder).await?;
+        if again.uidvalidity != source.uidvalidity {
+            return Err(ImapError::UidValidityChanged {
+                expected: source.uidvalidity,
+                found: again.uidvalidity,
+            });
+        }
         Ok(())
     }
 
@@ -305,6 +317,11 @@ impl Mailbox {
                 .await?;
             // Only in the gateway's own folder: everything in it was moved there by us.
             self.run("EXPUNGE", "EXPUNGE", |_| {}).await?;
+            // Verified, not assumed: only an empty folder means the copies are gone.
+            let after = self.select(EXPUNGE_FOLDER).await?;
+            if after.exists > 0 {
+                return Err(ImapError::ExpungeFolderNotEmpty { left: after.exists });
+            }
         }
         tracing::debug!(messages = trash.exists, "IMAP expunge folder emptied");
         Ok(())

@@ -67,7 +67,9 @@ impl Gateway {
                 continue;
             }
             if !listed.iter().any(|l| l.uid == row.at.uid) {
-                // Gone already (our expunge went through before the crash).
+                // Gone from the folder: our expunge went through before the crash, or (without
+                // UIDPLUS) it was moved to the gateway's folder, which must be emptied first.
+                mailbox.purge_moved().await?;
                 self.register.mark_deleted(&row).await?;
                 report.deleted += 1;
                 continue;

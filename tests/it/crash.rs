@@ -177,3 +177,64 @@ fn a_message_that_kills_processing_three_times_is_quarantined_raw_and_intake_goe
     );
     assert_eq!(s.gateway.case_numbers().len(), 2);
 }
+
+/// Dovecot's capabilities without UIDPLUS (MOVE stays): deletion goes through the gateway's
+/// own folder.
+const NO_UIDPLUS: &str = "imap_capability = IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE \
+     LITERAL+ NAMESPACE CHILDREN UNSELECT MOVE";
+
+/// On a MOVE-only server a copy moved to the gateway's folder is recorded deleted only once
+/// that folder is verified empty of it, also when the run that moved it was killed.
+#[test]
+fn without_uidplus_a_moved_copy_is_recorded_deleted_only_once_the_gateway_folder_is_empty() {
+    let dovecot = Dovecot::start_with(NO_UIDPLUS);
+    let s = Setup::new(&dovecot);
+    let token = unique("MOVE-");
+    dovecot.append(
+        "INBOX",
+        &plain_mail(&Report {
+            from: "M <m@example.net>",
+            to: TO,
+            subject: "moved",
+            body: &format!("{token}\n"),
+            attachment: None,
+        }),
+    );
+    // Killed right after UID MOVE, before the gateway's folder was emptied.
+    let mut child = s.gateway.spawn_with_failpoint("flagged-deleted");
+    child.kill().expect("SIGKILL");
+    let _ = child.wait();
+    assert_eq!(dovecot.count("INBOX"), 0);
+    assert_eq!(
+        dovecot.count("sygnal-expunge"),
+        1,
+        "the moved copy waits in the gateway's folder"
+    );
+    s.gateway.run_once();
+    assert_eq!(
+        dovecot.count("sygnal-expunge"),
+        0,
+        "recorded deleted while a copy was still on the server; logs:\n{}",
+        s.gateway.logs()
+    );
+    assert_eq!(s.gateway.case_numbers().len(), 1);
+    assert!(s.gateway.logs().contains("uidplus=false"));
+    let audit = s.gateway.run_ok(&["audit", "show", "--json"]);
+    assert_eq!(audit.matches("ServerCopyDeleted").count(), 1, "{audit}");
+
+    // And a normal run on such a server leaves nothing behind either.
+    dovecot.append(
+        "INBOX",
+        &plain_mail(&Report {
+            from: "N <n@example.net>",
+            to: TO,
+            subject: "next",
+            body: "next\n",
+            attachment: None,
+        }),
+    );
+    s.gateway.run_once();
+    assert_eq!(dovecot.count("INBOX"), 0);
+    assert_eq!(dovecot.count("sygnal-expunge"), 0);
+    assert_eq!(s.gateway.case_numbers().len(), 2);
+}

@@ -39,6 +39,11 @@ pub struct Dovecot {
 impl Dovecot {
     /// Starts a fresh instance and waits until both ports accept connections.
     pub fn start() -> Dovecot {
+        Self::start_with("")
+    }
+
+    /// Like [`Dovecot::start`] with more configuration appended (e.g. `imap_capability`).
+    pub fn start_with(extra: &str) -> Dovecot {
         let tmp = tempfile::Builder::new()
             .prefix("sygnal-dovecot-")
             .tempdir()
@@ -48,7 +53,7 @@ impl Dovecot {
         fs::set_permissions(&dir, fs::Permissions::from_mode(0o755)).unwrap();
         let ca_pem = make_cert(&dir);
 
-        launch(tmp, ca_pem)
+        launch(tmp, ca_pem, extra)
     }
 
     /// Host to connect to (the certificate also names `localhost`).
@@ -303,7 +308,7 @@ impl Drop for Dovecot {
 
 /// Runs the instance in `tmp`; ports are picked by binding port 0 and releasing them, so another
 /// process may grab one in between: retry with fresh ports when Dovecot cannot bind.
-fn launch(tmp: tempfile::TempDir, ca_pem: PathBuf) -> Dovecot {
+fn launch(tmp: tempfile::TempDir, ca_pem: PathBuf, extra: &str) -> Dovecot {
     let dir = tmp.path().to_path_buf();
     let mut tmp = Some(tmp);
     let mut last_log = String::new();
@@ -312,7 +317,7 @@ fn launch(tmp: tempfile::TempDir, ca_pem: PathBuf) -> Dovecot {
         if port == tls_port {
             continue;
         }
-        let conf = write_config(&dir, port, tls_port);
+        let conf = write_config(&dir, port, tls_port, extra);
         let mut dovecot = Dovecot {
             port,
             tls_port,
@@ -421,7 +426,7 @@ fn make_cert(dir: &Path) -> PathBuf {
     cert
 }
 
-fn write_config(dir: &Path, port: u16, tls_port: u16) -> PathBuf {
+fn write_config(dir: &Path, port: u16, tls_port: u16, extra: &str) -> PathBuf {
     let me = fs::metadata(dir).unwrap().uid();
     let (mail_uid, service_user) = if me == 0 {
         (65534, None)
@@ -512,7 +517,7 @@ service stats {{
 "#
     );
     let path = dir.join("dovecot.conf");
-    fs::write(&path, conf).unwrap();
+    fs::write(&path, format!("{conf}{extra}\n")).unwrap();
     path
 }
 
