@@ -158,12 +158,13 @@ pub fn open_and_split(
         ..OpenLimits::default()
     };
     let envelope = envelope::classify(raw, &mail_limits).map_err(|e| Rejection::from_mail(&e))?;
-    // mail-parser accepts anything; a message without a single header field is not mail.
-    if !envelope
-        .outer()
+    // mail-parser accepts anything (a NUL followed by a word comes back as a header field);
+    // a message without a single real `Name: value` header line is not mail.
+    let outer = envelope.outer();
+    if !outer
         .fields
         .iter()
-        .any(|f| is_field_name(&f.name))
+        .any(|f| is_field_name(&f.name) && has_field_line(&outer.raw, &f.name))
     {
         return Err(Rejection::from_mail(&mail::MailError::Unparseable));
     }
@@ -361,6 +362,17 @@ fn without_pgp_suffix(name: &str) -> Option<SafeName> {
         .and_then(|s| name.get(..name.len() - s.len()))
         .unwrap_or(name);
     SafeName::new(stem)
+}
+
+/// Whether the raw header block has a line starting `name:` (RFC 5322 field syntax).
+fn has_field_line(raw: &[u8], name: &str) -> bool {
+    raw.split(|b| *b == b'\n').any(|line| {
+        line.len() > name.len()
+            && line.get(name.len()) == Some(&b':')
+            && line
+                .get(..name.len())
+                .is_some_and(|n| n.eq_ignore_ascii_case(name.as_bytes()))
+    })
 }
 
 /// RFC 5322 field name: printable US-ASCII except colon.

@@ -286,6 +286,8 @@ fn garbage_is_quarantined_not_filed() {
         b"garbage\x00\xff",
         b"\r\n\r\n",
         b"no header here at all",
+        b"\x00junk",
+        b"\x00Subject without a colon\r\n\r\nbody",
     ] {
         let r = rejection(&f, raw);
         assert_eq!(r.code, "mime-unparseable", "{raw:?}");
