@@ -3,7 +3,8 @@
 //! process announce the point on stderr and block, so a test can SIGKILL it exactly there. A
 //! release binary has no failpoints and reads no such variable.
 
-/// Every failpoint of intake, in pipeline order per message.
+/// Every failpoint of intake, in pipeline order per message. `opened` and `sealed` are reached
+/// in the intake worker (a child process of the gateway).
 pub const FAILPOINTS: &[&str] = &[
     "fetched",
     "opened",
@@ -27,9 +28,17 @@ pub fn hit(name: &'static str) {
     let armed = ARMED
         .get_or_init(|| std::env::var("SYGNAL_FAILPOINT").ok())
         .as_deref();
-    if armed == Some(name) {
+    // With SYGNAL_FAILPOINT_WHILE=PATH the point holds only while PATH exists, so a test can
+    // let the messages after the one it stopped pass (intake workers are fresh processes).
+    let held = std::env::var_os("SYGNAL_FAILPOINT_WHILE")
+        .is_none_or(|path| std::path::Path::new(&path).exists());
+    if armed == Some(name) && held {
         let mut err = std::io::stderr().lock();
-        let _ = writeln!(err, "sygnal: failpoint {name} reached");
+        let _ = writeln!(
+            err,
+            "sygnal: failpoint {name} reached (pid {})",
+            std::process::id()
+        );
         let _ = err.flush();
         drop(err);
         loop {

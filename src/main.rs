@@ -6,6 +6,10 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = sygnal::cli::Cli::parse();
+    if cli.is_worker() {
+        // Single-threaded, silent, no config: everything comes over its stdin.
+        return ExitCode::from(sygnal::intake::worker::child::main());
+    }
     sygnal::telemetry::init();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

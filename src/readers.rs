@@ -128,6 +128,20 @@ pub async fn trusted_signers(register: &Register) -> Result<Vec<Cert>, ReadersEr
 }
 
 impl Readers {
+    /// Only what sealing needs: the handlers' and custodians' certificates, as an intake worker
+    /// receives them from the gateway (which judged consent and usability already).
+    pub fn for_sealing(handlers: Vec<Cert>, custodians: Vec<Cert>) -> Readers {
+        Readers {
+            handlers,
+            custodians,
+            labels: Vec::new(),
+            members: Vec::new(),
+            unusable: Vec::new(),
+            unconsented: Vec::new(),
+            consent_in_force: true,
+        }
+    }
+
     /// The current readers of the register.
     pub async fn load(register: &Register) -> Result<Readers, ReadersError> {
         Readers::from_rows(&register.all_readers().await?)

@@ -106,6 +106,17 @@ enum Command {
     Register(register_export::RegisterCommand),
     /// Check config, key folder, register durability and key expiry.
     Doctor,
+    /// An intake worker: started by `run` on a pipe, never by hand.
+    #[command(hide = true)]
+    Worker,
+}
+
+impl Cli {
+    /// Whether this is an intake worker, which runs without logging or an async runtime
+    /// (see [`crate::intake::worker`]).
+    pub fn is_worker(&self) -> bool {
+        matches!(self.command, Command::Worker)
+    }
 }
 
 /// Runs the parsed command line.
@@ -123,6 +134,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Stats { json } => stats::stats(&config_path, json).await,
         Command::Register(c) => register_export::register(&config_path, c).await,
         Command::Doctor => keys::doctor(&config_path).await,
+        Command::Worker => Err(coded(
+            exit::USAGE,
+            "`sygnal worker` is started by `sygnal run` on a pipe, not by hand",
+        )),
     }
 }
 

@@ -30,6 +30,8 @@ pub async fn run(config_path: &Path, args: RunArgs) -> anyhow::Result<()> {
         recognised = report.recognised,
         deleted = report.deleted,
         left_on_server = report.left,
+        gateway_peak_kib = crate::telemetry::peak_rss_kib(),
+        worker_peak_kib = report.worker_peak_kib,
         "GatewayStopped"
     );
     Ok(())

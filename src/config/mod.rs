@@ -129,7 +129,14 @@ pub struct Limits {
     /// Attempts at one message that may end without a result (the process killed, out of
     /// memory, aborted) before it is quarantined raw, unparsed.
     pub max_attempts: usize,
+    /// Address space an intake worker may map (its RLIMIT_AS): past it, allocation fails and
+    /// the message is quarantined as `worker-out-of-memory`.
+    pub worker_memory_bytes: usize,
 }
+
+/// The least address space an intake worker is given: the binary and its libraries map some
+/// tens of MiB before the first message.
+pub const MIN_WORKER_MEMORY_BYTES: usize = 128 * 1024 * 1024;
 
 impl Default for Limits {
     fn default() -> Self {
@@ -141,6 +148,7 @@ impl Default for Limits {
             max_mime_parts: 1000,
             message_timeout: Duration::from_secs(120),
             max_attempts: 3,
+            worker_memory_bytes: 1024 * 1024 * 1024,
         }
     }
 }

@@ -82,6 +82,7 @@ struct RawLimits {
     max_mime_parts: Option<usize>,
     message_timeout_secs: Option<u64>,
     max_attempts: Option<usize>,
+    worker_memory_bytes: Option<usize>,
 }
 
 /// Every key the file may hold, per section.
@@ -124,6 +125,7 @@ const KNOWN: &[(&str, &[&str])] = &[
             "max-mime-parts",
             "message-timeout-secs",
             "max-attempts",
+            "worker-memory-bytes",
         ],
     ),
 ];
@@ -292,6 +294,7 @@ impl RawConfig {
                 .map(Duration::from_secs)
                 .unwrap_or(d.message_timeout),
             max_attempts: l.max_attempts.unwrap_or(d.max_attempts),
+            worker_memory_bytes: l.worker_memory_bytes.unwrap_or(d.worker_memory_bytes),
         };
         for (name, value) in [
             ("limits.max-message-bytes", limits.max_message_bytes),
@@ -304,6 +307,13 @@ impl RawConfig {
             if value == 0 {
                 problems.push(format!("{name}: must be greater than 0"));
             }
+        }
+        if limits.worker_memory_bytes < crate::config::MIN_WORKER_MEMORY_BYTES {
+            problems.push(format!(
+                "limits.worker-memory-bytes: must be at least {} (an intake worker cannot start \
+                 in less)",
+                crate::config::MIN_WORKER_MEMORY_BYTES
+            ));
         }
         if limits.message_timeout.is_zero() {
             problems.push("limits.message-timeout-secs: must be greater than 0".to_owned());

@@ -1,5 +1,5 @@
 //! Quarantine: list entries; retry held ones through the same intake sequence as `run`
-//! (open → split → seal, [`crate::intake::decide`]), or discard them. A raw message carries the
+//! (open → split → seal, [`crate::intake::decide`], in an intake worker), or discard them. A raw message carries the
 //! sender's address, Received trail and Message-ID, so it is sealed to the custodians only: a
 //! retry is an identity read, with a custodian's key and its own audit entry. Once an entry is
 //! filed or discarded its raw message is destroyed (its shred key), so nothing opens it again.
@@ -8,7 +8,8 @@ use serde::Serialize;
 
 use super::{Desk, DeskError, ReaderKey};
 use crate::audit::Event;
-use crate::intake::{self, Decision};
+use crate::intake::worker::{self, protocol::Request, WorkerPool};
+use crate::intake::Decision;
 use crate::lifecycle;
 use crate::readers::Readers;
 use crate::register::{AuditEntry, NewCase, QuarantineSummary};
@@ -105,6 +106,15 @@ impl Desk {
                 .collect(),
         };
         let limits = &self.config.limits;
+        let mut pool = WorkerPool::for_keys(
+            worker::this_binary().map_err(|e| DeskError::Failed(e.to_string()))?,
+            &keyring,
+            &readers,
+            limits,
+            1,
+        )
+        .map_err(|e| DeskError::Failed(e.to_string()))?;
+        drop(keyring);
         let mut out = Vec::new();
         for qid in ids {
             let entry = self
@@ -140,8 +150,17 @@ impl Desk {
                     .await?;
                 let received_at = entry.summary.received_at;
                 let (new_shred_id, new_shred) = self.keys.new_shred_key()?;
-                let decided =
-                    intake::decide(&raw, &keyring, &readers, limits, &new_shred, received_at);
+                // In a worker, as at intake: the message may be the one that killed it.
+                let request = Request {
+                    shred_key: new_shred.expose(),
+                    received_at,
+                    raw: &raw,
+                };
+                let decided = match pool.decide(&request).await {
+                    Ok(outcome) => outcome.into_decision(limits).map_err(DeskError::Failed),
+                    Err(e) => Err(DeskError::Failed(e.to_string())),
+                };
+                drop(raw);
                 match decided {
                     Ok(Decision::File(sealed)) => {
                         let case = NewCase {
@@ -181,7 +200,7 @@ impl Desk {
                     }
                     Err(e) => {
                         self.keys.destroy_shred_key(&new_shred_id)?;
-                        return Err(e.into());
+                        return Err(e);
                     }
                 }
             } else {

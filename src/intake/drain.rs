@@ -1,13 +1,12 @@
 //! One pass over the folder: finish deletions left from before, then take every message.
 
-use std::sync::Arc;
-
 use super::gateway::{Gateway, GatewayError, Shutdown};
 use super::process::{self, Decision};
 use super::report::DrainReport;
+use super::worker::protocol::Request;
+use super::worker::{Death, Outcome, WorkerPool};
 use crate::failpoint;
 use crate::imap::{ImapError, Listed, Mailbox, Selected};
-use crate::openpgp::IntakeKeyring;
 use crate::readers::Readers;
 use crate::register::{today, Deletion, IntakeRef, IntakeRow, NewCase, NewQuarantine, Position};
 
@@ -21,6 +20,8 @@ impl Gateway {
     ) -> Result<(), GatewayError> {
         let folder = self.config.mailbox.folder.clone();
         let (keyring, readers) = self.load_keys().await?;
+        let mut pool = self.worker_pool(&keyring, &readers)?;
+        drop(keyring);
         let selected = mailbox.select(&folder).await?;
         if let Some(old) = self
             .register
@@ -43,7 +44,7 @@ impl Gateway {
                 tracing::info!("shutdown requested; stopping after the message in hand");
                 break;
             }
-            self.take(mailbox, &selected, &item, &keyring, &readers, report)
+            self.take(mailbox, &selected, &item, &mut pool, &readers, report)
                 .await?;
         }
         self.rotate_fingerprint_key().await
@@ -131,8 +132,8 @@ impl Gateway {
         mailbox: &mut Mailbox,
         selected: &Selected,
         item: &Listed,
-        keyring: &Arc<IntakeKeyring>,
-        readers: &Arc<Readers>,
+        pool: &mut WorkerPool,
+        readers: &Readers,
         report: &mut DrainReport,
     ) -> Result<(), GatewayError> {
         let at = Position {
@@ -149,7 +150,7 @@ impl Gateway {
         }
 
         let raw = match mailbox.fetch(item.uid).await {
-            Ok(raw) => Arc::new(raw),
+            Ok(raw) => zeroize::Zeroizing::new(raw),
             // One message the server cannot hand over whole must not block the ones behind it;
             // it is never taken as empty, and is tried again on the next pass.
             Err(e @ (ImapError::NoBody { .. } | ImapError::SizeMismatch { .. })) => {
@@ -178,11 +179,9 @@ impl Gateway {
         // memory, an abort), the next start knows, and after `max-attempts` the message is kept
         // raw and unparsed instead of stopping intake for every message behind it.
         let attempt = self.register.record_attempt(&intake.fingerprint).await?;
-        let max_attempts = self.config.limits.max_attempts;
         let (shred_id, shred) = self.keys.new_shred_key()?;
-        let shred = Arc::new(shred);
         let received_at = today();
-        let decision = if usize::try_from(attempt).unwrap_or(usize::MAX) > max_attempts {
+        let decision = if exhausted(attempt, &self.config.limits) {
             tracing::warn!(
                 uid = item.uid,
                 attempts = attempt - 1,
@@ -191,36 +190,19 @@ impl Gateway {
             Decision::Quarantine(process::Rejection {
                 code: "processing-failed-repeatedly".to_owned(),
                 detail: format!(
-                    "processing this message ended without a result {} times (the process was \
+                    "processing this message ended without a result {} times (the gateway was \
                      killed, ran out of memory or aborted); kept raw and unparsed",
                     attempt - 1
                 ),
             })
         } else {
-            let (raw, keyring, readers, limits, shred) = (
-                Arc::clone(&raw),
-                Arc::clone(keyring),
-                Arc::clone(readers),
-                limits.clone(),
-                Arc::clone(&shred),
-            );
-            let task = tokio::task::spawn_blocking(move || {
-                process::decide(&raw, &keyring, &readers, &limits, &shred, received_at)
-            });
-            match tokio::time::timeout(limits_timeout(&self.config.limits), task).await {
-                Ok(Ok(result)) => result?,
-                Ok(Err(join)) => Decision::Quarantine(process::Rejection {
-                    code: "internal-error".to_owned(),
-                    detail: format!("processing stopped unexpectedly ({})", join_kind(&join)),
-                }),
-                Err(_) => Decision::Quarantine(process::Rejection {
-                    code: "time-limit".to_owned(),
-                    detail: format!(
-                        "processing took longer than {} s",
-                        self.config.limits.message_timeout.as_secs()
-                    ),
-                }),
-            }
+            let request = Request {
+                shred_key: shred.expose(),
+                received_at,
+                raw: &raw,
+            };
+            self.decide_in_worker(pool, &request, attempt, &intake.fingerprint, report)
+                .await?
         };
 
         failpoint::hit("before-commit");
@@ -279,6 +261,46 @@ impl Gateway {
             label,
         };
         self.delete_copy(mailbox, &row, report).await
+    }
+
+    /// Has a worker decide the message. A worker killed from outside is replaced and the message
+    /// tried again (each try is a durable attempt); running out of its time or memory is the
+    /// message's own doing and ends in quarantine at once.
+    async fn decide_in_worker(
+        &self,
+        pool: &mut WorkerPool,
+        request: &Request<'_>,
+        mut attempt: u32,
+        fingerprint: &str,
+        report: &mut DrainReport,
+    ) -> Result<Decision, GatewayError> {
+        let limits = &self.config.limits;
+        loop {
+            let outcome = pool.decide(request).await?;
+            match &outcome {
+                Outcome::Answered(reply) => {
+                    report.worker_peak_kib = report.worker_peak_kib.max(reply.peak_rss_kib);
+                }
+                Outcome::Died(death) => {
+                    tracing::warn!(reason = death.code(), attempt, "WorkerDied");
+                    if death.worth_retrying() && !exhausted(attempt + 1, limits) {
+                        attempt = self.register.record_attempt(fingerprint).await?;
+                        continue;
+                    }
+                }
+            }
+            let killed = matches!(outcome, Outcome::Died(Death::Killed(_)));
+            let mut decision = outcome.into_decision(limits).map_err(GatewayError::Setup)?;
+            if let Decision::Quarantine(r) = &mut decision {
+                if killed {
+                    r.detail.push_str(&format!(
+                        "; {attempt} attempt(s) (limits.max-attempts is {}); kept raw",
+                        limits.max_attempts
+                    ));
+                }
+            }
+            return Ok(decision);
+        }
     }
 
     /// A message whose fingerprint is already in the register: filed before (a crash between
@@ -389,14 +411,7 @@ impl Gateway {
     }
 }
 
-fn limits_timeout(l: &crate::config::Limits) -> std::time::Duration {
-    l.message_timeout
-}
-
-fn join_kind(e: &tokio::task::JoinError) -> &'static str {
-    if e.is_panic() {
-        "panic"
-    } else {
-        "cancelled"
-    }
+/// Whether attempt number `attempt` is past `limits.max-attempts`.
+fn exhausted(attempt: u32, limits: &crate::config::Limits) -> bool {
+    usize::try_from(attempt).unwrap_or(usize::MAX) > limits.max_attempts
 }

@@ -7,6 +7,7 @@ use std::time::Duration;
 use tokio::sync::watch;
 
 use super::report::DrainReport;
+use super::worker::{WorkerError, WorkerPool};
 use crate::config::Config;
 use crate::imap::{Capabilities, IdleOutcome, ImapError, ImapSettings, Mailbox};
 use crate::keystore::{FingerprintKey, KeyStore, KeyStoreError};
@@ -30,6 +31,9 @@ pub enum GatewayError {
     /// Sealing trouble.
     #[error(transparent)]
     Vault(#[from] VaultError),
+    /// Intake workers cannot be started.
+    #[error(transparent)]
+    Worker(#[from] WorkerError),
     /// Configuration that prevents intake.
     #[error("{0}")]
     Setup(String),
@@ -80,7 +84,13 @@ pub struct Gateway {
     pub(super) keys: KeyStore,
     /// The fingerprint key, and whether it fingerprinted a message since it was made.
     fingerprint_key: std::sync::Mutex<(FingerprintKey, bool)>,
+    /// The program started as `sygnal worker` (this binary).
+    worker_exe: super::worker::Runner,
 }
+
+/// Workers started ahead of need: while one handles a message, this many wait with their keys
+/// parsed for the next.
+const WORKER_SPARES: usize = 1;
 
 impl Gateway {
     /// Opens the register and key folder.
@@ -89,11 +99,13 @@ impl Gateway {
         let keys = KeyStore::open_config(&config.keys)?;
         // Counted as used: a run that stopped before replacing it may have left it behind.
         let fingerprint_key = std::sync::Mutex::new((keys.fingerprint_key()?, true));
+        let worker_exe = super::worker::this_binary()?;
         Ok(Gateway {
             config,
             register,
             keys,
             fingerprint_key,
+            worker_exe,
         })
     }
 
@@ -170,6 +182,21 @@ impl Gateway {
             ));
         }
         Ok((Arc::new(keyring), Arc::new(readers)))
+    }
+
+    /// Workers for one drain pass, holding this pass's keys and readers.
+    pub(super) fn worker_pool(
+        &self,
+        keyring: &IntakeKeyring,
+        readers: &Readers,
+    ) -> Result<WorkerPool, GatewayError> {
+        Ok(WorkerPool::for_keys(
+            self.worker_exe.clone(),
+            keyring,
+            readers,
+            &self.config.limits,
+            WORKER_SPARES,
+        )?)
     }
 
     fn imap_settings(&self) -> Result<ImapSettings, GatewayError> {

@@ -10,6 +10,7 @@ mod drain;
 mod gateway;
 mod process;
 mod report;
+pub mod worker;
 
 #[cfg(test)]
 mod mutation_tests;

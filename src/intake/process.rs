@@ -1,5 +1,5 @@
 //! The per-message decision, without IO: raw bytes in, a sealed case or a sealed quarantine entry
-//! out. Runs on a blocking thread (crypto is synchronous).
+//! out. Runs in an intake worker process (see [`super::worker`]).
 
 use chrono::NaiveDate;
 use sequoia_openpgp::Cert;

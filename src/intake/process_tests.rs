@@ -367,3 +367,58 @@ fn a_text_part_of_countless_inline_blocks_is_refused_before_any_decryption() {
     };
     assert_eq!(r.code, "openpgp-too-many-blocks", "{r:?}");
 }
+
+/// What the gateway sends a worker (unlocked keys, readers, limits) arrives whole: the worker
+/// opens and seals exactly as the gateway would, and a garbled request is refused, not guessed.
+#[test]
+fn a_worker_over_a_pipe_decides_as_the_gateway_would() {
+    use super::worker::child::serve;
+    use super::worker::protocol::{read_frame, write_frame, Answer, Reply, Request, Setup};
+
+    let f = fixture();
+    let setup = Setup {
+        keyring: f.keyring.to_parts().unwrap(),
+        handlers: f
+            .readers
+            .handlers
+            .iter()
+            .map(|c| crate::openpgp::cert_bytes(c).unwrap())
+            .collect(),
+        custodians: vec![crate::openpgp::cert_bytes(&f.custodian).unwrap()],
+        limits: Limits::default(),
+    };
+    let shred = ShredKey::generate();
+    let raw = pgp_mime(&encrypt_armored(&f.intake, INNER.as_bytes()), None);
+    let request = Request {
+        shred_key: shred.expose(),
+        received_at: "2026-11-23".parse().unwrap(),
+        raw: &raw,
+    };
+    let mut input = Vec::new();
+    write_frame(&mut input, &setup.encode()).unwrap();
+    write_frame(&mut input, &request.encode()).unwrap();
+    let mut output = Vec::new();
+    let mut confined = false;
+    serve(&mut input.as_slice(), &mut output, |_| {
+        confined = true;
+        Ok(())
+    })
+    .unwrap();
+    assert!(confined, "the worker confines itself before reading mail");
+    let reply = Reply::decode(&read_frame(&mut output.as_slice(), u64::MAX).unwrap()).unwrap();
+    let Answer::File(case) = reply.answer else {
+        panic!("expected a case")
+    };
+    assert!(case.encrypted);
+    let report = open_json(&case.report, &shred, BlobKind::Report, &f.handler);
+    assert_eq!(report["subject"], "Korupcja w dziale zamowien");
+
+    // A request cut short: no answer at all (the gateway sees a worker that died).
+    let mut input = Vec::new();
+    write_frame(&mut input, &setup.encode()).unwrap();
+    let payload = request.encode();
+    write_frame(&mut input, &payload[..payload.len() / 2]).unwrap();
+    let mut output = Vec::new();
+    assert!(serve(&mut input.as_slice(), &mut output, |_| Ok(())).is_err());
+    assert!(output.is_empty());
+}

@@ -15,6 +15,8 @@ pub struct DrainReport {
     pub left: usize,
     /// Messages whose fetch failed this time (no body, wrong size): tried again next pass.
     pub skipped: usize,
+    /// The largest peak resident set of an intake worker, in KiB.
+    pub worker_peak_kib: u64,
 }
 
 impl DrainReport {
@@ -25,6 +27,7 @@ impl DrainReport {
         self.deleted += o.deleted;
         self.left += o.left;
         self.skipped += o.skipped;
+        self.worker_peak_kib = self.worker_peak_kib.max(o.worker_peak_kib);
     }
 
     pub(crate) fn log(&self) {
@@ -36,6 +39,7 @@ impl DrainReport {
                 deleted = self.deleted,
                 left_on_server = self.left,
                 skipped = self.skipped,
+                worker_peak_kib = self.worker_peak_kib,
                 "MailboxDrained"
             );
         }

@@ -216,6 +216,13 @@ pub fn parse_cert(bytes: &[u8]) -> Result<Cert, KeyError> {
     Ok(parse_one(bytes)?.strip_secret_key_material())
 }
 
+/// A certificate's public parts, serialized (binary).
+pub fn cert_bytes(cert: &Cert) -> Result<Vec<u8>, KeyError> {
+    cert.to_vec().map_err(|_| KeyError::Parse {
+        detail: "cannot serialize a certificate",
+    })
+}
+
 /// Parses a transferable secret key. Fails unless it holds secret material for at least one
 /// encryption-capable key (the material may be passphrase-protected).
 pub fn parse_secret_key(bytes: &[u8]) -> Result<Cert, KeyError> {
@@ -522,6 +529,78 @@ impl IntakeKeyring {
         self.secrets
             .iter()
             .filter_map(|s| self.certs.get(s.cert_index).map(|c| (&s.key, c)))
+    }
+}
+
+/// An intake keyring taken apart for the pipe to an intake worker: unlocked secret keys as
+/// serialized transferable secret keys (zeroized when dropped), retired key IDs with their
+/// fingerprints, and trusted signers' public certificates.
+pub struct KeyringParts {
+    /// Intake certificates with their unlocked secret keys.
+    pub certs: Vec<Zeroizing<Vec<u8>>>,
+    /// `(key ID hex, primary fingerprint)` of retired intake (sub)keys.
+    pub retired: Vec<(String, String)>,
+    /// Trusted signers' certificates.
+    pub trusted_signers: Vec<Vec<u8>>,
+}
+
+impl IntakeKeyring {
+    /// Takes the keyring apart for an intake worker (see [`KeyringParts`]).
+    pub fn to_parts(&self) -> Result<KeyringParts, KeyError> {
+        let serialize_err = |_| KeyError::Parse {
+            detail: "cannot serialize a key",
+        };
+        let certs = self
+            .certs
+            .iter()
+            .map(|c| {
+                c.as_tsk()
+                    .to_vec()
+                    .map(Zeroizing::new)
+                    .map_err(serialize_err)
+            })
+            .collect::<Result<_, _>>()?;
+        let trusted_signers = self
+            .trusted_signers
+            .iter()
+            .map(|c| c.to_vec().map_err(serialize_err))
+            .collect::<Result<_, _>>()?;
+        Ok(KeyringParts {
+            certs,
+            retired: self
+                .retired
+                .iter()
+                .map(|(id, fpr)| (id.to_hex(), fpr.clone()))
+                .collect(),
+            trusted_signers,
+        })
+    }
+
+    /// Puts a keyring back together from [`IntakeKeyring::to_parts`].
+    pub fn from_parts(parts: &KeyringParts) -> Result<IntakeKeyring, KeyError> {
+        let parse = |bytes: &[u8]| {
+            Cert::from_bytes(bytes).map_err(|e| KeyError::Parse {
+                detail: parse_label(&e),
+            })
+        };
+        let certs = parts
+            .certs
+            .iter()
+            .map(|b| parse(b))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut keyring = IntakeKeyring::new(certs);
+        for (id, fpr) in &parts.retired {
+            let id = id.parse::<KeyID>().map_err(|_| KeyError::Parse {
+                detail: "not a key ID",
+            })?;
+            keyring.retired.push((id, fpr.clone()));
+        }
+        keyring.trusted_signers = parts
+            .trusted_signers
+            .iter()
+            .map(|b| parse(b))
+            .collect::<Result<_, _>>()?;
+        Ok(keyring)
     }
 }
 

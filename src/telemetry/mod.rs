@@ -26,3 +26,15 @@ pub fn init() {
         .with_ansi(std::io::stderr().is_terminal())
         .try_init();
 }
+
+/// This process's peak resident set (VmHWM), in KiB; 0 where the kernel does not say.
+pub fn peak_rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        })
+        .unwrap_or(0)
+}

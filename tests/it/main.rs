@@ -19,4 +19,5 @@ mod identity;
 mod imap;
 mod keys;
 mod quarantine;
+mod workers;
 mod workflow;

@@ -7,6 +7,7 @@ use crate::support::gateway::{normalize_text, str_field, Setup};
 use crate::support::gnupg::{
     armor_message, inner_entity, pgp_mime, plain_mail, unique, Gpg, Holder, Report,
 };
+use crate::support::poison;
 
 const TO: &str = "zgloszenia@urzad.example.org";
 
@@ -400,102 +401,19 @@ fn a_message_left_on_the_server_is_taken_once_the_limit_allows_it() {
     assert!(!String::from_utf8_lossy(&doctor.stdout).contains("left on the server"));
 }
 
-/// A plain mail with a PDF whose XMP stream is compressed twice: ~tens of KB that expand to
-/// 64 MiB, four times the per-stream limit.
-fn pdf_bomb_mail() -> Vec<u8> {
-    let pdf = "%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n\
-        2 0 obj << /Type /Pages /Kids [3 0 R] /Count 1 >> endobj\n\
-        3 0 obj << /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >> endobj\n\
-        trailer << /Root 1 0 R >>\n%%EOF\n";
-    let mut doc = lopdf::Document::load_mem(pdf.as_bytes()).unwrap();
-    let mut inner = lopdf::Stream::new(lopdf::Dictionary::new(), vec![b' '; 64 << 20]);
-    inner.compress().unwrap();
-    let mut outer = lopdf::Stream::new(lopdf::Dictionary::new(), inner.content.clone());
-    outer.compress().unwrap();
-    outer.dict.set(
-        "Filter",
-        lopdf::Object::Array(vec!["FlateDecode".into(), "FlateDecode".into()]),
-    );
-    outer.dict.set("Type", "Metadata");
-    outer.dict.set("Subtype", "XML");
-    let id = doc.add_object(outer);
-    doc.catalog_mut().unwrap().set("Metadata", id);
-    let mut bytes = Vec::new();
-    doc.save_to(&mut bytes).unwrap();
-    assert!(bytes.len() < 256 << 10, "bomb is {} bytes", bytes.len());
-    let report = Report {
-        from: "P <p@example.net>",
-        to: TO,
-        subject: "pdf",
-        body: "",
-        attachment: None,
-    };
-    let mut m = crate::support::gnupg::outer_headers(&report, "pdf");
-    m.push_str(
-        "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n\
-         --b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nReport with a scan.\r\n\
-         --b\r\nContent-Type: application/pdf; name=\"scan.pdf\"\r\n\
-         Content-Disposition: attachment; filename=\"scan.pdf\"\r\n\
-         Content-Transfer-Encoding: base64\r\n\r\n",
-    );
-    m.push_str(&crate::support::gnupg::base64_lines(&bytes));
-    m.push_str("\r\n--b--\r\n");
-    m.into_bytes()
-}
-
 /// Poison messages do not stop intake: a PDF flate bomb is cleaned without being expanded, an
-/// inline-PGP mail of many compressed blocks and a text part of a hundred thousand tiny blocks
-/// end in quarantine at once, and the report sent right after them is filed in the same run.
+/// inline-PGP mail of 2,500 compressed blocks and a 25 MiB text part of ~450,000 tiny blocks end in
+/// quarantine at once, and the report sent right after them is filed in the same run.
 #[test]
 fn poison_messages_do_not_stop_the_report_behind_them() {
     let dovecot = Dovecot::start();
     let s = Setup::new(&dovecot);
-    dovecot.append("INBOX", &pdf_bomb_mail());
-
-    // 100 distinct blocks, each 1 MiB of zeros bzip2-compressed by gpg to the intake key.
-    let reporter = Gpg::new();
-    let rcpt = reporter.import(&s.intake_cert);
-    let mut body = String::new();
-    for i in 0..100 {
-        let mut data = vec![0u8; 1 << 20];
-        data[0] = i as u8;
-        let block = reporter.encrypt(
-            &[&rcpt[0]],
-            &data,
-            true,
-            None,
-            &["--compress-algo", "bzip2", "-z", "9"],
-        );
-        body.push_str(&String::from_utf8_lossy(&block));
-        body.push_str("\n\n");
-    }
+    dovecot.append("INBOX", &poison::pdf_bomb_mail());
     dovecot.append(
         "INBOX",
-        &plain_mail(&Report {
-            from: "Q <q@example.net>",
-            to: TO,
-            subject: "blocks",
-            body: &body,
-            attachment: None,
-        }),
+        &poison::compressed_blocks_mail(&s.intake_cert, 2_500),
     );
-    // 100,000 minimal blocks in one text part.
-    let mut tiny = String::new();
-    for i in 0..100_000 {
-        tiny.push_str(&format!(
-            "-----BEGIN PGP MESSAGE-----\n\nwcBM{i:06}\n-----END PGP MESSAGE-----\n"
-        ));
-    }
-    dovecot.append(
-        "INBOX",
-        &plain_mail(&Report {
-            from: "T <t@example.net>",
-            to: TO,
-            subject: "tiny",
-            body: &tiny,
-            attachment: None,
-        }),
-    );
+    dovecot.append("INBOX", &poison::tiny_blocks_mail());
     let token = unique("AFTER");
     dovecot.append(
         "INBOX",

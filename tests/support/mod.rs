@@ -3,4 +3,5 @@
 pub mod dovecot;
 pub mod gateway;
 pub mod gnupg;
+pub mod poison;
 pub mod proxy;

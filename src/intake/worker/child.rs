@@ -1,0 +1,163 @@
+//! The worker's side: `sygnal worker`, started by the gateway, never by a person. It reads its
+//! set-up, puts limits on itself before it reads a single byte of mail, opens the keys, waits
+//! for one message, answers and exits. One message per process: nothing one sender's mail did
+//! to a worker can touch the next message.
+
+use std::io::{Read, Write};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use rustix::process::{Resource, Rlimit};
+
+use super::protocol::{self, Answer, ProtocolError, Reply, Request, Setup};
+use crate::config::Limits;
+use crate::intake::process::{self, Decision, Rejection};
+use crate::openpgp::{self, IntakeKeyring};
+use crate::readers::Readers;
+use crate::vault::ShredKey;
+
+/// Largest set-up frame: keys and certificates, never mail.
+const MAX_SETUP_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Why a worker gave no answer (it exits with 2; the gateway sees a worker that died).
+#[derive(Debug, thiserror::Error)]
+pub enum WorkerStartError {
+    /// The pipe or a frame.
+    #[error(transparent)]
+    Protocol(#[from] ProtocolError),
+    /// A resource limit could not be set: the worker refuses to run without it.
+    #[error("cannot set the worker's {what}: {source}")]
+    Limit {
+        /// Which limit.
+        what: &'static str,
+        /// Cause.
+        source: std::io::Error,
+    },
+}
+
+/// Runs the worker on the process's stdin and stdout. Returns the exit code.
+pub fn main() -> u8 {
+    // A panic message may quote what it choked on; the answer says "panic" and no more.
+    std::panic::set_hook(Box::new(|_| {}));
+    let mut input = std::io::stdin().lock();
+    let mut output = std::io::stdout().lock();
+    match serve(&mut input, &mut output, confine) {
+        Ok(()) => 0,
+        Err(e) => {
+            let _ = writeln!(std::io::stderr(), "sygnal worker: {e}");
+            2
+        }
+    }
+}
+
+/// Reads the set-up, confines the process with `confine`, then answers one request.
+pub fn serve(
+    input: &mut impl Read,
+    output: &mut impl Write,
+    confine: impl FnOnce(&Limits) -> Result<(), WorkerStartError>,
+) -> Result<(), WorkerStartError> {
+    let setup = Setup::decode(&protocol::read_frame(input, MAX_SETUP_BYTES)?)?;
+    confine(&setup.limits)?;
+    let ready = ready(&setup);
+    let request_max = u64::try_from(setup.limits.max_message_bytes)
+        .unwrap_or(u64::MAX)
+        .saturating_add(64 * 1024);
+    let frame = protocol::read_frame(input, request_max)?;
+    let request = Request::decode(&frame)?;
+    let answer = match ready {
+        Ok((keyring, readers)) => answer(&request, &keyring, &readers, &setup.limits),
+        Err(why) => Answer::Failed(why),
+    };
+    drop(frame);
+    let reply = Reply {
+        answer,
+        peak_rss_kib: crate::telemetry::peak_rss_kib(),
+    };
+    protocol::write_frame(output, &reply.encode())?;
+    Ok(())
+}
+
+/// Keys and readers, parsed while the worker waits for its message (the pool's head start).
+fn ready(setup: &Setup) -> Result<(IntakeKeyring, Readers), String> {
+    let keyring = IntakeKeyring::from_parts(&setup.keyring)
+        .map_err(|e| format!("the intake keys did not reach the worker whole: {e}"))?;
+    let certs = |list: &[Vec<u8>]| {
+        list.iter()
+            .map(|c| openpgp::parse_cert(c))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| format!("a reader certificate did not reach the worker whole: {e}"))
+    };
+    let readers = Readers::for_sealing(certs(&setup.handlers)?, certs(&setup.custodians)?);
+    Ok((keyring, readers))
+}
+
+fn answer(
+    request: &Request,
+    keyring: &IntakeKeyring,
+    readers: &Readers,
+    limits: &Limits,
+) -> Answer {
+    let shred = ShredKey::from_bytes(request.shred_key);
+    let Some(shred) = shred else {
+        return Answer::Failed("the shred key is malformed".to_owned());
+    };
+    let decided = catch_unwind(AssertUnwindSafe(|| {
+        process::decide(
+            request.raw,
+            keyring,
+            readers,
+            limits,
+            &shred,
+            request.received_at,
+        )
+    }));
+    match decided {
+        Ok(Ok(Decision::File(case))) => Answer::File(case),
+        Ok(Ok(Decision::Quarantine(rejection))) => Answer::Quarantine(rejection),
+        Ok(Err(e)) => Answer::Failed(e.to_string()),
+        Err(_) => Answer::Quarantine(Rejection {
+            code: "internal-error".to_owned(),
+            detail: "processing stopped unexpectedly (panic)".to_owned(),
+        }),
+    }
+}
+
+/// The limits a worker puts on itself before it reads mail. Address space bounds memory (an
+/// allocation past it fails and the process aborts: `worker-out-of-memory`); CPU time bounds a
+/// loop even if the gateway's own timer did not fire; no core dumps (they would hold
+/// plaintext), not dumpable (no ptrace by the same user), no new privileges, and killed with
+/// the gateway.
+pub fn confine(limits: &Limits) -> Result<(), WorkerStartError> {
+    let limit = |what, e: rustix::io::Errno| WorkerStartError::Limit {
+        what,
+        source: e.into(),
+    };
+    let parent = rustix::process::getppid();
+    // Tied to the thread that started the worker: the gateway starts workers from its async
+    // runtime's threads, which live as long as the gateway.
+    rustix::process::set_parent_process_death_signal(Some(rustix::process::Signal::KILL))
+        .map_err(|e| limit("parent-death signal", e))?;
+    // The gateway may have gone between the fork and the line above.
+    if rustix::process::getppid() != parent {
+        return Err(limit("parent-death signal", rustix::io::Errno::SRCH));
+    }
+    rustix::thread::set_no_new_privs(true).map_err(|e| limit("no-new-privileges flag", e))?;
+    rustix::process::set_dumpable_behavior(rustix::process::DumpableBehavior::NotDumpable)
+        .map_err(|e| limit("dumpable flag", e))?;
+    let set = |resource, soft: u64, hard: u64, what| {
+        rustix::process::setrlimit(
+            resource,
+            Rlimit {
+                current: Some(soft),
+                maximum: Some(hard),
+            },
+        )
+        .map_err(|e| limit(what, e))
+    };
+    set(Resource::Core, 0, 0, "core-dump limit")?;
+    let memory = u64::try_from(limits.worker_memory_bytes).unwrap_or(u64::MAX);
+    set(Resource::As, memory, memory, "address-space limit")?;
+    // SIGXCPU at the soft limit; the hard limit (SIGKILL) only if that is ignored.
+    let cpu = limits.message_timeout.as_secs().max(1);
+    set(Resource::Cpu, cpu, cpu + 2, "CPU-time limit")?;
+    Ok(())
+}

@@ -1,0 +1,346 @@
+//! Intake workers: decrypt, parse, split, clean and seal run in a separate process (the same
+//! binary, `sygnal worker`), one message per process, so that no message can take the gateway
+//! down with it (invariant 4). A worker is confined before it reads mail (address space, CPU
+//! time, no core dumps, no new privileges) and killed when its time is up. Its death becomes a
+//! coded outcome for the gateway to act on, never a gateway crash.
+//!
+//! A small pool of workers is started ahead (keys parsed, waiting for their message), so the
+//! cost of a fresh process per message is paid while the previous message is handled.
+
+pub mod child;
+pub mod protocol;
+
+use std::collections::VecDeque;
+use std::os::unix::process::ExitStatusExt as _;
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::process::{Child, ChildStdin, ChildStdout, Command};
+use zeroize::Zeroizing;
+
+use protocol::{tokio_io, Answer, ProtocolError, Reply, Request, Setup};
+
+use super::process::{Decision, Rejection};
+
+use crate::config::Limits;
+use crate::openpgp::IntakeKeyring;
+use crate::readers::Readers;
+
+/// How a worker ended without an answer: each its own quarantine reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Death {
+    /// Killed by the gateway when the message's time was up, or by its own CPU-time limit.
+    Timeout,
+    /// An allocation failed against its address-space limit (the process aborted).
+    OutOfMemory,
+    /// Any other end: a signal from outside (the kernel's OOM killer, an operator), a crash.
+    Killed(String),
+}
+
+impl Death {
+    /// The stable quarantine reason code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Death::Timeout => "worker-timeout",
+            Death::OutOfMemory => "worker-out-of-memory",
+            Death::Killed(_) => "worker-killed",
+        }
+    }
+
+    /// Whether another worker may get further: a kill from outside may not recur; running out
+    /// of the message's own time or memory will.
+    pub fn worth_retrying(&self) -> bool {
+        matches!(self, Death::Killed(_))
+    }
+
+    /// What happened, for the quarantine entry (no content).
+    pub fn detail(&self, limits: &Limits) -> String {
+        match self {
+            Death::Timeout => format!(
+                "the worker handling this message used up its time ({} s wall clock or CPU) and \
+                 was stopped",
+                limits.message_timeout.as_secs()
+            ),
+            Death::OutOfMemory => format!(
+                "the worker handling this message ran out of its {} MiB of address space",
+                limits.worker_memory_bytes / (1024 * 1024)
+            ),
+            Death::Killed(how) => format!("the worker handling this message {how}"),
+        }
+    }
+}
+
+/// Worker trouble that is not the message's: the gateway cannot start or talk to a worker.
+#[derive(Debug, thiserror::Error)]
+pub enum WorkerError {
+    /// The worker program could not be started.
+    #[error("cannot start an intake worker ({exe}): {source}; check that the sygnal binary is still in place (an upgrade replaces it: restart the service)")]
+    Spawn {
+        /// The program.
+        exe: PathBuf,
+        /// Cause.
+        source: std::io::Error,
+    },
+    /// The worker's keys could not be serialized.
+    #[error("cannot prepare the intake keys for a worker: {0}")]
+    Keys(String),
+}
+
+/// One message's outcome from a worker.
+pub enum Outcome {
+    /// The worker answered.
+    Answered(Reply),
+    /// The worker ended without an answer.
+    Died(Death),
+}
+
+impl Outcome {
+    /// What becomes of the message: the worker's verdict, or a quarantine coded by how the
+    /// worker died. `Err` is a failure that is not the message's (sealing had no readers).
+    pub fn into_decision(self, limits: &Limits) -> Result<Decision, String> {
+        match self {
+            Outcome::Answered(reply) => match reply.answer {
+                Answer::File(case) => Ok(Decision::File(case)),
+                Answer::Quarantine(rejection) => Ok(Decision::Quarantine(rejection)),
+                Answer::Failed(why) => Err(why),
+            },
+            Outcome::Died(death) => Ok(Decision::Quarantine(Rejection {
+                code: death.code().to_owned(),
+                detail: death.detail(limits),
+            })),
+        }
+    }
+}
+
+struct Worker {
+    child: Child,
+    stdin: ChildStdin,
+    stdout: ChildStdout,
+}
+
+/// Pre-started workers for one drain pass (they hold that pass's keys and readers).
+pub struct WorkerPool {
+    exe: Runner,
+    setup: Arc<Zeroizing<Vec<u8>>>,
+    limits: Limits,
+    idle: VecDeque<Worker>,
+    size: usize,
+}
+
+/// What runs a worker.
+#[derive(Debug, Clone)]
+pub enum Runner {
+    /// This program, started as `sygnal worker`.
+    Program(PathBuf),
+    /// Unit tests (no sygnal binary is built for them): the worker's code on a thread of this
+    /// process, with no isolation. Never in a build that is not a test.
+    #[cfg(test)]
+    InProcess,
+}
+
+/// The binary to start workers from: this one.
+pub fn this_binary() -> Result<Runner, WorkerError> {
+    #[cfg(test)]
+    return Ok(Runner::InProcess);
+    #[cfg(not(test))]
+    std::env::current_exe()
+        .map(Runner::Program)
+        .map_err(|source| WorkerError::Spawn {
+            exe: PathBuf::from("(this program)"),
+            source,
+        })
+}
+
+impl WorkerPool {
+    /// A pool whose workers open mail with `keyring` and seal to `readers`.
+    pub fn for_keys(
+        exe: Runner,
+        keyring: &IntakeKeyring,
+        readers: &Readers,
+        limits: &Limits,
+        size: usize,
+    ) -> Result<WorkerPool, WorkerError> {
+        let keys = |e: crate::openpgp::KeyError| WorkerError::Keys(e.to_string());
+        let certs = |list: &[crate::openpgp::Cert]| {
+            list.iter()
+                .map(crate::openpgp::cert_bytes)
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(keys)
+        };
+        let setup = Setup {
+            keyring: keyring.to_parts().map_err(keys)?,
+            handlers: certs(&readers.handlers)?,
+            custodians: certs(&readers.custodians)?,
+            limits: limits.clone(),
+        };
+        Ok(WorkerPool::new(exe, &setup, size))
+    }
+
+    /// Prepares a pool that keeps `size` workers running `exe` waiting (each given `setup` when
+    /// started) besides the one at work. Workers are started on first use, so a pass with no
+    /// new mail starts none.
+    pub fn new(exe: Runner, setup: &Setup, size: usize) -> WorkerPool {
+        WorkerPool {
+            exe,
+            setup: Arc::new(setup.encode()),
+            limits: setup.limits.clone(),
+            idle: VecDeque::new(),
+            size: size.max(1),
+        }
+    }
+
+    async fn spawn(&self) -> Result<Worker, WorkerError> {
+        #[allow(clippy::infallible_destructuring_match)] // not infallible in unit tests
+        let exe = match &self.exe {
+            Runner::Program(exe) => exe,
+            #[cfg(test)]
+            Runner::InProcess => {
+                return Err(WorkerError::Keys("no worker process in unit tests".into()))
+            }
+        };
+        let mut command = Command::new(exe);
+        command
+            .arg("worker")
+            // The worker needs nothing from the environment (passphrases live there).
+            .env_clear()
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true);
+        #[cfg(feature = "failpoints")]
+        for name in ["SYGNAL_FAILPOINT", "SYGNAL_FAILPOINT_WHILE"] {
+            if let Some(value) = std::env::var_os(name) {
+                command.env(name, value);
+            }
+        }
+        let spawn_err = |source| WorkerError::Spawn {
+            exe: exe.clone(),
+            source,
+        };
+        let mut child = command.spawn().map_err(spawn_err)?;
+        let (Some(mut stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
+            return Err(spawn_err(std::io::Error::other("no pipe to the worker")));
+        };
+        // A worker that cannot take its set-up is found out when it is given a message.
+        let _ = tokio_io::write_frame(&mut stdin, &self.setup).await;
+        Ok(Worker {
+            child,
+            stdin,
+            stdout,
+        })
+    }
+
+    /// Starts workers until `size` wait idle.
+    async fn fill(&mut self) -> Result<(), WorkerError> {
+        while self.idle.len() < self.size {
+            let worker = self.spawn().await?;
+            self.idle.push_back(worker);
+        }
+        Ok(())
+    }
+
+    /// Hands one message to a worker and waits, at most the message's time, for its answer.
+    pub async fn decide(&mut self, request: &Request<'_>) -> Result<Outcome, WorkerError> {
+        #[cfg(test)]
+        if matches!(self.exe, Runner::InProcess) {
+            return Ok(self.decide_in_process(request));
+        }
+        self.fill().await?;
+        let Some(mut worker) = self.idle.pop_front() else {
+            return Err(WorkerError::Keys("no worker could be started".to_owned()));
+        };
+        // The next message's worker starts while this one works.
+        self.fill().await?;
+        if let Some(pid) = worker.child.id() {
+            tracing::debug!(worker = pid, "MessageHandedToWorker");
+        }
+        let max_answer = answer_bound(&self.limits);
+        let timeout = self.limits.message_timeout;
+        let exchange = async {
+            tokio_io::write_request(&mut worker.stdin, request).await?;
+            let frame = tokio_io::read_frame(&mut worker.stdout, max_answer).await?;
+            Reply::decode(&frame)
+        };
+        let result = tokio::time::timeout(timeout, exchange).await;
+        match result {
+            Ok(Ok(reply)) => {
+                reap(worker.child).await;
+                Ok(Outcome::Answered(reply))
+            }
+            Ok(Err(e)) => Ok(Outcome::Died(ended(worker.child, &e).await)),
+            Err(_) => {
+                let _ = worker.child.start_kill();
+                let _ = worker.child.wait().await;
+                Ok(Outcome::Died(Death::Timeout))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+impl WorkerPool {
+    /// The worker's code over in-memory pipes (see [`Runner::InProcess`]).
+    fn decide_in_process(&self, request: &Request<'_>) -> Outcome {
+        let mut input = Vec::new();
+        let _ = protocol::write_frame(&mut input, &self.setup);
+        let _ = protocol::write_frame(&mut input, &request.encode());
+        let mut output = Vec::new();
+        let served = child::serve(&mut input.as_slice(), &mut output, |_| Ok(()));
+        match served.and_then(|()| {
+            let frame = protocol::read_frame(&mut output.as_slice(), u64::MAX)?;
+            Ok(Reply::decode(&frame)?)
+        }) {
+            Ok(reply) => Outcome::Answered(reply),
+            Err(e) => Outcome::Died(Death::Killed(e.to_string())),
+        }
+    }
+}
+
+/// The largest answer a worker may send: two sealed records of at most the message's plaintext
+/// (base64 inside JSON) and its headers, with room to spare; a bound, not an estimate.
+fn answer_bound(limits: &Limits) -> u64 {
+    let per = limits
+        .max_plaintext_bytes
+        .saturating_add(limits.max_message_bytes);
+    u64::try_from(per.saturating_mul(4))
+        .unwrap_or(u64::MAX)
+        .saturating_add(16 * 1024 * 1024)
+}
+
+/// Waits briefly for an answered worker to exit; kills it if it lingers.
+async fn reap(mut child: Child) {
+    if tokio::time::timeout(Duration::from_secs(5), child.wait())
+        .await
+        .is_err()
+    {
+        let _ = child.start_kill();
+        let _ = child.wait().await;
+    }
+}
+
+/// How a worker that stopped answering ended.
+async fn ended(mut child: Child, error: &ProtocolError) -> Death {
+    let status = match tokio::time::timeout(Duration::from_secs(5), child.wait()).await {
+        Ok(Ok(status)) => status,
+        _ => {
+            // Alive but talking nonsense: not to be trusted with more time.
+            let _ = child.start_kill();
+            let _ = child.wait().await;
+            return Death::Killed(format!(
+                "broke the worker protocol ({error}) and was killed"
+            ));
+        }
+    };
+    match status.signal() {
+        Some(s) if s == rustix::process::Signal::XCPU.as_raw() => Death::Timeout,
+        // Rust aborts when an allocation fails; panics are caught and answered.
+        Some(s) if s == rustix::process::Signal::ABORT.as_raw() => Death::OutOfMemory,
+        Some(s) => Death::Killed(format!("was killed by signal {s}")),
+        None => Death::Killed(format!(
+            "exited ({}) without an answer",
+            status.code().map_or("?".to_owned(), |c| c.to_string())
+        )),
+    }
+}
