@@ -1,5 +1,5 @@
 //! The per-message decision, without IO: raw bytes in, a sealed case or a sealed quarantine entry
-//! out. Runs in an intake worker process (see [`super::worker`]).
+//! out. Runs in an intake worker process (`intake::worker`).
 
 use chrono::NaiveDate;
 use sequoia_openpgp::Cert;
