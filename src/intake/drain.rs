@@ -178,6 +178,7 @@ impl Gateway {
         // Committed before processing starts: if processing takes the process down (out of
         // memory, an abort), the next start knows, and after `max-attempts` the message is kept
         // raw and unparsed instead of stopping intake for every message behind it.
+        pool.fill().await?;
         let attempt = self.register.record_attempt(&intake.fingerprint).await?;
         let (shred_id, shred) = self.keys.new_shred_key()?;
         let received_at = today();
@@ -206,8 +207,11 @@ impl Gateway {
         };
 
         failpoint::hit("before-commit");
+        // The raw message is let go as soon as it is sealed or no longer needed: a 25 MiB
+        // message must not be held beside its sealed copy and the database's copies of that.
         let (intake_id, label) = match decision {
             Decision::File(sealed) => {
+                drop(raw);
                 let case = NewCase {
                     received_at,
                     encrypted: sealed.encrypted,
@@ -235,6 +239,7 @@ impl Gateway {
             }
             Decision::Quarantine(rejection) => {
                 let sealed_raw = process::seal_raw(&raw, readers, &shred)?;
+                drop(raw);
                 let entry = NewQuarantine {
                     received_at,
                     reason: rejection.code.clone(),
@@ -250,7 +255,6 @@ impl Gateway {
                 (filed.intake_id, format!("quarantine #{}", filed.id))
             }
         };
-        drop(raw);
         failpoint::hit("committed");
 
         let row = IntakeRow {

@@ -384,36 +384,38 @@ fn inline(
         match &part.body {
             PartType::Text(text) | PartType::Html(text) => {
                 let is_html = matches!(part.body, PartType::Html(_));
-                let shown = if is_html {
-                    super::html_to_text(text)
+                let shown: std::borrow::Cow<'_, str> = if is_html {
+                    super::html_to_text(text).into()
                 } else {
-                    text.to_string()
+                    text.as_ref().into()
                 };
-                let segments = split_armor(&shown);
-                if !segments.iter().any(|s| matches!(s, Segment::Block(_))) {
+                let kind = match &name {
+                    Some(n) => InlineKind::Attachment {
+                        name: Some(n.clone()),
+                    },
+                    None => InlineKind::BodyText,
+                };
+                // Blocks go to the budget as they are found: past the cap the rest of the part
+                // is never looked at.
+                let around = split_armor(&shown, |b| {
+                    blocks.push(InlineBlock {
+                        ciphertext: b.into_bytes(),
+                        kind: kind.clone(),
+                    })
+                })?;
+                let Some(around) = around else {
                     push_loose(&mut loose, &ctype, name, text.as_bytes());
                     continue;
-                }
-                for seg in segments {
-                    match seg {
-                        Segment::Block(b) => blocks.push(InlineBlock {
-                            ciphertext: b.into_bytes(),
-                            kind: match &name {
-                                Some(n) => InlineKind::Attachment {
-                                    name: Some(n.clone()),
-                                },
-                                None => InlineKind::BodyText,
-                            },
-                        })?,
-                        // Surrounding text of an HTML part is kept as text: its markup is
-                        // the attacker's, never worth rendering.
-                        Segment::Text(t) => push_loose(
-                            &mut loose,
-                            if is_html { "text/plain" } else { &ctype },
-                            None,
-                            t.as_bytes(),
-                        ),
-                    }
+                };
+                for t in around {
+                    // Surrounding text of an HTML part is kept as text: its markup is the
+                    // attacker's, never worth rendering.
+                    push_loose(
+                        &mut loose,
+                        if is_html { "text/plain" } else { &ctype },
+                        None,
+                        t.as_bytes(),
+                    );
                 }
             }
             PartType::Binary(data) | PartType::InlineBinary(data) => {
@@ -487,54 +489,52 @@ fn is_encrypted_attachment(ctype: &str, name: Option<&SafeName>, data: &[u8]) ->
     matches!(ext.as_deref(), Some("pgp" | "gpg")) && packet
 }
 
-enum Segment {
-    Text(String),
-    Block(String),
-}
-
-/// Splits text into armored PGP MESSAGE blocks and the text around them. Marker lines must
-/// stand alone (so quoted "> -----BEGIN" lines stay text). Blocks are rebuilt in canonical form:
-/// trimmed lines, armor headers, one blank line, body; this repairs the non-breaking spaces and
-/// extra blank lines that HTML and some clients put into the armor.
-fn split_armor(text: &str) -> Vec<Segment> {
-    let mut out = Vec::new();
+/// Splits text into armored PGP MESSAGE blocks, each handed to `block` as it is found, and the
+/// text around them, returned, or `None` if there was no block. Marker lines must stand alone
+/// (so quoted "> -----BEGIN" lines stay text). Blocks are rebuilt in canonical form: trimmed
+/// lines, armor headers, one blank line, body; this repairs the non-breaking spaces and extra
+/// blank lines that HTML and some clients put into the armor.
+fn split_armor(
+    text: &str,
+    mut block: impl FnMut(String) -> Result<(), MailError>,
+) -> Result<Option<Vec<String>>, MailError> {
+    let mut around = Vec::new();
+    let mut found = false;
     let mut plain = String::new();
     // (non-empty trimmed lines after BEGIN, original text of the block)
-    let mut block: Option<(Vec<String>, String)> = None;
+    let mut open: Option<(Vec<String>, String)> = None;
     for line in text.split_inclusive('\n') {
-        let t = line
-            .trim_matches(|c: char| c.is_whitespace() || c == '\u{a0}')
-            .to_owned();
-        match block.as_mut() {
+        let t = line.trim_matches(|c: char| c.is_whitespace() || c == '\u{a0}');
+        match open.as_mut() {
             None if t == BEGIN => {
                 if !plain.trim().is_empty() {
-                    out.push(Segment::Text(std::mem::take(&mut plain)));
+                    around.push(std::mem::take(&mut plain));
                 }
                 plain.clear();
-                block = Some((Vec::new(), line.to_owned()));
+                open = Some((Vec::new(), line.to_owned()));
             }
             None => plain.push_str(line),
-            Some((lines, orig)) if t == END => {
-                orig.push_str(line);
-                out.push(Segment::Block(canonical_armor(lines)));
-                block = None;
+            Some((lines, _)) if t == END => {
+                found = true;
+                block(canonical_armor(lines))?;
+                open = None;
             }
             Some((lines, orig)) => {
                 orig.push_str(line);
                 if !t.is_empty() {
-                    lines.push(t);
+                    lines.push(t.to_owned());
                 }
             }
         }
     }
     // An unterminated block cannot be decrypted: it stays text.
-    if let Some((_, orig)) = block {
+    if let Some((_, orig)) = open {
         plain.push_str(&orig);
     }
     if !plain.trim().is_empty() {
-        out.push(Segment::Text(plain));
+        around.push(plain);
     }
-    out
+    Ok(found.then_some(around))
 }
 
 fn canonical_armor(lines: &[String]) -> String {

@@ -232,8 +232,9 @@ impl WorkerPool {
         })
     }
 
-    /// Starts workers until `size` wait idle.
-    async fn fill(&mut self) -> Result<(), WorkerError> {
+    /// Starts workers until `size` wait idle. Called before a message's attempt is recorded, so
+    /// that a worker that cannot be started is never counted against a message.
+    pub async fn fill(&mut self) -> Result<(), WorkerError> {
         while self.idle.len() < self.size {
             let worker = self.spawn().await?;
             self.idle.push_back(worker);
