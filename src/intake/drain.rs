@@ -178,7 +178,7 @@ impl Gateway {
         // Committed before processing starts: if processing takes the process down (out of
         // memory, an abort), the next start knows, and after `max-attempts` the message is kept
         // raw and unparsed instead of stopping intake for every message behind it.
-        pool.fill().await?;
+        pool.ready().await?;
         let attempt = self.register.record_attempt(&intake.fingerprint).await?;
         let (shred_id, shred) = self.keys.new_shred_key()?;
         let received_at = today();

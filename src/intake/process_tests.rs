@@ -405,7 +405,10 @@ fn a_worker_over_a_pipe_decides_as_the_gateway_would() {
     })
     .unwrap();
     assert!(confined, "the worker confines itself before reading mail");
-    let reply = Reply::decode(&read_frame(&mut output.as_slice(), u64::MAX).unwrap()).unwrap();
+    let mut out = output.as_slice();
+    let ready = read_frame(&mut out, u64::MAX).unwrap();
+    assert!(ready.is_empty(), "the worker says it is ready before its message");
+    let reply = Reply::decode(&read_frame(&mut out, u64::MAX).unwrap()).unwrap();
     let Answer::File(case) = reply.answer else {
         panic!("expected a case")
     };
@@ -420,5 +423,7 @@ fn a_worker_over_a_pipe_decides_as_the_gateway_would() {
     write_frame(&mut input, &payload[..payload.len() / 2]).unwrap();
     let mut output = Vec::new();
     assert!(serve(&mut input.as_slice(), &mut output, |_| Ok(())).is_err());
-    assert!(output.is_empty());
+    let mut out = output.as_slice();
+    assert!(read_frame(&mut out, u64::MAX).unwrap().is_empty());
+    assert!(out.is_empty(), "no answer after the ready frame");
 }

@@ -58,6 +58,13 @@ pub fn serve(
     let setup = Setup::decode(&protocol::read_frame(input, MAX_SETUP_BYTES)?)?;
     confine(&setup.limits)?;
     let ready = ready(&setup);
+    // Ready (or why not) before any mail: a worker that cannot work is the gateway's problem,
+    // never counted against a message.
+    let status = match &ready {
+        Ok(_) => String::new(),
+        Err(why) => why.clone(),
+    };
+    protocol::write_frame(output, status.as_bytes())?;
     let request_max = u64::try_from(setup.limits.max_message_bytes)
         .unwrap_or(u64::MAX)
         .saturating_add(64 * 1024);

@@ -86,6 +86,9 @@ pub enum WorkerError {
     /// The worker's keys could not be serialized.
     #[error("cannot prepare the intake keys for a worker: {0}")]
     Keys(String),
+    /// A started worker did not get ready (confined, keys parsed).
+    #[error("an intake worker could not get ready: {0}")]
+    NotReady(String),
 }
 
 /// One message's outcome from a worker.
@@ -118,7 +121,12 @@ struct Worker {
     child: Child,
     stdin: ChildStdin,
     stdout: ChildStdout,
+    /// Whether it said it is confined and holds its keys.
+    ready: bool,
 }
+
+/// How long a started worker may take to confine itself and parse its keys.
+const READY_WAIT: Duration = Duration::from_secs(60);
 
 /// Pre-started workers for one drain pass (they hold that pass's keys and readers).
 pub struct WorkerPool {
@@ -197,7 +205,7 @@ impl WorkerPool {
             Runner::Program(exe) => exe,
             #[cfg(test)]
             Runner::InProcess => {
-                return Err(WorkerError::Keys("no worker process in unit tests".into()))
+                return Err(WorkerError::NotReady("no worker process in unit tests".into()))
             }
         };
         let mut command = Command::new(exe);
@@ -229,17 +237,65 @@ impl WorkerPool {
             child,
             stdin,
             stdout,
+            ready: false,
         })
     }
 
-    /// Starts workers until `size` wait idle. Called before a message's attempt is recorded, so
-    /// that a worker that cannot be started is never counted against a message.
-    pub async fn fill(&mut self) -> Result<(), WorkerError> {
+    /// Starts workers until `size` wait idle.
+    async fn fill(&mut self) -> Result<(), WorkerError> {
         while self.idle.len() < self.size {
             let worker = self.spawn().await?;
             self.idle.push_back(worker);
         }
         Ok(())
+    }
+
+    /// Makes sure the next worker is started, confined and holding its keys. Called before a
+    /// message's attempt is recorded: a worker that cannot get that far is the gateway's
+    /// trouble (an error that stops intake and leaves the mail on the server), never counted
+    /// against a message.
+    pub async fn ready(&mut self) -> Result<(), WorkerError> {
+        #[cfg(test)]
+        if matches!(self.exe, Runner::InProcess) {
+            return Ok(());
+        }
+        self.fill().await?;
+        let Some(worker) = self.idle.front_mut() else {
+            return Err(WorkerError::NotReady("no worker could be started".to_owned()));
+        };
+        if worker.ready {
+            return Ok(());
+        }
+        let said = tokio::time::timeout(
+            READY_WAIT,
+            tokio_io::read_frame(&mut worker.stdout, 64 * 1024),
+        )
+        .await;
+        match said {
+            Ok(Ok(status)) if status.is_empty() => {
+                worker.ready = true;
+                Ok(())
+            }
+            Ok(Ok(status)) => {
+                self.idle.pop_front();
+                Err(WorkerError::NotReady(
+                    String::from_utf8_lossy(&status).into_owned(),
+                ))
+            }
+            Ok(Err(e)) => {
+                self.idle.pop_front();
+                Err(WorkerError::NotReady(format!(
+                    "it ended before it was ready ({e}); its error is in the log above"
+                )))
+            }
+            Err(_) => {
+                self.idle.pop_front();
+                Err(WorkerError::NotReady(format!(
+                    "not ready within {} s",
+                    READY_WAIT.as_secs()
+                )))
+            }
+        }
     }
 
     /// Hands one message to a worker and waits, at most the message's time, for its answer.
@@ -248,9 +304,9 @@ impl WorkerPool {
         if matches!(self.exe, Runner::InProcess) {
             return Ok(self.decide_in_process(request));
         }
-        self.fill().await?;
+        self.ready().await?;
         let Some(mut worker) = self.idle.pop_front() else {
-            return Err(WorkerError::Keys("no worker could be started".to_owned()));
+            return Err(WorkerError::NotReady("no worker could be started".to_owned()));
         };
         // The next message's worker starts while this one works.
         self.fill().await?;
@@ -290,7 +346,9 @@ impl WorkerPool {
         let mut output = Vec::new();
         let served = child::serve(&mut input.as_slice(), &mut output, |_| Ok(()));
         match served.and_then(|()| {
-            let frame = protocol::read_frame(&mut output.as_slice(), u64::MAX)?;
+            let mut out = output.as_slice();
+            let _ready = protocol::read_frame(&mut out, u64::MAX)?;
+            let frame = protocol::read_frame(&mut out, u64::MAX)?;
             Ok(Reply::decode(&frame)?)
         }) {
             Ok(reply) => Outcome::Answered(reply),
@@ -343,5 +401,58 @@ async fn ended(mut child: Child, error: &ProtocolError) -> Death {
             "exited ({}) without an answer",
             status.code().map_or("?".to_owned(), |c| c.to_string())
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::openpgp::KeyringParts;
+
+    fn setup() -> Setup {
+        Setup {
+            keyring: KeyringParts {
+                certs: Vec::new(),
+                retired: Vec::new(),
+                trusted_signers: Vec::new(),
+            },
+            handlers: Vec::new(),
+            custodians: Vec::new(),
+            limits: Limits::default(),
+        }
+    }
+
+    /// A worker program that ends before it is ready is the gateway's error (intake stops, the
+    /// mail stays on the server), not a message's death counted against it.
+    #[tokio::test]
+    async fn a_worker_that_cannot_get_ready_is_the_gateways_error_not_a_message_death() {
+        let mut pool = WorkerPool::new(Runner::Program("/bin/false".into()), &setup(), 1);
+        assert!(matches!(pool.ready().await, Err(WorkerError::NotReady(_))));
+        let key = [0u8; 32];
+        let request = Request {
+            shred_key: &key,
+            received_at: chrono::NaiveDate::from_ymd_opt(2026, 12, 3).unwrap_or_default(),
+            raw: b"Subject: x\r\n\r\ny",
+        };
+        assert!(matches!(
+            pool.decide(&request).await,
+            Err(WorkerError::NotReady(_))
+        ));
+        let missing = WorkerPool::new(
+            Runner::Program("/nonexistent/sygnal".into()),
+            &setup(),
+            1,
+        )
+        .ready()
+        .await;
+        assert!(matches!(missing, Err(WorkerError::Spawn { .. })));
+    }
+
+    #[test]
+    fn only_a_kill_from_outside_is_worth_another_worker() {
+        assert!(Death::Killed("was killed by signal 9".into()).worth_retrying());
+        assert!(!Death::Timeout.worth_retrying());
+        assert!(!Death::OutOfMemory.worth_retrying());
+        assert_eq!(Death::OutOfMemory.code(), "worker-out-of-memory");
     }
 }
