@@ -407,7 +407,10 @@ fn a_worker_over_a_pipe_decides_as_the_gateway_would() {
     assert!(confined, "the worker confines itself before reading mail");
     let mut out = output.as_slice();
     let ready = read_frame(&mut out, u64::MAX).unwrap();
-    assert!(ready.is_empty(), "the worker says it is ready before its message");
+    assert!(
+        ready.is_empty(),
+        "the worker says it is ready before its message"
+    );
     let reply = Reply::decode(&read_frame(&mut out, u64::MAX).unwrap()).unwrap();
     let Answer::File(case) = reply.answer else {
         panic!("expected a case")

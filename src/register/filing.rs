@@ -6,6 +6,7 @@
 
 use chrono::Datelike;
 
+use super::chunks;
 use super::store::{args, today_stored, Row, Tx};
 use super::{
     Deletion, FiledCase, FiledQuarantine, IntakeRef, IntakeRow, NewCase, NewQuarantine, Position,
@@ -119,9 +120,9 @@ async fn insert_case(
                 case.signature != crate::split::SignatureLabel::Unsigned,
                 case.shred_key.as_str(),
                 case.report.pkesks.as_slice(),
-                case.report.body.as_slice(),
+                chunks::column(&case.report.body),
                 case.identity.pkesks.as_slice(),
-                case.identity.body.as_slice(),
+                chunks::column(&case.identity.body),
                 filed_at.as_str(),
                 ack_due.as_str(),
                 feedback_due.as_str(),
@@ -131,6 +132,13 @@ async fn insert_case(
         )
         .await?
         .get("id", "INSERT INTO cases")?;
+    chunks::write(tx, &chunks::owner("cases.report", id), &case.report.body).await?;
+    chunks::write(
+        tx,
+        &chunks::owner("cases.identity", id),
+        &case.identity.body,
+    )
+    .await?;
     Ok((id, number))
 }
 
@@ -203,7 +211,7 @@ impl Register {
                 Some((shred, blob)) => (
                     Some(shred.as_str()),
                     Some(blob.pkesks.as_slice()),
-                    Some(blob.body.as_slice()),
+                    Some(chunks::column(&blob.body)),
                 ),
                 None => (None, None, None),
             };
@@ -226,6 +234,9 @@ impl Register {
                 )
                 .await?
                 .get("id", "INSERT INTO quarantine")?;
+            if let Some((_, blob)) = &entry.raw {
+                chunks::write(tx, &chunks::owner("quarantine.raw", id), &blob.body).await?;
+            }
             let intake_id = insert_intake(tx, intake, None, Some(id), deletion).await?;
             tx.audit(
                 "gateway",
@@ -588,6 +599,7 @@ async fn drop_quarantine_raw(tx: &mut Tx, id: i64, became: &str) -> Result<(), R
         args![id],
     )
     .await?;
+    chunks::delete(tx, &chunks::owner("quarantine.raw", id)).await?;
     if let Some(shred) = shred {
         let why = format!("raw message of quarantine #{id}, {became}");
         tx.exec(

@@ -5,6 +5,7 @@
 
 use std::collections::HashSet;
 
+use super::chunks;
 use super::store::{args, now_rfc3339};
 use super::{
     BlobSlot, ContentTarget, ContentUpdate, IntakeKeyState, IntakeKeyStateKind, PkeskUpdate,
@@ -245,27 +246,34 @@ impl Register {
         after: i64,
         limit: i64,
     ) -> Result<Vec<SlotBlob>, RegisterError> {
-        self.all(
-            "SELECT sealed blobs",
-            slot.select_page_sql(),
-            args![after, limit],
-        )
-        .await?
-        .iter()
-        .map(|r| {
+        let rows = self
+            .all(
+                "SELECT sealed blobs",
+                slot.select_page_sql(),
+                args![after, limit],
+            )
+            .await?;
+        let mut page = Vec::with_capacity(rows.len());
+        for r in rows {
             let what = "read sealed blob";
-            Ok(SlotBlob {
+            let row_id: i64 = r.get("id", what)?;
+            let body: Vec<u8> = r.get("body", what)?;
+            let body = match slot.chunk_owner() {
+                Some(prefix) => chunks::read(self, &chunks::owner(prefix, row_id), body).await?,
+                None => body,
+            };
+            page.push(SlotBlob {
                 slot,
-                row_id: r.get("id", what)?,
+                row_id,
                 label: r.get("label", what)?,
                 shred_key: r.get("shred_key", what)?,
                 blob: StoredBlob {
                     pkesks: r.get("pkesks", what)?,
-                    body: r.get("body", what)?,
+                    body,
                 },
-            })
-        })
-        .collect()
+            });
+        }
+        Ok(page)
     }
 
     /// Resumes the unfinished run with the same target, or starts one (audit `ResealStarted`).
@@ -439,9 +447,9 @@ impl Register {
                             args![
                                 u.new_shred.as_str(),
                                 report.pkesks.as_slice(),
-                                report.body.as_slice(),
+                                chunks::column(&report.body),
                                 identity.pkesks.as_slice(),
-                                identity.body.as_slice(),
+                                chunks::column(&identity.body),
                                 u.row_id,
                                 u.old_shred.as_str()
                             ],
@@ -457,7 +465,7 @@ impl Register {
                             args![
                                 u.new_shred.as_str(),
                                 raw.pkesks.as_slice(),
-                                raw.body.as_slice(),
+                                chunks::column(&raw.body),
                                 u.row_id,
                                 u.old_shred.as_str()
                             ],
@@ -476,6 +484,23 @@ impl Register {
                         "row {} changed during reseal; run it again",
                         u.row_id
                     )));
+                }
+                match (u.target, u.blobs.as_slice()) {
+                    (ContentTarget::Case, [report, identity]) => {
+                        chunks::write(tx, &chunks::owner("cases.report", u.row_id), &report.body)
+                            .await?;
+                        chunks::write(
+                            tx,
+                            &chunks::owner("cases.identity", u.row_id),
+                            &identity.body,
+                        )
+                        .await?;
+                    }
+                    (ContentTarget::Quarantine, [raw]) => {
+                        chunks::write(tx, &chunks::owner("quarantine.raw", u.row_id), &raw.body)
+                            .await?;
+                    }
+                    _ => {}
                 }
                 if u.target == ContentTarget::Case {
                     let sealed_notes: i64 = tx

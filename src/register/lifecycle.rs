@@ -120,6 +120,16 @@ impl BlobSlot {
         }
     }
 
+    /// The owner prefix of this slot's bodies in `blob_chunks`, if they may be chunked.
+    pub(crate) fn chunk_owner(self) -> Option<&'static str> {
+        match self {
+            BlobSlot::CaseReport => Some("cases.report"),
+            BlobSlot::CaseIdentity => Some("cases.identity"),
+            BlobSlot::QuarantineRaw => Some("quarantine.raw"),
+            BlobSlot::CaseNote | BlobSlot::SealedDetail => None,
+        }
+    }
+
     /// `SELECT id, label, shred_key, pkesks, body` after `id > $1`, ordered, at most `$2`.
     pub(crate) fn select_page_sql(self) -> &'static str {
         match self {

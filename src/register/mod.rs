@@ -8,6 +8,7 @@
 //! Only sealed blobs are stored (invariant 2); filing a case and planning the server deletion
 //! happen in one durable transaction (invariant 1).
 
+mod chunks;
 mod filing;
 mod keys;
 mod lifecycle;

@@ -3,6 +3,7 @@
 
 use chrono::NaiveDate;
 
+use super::chunks;
 use super::store::{args, now_rfc3339, Row, Tx};
 use super::{
     AuditEntry, AuditRow, CaseRecord, CaseSummary, CheckpointRow, NewReader, QuarantineRecord,
@@ -13,7 +14,8 @@ use crate::vault::StoredBlob;
 
 const QUARANTINE_SELECT: &str = "SELECT q.id, q.received_at, q.reason, q.detail, q.state, \
      c.number AS case_number, q.shred_key, q.raw_pkesks, q.raw_body, \
-     LENGTH(q.raw_pkesks) + LENGTH(q.raw_body) AS sealed_bytes \
+     LENGTH(q.raw_pkesks) + LENGTH(q.raw_body) + COALESCE((SELECT SUM(LENGTH(b.data)) \
+     FROM blob_chunks b WHERE b.owner = 'quarantine.raw:' || q.id), 0) AS sealed_bytes \
      FROM quarantine q LEFT JOIN cases c ON c.id = q.case_id";
 
 fn date(s: &str) -> Result<NaiveDate, RegisterError> {
@@ -71,7 +73,7 @@ impl Register {
         let Some(r) = self
             .opt(
                 "SELECT case",
-                "SELECT number, received_at, status, encrypted, signature, flags, shred_key,
+                "SELECT id, number, received_at, status, encrypted, signature, flags, shred_key,
                         report_pkesks, report_body, identity_pkesks, identity_body
                  FROM cases WHERE number = $1",
                 args![number],
@@ -81,16 +83,27 @@ impl Register {
             return Ok(None);
         };
         let what = "read case row";
+        let id: i64 = r.get("id", what)?;
         Ok(Some(CaseRecord {
             summary: summary(&r)?,
             shred_key: r.get("shred_key", what)?,
             report: StoredBlob {
                 pkesks: r.get("report_pkesks", what)?,
-                body: r.get("report_body", what)?,
+                body: chunks::read(
+                    self,
+                    &chunks::owner("cases.report", id),
+                    r.get("report_body", what)?,
+                )
+                .await?,
             },
             identity: StoredBlob {
                 pkesks: r.get("identity_pkesks", what)?,
-                body: r.get("identity_body", what)?,
+                body: chunks::read(
+                    self,
+                    &chunks::owner("cases.identity", id),
+                    r.get("identity_body", what)?,
+                )
+                .await?,
             },
         }))
     }
@@ -127,12 +140,16 @@ impl Register {
         let shred: Option<String> = r.get("shred_key", what)?;
         let pkesks: Option<Vec<u8>> = r.get("raw_pkesks", what)?;
         let body: Option<Vec<u8>> = r.get("raw_body", what)?;
+        let raw = match (shred, pkesks, body) {
+            (Some(s), Some(pkesks), Some(body)) => {
+                let body = chunks::read(self, &chunks::owner("quarantine.raw", id), body).await?;
+                Some((s, StoredBlob { pkesks, body }))
+            }
+            _ => None,
+        };
         Ok(Some(QuarantineRecord {
             summary: quarantine_summary(&r)?,
-            raw: match (shred, pkesks, body) {
-                (Some(s), Some(pkesks), Some(body)) => Some((s, StoredBlob { pkesks, body })),
-                _ => None,
-            },
+            raw,
         }))
     }
 

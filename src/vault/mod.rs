@@ -5,7 +5,7 @@
 //! is destroyed beyond recovery, backups included, by destroying its shred key. The gateway holds
 //! shred keys and public certificates only, so it cannot read what it sealed (invariant 2).
 
-use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::aead::{Aead, AeadInPlace, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use rand::RngCore;
 use sequoia_openpgp::Cert;
@@ -114,6 +114,8 @@ pub enum VaultError {
 }
 
 const NONCE_LEN: usize = 24;
+/// Poly1305 tag length.
+const TAG_LEN: usize = 16;
 
 /// Seals `plaintext` to `readers` and wraps the body with `shred`.
 pub fn seal(
@@ -126,18 +128,19 @@ pub fn seal(
     let mut nonce = [0u8; NONCE_LEN];
     rand::rngs::OsRng.fill_bytes(&mut nonce);
     let cipher = XChaCha20Poly1305::new(shred.expose().into());
-    let wrapped = cipher
-        .encrypt(
+    // `nonce || ciphertext || tag`, encrypted in place: a 25 MiB body is held twice at most.
+    let mut body = Vec::with_capacity(NONCE_LEN + sealed.body.len() + TAG_LEN);
+    body.extend_from_slice(&nonce);
+    body.extend_from_slice(&sealed.body);
+    drop(sealed.body);
+    let tag = cipher
+        .encrypt_in_place_detached(
             XNonce::from_slice(&nonce),
-            Payload {
-                msg: &sealed.body,
-                aad: kind.aad(),
-            },
+            kind.aad(),
+            body.get_mut(NONCE_LEN..).unwrap_or_default(),
         )
         .map_err(|_| VaultError::ShredLayer)?;
-    let mut body = Vec::with_capacity(NONCE_LEN + wrapped.len());
-    body.extend_from_slice(&nonce);
-    body.extend_from_slice(&wrapped);
+    body.extend_from_slice(&tag);
     Ok(StoredBlob {
         pkesks: sealed.pkesks,
         body,

@@ -205,7 +205,9 @@ impl WorkerPool {
             Runner::Program(exe) => exe,
             #[cfg(test)]
             Runner::InProcess => {
-                return Err(WorkerError::NotReady("no worker process in unit tests".into()))
+                return Err(WorkerError::NotReady(
+                    "no worker process in unit tests".into(),
+                ))
             }
         };
         let mut command = Command::new(exe);
@@ -261,7 +263,9 @@ impl WorkerPool {
         }
         self.fill().await?;
         let Some(worker) = self.idle.front_mut() else {
-            return Err(WorkerError::NotReady("no worker could be started".to_owned()));
+            return Err(WorkerError::NotReady(
+                "no worker could be started".to_owned(),
+            ));
         };
         if worker.ready {
             return Ok(());
@@ -306,7 +310,9 @@ impl WorkerPool {
         }
         self.ready().await?;
         let Some(mut worker) = self.idle.pop_front() else {
-            return Err(WorkerError::NotReady("no worker could be started".to_owned()));
+            return Err(WorkerError::NotReady(
+                "no worker could be started".to_owned(),
+            ));
         };
         // The next message's worker starts while this one works.
         self.fill().await?;
@@ -438,13 +444,9 @@ mod tests {
             pool.decide(&request).await,
             Err(WorkerError::NotReady(_))
         ));
-        let missing = WorkerPool::new(
-            Runner::Program("/nonexistent/sygnal".into()),
-            &setup(),
-            1,
-        )
-        .ready()
-        .await;
+        let missing = WorkerPool::new(Runner::Program("/nonexistent/sygnal".into()), &setup(), 1)
+            .ready()
+            .await;
         assert!(matches!(missing, Err(WorkerError::Spawn { .. })));
     }
 
