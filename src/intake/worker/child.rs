@@ -36,6 +36,15 @@ pub enum WorkerStartError {
 
 /// Runs the worker on the process's stdin and stdout. Returns the exit code.
 pub fn main() -> u8 {
+    use std::io::IsTerminal as _;
+    if std::io::stdin().is_terminal() {
+        let _ = writeln!(
+            std::io::stderr(),
+            "sygnal worker is started by `sygnal run` and `sygnal quarantine retry` on a pipe, \
+             not by hand; to take mail, run `sygnal run`"
+        );
+        return 2;
+    }
     // A panic message may quote what it choked on; the answer says "panic" and no more.
     std::panic::set_hook(Box::new(|_| {}));
     let mut input = std::io::stdin().lock();
