@@ -134,15 +134,49 @@ pub fn seal_split(
     if readers.custodians.is_empty() {
         return Err(VaultError::NoReaders("identity custodians"));
     }
-    let report = Zeroizing::new(serde_json::to_vec(&split.report).unwrap_or_default());
-    let identity = Zeroizing::new(serde_json::to_vec(&split.identity).unwrap_or_default());
     Ok(SealedCase {
         encrypted: split.report.encrypted,
         signature: split.report.signature(),
         flags: split.report.decryption_flags.clone(),
-        report: vault::seal(&report, &readers.handlers, shred, BlobKind::Report)?,
-        identity: vault::seal(&identity, &readers.custodians, shred, BlobKind::Identity)?,
+        report: seal_json(&split.report, &readers.handlers, shred, BlobKind::Report)?,
+        identity: seal_json(
+            &split.identity,
+            &readers.custodians,
+            shred,
+            BlobKind::Identity,
+        )?,
     })
+}
+
+/// Serializes a record straight into its sealing: the JSON (attachments in base64, the size of
+/// the message and more) is never held in plaintext beside its sealed copy. Measured first, so
+/// the sealed buffer is allocated once.
+fn seal_json(
+    value: &impl serde::Serialize,
+    readers: &[Cert],
+    shred: &ShredKey,
+    kind: BlobKind,
+) -> Result<StoredBlob, VaultError> {
+    let mut size = ByteCount(0);
+    serde_json::to_writer(&mut size, value).map_err(|_| {
+        VaultError::Seal(crate::openpgp::SealError::Encrypt("serialize the record"))
+    })?;
+    vault::seal_with(readers, shred, kind, size.0, |w| {
+        serde_json::to_writer(w, value).map_err(std::io::Error::other)
+    })
+}
+
+/// A writer that only counts.
+struct ByteCount(usize);
+
+impl std::io::Write for ByteCount {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0 = self.0.saturating_add(buf.len());
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// Opens and splits; any failure is a [`Rejection`] (quarantine), never a panic.
@@ -187,6 +221,8 @@ pub fn open_and_split(
             ..
         } => {
             let opened = open_verified(keyring, &ciphertext, &open_limits, &mail_limits)?;
+            // Not needed once opened: a 25 MiB ciphertext is not kept beside its plaintext.
+            drop(ciphertext);
             let content = content::parse_content(&opened.plaintext, &mail_limits)
                 .map_err(|e| Rejection::from_mail(&e))?;
             let traces = traces(keyring, [&opened.meta]);

@@ -36,7 +36,7 @@ pub use keys::{
 };
 pub use open::{open, OpenError, OpenLimits, Opened, PgpMetadata, SignatureInfo, SignatureStatus};
 pub use rewrap::{rewrap, rewrap_to, ReaderKeys, RecipientKeys, RewrapError};
-pub use seal::{message_bytes, seal, unseal, SealError, SealedBlob, UnsealError};
+pub use seal::{message_bytes, seal, seal_with, unseal, SealError, SealedBlob, UnsealError};
 pub use sign::{sign_detached, verify_detached, SignError};
 pub use sq::Cert;
 

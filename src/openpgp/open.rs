@@ -614,19 +614,60 @@ fn dearmor(input: &[u8]) -> Result<Cow<'_, [u8]>, OpenError> {
     if lines.iter().skip(end + 1).any(|l| !l.is_empty()) {
         return Err(malformed("text after the armored block"));
     }
-    let mut normalized = Vec::with_capacity(input.len());
-    for l in lines.iter().skip(begin).take(end_rel + 1) {
-        normalized.extend_from_slice(l);
-        normalized.push(b'\n');
-    }
-    let mut reader = sq::armor::Reader::from_bytes(
-        &normalized,
+    // The trimmed lines are streamed to the armor reader, not copied into a normalized text
+    // first: a 25 MiB armored message is then held once, not twice, while it is decoded.
+    let armored = lines.get(begin..=end).unwrap_or_default();
+    let armored_len: usize = armored.iter().map(|l| l.len() + 1).sum();
+    let mut reader = sq::armor::Reader::from_reader(
+        Lines {
+            lines: armored,
+            at: 0,
+            offset: 0,
+        },
         sq::armor::ReaderMode::Tolerant(Some(sq::armor::Kind::Message)),
     );
-    let mut out = Vec::with_capacity(normalized.len());
+    let mut out = Vec::with_capacity(armored_len / 4 * 3 + 1024);
     std::io::Read::read_to_end(&mut reader, &mut out).map_err(|_| malformed("bad armor"))?;
     if out.is_empty() {
         return Err(malformed("empty armor"));
     }
     Ok(Cow::Owned(out))
+}
+
+/// Reads lines back as text, each ended by `\n`.
+struct Lines<'a> {
+    lines: &'a [&'a [u8]],
+    at: usize,
+    offset: usize,
+}
+
+impl std::io::Read for Lines<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let mut n = 0;
+        while n < buf.len() {
+            let Some(line) = self.lines.get(self.at) else {
+                break;
+            };
+            let rest = line.get(self.offset..).unwrap_or_default();
+            let room = buf.len() - n;
+            if rest.len() >= room {
+                if let (Some(dst), Some(src)) = (buf.get_mut(n..), rest.get(..room)) {
+                    dst.copy_from_slice(src);
+                }
+                self.offset += room;
+                return Ok(n + room);
+            }
+            if let Some(dst) = buf.get_mut(n..n + rest.len()) {
+                dst.copy_from_slice(rest);
+            }
+            n += rest.len();
+            if let Some(slot) = buf.get_mut(n) {
+                *slot = b'\n';
+                n += 1;
+                self.at += 1;
+                self.offset = 0;
+            }
+        }
+        Ok(n)
+    }
 }

@@ -2,8 +2,6 @@
 //! for each reader in separate PKESK packets, so readers change by re-wrapping, not by
 //! re-encrypting content. The gateway seals with public keys only and cannot read back.
 
-use std::io::Write;
-
 use sequoia_openpgp as sq;
 use sq::crypto::{Password, SessionKey};
 use sq::packet::key::{SecretParts, UnspecifiedRole};
@@ -106,6 +104,16 @@ pub fn message_bytes(blob: &SealedBlob) -> Vec<u8> {
 /// Encrypts `plaintext` to every currently valid encryption subkey of every recipient.
 /// The literal packet carries no file name and a zero date.
 pub fn seal(plaintext: &[u8], recipients: &[Cert]) -> Result<SealedBlob, SealError> {
+    seal_with(recipients, plaintext.len(), |w| w.write_all(plaintext))
+}
+
+/// Like [`seal`], with the plaintext written by `write` straight into the encryption (of about
+/// `size` bytes): a record serialized this way is never held in plaintext beside its sealed copy.
+pub fn seal_with(
+    recipients: &[Cert],
+    size: usize,
+    write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+) -> Result<SealedBlob, SealError> {
     if recipients.is_empty() {
         return Err(SealError::NoRecipients);
     }
@@ -113,7 +121,7 @@ pub fn seal(plaintext: &[u8], recipients: &[Cert]) -> Result<SealedBlob, SealErr
         .map_err(|_| enc("session key"))?;
     let pkesks = wrap_session_key(&session_key, recipients)?;
 
-    let mut body = Vec::with_capacity(plaintext.len().saturating_add(128));
+    let mut body = Vec::with_capacity(size.saturating_add(size / 1024).saturating_add(256));
     {
         let message = Message::new(&mut body);
         let message = Encryptor::with_session_key(message, SEAL_CIPHER, session_key)
@@ -123,7 +131,7 @@ pub fn seal(plaintext: &[u8], recipients: &[Cert]) -> Result<SealedBlob, SealErr
         let mut literal = LiteralWriter::new(message)
             .build()
             .map_err(|_| enc("literal"))?;
-        literal.write_all(plaintext).map_err(|_| enc("write"))?;
+        write(&mut literal).map_err(|_| enc("write"))?;
         literal.finalize().map_err(|_| enc("finalize"))?;
     }
     Ok(SealedBlob { pkesks, body })

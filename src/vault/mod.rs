@@ -124,7 +124,21 @@ pub fn seal(
     shred: &ShredKey,
     kind: BlobKind,
 ) -> Result<StoredBlob, VaultError> {
-    let sealed = openpgp::seal(plaintext, readers)?;
+    seal_with(readers, shred, kind, plaintext.len(), |w| {
+        w.write_all(plaintext)
+    })
+}
+
+/// Like [`seal`], with the plaintext (about `size` bytes) written by `write` straight into the
+/// encryption, never held whole in plaintext.
+pub fn seal_with(
+    readers: &[Cert],
+    shred: &ShredKey,
+    kind: BlobKind,
+    size: usize,
+    write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+) -> Result<StoredBlob, VaultError> {
+    let sealed = openpgp::seal_with(readers, size, write)?;
     let mut nonce = [0u8; NONCE_LEN];
     rand::rngs::OsRng.fill_bytes(&mut nonce);
     let cipher = XChaCha20Poly1305::new(shred.expose().into());
