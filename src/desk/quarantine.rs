@@ -111,7 +111,8 @@ impl Desk {
             &keyring,
             &readers,
             limits,
-            1,
+            // One entry at a time from a person's command: no worker waits ahead.
+            0,
         )
         .map_err(|e| DeskError::Failed(e.to_string()))?;
         drop(keyring);

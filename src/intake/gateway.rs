@@ -1,7 +1,6 @@
 //! The gateway's long-lived state and its run loop: connect, drain, IDLE, reconnect with backoff,
 //! stop cleanly on a signal after the message in hand.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::watch;
@@ -145,9 +144,7 @@ impl Gateway {
     }
 
     /// Intake keys and reader certificates, reloaded every drain so CLI changes take effect.
-    pub(super) async fn load_keys(
-        &self,
-    ) -> Result<(Arc<IntakeKeyring>, Arc<Readers>), GatewayError> {
+    pub(super) async fn load_keys(&self) -> Result<(IntakeKeyring, Readers), GatewayError> {
         let signers = crate::readers::trusted_signers(&self.register)
             .await
             .map_err(|e| match e {
@@ -181,7 +178,7 @@ impl Gateway {
                 "no usable identity custodian certificate: add one with `sygnal handlers add --role custodian --approve-key THEIR-SECRET-KEY`".to_owned(),
             ));
         }
-        Ok((Arc::new(keyring), Arc::new(readers)))
+        Ok((keyring, readers))
     }
 
     /// Workers for one drain pass, holding this pass's keys and readers.

@@ -134,7 +134,8 @@ pub struct WorkerPool {
     setup: Arc<Zeroizing<Vec<u8>>>,
     limits: Limits,
     idle: VecDeque<Worker>,
-    size: usize,
+    /// Workers kept waiting besides the one at work.
+    spares: usize,
 }
 
 /// What runs a worker.
@@ -168,7 +169,7 @@ impl WorkerPool {
         keyring: &IntakeKeyring,
         readers: &Readers,
         limits: &Limits,
-        size: usize,
+        spares: usize,
     ) -> Result<WorkerPool, WorkerError> {
         let keys = |e: crate::openpgp::KeyError| WorkerError::Keys(e.to_string());
         let certs = |list: &[crate::openpgp::Cert]| {
@@ -183,19 +184,19 @@ impl WorkerPool {
             custodians: certs(&readers.custodians)?,
             limits: limits.clone(),
         };
-        Ok(WorkerPool::new(exe, &setup, size))
+        Ok(WorkerPool::new(exe, &setup, spares))
     }
 
-    /// Prepares a pool that keeps `size` workers running `exe` waiting (each given `setup` when
-    /// started) besides the one at work. Workers are started on first use, so a pass with no
-    /// new mail starts none.
-    pub fn new(exe: Runner, setup: &Setup, size: usize) -> WorkerPool {
+    /// Prepares a pool that keeps `spares` workers running `exe` waiting (each given `setup`
+    /// when started) besides the one at work. Workers are started on first use, so a pass with
+    /// no new mail starts none.
+    pub fn new(exe: Runner, setup: &Setup, spares: usize) -> WorkerPool {
         WorkerPool {
             exe,
             setup: Arc::new(setup.encode()),
             limits: setup.limits.clone(),
             idle: VecDeque::new(),
-            size: size.max(1),
+            spares,
         }
     }
 
@@ -243,9 +244,9 @@ impl WorkerPool {
         })
     }
 
-    /// Starts workers until `size` wait idle.
+    /// Starts workers until `spares` wait idle.
     async fn fill(&mut self) -> Result<(), WorkerError> {
-        while self.idle.len() < self.size {
+        while self.idle.len() < self.spares {
             let worker = self.spawn().await?;
             self.idle.push_back(worker);
         }
@@ -261,7 +262,10 @@ impl WorkerPool {
         if matches!(self.exe, Runner::InProcess) {
             return Ok(());
         }
-        self.fill().await?;
+        if self.idle.is_empty() {
+            let worker = self.spawn().await?;
+            self.idle.push_back(worker);
+        }
         let Some(worker) = self.idle.front_mut() else {
             return Err(WorkerError::NotReady(
                 "no worker could be started".to_owned(),
@@ -275,31 +279,19 @@ impl WorkerPool {
             tokio_io::read_frame(&mut worker.stdout, 64 * 1024),
         )
         .await;
-        match said {
+        let why = match said {
             Ok(Ok(status)) if status.is_empty() => {
                 worker.ready = true;
-                Ok(())
+                return Ok(());
             }
-            Ok(Ok(status)) => {
-                self.idle.pop_front();
-                Err(WorkerError::NotReady(
-                    String::from_utf8_lossy(&status).into_owned(),
-                ))
-            }
+            Ok(Ok(status)) => String::from_utf8_lossy(&status).into_owned(),
             Ok(Err(e)) => {
-                self.idle.pop_front();
-                Err(WorkerError::NotReady(format!(
-                    "it ended before it was ready ({e}); its error is in the log above"
-                )))
+                format!("it ended before it was ready ({e}); its error is in the log above")
             }
-            Err(_) => {
-                self.idle.pop_front();
-                Err(WorkerError::NotReady(format!(
-                    "not ready within {} s",
-                    READY_WAIT.as_secs()
-                )))
-            }
-        }
+            Err(_) => format!("not ready within {} s", READY_WAIT.as_secs()),
+        };
+        self.idle.pop_front();
+        Err(WorkerError::NotReady(why))
     }
 
     /// Hands one message to a worker and waits, at most the message's time, for its answer.
