@@ -74,4 +74,7 @@ SYGNAL_RUN_PACKAGES=(dovecot-imapd gnupg openssl sqlite3)
 # (djpeg, pdfinfo/pdftoppm, xmllint, unzip). pandoc writes .docx with tracked changes at a fraction
 # of LibreOffice's install size.
 SYGNAL_CLEAN_TEST_PACKAGES=(ghostscript libimage-exiftool-perl pandoc poppler-utils libjpeg-turbo-progs libxml2-utils unzip)
-SYGNAL_TEST_PACKAGES=("${SYGNAL_BUILD_PACKAGES[@]}" "${SYGNAL_RUN_PACKAGES[@]}" "${SYGNAL_CLEAN_TEST_PACKAGES[@]}" git)
+# The register contract runs on PostgreSQL too: the tests start a throwaway cluster with its
+# initdb (as the postgres user when run as root), so the server package must be there.
+SYGNAL_PG_TEST_PACKAGES=(postgresql)
+SYGNAL_TEST_PACKAGES=("${SYGNAL_BUILD_PACKAGES[@]}" "${SYGNAL_RUN_PACKAGES[@]}" "${SYGNAL_CLEAN_TEST_PACKAGES[@]}" "${SYGNAL_PG_TEST_PACKAGES[@]}" git)

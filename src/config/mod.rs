@@ -65,7 +65,7 @@ pub struct MailboxConfig {
     pub poll_interval: Duration,
 }
 
-/// Register backend, a tagged enum so that adding PostgreSQL is one more variant.
+/// Register backend.
 #[derive(Debug, Clone)]
 pub enum RegisterConfig {
     /// An embedded SQLite file.
@@ -73,7 +73,17 @@ pub enum RegisterConfig {
         /// Path to the database file.
         path: PathBuf,
     },
+    /// A PostgreSQL database: the register lives in one schema of it.
+    Postgres {
+        /// Where the connection URL comes from (it holds the password, so never the config).
+        url: PasswordSource,
+        /// The schema holding this register's tables.
+        schema: String,
+    },
 }
+
+/// The schema a PostgreSQL register uses when the config names none.
+pub const DEFAULT_PG_SCHEMA: &str = "sygnal";
 
 /// Key storage.
 #[derive(Debug, Clone)]

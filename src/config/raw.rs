@@ -54,6 +54,10 @@ struct RawMailbox {
 struct RawRegister {
     driver: String,
     path: Option<PathBuf>,
+    url_file: Option<PathBuf>,
+    url_env: Option<String>,
+    url_credential: Option<String>,
+    schema: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -102,7 +106,17 @@ const KNOWN: &[(&str, &[&str])] = &[
             "poll-interval-secs",
         ],
     ),
-    ("register", &["driver", "path"]),
+    (
+        "register",
+        &[
+            "driver",
+            "path",
+            "url-file",
+            "url-env",
+            "url-credential",
+            "schema",
+        ],
+    ),
     (
         "keys",
         &[
@@ -234,30 +248,7 @@ impl RawConfig {
             problems.push("mailbox.poll-interval-secs: must be at least 1".to_owned());
         }
 
-        let register = match self.register.driver.as_str() {
-            "sqlite" => match self.register.path {
-                Some(p) => Some(RegisterConfig::Sqlite {
-                    path: resolve(base, &p),
-                }),
-                None => {
-                    problems.push("register.path: required for driver \"sqlite\"".to_owned());
-                    None
-                }
-            },
-            "postgres" => {
-                problems.push(
-                    "register.driver: \"postgres\" is not available in this version; use \"sqlite\""
-                        .to_owned(),
-                );
-                None
-            }
-            other => {
-                problems.push(format!(
-                    "register.driver: \"{other}\" is not one of \"sqlite\", \"postgres\""
-                ));
-                None
-            }
-        };
+        let register = self.register.validate(base, &mut problems);
 
         let min_cell = self
             .stats
@@ -386,4 +377,90 @@ impl RawConfig {
             _ => Err(problems),
         }
     }
+}
+
+impl RawRegister {
+    fn validate(self, base: &Path, problems: &mut Vec<String>) -> Option<RegisterConfig> {
+        let postgres_keys = [
+            ("url-file", self.url_file.is_some()),
+            ("url-env", self.url_env.is_some()),
+            ("url-credential", self.url_credential.is_some()),
+            ("schema", self.schema.is_some()),
+        ];
+        match self.driver.as_str() {
+            "sqlite" => {
+                for (key, set) in postgres_keys {
+                    if set {
+                        problems.push(format!(
+                            "register.{key}: only for driver \"postgres\" (driver is \"sqlite\")"
+                        ));
+                    }
+                }
+                match self.path {
+                    Some(p) => Some(RegisterConfig::Sqlite {
+                        path: resolve(base, &p),
+                    }),
+                    None => {
+                        problems.push("register.path: required for driver \"sqlite\"".to_owned());
+                        None
+                    }
+                }
+            }
+            "postgres" => {
+                if self.path.is_some() {
+                    problems.push(
+                        "register.path: only for driver \"sqlite\" (PostgreSQL is reached by url-file, url-env or url-credential)"
+                            .to_owned(),
+                    );
+                }
+                let url = match (self.url_file, self.url_env, self.url_credential) {
+                    (Some(f), None, None) => Some(PasswordSource::File(resolve(base, &f))),
+                    (None, Some(v), None) if !v.is_empty() => Some(PasswordSource::Env(v)),
+                    (None, None, Some(c)) if !c.is_empty() && !c.contains('/') && c != ".." => {
+                        Some(PasswordSource::Credential(c))
+                    }
+                    (None, None, None) => {
+                        problems.push(
+                            "register: driver \"postgres\" needs url-file, url-env or url-credential (the URL holds a password, so it never goes in the config)"
+                                .to_owned(),
+                        );
+                        None
+                    }
+                    _ => {
+                        problems.push(
+                            "register: set exactly one of url-file, url-env (a variable name) or url-credential (a plain name)"
+                                .to_owned(),
+                        );
+                        None
+                    }
+                };
+                let schema = self
+                    .schema
+                    .unwrap_or_else(|| crate::config::DEFAULT_PG_SCHEMA.to_owned());
+                if !valid_schema(&schema) {
+                    problems.push(format!(
+                        "register.schema: \"{schema}\" is not a plain lower-case name \
+                         (a-z, 0-9 and _, starting with a letter, at most 63 characters, not pg_…)"
+                    ));
+                    return None;
+                }
+                url.map(|url| RegisterConfig::Postgres { url, schema })
+            }
+            other => {
+                problems.push(format!(
+                    "register.driver: \"{other}\" is not one of \"sqlite\", \"postgres\""
+                ));
+                None
+            }
+        }
+    }
+}
+
+/// A schema name used unquoted in SQL: plain lower-case, so it needs no quoting anywhere.
+fn valid_schema(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_ascii_lowercase())
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && name.len() <= 63
+        && !name.starts_with("pg_")
 }

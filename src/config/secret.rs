@@ -5,20 +5,22 @@ use std::path::PathBuf;
 
 use secrecy::SecretString;
 
-/// Where the IMAP password comes from.
+/// Where a secret (the IMAP password, the PostgreSQL URL with its password) comes from.
 #[derive(Debug, Clone)]
 pub enum PasswordSource {
-    /// A file whose content (trailing newline trimmed) is the password.
+    /// A file whose content (trailing newline trimmed) is the secret.
     File(PathBuf),
     /// An environment variable.
     Env(String),
+    /// A systemd credential: `$CREDENTIALS_DIRECTORY/<name>`.
+    Credential(String),
 }
 
 /// The password could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum SecretError {
     /// File unreadable.
-    #[error("cannot read password file {path}: {source}")]
+    #[error("cannot read secret file {path}: {source}")]
     File {
         /// Path.
         path: PathBuf,
@@ -28,6 +30,9 @@ pub enum SecretError {
     /// Variable unset or not UTF-8.
     #[error("environment variable {0} is not set")]
     Env(String),
+    /// Not running with systemd credentials.
+    #[error("CREDENTIALS_DIRECTORY is not set, so credential {0} cannot be read (run under systemd with LoadCredential={0}:...)")]
+    NoCredentials(String),
     /// Empty password.
     #[error("the password from {0} is empty")]
     Empty(String),
@@ -46,6 +51,20 @@ impl PasswordSource {
                 })?),
                 path.display().to_string(),
             ),
+            PasswordSource::Credential(name) => {
+                let dir = std::env::var_os("CREDENTIALS_DIRECTORY")
+                    .ok_or_else(|| SecretError::NoCredentials(name.clone()))?;
+                let path = PathBuf::from(dir).join(name);
+                (
+                    zeroize::Zeroizing::new(std::fs::read_to_string(&path).map_err(|source| {
+                        SecretError::File {
+                            path: path.clone(),
+                            source,
+                        }
+                    })?),
+                    format!("credential {name}"),
+                )
+            }
             PasswordSource::Env(var) => (
                 zeroize::Zeroizing::new(
                     std::env::var(var).map_err(|_| SecretError::Env(var.clone()))?,

@@ -121,6 +121,9 @@ impl DeskError {
             DeskError::Register(RegisterError::NotFound(_)) => {
                 Disposition::Refused(Refusal::NotFound)
             }
+            DeskError::Register(RegisterError::Setup(_) | RegisterError::Durability(_)) => {
+                Disposition::Refused(Refusal::Setup)
+            }
             DeskError::Gateway(e) if e.is_transient() => Disposition::Retry,
             _ => Disposition::Halt,
         }

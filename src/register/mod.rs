@@ -12,6 +12,7 @@ mod chunks;
 mod filing;
 mod keys;
 mod lifecycle;
+mod postgres;
 mod reading;
 mod sqlite;
 pub(crate) mod store;
@@ -21,10 +22,13 @@ mod workflow;
 
 #[cfg(test)]
 mod register_tests;
+#[cfg(test)]
+pub(crate) mod testing;
 
 use chrono::NaiveDate;
 
 pub use lifecycle::*;
+pub use postgres::PgRegister;
 pub use sqlite::SqliteRegister;
 pub use types::*;
 pub use workflow::*;
@@ -35,6 +39,8 @@ use crate::config::RegisterConfig;
 pub enum Register {
     /// Embedded SQLite file (the default).
     Sqlite(SqliteRegister),
+    /// A schema in a PostgreSQL database (the path past one machine).
+    Postgres(PgRegister),
 }
 
 impl Register {
@@ -44,13 +50,20 @@ impl Register {
             RegisterConfig::Sqlite { path } => {
                 Ok(Register::Sqlite(SqliteRegister::open(path).await?))
             }
+            RegisterConfig::Postgres { url, schema } => {
+                let url = url.read().map_err(|e| {
+                    RegisterError::Setup(format!("reading the PostgreSQL URL: {e}"))
+                })?;
+                Ok(Register::Postgres(PgRegister::open(&url, schema).await?))
+            }
         }
     }
 
-    /// Closes the pool, checkpointing the WAL.
+    /// Closes the pool (for SQLite, checkpointing the WAL).
     pub async fn close(self) {
         match self {
             Register::Sqlite(r) => r.close().await,
+            Register::Postgres(r) => r.close().await,
         }
     }
 }

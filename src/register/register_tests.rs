@@ -4,6 +4,7 @@ use chrono::NaiveDate;
 use sqlx::Row;
 
 use super::store::args;
+use super::testing::on_each_backend;
 use super::*;
 use crate::vault::StoredBlob;
 
@@ -53,7 +54,9 @@ fn pattern() -> crate::cases::NumberPattern {
 #[tokio::test]
 async fn durability_settings_are_in_force_and_file_is_private() {
     let (dir, reg) = open_temp().await;
-    let Register::Sqlite(s) = &reg;
+    let Register::Sqlite(s) = &reg else {
+        unreachable!()
+    };
     let mode: String = sqlx::query("PRAGMA journal_mode")
         .fetch_one(&s.pool)
         .await
@@ -84,192 +87,238 @@ async fn durability_settings_are_in_force_and_file_is_private() {
     assert_eq!(dir_mode & 0o077, 0, "register folder must be 0700");
 }
 
-#[tokio::test]
-async fn case_numbers_follow_the_pattern_and_restart_each_year() {
-    let (_dir, reg) = open_temp().await;
-    let a = reg
-        .file_case(&intake("a", 1), &new_case("2026-12-31"), &pattern())
-        .await
-        .unwrap();
-    let b = reg
-        .file_case(&intake("b", 2), &new_case("2026-12-31"), &pattern())
-        .await
-        .unwrap();
-    let c = reg
-        .file_case(&intake("c", 3), &new_case("2027-01-01"), &pattern())
-        .await
-        .unwrap();
-    assert_eq!(a.number, "ZW/2026/0001");
-    assert_eq!(b.number, "ZW/2026/0002");
-    assert_eq!(c.number, "ZW/2027/0001");
-    let list = reg.list_cases().await.unwrap();
-    assert_eq!(list.len(), 3);
-    assert_eq!(list[2].received_at.to_string(), "2027-01-01");
-}
-
-#[tokio::test]
-async fn invariant_1_same_fingerprint_is_never_filed_twice() {
-    let (_dir, reg) = open_temp().await;
-    reg.file_case(&intake("same", 1), &new_case("2026-05-05"), &pattern())
-        .await
-        .unwrap();
-    // A second filing of the same message (e.g. renumbered by the server) fails as a whole:
-    // the transaction rolls back, leaving no orphan case.
-    let err = reg
-        .file_case(&intake("same", 9), &new_case("2026-05-05"), &pattern())
-        .await;
-    assert!(err.is_err());
-    assert_eq!(reg.list_cases().await.unwrap().len(), 1);
-    let row = reg.intake_by_fingerprint("same").await.unwrap().unwrap();
-    assert_eq!(row.at.uid, 1);
-    assert_eq!(row.deletion, Deletion::Pending);
-    assert_eq!(row.label, "ZW/2026/0001");
-}
-
-#[tokio::test]
-async fn deletion_bookkeeping_is_per_message_and_audited() {
-    let (_dir, reg) = open_temp().await;
-    reg.file_case(&intake("x", 1), &new_case("2026-05-05"), &pattern())
-        .await
-        .unwrap();
-    let q = reg
-        .file_quarantine(
-            &intake("y", 2),
-            &NewQuarantine {
-                received_at: "2026-05-05".parse().unwrap(),
-                reason: "openpgp-integrity".into(),
-                detail: "d".into(),
-                raw: Some(("ab".into(), blob(3))),
-            },
-        )
-        .await
-        .unwrap();
-    let pending = reg.pending_deletions("INBOX").await.unwrap();
-    assert_eq!(pending.len(), 2);
-    assert_eq!(pending[1].label, format!("quarantine #{}", q.id));
-    reg.mark_deleted(&pending[0]).await.unwrap();
-    let pending = reg.pending_deletions("INBOX").await.unwrap();
-    assert_eq!(pending.len(), 1);
-    let audit = reg.audit_entries().await.unwrap();
-    assert!(audit.iter().any(
-        |a| a.action == "ServerCopyDeleted" && a.case_number.as_deref() == Some("ZW/2026/0001")
-    ));
-    assert!(audit.iter().any(|a| a.action == "MessageQuarantined"));
-}
-
-#[tokio::test]
-async fn oversized_messages_are_remembered_as_left_on_server() {
-    let (_dir, reg) = open_temp().await;
-    let at = intake("oversize:INBOX:7:5", 5);
-    reg.file_quarantine(
-        &at,
-        &NewQuarantine {
-            received_at: "2026-05-05".parse().unwrap(),
-            reason: "message-too-large".into(),
-            detail: "".into(),
-            raw: None,
-        },
-    )
-    .await
-    .unwrap();
-    assert!(reg.left_on_server(&at.at).await.unwrap());
-    assert!(reg.pending_deletions("INBOX").await.unwrap().is_empty());
-    let q = reg.list_quarantine().await.unwrap();
-    assert_eq!(q[0].state, "left-on-server");
-}
-
-#[tokio::test]
-async fn uidvalidity_change_is_reported_once() {
-    let (_dir, reg) = open_temp().await;
-    assert_eq!(reg.note_uidvalidity("INBOX", 7).await.unwrap(), None);
-    assert_eq!(reg.note_uidvalidity("INBOX", 7).await.unwrap(), None);
-    assert_eq!(reg.note_uidvalidity("INBOX", 9).await.unwrap(), Some(7));
-    assert_eq!(reg.note_uidvalidity("INBOX", 9).await.unwrap(), None);
-}
-
-#[tokio::test]
-async fn quarantine_retry_files_once() {
-    let (_dir, reg) = open_temp().await;
-    let q = reg
-        .file_quarantine(
-            &intake("q", 1),
-            &NewQuarantine {
-                received_at: "2026-05-05".parse().unwrap(),
-                reason: "openpgp-no-matching-key".into(),
-                detail: "".into(),
-                raw: Some(("ab".into(), blob(3))),
-            },
-        )
-        .await
-        .unwrap();
-    let filed = reg
-        .file_case_from_quarantine(q.id, &new_case("2026-05-05"), &pattern())
-        .await
-        .unwrap();
-    assert_eq!(filed.number, "ZW/2026/0001");
-    assert!(reg
-        .file_case_from_quarantine(q.id, &new_case("2026-05-05"), &pattern())
-        .await
-        .is_err());
-    assert_eq!(reg.list_cases().await.unwrap().len(), 1);
-    let q = reg.list_quarantine().await.unwrap();
-    assert_eq!(q[0].state, "filed");
-    assert_eq!(q[0].case.as_deref(), Some("ZW/2026/0001"));
-}
-
-#[tokio::test]
-async fn random_case_numbers_are_unique_in_their_year_and_do_not_follow_arrival() {
-    let (_d, reg) = open_temp().await;
-    let random = crate::cases::NumberPattern::parse("ZW/{year}/{rand:4}").unwrap();
-    let mut numbers = Vec::new();
-    for uid in 1..=30 {
-        let filed = reg
-            .file_case(
-                &intake(&format!("fp-{uid}"), uid),
-                &new_case("2026-03-01"),
-                &random,
+on_each_backend! {
+    async fn case_numbers_follow_the_pattern_and_restart_each_year(backend) {
+        let (_held, reg) = backend.open().await;
+        let a = reg
+            .file_case(&intake("a", 1), &new_case("2026-12-31"), &pattern())
+            .await
+            .unwrap();
+        let b = reg
+            .file_case(&intake("b", 2), &new_case("2026-12-31"), &pattern())
+            .await
+            .unwrap();
+        let c = reg
+            .file_case(&intake("c", 3), &new_case("2027-01-01"), &pattern())
+            .await
+            .unwrap();
+        assert_eq!(a.number, "ZW/2026/0001");
+        assert_eq!(b.number, "ZW/2026/0002");
+        assert_eq!(c.number, "ZW/2027/0001");
+        let list = reg.list_cases().await.unwrap();
+        assert_eq!(list.len(), 3);
+        assert_eq!(list[2].received_at.to_string(), "2027-01-01");
+    }
+    async fn invariant_1_same_fingerprint_is_never_filed_twice(backend) {
+        let (_held, reg) = backend.open().await;
+        reg.file_case(&intake("same", 1), &new_case("2026-05-05"), &pattern())
+            .await
+            .unwrap();
+        // A second filing of the same message (e.g. renumbered by the server) fails as a whole:
+        // the transaction rolls back, leaving no orphan case.
+        let err = reg
+            .file_case(&intake("same", 9), &new_case("2026-05-05"), &pattern())
+            .await;
+        assert!(err.is_err());
+        assert_eq!(reg.list_cases().await.unwrap().len(), 1);
+        let row = reg.intake_by_fingerprint("same").await.unwrap().unwrap();
+        assert_eq!(row.at.uid, 1);
+        assert_eq!(row.deletion, Deletion::Pending);
+        assert_eq!(row.label, "ZW/2026/0001");
+    }
+    async fn deletion_bookkeeping_is_per_message_and_audited(backend) {
+        let (_held, reg) = backend.open().await;
+        reg.file_case(&intake("x", 1), &new_case("2026-05-05"), &pattern())
+            .await
+            .unwrap();
+        let q = reg
+            .file_quarantine(
+                &intake("y", 2),
+                &NewQuarantine {
+                    received_at: "2026-05-05".parse().unwrap(),
+                    reason: "openpgp-integrity".into(),
+                    detail: "d".into(),
+                    raw: Some(("ab".into(), blob(3))),
+                },
             )
             .await
             .unwrap();
-        numbers.push(filed.number);
+        let pending = reg.pending_deletions("INBOX").await.unwrap();
+        assert_eq!(pending.len(), 2);
+        assert_eq!(pending[1].label, format!("quarantine #{}", q.id));
+        reg.mark_deleted(&pending[0]).await.unwrap();
+        let pending = reg.pending_deletions("INBOX").await.unwrap();
+        assert_eq!(pending.len(), 1);
+        let audit = reg.audit_entries().await.unwrap();
+        assert!(audit.iter().any(
+            |a| a.action == "ServerCopyDeleted" && a.case_number.as_deref() == Some("ZW/2026/0001")
+        ));
+        assert!(audit.iter().any(|a| a.action == "MessageQuarantined"));
     }
-    let distinct: std::collections::BTreeSet<&String> = numbers.iter().collect();
-    assert_eq!(distinct.len(), numbers.len());
-    assert!(numbers
-        .iter()
-        .all(|n| n.starts_with("ZW/2026/") && n.len() == 12));
-    let mut sorted = numbers.clone();
-    sorted.sort();
-    assert_ne!(
-        sorted, numbers,
-        "30 random numbers came out in order of arrival"
-    );
-}
-
-#[tokio::test]
-async fn a_confirmed_deletion_forgets_position_and_fingerprint() {
-    let (_d, reg) = open_temp().await;
-    let filed = reg
-        .file_case(&intake("fp-a", 4), &new_case("2026-03-01"), &pattern())
+    async fn oversized_messages_are_remembered_as_left_on_server(backend) {
+        let (_held, reg) = backend.open().await;
+        let at = intake("oversize:INBOX:7:5", 5);
+        reg.file_quarantine(
+            &at,
+            &NewQuarantine {
+                received_at: "2026-05-05".parse().unwrap(),
+                reason: "message-too-large".into(),
+                detail: "".into(),
+                raw: None,
+            },
+        )
         .await
         .unwrap();
-    let row = reg.intake_by_fingerprint("fp-a").await.unwrap().unwrap();
-    assert_eq!(row.id, filed.intake_id);
-    assert!(reg.content_fingerprints_in_use().await.unwrap());
-    reg.mark_deleted(&row).await.unwrap();
-    assert!(reg.intake_by_fingerprint("fp-a").await.unwrap().is_none());
-    assert!(!reg.content_fingerprints_in_use().await.unwrap());
-    assert_eq!(reg.intake_positions_after_deletion().await.unwrap(), 0);
-    assert!(reg.pending_deletions("INBOX").await.unwrap().is_empty());
-    let entries = reg.audit_entries().await.unwrap();
-    let deleted = entries
-        .iter()
-        .find(|e| e.action == "ServerCopyDeleted")
-        .unwrap();
-    assert!(
-        !deleted.detail.contains("uid") && deleted.at.len() == 10,
-        "{deleted:?}"
-    );
+        assert!(reg.left_on_server(&at.at).await.unwrap());
+        assert!(reg.pending_deletions("INBOX").await.unwrap().is_empty());
+        let q = reg.list_quarantine().await.unwrap();
+        assert_eq!(q[0].state, "left-on-server");
+    }
+    async fn uidvalidity_change_is_reported_once(backend) {
+        let (_held, reg) = backend.open().await;
+        assert_eq!(reg.note_uidvalidity("INBOX", 7).await.unwrap(), None);
+        assert_eq!(reg.note_uidvalidity("INBOX", 7).await.unwrap(), None);
+        assert_eq!(reg.note_uidvalidity("INBOX", 9).await.unwrap(), Some(7));
+        assert_eq!(reg.note_uidvalidity("INBOX", 9).await.unwrap(), None);
+    }
+    async fn quarantine_retry_files_once(backend) {
+        let (_held, reg) = backend.open().await;
+        let q = reg
+            .file_quarantine(
+                &intake("q", 1),
+                &NewQuarantine {
+                    received_at: "2026-05-05".parse().unwrap(),
+                    reason: "openpgp-no-matching-key".into(),
+                    detail: "".into(),
+                    raw: Some(("ab".into(), blob(3))),
+                },
+            )
+            .await
+            .unwrap();
+        let filed = reg
+            .file_case_from_quarantine(q.id, &new_case("2026-05-05"), &pattern())
+            .await
+            .unwrap();
+        assert_eq!(filed.number, "ZW/2026/0001");
+        assert!(reg
+            .file_case_from_quarantine(q.id, &new_case("2026-05-05"), &pattern())
+            .await
+            .is_err());
+        assert_eq!(reg.list_cases().await.unwrap().len(), 1);
+        let q = reg.list_quarantine().await.unwrap();
+        assert_eq!(q[0].state, "filed");
+        assert_eq!(q[0].case.as_deref(), Some("ZW/2026/0001"));
+    }
+    async fn random_case_numbers_are_unique_in_their_year_and_do_not_follow_arrival(backend) {
+        let (_held, reg) = backend.open().await;
+        let random = crate::cases::NumberPattern::parse("ZW/{year}/{rand:4}").unwrap();
+        let mut numbers = Vec::new();
+        for uid in 1..=30 {
+            let filed = reg
+                .file_case(
+                    &intake(&format!("fp-{uid}"), uid),
+                    &new_case("2026-03-01"),
+                    &random,
+                )
+                .await
+                .unwrap();
+            numbers.push(filed.number);
+        }
+        let distinct: std::collections::BTreeSet<&String> = numbers.iter().collect();
+        assert_eq!(distinct.len(), numbers.len());
+        assert!(numbers
+            .iter()
+            .all(|n| n.starts_with("ZW/2026/") && n.len() == 12));
+        let mut sorted = numbers.clone();
+        sorted.sort();
+        assert_ne!(
+            sorted, numbers,
+            "30 random numbers came out in order of arrival"
+        );
+    }
+    async fn a_confirmed_deletion_forgets_position_and_fingerprint(backend) {
+        let (_held, reg) = backend.open().await;
+        let filed = reg
+            .file_case(&intake("fp-a", 4), &new_case("2026-03-01"), &pattern())
+            .await
+            .unwrap();
+        let row = reg.intake_by_fingerprint("fp-a").await.unwrap().unwrap();
+        assert_eq!(row.id, filed.intake_id);
+        assert!(reg.content_fingerprints_in_use().await.unwrap());
+        reg.mark_deleted(&row).await.unwrap();
+        assert!(reg.intake_by_fingerprint("fp-a").await.unwrap().is_none());
+        assert!(!reg.content_fingerprints_in_use().await.unwrap());
+        assert_eq!(reg.intake_positions_after_deletion().await.unwrap(), 0);
+        assert!(reg.pending_deletions("INBOX").await.unwrap().is_empty());
+        let entries = reg.audit_entries().await.unwrap();
+        let deleted = entries
+            .iter()
+            .find(|e| e.action == "ServerCopyDeleted")
+            .unwrap();
+        assert!(
+            !deleted.detail.contains("uid") && deleted.at.len() == 10,
+            "{deleted:?}"
+        );
+    }
+    /// A body past one chunk is stored in 1 MiB chunks (the driver never copies it whole), read back
+    /// byte for byte, sized in the listing, and its chunks go when the raw message is destroyed.
+    async fn large_sealed_bodies_are_stored_in_chunks_and_read_back_whole(backend) {
+        let (_held, reg) = backend.open().await;
+        let big: Vec<u8> = (0..(5 * super::chunks::CHUNK_BYTES / 2))
+            .map(|i| (i % 251) as u8)
+            .collect();
+        let mut case = new_case("2026-05-05");
+        case.report.body = big.clone();
+        let filed = reg
+            .file_case(&intake("big", 1), &case, &pattern())
+            .await
+            .unwrap();
+        assert_eq!(chunk_rows(&reg, "cases.report:").await, 3);
+        assert_eq!(
+            chunk_rows(&reg, "cases.identity:").await,
+            0,
+            "small stays inline"
+        );
+        let record = reg.case(&filed.number).await.unwrap().unwrap();
+        assert!(record.report.body == big, "report read back whole");
+        assert_eq!(record.identity.body, blob(2).body);
+
+        let raw = StoredBlob {
+            pkesks: vec![9],
+            body: big.clone(),
+        };
+        let q = reg
+            .file_quarantine(
+                &intake("q-big", 2),
+                &NewQuarantine {
+                    received_at: "2026-05-05".parse().unwrap(),
+                    reason: "openpgp-too-many-blocks".into(),
+                    detail: "".into(),
+                    raw: Some(("cd".into(), raw)),
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(chunk_rows(&reg, "quarantine.raw:").await, 3);
+        let entry = reg.quarantine_entry(q.id).await.unwrap().unwrap();
+        assert!(entry.raw.unwrap().1.body == big);
+        let listed = reg.list_quarantine().await.unwrap();
+        assert_eq!(
+            listed[0].sealed_bytes,
+            Some(i64::try_from(big.len()).unwrap() + 1)
+        );
+        reg.discard_quarantine(q.id, "custodian:ABCD")
+            .await
+            .unwrap();
+        assert_eq!(chunk_rows(&reg, "quarantine.raw:").await, 0);
+        assert!(reg
+            .quarantine_entry(q.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .raw
+            .is_none());
+    }
 }
 
 #[tokio::test]
@@ -331,7 +380,9 @@ async fn upgrading_an_older_register_forgets_positions_and_drops_plaintext_free_
     let reg = Register::open(&crate::config::RegisterConfig::Sqlite { path: path.clone() })
         .await
         .unwrap();
-    let Register::Sqlite(s) = &reg;
+    let Register::Sqlite(s) = &reg else {
+        unreachable!()
+    };
     let row =
         sqlx::query("SELECT fingerprint, mailbox, uid, recorded_on FROM intake WHERE case_id = 1")
             .fetch_one(&s.pool)
@@ -379,63 +430,70 @@ async fn chunk_rows(reg: &Register, prefix: &str) -> i64 {
     .unwrap()
 }
 
-/// A body past one chunk is stored in 1 MiB chunks (the driver never copies it whole), read back
-/// byte for byte, sized in the listing, and its chunks go when the raw message is destroyed.
+/// A PostgreSQL register needs a server that keeps every commit: a session that may lose one
+/// (synchronous_commit off, or local with a standby waiting) is refused at start.
 #[tokio::test]
-async fn large_sealed_bodies_are_stored_in_chunks_and_read_back_whole() {
-    let (_dir, reg) = open_temp().await;
-    let big: Vec<u8> = (0..(5 * super::chunks::CHUNK_BYTES / 2))
-        .map(|i| (i % 251) as u8)
-        .collect();
-    let mut case = new_case("2026-05-05");
-    case.report.body = big.clone();
-    let filed = reg
-        .file_case(&intake("big", 1), &case, &pattern())
+async fn postgres_refuses_a_session_that_may_lose_a_commit() {
+    let pg = super::testing::cluster::cluster();
+    let dir = tempfile::tempdir().unwrap();
+    for setting in ["off", "local"] {
+        let url = format!("{}?options=-c%20synchronous_commit%3D{setting}", pg.url());
+        let err = Register::open(&crate::config::RegisterConfig::Postgres {
+            url: crate::config::PasswordSource::File(pg.url_file(dir.path(), &url)),
+            schema: pg.fresh_schema(),
+        })
         .await
+        .err()
         .unwrap();
-    assert_eq!(chunk_rows(&reg, "cases.report:").await, 3);
-    assert_eq!(
-        chunk_rows(&reg, "cases.identity:").await,
-        0,
-        "small stays inline"
-    );
-    let record = reg.case(&filed.number).await.unwrap().unwrap();
-    assert!(record.report.body == big, "report read back whole");
-    assert_eq!(record.identity.body, blob(2).body);
+        assert!(
+            matches!(err, RegisterError::Durability(_)),
+            "{setting}: {err}"
+        );
+        assert!(err.to_string().contains("synchronous_commit"), "{err}");
+    }
+}
 
-    let raw = StoredBlob {
-        pkesks: vec![9],
-        body: big.clone(),
+/// Over TLS the server must prove its name with a certificate from the trusted root: the
+/// cluster's own certificate opens, the system's roots (which never signed it) do not.
+#[tokio::test]
+async fn postgres_over_tls_verifies_the_servers_certificate() {
+    let pg = super::testing::cluster::cluster();
+    let dir = tempfile::tempdir().unwrap();
+    let open = async |url: &str| {
+        Register::open(&crate::config::RegisterConfig::Postgres {
+            url: crate::config::PasswordSource::File(pg.url_file(dir.path(), url)),
+            schema: pg.fresh_schema(),
+        })
+        .await
     };
-    let q = reg
-        .file_quarantine(
-            &intake("q-big", 2),
-            &NewQuarantine {
-                received_at: "2026-05-05".parse().unwrap(),
-                reason: "openpgp-too-many-blocks".into(),
-                detail: "".into(),
-                raw: Some(("cd".into(), raw)),
-            },
-        )
-        .await
-        .unwrap();
-    assert_eq!(chunk_rows(&reg, "quarantine.raw:").await, 3);
-    let entry = reg.quarantine_entry(q.id).await.unwrap().unwrap();
-    assert!(entry.raw.unwrap().1.body == big);
-    let listed = reg.list_quarantine().await.unwrap();
-    assert_eq!(
-        listed[0].sealed_bytes,
-        Some(i64::try_from(big.len()).unwrap() + 1)
-    );
-    reg.discard_quarantine(q.id, "custodian:ABCD")
-        .await
-        .unwrap();
-    assert_eq!(chunk_rows(&reg, "quarantine.raw:").await, 0);
-    assert!(reg
-        .quarantine_entry(q.id)
-        .await
-        .unwrap()
-        .unwrap()
-        .raw
-        .is_none());
+    let reg = open(&pg.tls_url()).await.unwrap();
+    reg.list_cases().await.unwrap();
+    reg.close().await;
+    let untrusted = pg
+        .tls_url()
+        .replace(&format!("&sslrootcert={}", pg.ca_pem.display()), "");
+    let err = open(&untrusted).await.err().unwrap();
+    assert!(matches!(err, RegisterError::Unreachable { .. }), "{err}");
+    let text = err.to_string();
+    assert!(text.contains(&format!("localhost:{}", pg.port)), "{text}");
+    assert!(!text.contains(&pg.password), "password leaked: {text}");
+}
+
+/// The wrong password is refused and said so, with where and as whom, never the password.
+#[tokio::test]
+async fn postgres_login_failure_names_the_server_and_user_not_the_password() {
+    let pg = super::testing::cluster::cluster();
+    let dir = tempfile::tempdir().unwrap();
+    let url = pg.url().replace(&pg.password, "wrong-password");
+    let err = Register::open(&crate::config::RegisterConfig::Postgres {
+        url: crate::config::PasswordSource::File(pg.url_file(dir.path(), &url)),
+        schema: pg.fresh_schema(),
+    })
+    .await
+    .err()
+    .unwrap();
+    let text = err.to_string();
+    assert!(text.contains(&format!("127.0.0.1:{}", pg.port)), "{text}");
+    assert!(text.contains("user postgres"), "{text}");
+    assert!(!text.contains("wrong-password"), "{text}");
 }

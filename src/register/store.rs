@@ -5,8 +5,8 @@
 //! wherever the dialects agree. A backend is a thin folder: connect, migrate, check durability,
 //! begin and finish a transaction, bind and decode.
 
-use super::sqlite;
 pub(crate) use super::value::{args, Row, Value};
+use super::{postgres, sqlite};
 use super::{Register, RegisterError};
 use crate::audit::{self, Event};
 
@@ -14,6 +14,8 @@ use crate::audit::{self, Event};
 pub(crate) enum Tx {
     /// SQLite, `BEGIN IMMEDIATE`.
     Sqlite(sqlite::Tx),
+    /// PostgreSQL, READ COMMITTED under the register's advisory write lock.
+    Postgres(postgres::Tx),
 }
 
 impl Tx {
@@ -26,6 +28,7 @@ impl Tx {
     ) -> Result<u64, RegisterError> {
         match self {
             Tx::Sqlite(t) => t.exec(what, sql, args).await,
+            Tx::Postgres(t) => t.exec(what, sql, args).await,
         }
     }
 
@@ -38,6 +41,7 @@ impl Tx {
     ) -> Result<Option<Row>, RegisterError> {
         match self {
             Tx::Sqlite(t) => t.opt(what, sql, args).await,
+            Tx::Postgres(t) => t.opt(what, sql, args).await,
         }
     }
 
@@ -50,6 +54,7 @@ impl Tx {
     ) -> Result<Row, RegisterError> {
         match self {
             Tx::Sqlite(t) => t.one(what, sql, args).await,
+            Tx::Postgres(t) => t.one(what, sql, args).await,
         }
     }
 
@@ -62,6 +67,7 @@ impl Tx {
     ) -> Result<Vec<Row>, RegisterError> {
         match self {
             Tx::Sqlite(t) => t.all(what, sql, args).await,
+            Tx::Postgres(t) => t.all(what, sql, args).await,
         }
     }
 
@@ -70,6 +76,7 @@ impl Tx {
     async fn audit_tip(&mut self) -> Result<audit::Tip, RegisterError> {
         let sql = match self {
             Tx::Sqlite(_) => sqlite::AUDIT_TIP,
+            Tx::Postgres(_) => postgres::AUDIT_TIP,
         };
         let row = self.one("SELECT audit tip", sql, &[]).await?;
         Ok(audit::Tip {
@@ -121,17 +128,31 @@ impl Tx {
 
 impl Register {
     /// Runs `work` in one write transaction: committed when it returns Ok, rolled back
-    /// otherwise. A failed COMMIT is reported as such, never assumed to have succeeded.
+    /// otherwise. A failed COMMIT is reported as such, never assumed to have succeeded. A
+    /// transaction the server aborted to break a deadlock or a serialization conflict is run
+    /// again from the start (it changed nothing), a few times.
     pub(crate) async fn write<T>(
         &self,
-        work: impl AsyncFnOnce(&mut Tx) -> Result<T, RegisterError>,
+        mut work: impl AsyncFnMut(&mut Tx) -> Result<T, RegisterError>,
     ) -> Result<T, RegisterError> {
-        let mut tx = match self {
-            Register::Sqlite(r) => Tx::Sqlite(r.begin().await?),
-        };
-        let result = work(&mut tx).await;
-        match tx {
-            Tx::Sqlite(t) => t.finish(result).await,
+        let mut tries = 0;
+        loop {
+            let mut tx = match self {
+                Register::Sqlite(r) => Tx::Sqlite(r.begin().await?),
+                Register::Postgres(r) => Tx::Postgres(r.begin().await?),
+            };
+            let result = work(&mut tx).await;
+            let result = match tx {
+                Tx::Sqlite(t) => t.finish(result).await,
+                Tx::Postgres(t) => t.finish(result).await,
+            };
+            match result {
+                Err(e) if e.is_conflict_retry() && tries < CONFLICT_RETRIES => {
+                    tries += 1;
+                    tokio::time::sleep(std::time::Duration::from_millis(10 << tries)).await;
+                }
+                other => return other,
+            }
         }
     }
 
@@ -144,6 +165,7 @@ impl Register {
     ) -> Result<Vec<Row>, RegisterError> {
         match self {
             Register::Sqlite(r) => r.all(what, sql, args).await,
+            Register::Postgres(r) => r.all(what, sql, args).await,
         }
     }
 
@@ -156,6 +178,7 @@ impl Register {
     ) -> Result<Option<Row>, RegisterError> {
         match self {
             Register::Sqlite(r) => r.opt(what, sql, args).await,
+            Register::Postgres(r) => r.opt(what, sql, args).await,
         }
     }
 
@@ -168,6 +191,7 @@ impl Register {
     ) -> Result<Row, RegisterError> {
         match self {
             Register::Sqlite(r) => r.one(what, sql, args).await,
+            Register::Postgres(r) => r.one(what, sql, args).await,
         }
     }
 
@@ -180,9 +204,13 @@ impl Register {
     ) -> Result<u64, RegisterError> {
         match self {
             Register::Sqlite(r) => r.exec(what, sql, args).await,
+            Register::Postgres(r) => r.exec(what, sql, args).await,
         }
     }
 }
+
+/// How often a transaction aborted by a deadlock or serialization conflict is run again.
+const CONFLICT_RETRIES: u32 = 5;
 
 /// Today, as stored where a time would tie a case to the mail server's logs (`YYYY-MM-DD`).
 pub(crate) fn today_stored() -> String {

@@ -336,6 +336,17 @@ pub enum RegisterError {
     /// Durability settings could not be established.
     #[error("register: refusing to run: {0}")]
     Durability(String),
+    /// How to reach the database is misconfigured (its URL, its TLS settings).
+    #[error("register: {0}")]
+    Setup(String),
+    /// The database server could not be reached or refused the login.
+    #[error("register: cannot connect to PostgreSQL at {at}: {source}")]
+    Unreachable {
+        /// host:port or socket, never the URL (it holds the password).
+        at: String,
+        /// Driver error.
+        source: sqlx::Error,
+    },
     /// File-system problem around the database file.
     #[error("register: {context}: {source}")]
     Io {
@@ -360,7 +371,22 @@ impl RegisterError {
     /// trying again may help, and mail stays on the server meanwhile. Anything else (a damaged
     /// row, a refused durability setting) needs the operator.
     pub fn is_transient(&self) -> bool {
-        matches!(self, RegisterError::Db { .. } | RegisterError::Io { .. })
+        matches!(
+            self,
+            RegisterError::Db { .. } | RegisterError::Io { .. } | RegisterError::Unreachable { .. }
+        )
+    }
+
+    /// The server aborted the transaction to break a deadlock or a serialization conflict
+    /// (SQLSTATE 40P01, 40001): it changed nothing and may simply be run again.
+    pub(crate) fn is_conflict_retry(&self) -> bool {
+        match self {
+            RegisterError::Db {
+                source: sqlx::Error::Database(e),
+                ..
+            } => matches!(e.code().as_deref(), Some("40001" | "40P01")),
+            _ => false,
+        }
     }
 
     pub(crate) fn db(context: &'static str) -> impl FnOnce(sqlx::Error) -> RegisterError {

@@ -4,6 +4,7 @@
 use chrono::NaiveDate;
 
 use crate::cases::{ActionKind, Category, Outcome, Status};
+use crate::register::testing::{on_each_backend, Backend, Held};
 use crate::register::*;
 use crate::vault::StoredBlob;
 
@@ -18,14 +19,8 @@ fn blob(tag: u8) -> StoredBlob {
     }
 }
 
-async fn open_with_case(
-    received: &str,
-) -> (tempfile::TempDir, std::path::PathBuf, Register, String) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("register.db");
-    let reg = Register::open(&crate::config::RegisterConfig::Sqlite { path: path.clone() })
-        .await
-        .unwrap();
+async fn open_with_case(backend: Backend, received: &str) -> (Held, Register, String) {
+    let (held, reg) = backend.open().await;
     let filed = reg
         .file_case(
             &IntakeRef {
@@ -49,7 +44,7 @@ async fn open_with_case(
         )
         .await
         .unwrap();
-    (dir, path, reg, filed.number)
+    (held, reg, filed.number)
 }
 
 fn change(to: Status, on: &str) -> StatusChange {
@@ -66,106 +61,105 @@ fn chain_ok(rows: &[AuditRow]) -> Result<crate::audit::Head, crate::audit::Chain
     crate::audit::verify(&stored, None)
 }
 
-#[tokio::test]
-async fn deadlines_are_stored_at_filing_and_follow_status_changes() {
-    let (_dir, _path, reg, n) = open_with_case("2027-11-23").await;
-    let f = reg.case_file(&n).await.unwrap().unwrap();
-    assert_eq!(f.status, Status::Received);
-    assert_eq!(f.acknowledgement_due, d("2027-11-30"));
-    assert_eq!(
-        f.feedback_due,
-        d("2028-02-29"),
-        "30 Nov + 3 months in a leap year"
-    );
+on_each_backend! {
+    async fn deadlines_are_stored_at_filing_and_follow_status_changes(backend) {
+        let (_held, reg, n) = open_with_case(backend, "2027-11-23").await;
+        let f = reg.case_file(&n).await.unwrap().unwrap();
+        assert_eq!(f.status, Status::Received);
+        assert_eq!(f.acknowledgement_due, d("2027-11-30"));
+        assert_eq!(
+            f.feedback_due,
+            d("2028-02-29"),
+            "30 Nov + 3 months in a leap year"
+        );
 
-    let f = reg
-        .change_status(&n, &change(Status::Acknowledged, "2027-11-30"))
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(f.acknowledged_at, Some(d("2027-11-30")));
-    assert_eq!(f.feedback_due, d("2028-02-29"));
+        let f = reg
+            .change_status(&n, &change(Status::Acknowledged, "2027-11-30"))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(f.acknowledged_at, Some(d("2027-11-30")));
+        assert_eq!(f.feedback_due, d("2028-02-29"));
 
-    // A refused transition changes nothing and writes no audit entry.
-    let before = reg.audit_entries().await.unwrap().len();
-    let refused = reg
-        .change_status(&n, &change(Status::Closed, "2027-12-01"))
-        .await
-        .unwrap();
-    assert!(refused.is_err());
-    assert_eq!(reg.audit_entries().await.unwrap().len(), before);
-    assert_eq!(
-        reg.case_file(&n).await.unwrap().unwrap().status,
-        Status::Acknowledged
-    );
+        // A refused transition changes nothing and writes no audit entry.
+        let before = reg.audit_entries().await.unwrap().len();
+        let refused = reg
+            .change_status(&n, &change(Status::Closed, "2027-12-01"))
+            .await
+            .unwrap();
+        assert!(refused.is_err());
+        assert_eq!(reg.audit_entries().await.unwrap().len(), before);
+        assert_eq!(
+            reg.case_file(&n).await.unwrap().unwrap().status,
+            Status::Acknowledged
+        );
 
-    reg.change_status(&n, &change(Status::InFollowUp, "2027-12-01"))
-        .await
-        .unwrap()
-        .unwrap();
-    let mut close = change(Status::Closed, "2027-12-31");
-    close.outcome = Some(Outcome::Unsubstantiated);
-    let f = reg.change_status(&n, &close).await.unwrap().unwrap();
-    assert_eq!(f.ended_at, Some(d("2027-12-31")));
-    assert_eq!(f.retention_until, Some(d("2030-12-31")));
-    assert_eq!(f.outcome, Some(Outcome::Unsubstantiated));
-    let last = reg.audit_entries().await.unwrap().pop().unwrap();
-    assert_eq!(last.action, "CaseClosed");
-    assert_eq!(last.actor, "FPR (Hanna)");
-    chain_ok(&reg.audit_entries().await.unwrap()).unwrap();
-}
-
-#[tokio::test]
-async fn events_keep_kind_date_and_sealed_note_and_disclosures_mark_the_case() {
-    let (_dir, _path, reg, n) = open_with_case("2026-05-04").await;
-    reg.set_category(&n, Category::PublicProcurement, "FPR (Hanna)")
-        .await
-        .unwrap();
-    let id = reg
-        .add_event(
+        reg.change_status(&n, &change(Status::InFollowUp, "2027-12-01"))
+            .await
+            .unwrap()
+            .unwrap();
+        let mut close = change(Status::Closed, "2027-12-31");
+        close.outcome = Some(Outcome::Unsubstantiated);
+        let f = reg.change_status(&n, &close).await.unwrap().unwrap();
+        assert_eq!(f.ended_at, Some(d("2027-12-31")));
+        assert_eq!(f.retention_until, Some(d("2030-12-31")));
+        assert_eq!(f.outcome, Some(Outcome::Unsubstantiated));
+        let last = reg.audit_entries().await.unwrap().pop().unwrap();
+        assert_eq!(last.action, "CaseClosed");
+        assert_eq!(last.actor, "FPR (Hanna)");
+        chain_ok(&reg.audit_entries().await.unwrap()).unwrap();
+    }
+    async fn events_keep_kind_date_and_sealed_note_and_disclosures_mark_the_case(backend) {
+        let (_held, reg, n) = open_with_case(backend, "2026-05-04").await;
+        reg.set_category(&n, Category::PublicProcurement, "FPR (Hanna)")
+            .await
+            .unwrap();
+        let id = reg
+            .add_event(
+                &n,
+                &NewEvent {
+                    kind: EventKind::Action(ActionKind::Interview),
+                    on: d("2026-05-06"),
+                    actor: "FPR (Hanna)".into(),
+                    note: Some(blob(9)),
+                },
+            )
+            .await
+            .unwrap();
+        let events = reg.events(&n).await.unwrap();
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].id, id);
+        assert_eq!(events[0].action_kind, Some(ActionKind::Interview));
+        assert_eq!(events[0].note, Some(blob(9)));
+        reg.record_disclosure(
             &n,
-            &NewEvent {
-                kind: EventKind::Action(ActionKind::Interview),
-                on: d("2026-05-06"),
-                actor: "FPR (Hanna)".into(),
-                note: Some(blob(9)),
+            &NewDisclosure {
+                actor: "FPR (Celina)".into(),
+                sealed: blob(7),
+                notice: ReporterNotice::WithheldWouldEndanger,
             },
         )
         .await
         .unwrap();
-    let events = reg.events(&n).await.unwrap();
-    assert_eq!(events.len(), 1);
-    assert_eq!(events[0].id, id);
-    assert_eq!(events[0].action_kind, Some(ActionKind::Interview));
-    assert_eq!(events[0].note, Some(blob(9)));
-    reg.record_disclosure(
-        &n,
-        &NewDisclosure {
-            actor: "FPR (Celina)".into(),
-            sealed: blob(7),
-            notice: ReporterNotice::WithheldWouldEndanger,
-        },
-    )
-    .await
-    .unwrap();
-    let f = reg.case_file(&n).await.unwrap().unwrap();
-    assert!(f.identity_disclosed);
-    assert_eq!(f.category, Some(Category::PublicProcurement));
-    let ds = reg.disclosures(Some(&n)).await.unwrap();
-    assert_eq!(ds.len(), 1);
-    let audit = reg.audit_entries().await.unwrap();
-    let entry = audit.iter().find(|r| r.id == ds[0].audit_id).unwrap();
-    assert_eq!(entry.action, "IdentityDisclosed");
-    // The free text is sealed beside the entry, never in it.
-    assert_eq!(
-        reg.sealed_details(&n).await.unwrap(),
-        vec![(entry.id, blob(7))]
-    );
-    assert!(reg
-        .disclosures(Some("ZW/1999/0001"))
-        .await
-        .unwrap()
-        .is_empty());
+        let f = reg.case_file(&n).await.unwrap().unwrap();
+        assert!(f.identity_disclosed);
+        assert_eq!(f.category, Some(Category::PublicProcurement));
+        let ds = reg.disclosures(Some(&n)).await.unwrap();
+        assert_eq!(ds.len(), 1);
+        let audit = reg.audit_entries().await.unwrap();
+        let entry = audit.iter().find(|r| r.id == ds[0].audit_id).unwrap();
+        assert_eq!(entry.action, "IdentityDisclosed");
+        // The free text is sealed beside the entry, never in it.
+        assert_eq!(
+            reg.sealed_details(&n).await.unwrap(),
+            vec![(entry.id, blob(7))]
+        );
+        assert!(reg
+            .disclosures(Some("ZW/1999/0001"))
+            .await
+            .unwrap()
+            .is_empty());
+    }
 }
 
 async fn raw(path: &std::path::Path, sql: &str) {
@@ -179,7 +173,8 @@ async fn raw(path: &std::path::Path, sql: &str) {
 
 #[tokio::test]
 async fn rows_from_before_the_chain_are_chained_once_and_only_on_the_migration_marker() {
-    let (_dir, path, reg, _n) = open_with_case("2026-01-02").await;
+    let (held, reg, _n) = open_with_case(Backend::Sqlite, "2026-01-02").await;
+    let path = held.dir.path().join("var").join("register.db");
     reg.close().await;
     // As a register written before migration 0002 would look.
     raw(
@@ -225,4 +220,70 @@ fn closing_is_recorded_with_its_outcome_other_changes_with_both_statuses() {
     let (event, detail) = change(Status::Acknowledged, "2026-01-07").audit(Status::Received);
     assert_eq!(event, crate::audit::Event::StatusChanged);
     assert_eq!(detail, "received -> acknowledged on 2026-01-07");
+}
+
+on_each_backend! {
+    /// Two processes on one register (two replicas, or the gateway and a handler's command)
+    /// writing at once: every entry and case lands, in one audit chain without a gap, with
+    /// case numbers that never collide.
+    async fn concurrent_writers_keep_one_gapless_audit_chain(backend) {
+        let dir = tempfile::tempdir().unwrap();
+        let config = backend.config(dir.path());
+        let first = Register::open(&config).await.unwrap();
+        let second = Register::open(&config).await.unwrap();
+        let pattern =
+            crate::cases::NumberPattern::parse(crate::cases::NumberPattern::DEFAULT).unwrap();
+        let work = async |reg: &Register, who: &str| {
+            for i in 0..15u32 {
+                reg.audit(&AuditEntry {
+                    actor: format!("{who}-{i}"),
+                    action: crate::audit::Event::ConfigChanged,
+                    case_number: None,
+                    detail: String::new(),
+                })
+                .await
+                .unwrap();
+                let intake = IntakeRef {
+                    fingerprint: format!("{who}-{i}"),
+                    at: Position {
+                        mailbox: "INBOX".into(),
+                        uidvalidity: 1,
+                        uid: i + 1,
+                    },
+                };
+                let case = NewCase {
+                    received_at: d("2026-06-01"),
+                    encrypted: true,
+                    signature: crate::split::SignatureLabel::Unsigned,
+                    flags: Vec::new(),
+                    shred_key: "00".into(),
+                    report: blob(1),
+                    identity: blob(2),
+                };
+                reg.file_case(&intake, &case, &pattern).await.unwrap();
+            }
+        };
+        futures::join!(work(&first, "a"), work(&second, "b"));
+
+        let rows = first.audit_entries().await.unwrap();
+        let head = chain_ok(&rows).unwrap();
+        assert_eq!(head.entries, rows.len());
+        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+        let expected: Vec<i64> = (1..=i64::try_from(rows.len()).unwrap()).collect();
+        assert_eq!(ids, expected, "audit ids without a gap");
+        let actors = |prefix: &str| rows.iter().filter(|r| r.actor.starts_with(prefix)).count();
+        assert_eq!((actors("a-"), actors("b-")), (15, 15));
+        let mut numbers: Vec<String> = second
+            .list_cases()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|c| c.number)
+            .collect();
+        numbers.sort();
+        numbers.dedup();
+        assert_eq!(numbers.len(), 30, "every case filed once, numbers unique");
+        first.close().await;
+        second.close().await;
+    }
 }

@@ -18,6 +18,7 @@ mod faults;
 mod identity;
 mod imap;
 mod keys;
+mod postgres;
 mod quarantine;
 mod workers;
 mod workflow;

@@ -54,10 +54,36 @@ impl Gateway {
 
     /// Like [`Gateway::new`] with another folder.
     pub fn with_folder(dovecot: &Dovecot, folder: &str) -> Gateway {
+        Self::with_register(dovecot, folder, |_| {
+            "driver = \"sqlite\"\npath = \"var/register.db\"\n".to_owned()
+        })
+    }
+
+    /// A gateway whose register is a fresh schema in this test process's PostgreSQL cluster
+    /// (URL in a 0600 file, as an operator would keep it).
+    pub fn on_postgres(dovecot: &Dovecot) -> Gateway {
+        Self::with_register(dovecot, "INBOX", |dir| {
+            let pg = super::postgres::cluster();
+            let url = pg.url_file(dir, &pg.url());
+            format!(
+                "driver = \"postgres\"\nurl-file = \"{}\"\nschema = \"{}\"\n",
+                url.display(),
+                pg.fresh_schema()
+            )
+        })
+    }
+
+    /// A gateway with the `[register]` table `register(dir)` writes (its keys only).
+    fn with_register(
+        dovecot: &Dovecot,
+        folder: &str,
+        register: impl FnOnce(&Path) -> String,
+    ) -> Gateway {
         let dir = tempfile::Builder::new()
             .prefix("sygnal-gw")
             .tempdir()
             .unwrap();
+        let register = register(dir.path());
         let pass = dir.path().join("imap.pass");
         std::fs::write(&pass, dovecot.password.as_bytes()).unwrap();
         std::fs::set_permissions(&pass, std::fs::Permissions::from_mode(0o600)).unwrap();
@@ -74,8 +100,7 @@ impl Gateway {
                  folder = \"{folder}\"\n\
                  \n\
                  [register]\n\
-                 driver = \"sqlite\"\n\
-                 path = \"var/register.db\"\n\
+                 {register}\
                  \n\
                  [keys]\n\
                  dir = \"var/keys\"\n\
@@ -487,7 +512,11 @@ pub struct Setup {
 
 impl Setup {
     pub fn new(dovecot: &Dovecot) -> Setup {
-        let gateway = Gateway::new(dovecot);
+        Self::with_gateway(Gateway::new(dovecot))
+    }
+
+    /// Initialises `gateway` and adds a gpg-made handler and custodian.
+    pub fn with_gateway(gateway: Gateway) -> Setup {
         gateway.init();
         let handler = Holder::new("Hanna Handler", "hanna@handlers.example.org");
         let custodian = Holder::new("Celina Custodian", "celina@custody.example.org");

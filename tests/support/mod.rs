@@ -4,4 +4,5 @@ pub mod dovecot;
 pub mod gateway;
 pub mod gnupg;
 pub mod poison;
+pub mod postgres;
 pub mod proxy;

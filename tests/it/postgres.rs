@@ -1,0 +1,97 @@
+//! The gateway and the desk on a PostgreSQL register, through the real binary, a real Dovecot,
+//! GnuPG and a throwaway PostgreSQL cluster: the same behaviour and promises as on SQLite.
+
+use crate::support::dovecot::Dovecot;
+use crate::support::gateway::{normalize_text, str_field, Gateway, Setup};
+use crate::support::gnupg::{unique, Gpg};
+use crate::support::postgres;
+
+/// A GnuPG-encrypted report is filed into PostgreSQL, its server copy deleted, and it opens
+/// with the handler's key; the audit chain verifies; nothing of the report or the reporter is
+/// in the cluster's files or the gateway's.
+#[test]
+fn a_report_filed_into_postgres_opens_with_the_handlers_key_and_leaves_no_plaintext() {
+    let dovecot = Dovecot::start();
+    let s = Setup::with_gateway(Gateway::on_postgres(&dovecot));
+    let token = unique("PG");
+    let subject = format!("Zgłoszenie {token}-SUBJECT");
+    let body = format!("Kierownik fałszuje listy obecności {token}-BODY.\n");
+    let from_addr = format!("ewa.nowak.{token}@example.net");
+    let raw = Gpg::new().encrypt_pgp_mime(
+        &s.intake_cert,
+        &format!("Ewa Nowak <{from_addr}>"),
+        "zgloszenia@urzad.example.org",
+        &subject,
+        &body,
+        None,
+        None,
+    );
+    dovecot.append("INBOX", &raw);
+
+    s.gateway.run_once();
+    assert_eq!(dovecot.count("INBOX"), 0, "server copy not deleted");
+    let cases = s.gateway.cases_json();
+    assert_eq!(cases.len(), 1, "{cases:?}");
+    let number = str_field(&cases[0], "number").to_owned();
+    let case = s.gateway.show_case(&number, &s.handler.key_file, None);
+    assert_eq!(str_field(&case, "subject"), subject);
+    assert_eq!(
+        normalize_text(str_field(&case, "body")),
+        normalize_text(&body)
+    );
+    assert!(!case.to_string().contains(&from_addr), "sender in the case");
+
+    // A second run finds nothing new: filed once.
+    s.gateway.run_once();
+    assert_eq!(s.gateway.cases_json().len(), 1);
+    s.gateway.run_ok(&["audit", "verify"]);
+
+    let subject_token = format!("{token}-SUBJECT");
+    let body_token = format!("{token}-BODY");
+    let needles: Vec<&[u8]> = vec![
+        subject_token.as_bytes(),
+        body_token.as_bytes(),
+        from_addr.as_bytes(),
+    ];
+    let hits = postgres::cluster().grep(&needles);
+    assert!(
+        hits.is_empty(),
+        "plaintext in the PostgreSQL cluster: {hits:#?}"
+    );
+    let hits = s.gateway.canary_grep(&needles);
+    assert!(
+        hits.is_empty(),
+        "plaintext in the gateway's folder: {hits:#?}"
+    );
+}
+
+/// A register that cannot be reached is a clear error that names where, and the mail stays.
+#[test]
+fn an_unreachable_postgres_is_named_and_the_mail_stays() {
+    let dovecot = Dovecot::start();
+    let s = Setup::with_gateway(Gateway::on_postgres(&dovecot));
+    dovecot.append(
+        "INBOX",
+        b"From: a@example.net\r\nTo: zgloszenia@urzad.example.org\r\nSubject: t\r\n\r\nreport\r\n",
+    );
+    // Point the same gateway at a port nobody listens on.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let pg = postgres::cluster();
+    let url_file = s.gateway.dir().join("pg.url");
+    std::fs::write(
+        &url_file,
+        pg.url()
+            .replace(&format!(":{}/", pg.port), &format!(":{closed}/")),
+    )
+    .unwrap();
+    let out = s.gateway.run(&["run", "--once"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(&format!("127.0.0.1:{closed}")), "{err}");
+    assert!(!err.contains(&pg.password), "password in the error: {err}");
+    assert_eq!(dovecot.count("INBOX"), 1, "mail must stay on the server");
+}
