@@ -99,6 +99,8 @@ events! {
     /// A message left on the server (over the size limit) was resolved: taken after the limit
     /// was raised, or found removed by hand.
     LeftOnServerResolved,
+    /// The register was moved, whole and still sealed, from another backend.
+    RegisterMigrated,
 }
 
 impl Event {

@@ -1,5 +1,6 @@
 //! `sygnal register export`: the register of internal reports (art. 29 of the act) as CSV or
 //! JSON. Who may see sealed fields, and the record of the export, are the desk's.
+//! `sygnal register migrate`: the whole register, still sealed, onto another backend.
 
 use std::path::{Path, PathBuf};
 
@@ -7,7 +8,8 @@ use chrono::NaiveDate;
 use clap::{Subcommand, ValueEnum};
 use zeroize::Zeroizing;
 
-use super::{print_json, reader_key, with_desk};
+use super::{coded, exit, print_json, reader_key, with_desk};
+use crate::config::{Config, RegisterConfig};
 use crate::desk::RegisterEntry;
 
 #[derive(Subcommand, Debug)]
@@ -24,6 +26,22 @@ pub enum RegisterCommand {
         #[arg(long)]
         key: Option<PathBuf>,
     },
+    /// Move the whole register, still sealed, into a new register on another backend (e.g.
+    /// from SQLite to PostgreSQL), then check it. Stop the gateway first.
+    Migrate {
+        /// The register to copy: sqlite:PATH, postgres:URL_FILE or postgres:env:VARIABLE.
+        #[arg(long)]
+        from: String,
+        /// The new, empty register (same forms); default: the one in the config file.
+        #[arg(long)]
+        to: Option<String>,
+        /// Schema of a PostgreSQL --from.
+        #[arg(long, default_value = crate::config::DEFAULT_PG_SCHEMA)]
+        from_schema: String,
+        /// Schema of a PostgreSQL --to.
+        #[arg(long, default_value = crate::config::DEFAULT_PG_SCHEMA)]
+        to_schema: String,
+    },
 }
 
 /// Export format.
@@ -36,7 +54,15 @@ pub enum Format {
 }
 
 pub async fn register(config_path: &Path, command: RegisterCommand) -> anyhow::Result<()> {
-    let RegisterCommand::Export { format, year, key } = command;
+    let (format, year, key) = match command {
+        RegisterCommand::Export { format, year, key } => (format, year, key),
+        RegisterCommand::Migrate {
+            from,
+            to,
+            from_schema,
+            to_schema,
+        } => return migrate(config_path, &from, to.as_deref(), &from_schema, &to_schema).await,
+    };
     let key = key.as_deref().map(reader_key::load).transpose()?;
     let entries = with_desk(config_path, async |d| {
         d.export_register(year, key.as_ref()).await
@@ -50,6 +76,49 @@ pub async fn register(config_path: &Path, command: RegisterCommand) -> anyhow::R
             Ok(())
         }
     }
+}
+
+async fn migrate(
+    config_path: &Path,
+    from: &str,
+    to: Option<&str>,
+    from_schema: &str,
+    to_schema: &str,
+) -> anyhow::Result<()> {
+    let spec = |s: &str, schema: &str, flag: &str| {
+        RegisterConfig::from_spec(s, schema).map_err(|e| coded(exit::USAGE, format!("{flag}: {e}")))
+    };
+    let from = spec(from, from_schema, "--from")?;
+    let to = match to {
+        Some(to) => spec(to, to_schema, "--to")?,
+        None => Config::load(config_path)?.register,
+    };
+    let report = crate::desk::migrate_register(&from, &to).await?;
+    println!("register copied and checked:");
+    for (table, rows) in &report.rows {
+        if *rows > 0 {
+            println!("  {table:<22} {rows:>8} row(s), same digest on both sides");
+        }
+    }
+    println!(
+        "  sealed blobs           {:>8}, copied as they were (nothing decrypted)",
+        report.sealed_blobs
+    );
+    match &report.audit_head {
+        Some((id, hash)) => println!(
+            "  audit chain verifies; the old head {id}:{hash} is in it; the move is entry {}",
+            report.migration_entry
+        ),
+        None => println!(
+            "  audit chain verifies; the move is entry {}",
+            report.migration_entry
+        ),
+    }
+    println!(
+        "Next: point [register] in the config at the new register, start the gateway, and keep \
+         or destroy the old one as your backups are kept (it still opens with the same keys)."
+    );
+    Ok(())
 }
 
 fn to_csv(entries: &[RegisterEntry]) -> String {

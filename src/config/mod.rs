@@ -85,6 +85,52 @@ pub enum RegisterConfig {
 /// The schema a PostgreSQL register uses when the config names none.
 pub const DEFAULT_PG_SCHEMA: &str = "sygnal";
 
+impl RegisterConfig {
+    /// A register named on the command line (`register migrate`): `sqlite:PATH`,
+    /// `postgres:URL_FILE` or `postgres:env:VARIABLE` (the URL holds a password, so never the
+    /// command line itself), with `schema` for PostgreSQL.
+    pub fn from_spec(spec: &str, schema: &str) -> Result<RegisterConfig, String> {
+        let postgres = |url| {
+            if raw::valid_schema(schema) {
+                Ok(RegisterConfig::Postgres {
+                    url,
+                    schema: schema.to_owned(),
+                })
+            } else {
+                Err(format!(
+                    "schema \"{schema}\" is not a plain lower-case name (a-z, 0-9 and _, \
+                     starting with a letter, not pg_…)"
+                ))
+            }
+        };
+        match spec.split_once(':') {
+            Some(("sqlite", path)) if !path.is_empty() => Ok(RegisterConfig::Sqlite {
+                path: PathBuf::from(path),
+            }),
+            Some(("postgres", rest))
+                if rest.starts_with("postgres://") || rest.starts_with("postgresql://") =>
+            {
+                Err(
+                    "the URL holds a password and would be seen in the process list and the \
+                     shell history: put it in a 0600 file and give postgres:FILE, or in a \
+                     variable and give postgres:env:VARIABLE"
+                        .to_owned(),
+                )
+            }
+            Some(("postgres", rest)) => match rest.strip_prefix("env:") {
+                Some(var) if !var.is_empty() => postgres(PasswordSource::Env(var.to_owned())),
+                Some(_) => Err("postgres:env: needs a variable name".to_owned()),
+                None if !rest.is_empty() => postgres(PasswordSource::File(PathBuf::from(rest))),
+                None => Err("postgres: needs the file holding the URL".to_owned()),
+            },
+            _ => Err(format!(
+                "\"{spec}\" is not a register: give sqlite:PATH, postgres:URL_FILE or \
+                 postgres:env:VARIABLE"
+            )),
+        }
+    }
+}
+
 /// Key storage.
 #[derive(Debug, Clone)]
 pub struct KeysConfig {

@@ -457,7 +457,7 @@ impl RawRegister {
 }
 
 /// A schema name used unquoted in SQL: plain lower-case, so it needs no quoting anywhere.
-fn valid_schema(name: &str) -> bool {
+pub(super) fn valid_schema(name: &str) -> bool {
     let mut chars = name.chars();
     chars.next().is_some_and(|c| c.is_ascii_lowercase())
         && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')

@@ -15,6 +15,7 @@ mod casework;
 mod error;
 mod identity;
 mod keys;
+mod migrate;
 mod quarantine;
 mod run;
 mod signers;
@@ -41,6 +42,7 @@ pub use keys::{
     check_key_folder, reseal_incomplete, DoctorReport, ImportedIntakeKey, InitOutcome,
     IntakeExport, ResealRequest,
 };
+pub use migrate::migrate_register;
 pub use quarantine::RetryItem;
 pub use run::run_intake;
 pub use signers::TrustedSigner;

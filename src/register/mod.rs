@@ -9,6 +9,7 @@
 //! happen in one durable transaction (invariant 1).
 
 mod chunks;
+mod copy;
 mod filing;
 mod keys;
 mod lifecycle;
@@ -21,12 +22,15 @@ mod value;
 mod workflow;
 
 #[cfg(test)]
+mod copy_tests;
+#[cfg(test)]
 mod register_tests;
 #[cfg(test)]
 pub(crate) mod testing;
 
 use chrono::NaiveDate;
 
+pub use copy::CopyReport;
 pub use lifecycle::*;
 pub use postgres::PgRegister;
 pub use sqlite::SqliteRegister;

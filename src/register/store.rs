@@ -73,7 +73,7 @@ impl Tx {
 
     /// The end of the audit trail, read inside this transaction so no other writer can append
     /// in between.
-    async fn audit_tip(&mut self) -> Result<audit::Tip, RegisterError> {
+    pub(crate) async fn audit_tip(&mut self) -> Result<audit::Tip, RegisterError> {
         let sql = match self {
             Tx::Sqlite(_) => sqlite::AUDIT_TIP,
             Tx::Postgres(_) => postgres::AUDIT_TIP,
@@ -83,6 +83,37 @@ impl Tx {
             last_id: row.get("last_id", "SELECT audit tip")?,
             last_hash: row.get("last_hash", "SELECT audit tip")?,
         })
+    }
+
+    /// After rows were copied in with their ids (`register migrate`): ids the database gives
+    /// from now on continue after the highest copied, in each of `tables`.
+    pub(crate) async fn finish_bulk_copy(
+        &mut self,
+        tables: impl Iterator<Item = &'static str>,
+    ) -> Result<(), RegisterError> {
+        match self {
+            // AUTOINCREMENT follows explicit ids by itself (sqlite_sequence).
+            Tx::Sqlite(_) => Ok(()),
+            Tx::Postgres(_) => {
+                for table in tables {
+                    let sql = postgres::continue_ids(table);
+                    self.one("continue the ids after a copy", &sql, &[]).await?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Raises the highest audit id ever given to at least `id` (the source's, when copying),
+    /// so ids of a removed tail are not given again in the new register either.
+    pub(crate) async fn raise_audit_high(&mut self, id: i64) -> Result<(), RegisterError> {
+        let sql = match self {
+            Tx::Sqlite(_) => sqlite::RAISE_AUDIT_HIGH,
+            Tx::Postgres(_) => postgres::RAISE_AUDIT_HIGH,
+        };
+        self.exec("raise the audit high-water mark", sql, args![id])
+            .await?;
+        Ok(())
     }
 
     /// Appends an audit entry, chained to the one before; returns its id.

@@ -18,6 +18,19 @@ pub(crate) const AUDIT_TIP: &str = "SELECT GREATEST(
                 COALESCE((SELECT MAX(id) FROM audit), 0)) AS last_id,
             (SELECT hash FROM audit ORDER BY id DESC LIMIT 1) AS last_hash";
 
+/// Raises the highest audit id ever given (see [`AUDIT_TIP`]).
+pub(crate) const RAISE_AUDIT_HIGH: &str =
+    "UPDATE audit_high SET high = GREATEST(high, $1) WHERE one = 1";
+
+/// Sets `table`'s identity so the next id given follows the highest stored one (after rows
+/// were inserted with their own ids). `table` is one of the register's own names.
+pub(crate) fn continue_ids(table: &str) -> String {
+    format!(
+        "SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE(MAX(id), 0) + 1, false) \
+         AS next FROM {table}"
+    )
+}
+
 /// The PostgreSQL register.
 pub struct PgRegister {
     pub(crate) pool: PgPool,

@@ -23,6 +23,11 @@ pub(crate) const AUDIT_TIP: &str =
                 COALESCE((SELECT MAX(id) FROM audit), 0)) AS last_id,
             (SELECT hash FROM audit ORDER BY id DESC LIMIT 1) AS last_hash";
 
+/// Raises the highest audit id ever given (see [`AUDIT_TIP`]). The row exists once an entry was
+/// inserted, which copying the entries just did.
+pub(crate) const RAISE_AUDIT_HIGH: &str =
+    "UPDATE sqlite_sequence SET seq = MAX(seq, $1) WHERE name = 'audit'";
+
 /// The SQLite register.
 pub struct SqliteRegister {
     pub(crate) pool: SqlitePool,
