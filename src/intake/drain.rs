@@ -70,6 +70,7 @@ impl Gateway {
             if !listed.iter().any(|l| l.uid == row.at.uid) {
                 // Gone from the folder: our expunge went through before the crash, or (without
                 // UIDPLUS) it was moved to the gateway's folder, which must be emptied first.
+                self.fence().await?;
                 mailbox.purge_moved().await?;
                 self.register.mark_deleted(&row).await?;
                 report.deleted += 1;
@@ -357,6 +358,8 @@ impl Gateway {
         row: &IntakeRow,
         report: &mut DrainReport,
     ) -> Result<(), GatewayError> {
+        // Only the lease's holder deletes, and only with time to spare on it.
+        self.fence().await?;
         match mailbox.flag_deleted(row.at.uidvalidity, row.at.uid).await {
             Ok(()) => {}
             Err(ImapError::CannotDeleteSafely { .. }) => {

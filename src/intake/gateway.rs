@@ -36,6 +36,15 @@ pub enum GatewayError {
     /// Configuration that prevents intake.
     #[error("{0}")]
     Setup(String),
+    /// Another gateway holds the mailbox's lease (`run --once`).
+    #[error("{0}")]
+    Busy(String),
+    /// The mailbox's lease was lost (another gateway took it over): nothing more is deleted
+    /// under it.
+    #[error(
+        "the mailbox's lease was lost to another gateway; nothing more is deleted by this one"
+    )]
+    LeaseLost,
 }
 
 impl GatewayError {
@@ -44,6 +53,7 @@ impl GatewayError {
         match self {
             GatewayError::Imap(e) => e.is_transient(),
             GatewayError::Register(e) => e.is_transient(),
+            GatewayError::LeaseLost => true,
             _ => false,
         }
     }
@@ -85,6 +95,10 @@ pub struct Gateway {
     fingerprint_key: std::sync::Mutex<(FingerprintKey, bool)>,
     /// The program started as `sygnal worker` (this binary).
     worker_exe: super::worker::Runner,
+    /// Who this process is among the register's replicas.
+    pub(super) replica: super::replica_id::Replica,
+    /// The mailbox's lease while this gateway holds it.
+    pub(super) lease: std::sync::Mutex<Option<crate::register::Lease>>,
 }
 
 /// Workers started ahead of need: while one handles a message, this many wait with their keys
@@ -105,6 +119,8 @@ impl Gateway {
             keys,
             fingerprint_key,
             worker_exe,
+            replica: super::replica_id::Replica::new(),
+            lease: std::sync::Mutex::new(None),
         })
     }
 
@@ -221,8 +237,15 @@ impl Gateway {
     }
 
     /// Runs intake. With `once`, drains the folder and returns; otherwise waits for new mail
-    /// (IDLE or polling) until `shutdown`, reconnecting with backoff.
-    pub async fn run(
+    /// (IDLE or polling) until `shutdown`, reconnecting with backoff. Drains only while holding
+    /// the mailbox's lease (one gateway at a time); stands by otherwise.
+    pub async fn run(&self, once: bool, shutdown: Shutdown) -> Result<DrainReport, GatewayError> {
+        let result = self.run_leased(once, shutdown).await;
+        self.release_lease().await;
+        result
+    }
+
+    async fn run_leased(
         &self,
         once: bool,
         mut shutdown: Shutdown,
@@ -230,20 +253,50 @@ impl Gateway {
         let settings = self.imap_settings()?;
         let mut total = DrainReport::default();
         let mut backoff = Duration::from_secs(1);
+        let mut standing_by = false;
         loop {
             if shutdown.requested() {
                 return Ok(total);
             }
+            let lease = match self.take_lease(once).await {
+                Ok(Some(lease)) => lease,
+                Ok(None) => {
+                    if !standing_by {
+                        tracing::info!("StandbyReplica: another gateway drains the mailbox; taking over when it stops");
+                        standing_by = true;
+                    }
+                    if !self.stand_by(&mut shutdown).await {
+                        return Ok(total);
+                    }
+                    continue;
+                }
+                Err(e) if e.is_transient() && !once => {
+                    tracing::warn!(error = %e, retry_in_secs = backoff.as_secs(), "lease unavailable; retrying");
+                    tokio::select! {
+                        _ = tokio::time::sleep(backoff) => {}
+                        _ = shutdown.wait() => return Ok(total),
+                    }
+                    backoff = (backoff * 2).min(Duration::from_secs(300));
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+            standing_by = false;
             let before = total.clone();
             let outcome = self
-                .session(&settings, once, &mut shutdown, &mut total)
+                .session_under(lease, &settings, once, &shutdown, &mut total)
                 .await;
             if total != before {
                 // A session that got work done ends a run of failures: the next fault (days
                 // later) starts again from the shortest wait instead of the longest.
                 backoff = Duration::from_secs(1);
             }
+            let lost = self.lease().is_none() && !shutdown.requested();
             match outcome {
+                Ok(()) | Err(GatewayError::LeaseLost) if lost && once => {
+                    return Err(GatewayError::LeaseLost)
+                }
+                Ok(()) | Err(GatewayError::LeaseLost) if lost => continue,
                 Ok(()) if once && total.skipped > 0 => {
                     return Err(GatewayError::Setup(format!(
                     "{} message(s) could not be fetched whole and stay on the server; run again",
@@ -262,6 +315,28 @@ impl Gateway {
                 Err(e) => return Err(e),
             }
         }
+    }
+
+    /// One mailbox session while the lease is renewed beside it. The session stops after the
+    /// message in hand on shutdown or when the lease is lost.
+    async fn session_under(
+        &self,
+        lease: crate::register::Lease,
+        settings: &ImapSettings,
+        once: bool,
+        shutdown: &Shutdown,
+        total: &mut DrainReport,
+    ) -> Result<(), GatewayError> {
+        let (stop_tx, mut stop) = Shutdown::new();
+        let (done_tx, done_rx) = watch::channel(false);
+        let session = async {
+            let result = self.session(settings, once, &mut stop, total).await;
+            let _ = done_tx.send(true);
+            result
+        };
+        let keep = self.keep_lease(lease, shutdown.clone(), stop_tx, done_rx);
+        let (result, ()) = tokio::join!(session, keep);
+        result
     }
 
     async fn session(

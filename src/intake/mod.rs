@@ -9,6 +9,8 @@ mod deadlines;
 mod drain;
 mod gateway;
 mod process;
+mod replica;
+mod replica_id;
 mod report;
 pub mod worker;
 

@@ -1,7 +1,7 @@
 //! Moving a register to another backend (`sygnal register migrate`): every row of every table,
 //! sealed blobs as the bytes they are (nothing is decrypted; the keys stay where they are), in
 //! one transaction on each side, then checked: row counts, a digest of every table's rows, and
-//! the audit chain.
+//! the audit chain. Leases are not copied: the new register starts with no gateway holding it.
 
 use sha2::{Digest, Sha256};
 

@@ -12,6 +12,7 @@ mod chunks;
 mod copy;
 mod filing;
 mod keys;
+mod lease;
 mod lifecycle;
 mod postgres;
 mod reading;
@@ -31,6 +32,7 @@ pub(crate) mod testing;
 use chrono::NaiveDate;
 
 pub use copy::CopyReport;
+pub use lease::{Acquired, Lease};
 pub use lifecycle::*;
 pub use postgres::PgRegister;
 pub use sqlite::SqliteRegister;

@@ -497,3 +497,60 @@ async fn postgres_login_failure_names_the_server_and_user_not_the_password() {
     assert!(text.contains("user postgres"), "{text}");
     assert!(!text.contains("wrong-password"), "{text}");
 }
+
+on_each_backend! {
+    /// One holder at a time; a lapsed lease or a gone holder is taken over under a new token,
+    /// and the old holder is fenced off: it can neither renew nor pass the check before a
+    /// deletion.
+    async fn a_lease_has_one_holder_and_a_takeover_fences_the_old_one(backend) {
+        let (_held, reg) = backend.open().await;
+        let alive = |_: &str| false;
+        let gone = |_: &str| true;
+        let Acquired::Held { lease: a, taken_over: None } =
+            reg.acquire_lease("intake", "A", 60_000, &alive).await.unwrap()
+        else {
+            panic!("a free lease is taken")
+        };
+        assert_eq!(a.token, 1);
+        let busy = reg.acquire_lease("intake", "B", 60_000, &alive).await.unwrap();
+        assert!(
+            matches!(busy, Acquired::Busy { ref holder, remaining_ms } if holder == "A" && remaining_ms > 50_000),
+            "{busy:?}"
+        );
+        assert!(reg.lease_holds("intake", "A", 1, 10_000).await.unwrap());
+        assert!(!reg.lease_holds("intake", "B", 1, 0).await.unwrap());
+        // Too little time left for a deletion to finish under it: the check fails.
+        assert!(!reg.lease_holds("intake", "A", 1, 120_000).await.unwrap());
+        assert!(reg.renew_lease("intake", "A", 1, 60_000).await.unwrap().is_some());
+
+        // A holder known to be gone (its process ended) is taken over at once.
+        let Acquired::Held { lease: b, taken_over } =
+            reg.acquire_lease("intake", "B", 60, &gone).await.unwrap()
+        else {
+            panic!("a gone holder's lease is taken over")
+        };
+        assert_eq!((b.token, taken_over.as_deref()), (2, Some("A")));
+        assert!(reg.renew_lease("intake", "A", 1, 60_000).await.unwrap().is_none());
+        assert!(!reg.lease_holds("intake", "A", 1, 0).await.unwrap());
+
+        // B's 60 ms lapse; A takes it back under a third token and B is fenced off.
+        tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+        assert!(reg.renew_lease("intake", "B", 2, 60_000).await.unwrap().is_none(), "a lapsed lease is not renewed");
+        let Acquired::Held { lease: c, .. } =
+            reg.acquire_lease("intake", "A", 60_000, &alive).await.unwrap()
+        else {
+            panic!("a lapsed lease is taken")
+        };
+        assert_eq!(c.token, 3);
+        assert!(!reg.lease_holds("intake", "B", 2, 0).await.unwrap());
+
+        // A clean stop hands over at once.
+        reg.release_lease("intake", "A", 3).await.unwrap();
+        let Acquired::Held { lease: d, .. } =
+            reg.acquire_lease("intake", "B", 60_000, &alive).await.unwrap()
+        else {
+            panic!("a released lease is taken at once")
+        };
+        assert_eq!(d.token, 4);
+    }
+}

@@ -85,6 +85,14 @@ impl Tx {
         })
     }
 
+    /// A query whose one row's `now_ms` is the database's clock in ms since 1970.
+    pub(crate) fn now_ms_sql(&self) -> &'static str {
+        match self {
+            Tx::Sqlite(_) => sqlite::NOW_MS,
+            Tx::Postgres(_) => postgres::NOW_MS,
+        }
+    }
+
     /// After rows were copied in with their ids (`register migrate`): ids the database gives
     /// from now on continue after the highest copied, in each of `tables`.
     pub(crate) async fn finish_bulk_copy(

@@ -23,7 +23,7 @@ const CATCH_UP: Duration = Duration::from_secs(90);
 /// Appends `n` reports, each holding its own token and `pad` bytes of filler text; every
 /// `encrypt_every`-th one (if non-zero) is a GnuPG inline-PGP message to the intake key, the rest
 /// are plain. Returns the tokens.
-fn deliver(
+pub(crate) fn deliver(
     dovecot: &Dovecot,
     s: &Setup,
     n: usize,
@@ -58,7 +58,7 @@ fn deliver(
 }
 
 /// Every token filed in exactly one case, one case per token, nothing quarantined.
-fn assert_filed_once(s: &Setup, tokens: &[String]) {
+pub(crate) fn assert_filed_once(s: &Setup, tokens: &[String]) {
     let numbers = s.gateway.case_numbers();
     assert_eq!(
         numbers.len(),
@@ -96,13 +96,13 @@ fn assert_filed_once(s: &Setup, tokens: &[String]) {
     }
 }
 
-fn tail(s: &str) -> &str {
+pub(crate) fn tail(s: &str) -> &str {
     let start = s.len().saturating_sub(20_000);
     s.get(start..).unwrap_or(s)
 }
 
 /// Polls `done` every 50 ms until it holds or `limit` passes; panics with `what` and the logs.
-fn wait_for(gw: &Gateway, what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
+pub(crate) fn wait_for(gw: &Gateway, what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
     let deadline = Instant::now() + limit;
     while !done() {
         assert!(
@@ -115,13 +115,13 @@ fn wait_for(gw: &Gateway, what: &str, limit: Duration, mut done: impl FnMut() ->
 }
 
 /// `sygnal run` (IDLE, reconnecting with backoff) with stderr kept under logs/.
-struct Running {
-    child: Child,
+pub(crate) struct Running {
+    pub(crate) child: Child,
     log: PathBuf,
 }
 
 impl Running {
-    fn start(gw: &Gateway, tag: &str) -> Running {
+    pub(crate) fn start(gw: &Gateway, tag: &str) -> Running {
         let log = gw.dir().join("logs").join(format!("run-{tag}.stderr"));
         let child = gw
             .command(&["run"])
@@ -132,16 +132,16 @@ impl Running {
         Running { child, log }
     }
 
-    fn log(&self) -> String {
+    pub(crate) fn log(&self) -> String {
         String::from_utf8_lossy(&std::fs::read(&self.log).unwrap_or_default()).into_owned()
     }
 
-    fn alive(&mut self) -> bool {
+    pub(crate) fn alive(&mut self) -> bool {
         matches!(self.child.try_wait(), Ok(None))
     }
 
     /// SIGTERM, then a clean exit within 30 s.
-    fn stop(mut self) {
+    pub(crate) fn stop(mut self) {
         let _ = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status();

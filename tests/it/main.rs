@@ -20,5 +20,6 @@ mod imap;
 mod keys;
 mod postgres;
 mod quarantine;
+mod replicas;
 mod workers;
 mod workflow;

@@ -18,6 +18,10 @@ pub(crate) const AUDIT_TIP: &str = "SELECT GREATEST(
                 COALESCE((SELECT MAX(id) FROM audit), 0)) AS last_id,
             (SELECT hash FROM audit ORDER BY id DESC LIMIT 1) AS last_hash";
 
+/// The server's clock, ms since 1970 (for leases; the same for every replica).
+pub(crate) const NOW_MS: &str =
+    "SELECT CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT) AS now_ms";
+
 /// Raises the highest audit id ever given (see [`AUDIT_TIP`]).
 pub(crate) const RAISE_AUDIT_HIGH: &str =
     "UPDATE audit_high SET high = GREATEST(high, $1) WHERE one = 1";

@@ -23,6 +23,10 @@ pub(crate) const AUDIT_TIP: &str =
                 COALESCE((SELECT MAX(id) FROM audit), 0)) AS last_id,
             (SELECT hash FROM audit ORDER BY id DESC LIMIT 1) AS last_hash";
 
+/// The clock, ms since 1970 (for leases).
+pub(crate) const NOW_MS: &str =
+    "SELECT CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER) AS now_ms";
+
 /// Raises the highest audit id ever given (see [`AUDIT_TIP`]). The row exists once an entry was
 /// inserted, which copying the entries just did.
 pub(crate) const RAISE_AUDIT_HIGH: &str =
