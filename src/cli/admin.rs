@@ -1,6 +1,7 @@
 //! Admin commands: `init` and readers (`handlers add|remove|role|approve|list`). Admins read
 //! nothing, and change readers only with a custodian's consent (`--approve-key`).
 
+use crate::desk::Installation;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
@@ -92,7 +93,7 @@ pub enum HandlersCommand {
     },
 }
 
-pub async fn init(config_path: &Path, args: InitArgs) -> anyhow::Result<()> {
+pub async fn init(config_path: &Installation, args: InitArgs) -> anyhow::Result<()> {
     let algo = match args.algo {
         Algo::Cv25519 => KeyAlgorithm::Cv25519,
         Algo::Rsa4096 => KeyAlgorithm::Rsa4096,
@@ -159,7 +160,7 @@ fn approver(path: Option<&Path>) -> anyhow::Result<Option<ReaderKey>> {
     path.map(reader_key::load).transpose()
 }
 
-pub async fn handlers(config_path: &Path, command: HandlersCommand) -> anyhow::Result<()> {
+pub async fn handlers(config_path: &Installation, command: HandlersCommand) -> anyhow::Result<()> {
     match command {
         HandlersCommand::Add {
             cert,

@@ -2,7 +2,8 @@
 //! Reading it needs no key: it holds actors, actions and case numbers, never content or free
 //! text. Custodians sign checkpoints of it.
 
-use std::path::{Path, PathBuf};
+use crate::desk::Installation;
+use std::path::PathBuf;
 
 use clap::Subcommand;
 
@@ -48,7 +49,7 @@ pub enum AuditCommand {
     },
 }
 
-pub async fn audit(config_path: &Path, command: AuditCommand) -> anyhow::Result<()> {
+pub async fn audit(config_path: &Installation, command: AuditCommand) -> anyhow::Result<()> {
     match command {
         AuditCommand::Show { case, json } => {
             let rows =

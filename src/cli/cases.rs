@@ -2,6 +2,7 @@
 //! renders; the rules (who may open a case, what closing needs, what is recorded) are the
 //! desk's.
 
+use crate::desk::Installation;
 use crate::split::SignatureLabel;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -210,7 +211,7 @@ fn read_note(file: Option<&Path>) -> anyhow::Result<Zeroizing<Vec<u8>>> {
     Ok(buf)
 }
 
-pub async fn cases(config_path: &Path, command: CasesCommand) -> anyhow::Result<()> {
+pub async fn cases(config_path: &Installation, command: CasesCommand) -> anyhow::Result<()> {
     match command {
         CasesCommand::List { json } => {
             let cases = with_desk(config_path, async |d| d.list_cases().await).await?;
@@ -428,7 +429,7 @@ pub async fn cases(config_path: &Path, command: CasesCommand) -> anyhow::Result<
 }
 
 async fn record_event(
-    config_path: &Path,
+    config_path: &Installation,
     number: &str,
     key: &crate::desk::ReaderKey,
     new: NewNote,

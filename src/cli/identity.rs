@@ -1,7 +1,8 @@
 //! `sygnal identity unseal|disclose|log`: custodians only; the reason is recorded before anything
 //! is shown, and a disclosure with its legal basis and the art. 8 notice (rules in the desk).
 
-use std::path::{Path, PathBuf};
+use crate::desk::Installation;
+use std::path::PathBuf;
 
 use clap::Subcommand;
 
@@ -67,7 +68,7 @@ pub enum IdentityCommand {
     },
 }
 
-pub async fn identity(config_path: &Path, command: IdentityCommand) -> anyhow::Result<()> {
+pub async fn identity(config_path: &Installation, command: IdentityCommand) -> anyhow::Result<()> {
     match command {
         IdentityCommand::Unseal {
             number,

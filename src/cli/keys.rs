@@ -1,8 +1,9 @@
 //! `sygnal keys …` and `sygnal doctor`: intake keys, reseal, publishing, checks. Parses,
 //! calls the desk, prints; the rules (who may reseal, what is audited) are the desk's.
 
+use crate::desk::Installation;
 use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -138,7 +139,7 @@ pub enum KeysCommand {
     },
 }
 
-pub async fn keys(config_path: &Path, command: KeysCommand) -> anyhow::Result<()> {
+pub async fn keys(config_path: &Installation, command: KeysCommand) -> anyhow::Result<()> {
     match command {
         KeysCommand::ExportIntake(a) => export(config_path, a).await,
         KeysCommand::RotateIntake(a) => rotate(config_path, a).await,
@@ -220,7 +221,7 @@ pub async fn keys(config_path: &Path, command: KeysCommand) -> anyhow::Result<()
     }
 }
 
-async fn rotate(config_path: &Path, args: RotateArgs) -> anyhow::Result<()> {
+async fn rotate(config_path: &Installation, args: RotateArgs) -> anyhow::Result<()> {
     let algo = if args.rsa {
         KeyAlgorithm::Rsa4096
     } else {
@@ -238,7 +239,7 @@ async fn rotate(config_path: &Path, args: RotateArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn retire(config_path: &Path, args: RetireArgs) -> anyhow::Result<()> {
+async fn retire(config_path: &Installation, args: RetireArgs) -> anyhow::Result<()> {
     let retired = with_desk(config_path, async |d| d.retire_intake_keys(args.now).await).await?;
     if retired.is_empty() {
         println!("no intake key to retire");
@@ -249,7 +250,7 @@ async fn retire(config_path: &Path, args: RetireArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn list(config_path: &Path, json: bool) -> anyhow::Result<()> {
+async fn list(config_path: &Installation, json: bool) -> anyhow::Result<()> {
     let rows = with_desk(config_path, async |d| d.intake_keys().await).await?;
     if json {
         return print_json(&rows);
@@ -299,7 +300,7 @@ fn progress_bar() -> impl FnMut(u64, u64) {
     }
 }
 
-async fn reseal(config_path: &Path, args: ResealArgs) -> anyhow::Result<()> {
+async fn reseal(config_path: &Installation, args: ResealArgs) -> anyhow::Result<()> {
     let keys = args
         .keys
         .iter()
@@ -347,7 +348,7 @@ async fn reseal(config_path: &Path, args: ResealArgs) -> anyhow::Result<()> {
     Ok(desk::reseal_incomplete(&summary)?)
 }
 
-async fn export(config_path: &Path, args: ExportArgs) -> anyhow::Result<()> {
+async fn export(config_path: &Installation, args: ExportArgs) -> anyhow::Result<()> {
     let domain = args.domain.clone().unwrap_or_default();
     let (export, files) = with_desk(config_path, async |d| {
         let export = d.intake_export()?;
@@ -384,7 +385,7 @@ async fn export(config_path: &Path, args: ExportArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn protect(config_path: &Path) -> anyhow::Result<()> {
+async fn protect(config_path: &Installation) -> anyhow::Result<()> {
     let done = with_desk(config_path, async |d| d.protect_intake_keys().await).await?;
     for fpr in &done {
         println!("protected intake key {fpr}");
@@ -396,16 +397,13 @@ async fn protect(config_path: &Path) -> anyhow::Result<()> {
 }
 
 /// Key and storage checks; exit 1 if any warning.
-pub async fn doctor(config_path: &Path) -> anyhow::Result<()> {
-    let config = crate::config::Config::load(config_path)?;
+pub async fn doctor(config_path: &Installation) -> anyhow::Result<()> {
+    let config = config_path.load()?;
     println!("ok   config {}", config_path.display());
     desk::check_key_folder(&config).map_err(|e| coded(exit::ERROR, format!("FAIL {e}")))?;
     println!("ok   key folder {} is private", config.keys.dir.display());
-    let report = with_desk(config_path, async |d| {
-        println!("ok   register durable (WAL, synchronous=FULL, secure_delete)");
-        d.doctor().await
-    })
-    .await?;
+    let report = with_desk(config_path, async |d| d.doctor().await).await?;
+    println!("ok   register durable ({})", report.register);
     println!("ok   {} intake secret key(s) readable", report.intake_keys);
     for c in &report.checked {
         println!("ok   {c}");

@@ -16,7 +16,9 @@ mod run;
 mod stats;
 mod term;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
+
+use crate::desk::Installation;
 
 use clap::{Parser, Subcommand};
 
@@ -67,6 +69,10 @@ pub struct Cli {
         default_value = "sygnal.toml"
     )]
     pub config: PathBuf,
+    /// The tenant (mailbox) to work on, in a config with several `[tenants.NAME]`; not needed
+    /// when there is only one. `run` without it drains every tenant's mailbox.
+    #[arg(long, global = true, env = "SYGNAL_TENANT")]
+    pub tenant: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -121,7 +127,10 @@ impl Cli {
 
 /// Runs the parsed command line.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
-    let config_path = cli.config;
+    let config_path = Installation {
+        config: cli.config,
+        tenant: cli.tenant,
+    };
     match cli.command {
         Command::Init(a) => admin::init(&config_path, a).await,
         Command::Keys(c) => keys::keys(&config_path, c).await,
@@ -180,7 +189,7 @@ pub fn error_text(err: &anyhow::Error) -> String {
 /// Opens the installation, runs one use case, and closes it again whether or not the use case
 /// succeeded (closing checkpoints the register's journal).
 pub(crate) async fn with_desk<T>(
-    config_path: &Path,
+    config_path: &Installation,
     use_case: impl AsyncFnOnce(&Desk) -> Result<T, DeskError>,
 ) -> anyhow::Result<T> {
     let desk = Desk::open(config_path).await?;

@@ -5,7 +5,8 @@
 //! custodians only: retry and discard need a custodian's key. Anyone may list entries (reason,
 //! size, date; never content).
 
-use std::path::{Path, PathBuf};
+use crate::desk::Installation;
+use std::path::PathBuf;
 
 use clap::Subcommand;
 
@@ -38,7 +39,10 @@ pub enum QuarantineCommand {
     },
 }
 
-pub async fn quarantine(config_path: &Path, command: QuarantineCommand) -> anyhow::Result<()> {
+pub async fn quarantine(
+    config_path: &Installation,
+    command: QuarantineCommand,
+) -> anyhow::Result<()> {
     match command {
         QuarantineCommand::List { json } => {
             let entries = with_desk(config_path, async |d| d.quarantine().await).await?;

@@ -1,9 +1,8 @@
 //! A reader's secret key given with `--key`, and its passphrase (SYGNAL_PASSPHRASE or a prompt).
 
-use std::path::Path;
-
 use anyhow::Context;
 use secrecy::SecretString;
+use std::path::Path;
 
 use super::{coded, exit};
 use crate::desk::ReaderKey;

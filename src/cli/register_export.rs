@@ -2,14 +2,15 @@
 //! JSON. Who may see sealed fields, and the record of the export, are the desk's.
 //! `sygnal register migrate`: the whole register, still sealed, onto another backend.
 
-use std::path::{Path, PathBuf};
+use crate::desk::Installation;
+use std::path::PathBuf;
 
 use chrono::NaiveDate;
 use clap::{Subcommand, ValueEnum};
 use zeroize::Zeroizing;
 
 use super::{coded, exit, print_json, reader_key, with_desk};
-use crate::config::{Config, RegisterConfig};
+use crate::config::RegisterConfig;
 use crate::desk::RegisterEntry;
 
 #[derive(Subcommand, Debug)]
@@ -53,7 +54,7 @@ pub enum Format {
     Json,
 }
 
-pub async fn register(config_path: &Path, command: RegisterCommand) -> anyhow::Result<()> {
+pub async fn register(config_path: &Installation, command: RegisterCommand) -> anyhow::Result<()> {
     let (format, year, key) = match command {
         RegisterCommand::Export { format, year, key } => (format, year, key),
         RegisterCommand::Migrate {
@@ -79,7 +80,7 @@ pub async fn register(config_path: &Path, command: RegisterCommand) -> anyhow::R
 }
 
 async fn migrate(
-    config_path: &Path,
+    config_path: &Installation,
     from: &str,
     to: Option<&str>,
     from_schema: &str,
@@ -91,7 +92,7 @@ async fn migrate(
     let from = spec(from, from_schema, "--from")?;
     let to = match to {
         Some(to) => spec(to, to_schema, "--to")?,
-        None => Config::load(config_path)?.register,
+        None => config_path.load()?.register,
     };
     let report = crate::desk::migrate_register(&from, &to).await?;
     println!("register copied and checked:");

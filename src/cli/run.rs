@@ -1,6 +1,6 @@
 //! `sygnal run`: drain the mailbox once, or stay up with IDLE until SIGTERM/Ctrl-C.
 
-use std::path::Path;
+use crate::desk::Installation;
 
 use clap::Args;
 
@@ -14,7 +14,7 @@ pub struct RunArgs {
     once: bool,
 }
 
-pub async fn run(config_path: &Path, args: RunArgs) -> anyhow::Result<()> {
+pub async fn run(config_path: &Installation, args: RunArgs) -> anyhow::Result<()> {
     let (trigger, shutdown) = Shutdown::new();
     tokio::spawn(async move {
         wait_for_signal().await;

@@ -1,12 +1,12 @@
 //! `sygnal stats`: counts for management — by status, category, month and deadline compliance.
 //! No key, no content, no case numbers; cells below `[stats] min-cell` are suppressed.
 
-use std::path::Path;
+use crate::desk::Installation;
 
 use super::{print_json, with_desk};
 use crate::cases::stats;
 
-pub async fn stats(config_path: &Path, json: bool) -> anyhow::Result<()> {
+pub async fn stats(config_path: &Installation, json: bool) -> anyhow::Result<()> {
     let s = with_desk(config_path, async |d| d.stats().await).await?;
     let min_cell = s.min_cell;
     if json {

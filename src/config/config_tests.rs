@@ -135,3 +135,109 @@ fn postgres_register_takes_its_url_from_a_secret_source_and_a_plain_schema() {
         assert!(err.contains(complaint), "{register}: {err}");
     }
 }
+
+const TENANTS: &str = r#"
+[register]
+driver = "postgres"
+url-file = "pg.url"
+
+[keys]
+dir = "var/keys"
+unprotected = true
+
+[tenants.krakow]
+number-pattern = "KRK/{year}/{seq:04}"
+[tenants.krakow.mailbox]
+host = "imap.example.org"
+tls = "implicit"
+username = "sygnalista-krakow@example.org"
+password-file = "krakow.pass"
+
+[tenants.nowa-huta]
+keys-dir = "/srv/keys/nh"
+schema = "nh"
+[tenants.nowa-huta.mailbox]
+host = "imap.example.org"
+tls = "implicit"
+username = "sygnalista-nh@example.org"
+password-file = "nh.pass"
+"#;
+
+#[test]
+fn tenants_each_get_their_own_mailbox_register_partition_keys_and_numbers() {
+    let d = Deployment::from_toml(TENANTS, Path::new("/etc/sygnal")).unwrap();
+    assert_eq!(d.names(), vec!["krakow", "nowa-huta"]);
+    let k = d.tenant(Some("krakow")).unwrap();
+    let RegisterConfig::Postgres { schema, .. } = &k.register else {
+        panic!("postgres expected")
+    };
+    assert_eq!(schema, "krakow");
+    assert_eq!(k.keys.dir, Path::new("/etc/sygnal/var/keys/krakow"));
+    assert_eq!(k.cases.number_pattern.format(2026, 7), "KRK/2026/0007");
+    assert_eq!(k.mailbox.username, "sygnalista-krakow@example.org");
+    let n = d.tenant(Some("nowa-huta")).unwrap();
+    let RegisterConfig::Postgres { schema, .. } = &n.register else {
+        panic!("postgres expected")
+    };
+    assert_eq!(schema, "nh");
+    assert_eq!(n.keys.dir, Path::new("/srv/keys/nh"));
+    assert_eq!(n.cases.number_pattern.format(2026, 7), "ZW/2026/0007");
+
+    let ambiguous = d.tenant(None).unwrap_err().to_string();
+    assert!(
+        ambiguous.contains("--tenant") && ambiguous.contains("krakow, nowa-huta"),
+        "{ambiguous}"
+    );
+    let unknown = d.tenant(Some("gdansk")).unwrap_err().to_string();
+    assert!(
+        unknown.contains("gdansk") && unknown.contains("krakow"),
+        "{unknown}"
+    );
+
+    // On SQLite each tenant has its own file beside the shared path.
+    let sqlite = TENANTS
+        .replace(
+            "driver = \"postgres\"\nurl-file = \"pg.url\"",
+            "driver = \"sqlite\"\npath = \"var/register.db\"",
+        )
+        .replace("schema = \"nh\"\n", "");
+    let d = Deployment::from_toml(&sqlite, Path::new("/etc/sygnal")).unwrap();
+    let RegisterConfig::Sqlite { path } = &d.tenant(Some("krakow")).unwrap().register else {
+        panic!("sqlite expected")
+    };
+    assert_eq!(path, Path::new("/etc/sygnal/var/register-krakow.db"));
+}
+
+#[test]
+fn tenants_that_would_share_a_mailbox_register_or_keys_are_refused() {
+    let problems = |text: &str| match Deployment::from_toml(text, Path::new("/etc/sygnal")) {
+        Err(FromTomlError::Invalid(p)) => p.join("\n"),
+        other => panic!("expected problems, got {other:?}"),
+    };
+    let same_mailbox = TENANTS.replace("sygnalista-nh@", "sygnalista-krakow@");
+    assert!(problems(&same_mailbox).contains("the same mailbox"));
+    let same_schema = TENANTS.replace("schema = \"nh\"", "schema = \"krakow\"");
+    assert!(problems(&same_schema).contains("the same register"));
+    let same_keys = TENANTS.replace("/srv/keys/nh", "var/keys/krakow");
+    assert!(problems(&same_keys).contains("the same key folder"));
+    let with_top_mailbox = format!(
+        "{TENANTS}\n[mailbox]\nhost = \"h\"\ntls = \"implicit\"\nusername = \"u\"\npassword-file = \"p\"\n"
+    );
+    assert!(problems(&with_top_mailbox).contains("remove the top-level [mailbox]"));
+    let bad_name = TENANTS.replace("tenants.krakow", "tenants.Krak_w");
+    assert!(problems(&bad_name).contains("is not a tenant name"));
+    let typo = TENANTS.replace("keys-dir = ", "key-dir = ");
+    assert!(problems(&typo).contains("tenants.nowa-huta.key-dir: unknown key"));
+    let both_bad = TENANTS
+        .replace(
+            "tls = \"implicit\"\nusername = \"sygnalista-krakow",
+            "tls = \"tls\"\nusername = \"sygnalista-krakow",
+        )
+        .replace("password-file = \"nh.pass\"", "");
+    let text = problems(&both_bad);
+    assert!(text.contains("tenants.krakow.mailbox.tls"), "{text}");
+    assert!(
+        text.contains("tenants.nowa-huta.mailbox: password-file"),
+        "{text}"
+    );
+}

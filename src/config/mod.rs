@@ -21,6 +21,9 @@ use crate::imap::TlsMode;
 pub struct Config {
     /// Folder of the config file; relative paths were resolved against it.
     pub base_dir: PathBuf,
+    /// The tenant this is, in a deployment with several (`[tenants.NAME]`); None for the
+    /// single-mailbox form.
+    pub tenant: Option<String>,
     /// The reporting mailbox.
     pub mailbox: MailboxConfig,
     /// The case register.
@@ -231,6 +234,14 @@ pub enum ConfigError {
         /// Parser message (names the key and line).
         detail: String,
     },
+    /// The tenant asked for is not there, or one must be chosen.
+    #[error("config file {path}: {detail}")]
+    Tenant {
+        /// Path.
+        path: PathBuf,
+        /// What is wrong and the tenants there are.
+        detail: String,
+    },
     /// Values that parse but are not acceptable.
     #[error("config file {path} has {} problem(s):\n  - {}", problems.len(), problems.join("\n  - "))]
     Invalid {
@@ -241,9 +252,18 @@ pub enum ConfigError {
     },
 }
 
-impl Config {
+/// Every tenant of a config file: one for the single-mailbox form, one per `[tenants.NAME]`
+/// otherwise, each a complete [`Config`] (its own mailbox, register partition, key folder and
+/// case numbers; the rest shared).
+#[derive(Debug, Clone)]
+pub struct Deployment {
+    /// The tenants, in name order.
+    pub tenants: Vec<Config>,
+}
+
+impl Deployment {
     /// Reads and validates the config file.
-    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+    pub fn load(path: &Path) -> Result<Deployment, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
             path: path.to_path_buf(),
             source,
@@ -259,7 +279,7 @@ impl Config {
             })
             .unwrap_or_else(|| PathBuf::from("."));
         let base_dir = std::fs::canonicalize(&base_dir).unwrap_or(base_dir);
-        Config::from_toml(&text, &base_dir).map_err(|e| match e {
+        Deployment::from_toml(&text, &base_dir).map_err(|e| match e {
             FromTomlError::Syntax(detail) => ConfigError::Syntax {
                 path: path.to_path_buf(),
                 detail,
@@ -272,7 +292,7 @@ impl Config {
     }
 
     /// Parses and validates config text; paths are resolved against `base_dir`.
-    pub fn from_toml(text: &str, base_dir: &Path) -> Result<Config, FromTomlError> {
+    pub fn from_toml(text: &str, base_dir: &Path) -> Result<Deployment, FromTomlError> {
         let table: toml::Table =
             toml::from_str(text).map_err(|e| FromTomlError::Syntax(e.to_string()))?;
         // Unknown keys are all named at once, before serde would stop at the first one.
@@ -282,7 +302,87 @@ impl Config {
         }
         let raw: raw::RawConfig =
             toml::from_str(text).map_err(|e| FromTomlError::Syntax(e.to_string()))?;
-        raw.validate(base_dir).map_err(FromTomlError::Invalid)
+        let tenants = raw.validate(base_dir).map_err(FromTomlError::Invalid)?;
+        Ok(Deployment { tenants })
+    }
+
+    /// The tenants' names (empty for the single-mailbox form).
+    pub fn names(&self) -> Vec<&str> {
+        self.tenants
+            .iter()
+            .filter_map(|c| c.tenant.as_deref())
+            .collect()
+    }
+
+    /// The tenant `name`; without one, the only tenant there is.
+    pub fn tenant(&self, name: Option<&str>) -> Result<&Config, TenantError> {
+        match name {
+            Some(n) => self
+                .tenants
+                .iter()
+                .find(|c| c.tenant.as_deref() == Some(n))
+                .ok_or_else(|| match self.names().as_slice() {
+                    [] => TenantError::NoTenants(n.to_owned()),
+                    names => TenantError::Unknown {
+                        name: n.to_owned(),
+                        known: names.join(", "),
+                    },
+                }),
+            None => match self.tenants.as_slice() {
+                [only] => Ok(only),
+                _ => Err(TenantError::Ambiguous(self.names().join(", "))),
+            },
+        }
+    }
+}
+
+/// `--tenant` names no tenant of the config, or is needed and missing.
+#[derive(Debug, thiserror::Error)]
+pub enum TenantError {
+    /// Several tenants, none chosen.
+    #[error(
+        "this config has several tenants ({0}): choose one with --tenant NAME (or SYGNAL_TENANT)"
+    )]
+    Ambiguous(String),
+    /// No such tenant.
+    #[error("no tenant \"{name}\" in the config (its tenants: {known})")]
+    Unknown {
+        /// The name given.
+        name: String,
+        /// The names there are.
+        known: String,
+    },
+    /// A tenant named where the config has one mailbox.
+    #[error("--tenant {0}: this config has a single mailbox and no [tenants.NAME] tables; leave --tenant out")]
+    NoTenants(String),
+}
+
+impl Config {
+    /// Reads and validates the config file of a single-mailbox deployment (or one with a
+    /// single tenant).
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        Config::load_tenant(path, None)
+    }
+
+    /// Reads the config file and picks tenant `name` (or the only one).
+    pub fn load_tenant(path: &Path, name: Option<&str>) -> Result<Config, ConfigError> {
+        let deployment = Deployment::load(path)?;
+        deployment
+            .tenant(name)
+            .cloned()
+            .map_err(|e| ConfigError::Tenant {
+                path: path.to_path_buf(),
+                detail: e.to_string(),
+            })
+    }
+
+    /// Parses and validates config text of a single-mailbox deployment.
+    pub fn from_toml(text: &str, base_dir: &Path) -> Result<Config, FromTomlError> {
+        let deployment = Deployment::from_toml(text, base_dir)?;
+        deployment
+            .tenant(None)
+            .cloned()
+            .map_err(|e| FromTomlError::Invalid(vec![e.to_string()]))
     }
 }
 

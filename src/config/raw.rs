@@ -15,7 +15,9 @@ use crate::imap::TlsMode;
 #[derive(Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub(super) struct RawConfig {
-    mailbox: RawMailbox,
+    mailbox: Option<RawMailbox>,
+    #[serde(default)]
+    tenants: std::collections::BTreeMap<String, RawTenant>,
     register: RawRegister,
     keys: RawKeys,
     #[serde(default)]
@@ -47,6 +49,18 @@ struct RawMailbox {
     #[serde(default = "default_true")]
     idle: bool,
     poll_interval_secs: Option<u64>,
+}
+
+/// One mailbox of a deployment with several (`[tenants.NAME]`): its own mailbox, key folder,
+/// case numbers and register partition; everything else is shared.
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+struct RawTenant {
+    mailbox: RawMailbox,
+    keys_dir: Option<PathBuf>,
+    number_pattern: Option<String>,
+    schema: Option<String>,
+    path: Option<PathBuf>,
 }
 
 #[derive(Deserialize)]
@@ -90,22 +104,23 @@ struct RawLimits {
 }
 
 /// Every key the file may hold, per section.
+const MAILBOX_KEYS: &[&str] = &[
+    "host",
+    "port",
+    "tls",
+    "username",
+    "password-file",
+    "password-env",
+    "folder",
+    "ca-file",
+    "idle",
+    "poll-interval-secs",
+];
+
+const TENANT_KEYS: &[&str] = &["mailbox", "keys-dir", "number-pattern", "schema", "path"];
+
 const KNOWN: &[(&str, &[&str])] = &[
-    (
-        "mailbox",
-        &[
-            "host",
-            "port",
-            "tls",
-            "username",
-            "password-file",
-            "password-env",
-            "folder",
-            "ca-file",
-            "idle",
-            "poll-interval-secs",
-        ],
-    ),
+    ("mailbox", MAILBOX_KEYS),
     (
         "register",
         &[
@@ -148,6 +163,10 @@ const KNOWN: &[(&str, &[&str])] = &[
 pub(super) fn unknown_keys(table: &toml::Table) -> Vec<String> {
     let mut problems = Vec::new();
     for (section, value) in table {
+        if section == "tenants" {
+            unknown_tenant_keys(value, &mut problems);
+            continue;
+        }
         let Some((_, keys)) = KNOWN.iter().find(|(name, _)| name == section) else {
             problems.push(format!("{section}: unknown section"));
             continue;
@@ -156,18 +175,40 @@ pub(super) fn unknown_keys(table: &toml::Table) -> Vec<String> {
             problems.push(format!("{section}: must be a table ([{section}])"));
             continue;
         };
-        for key in inner.keys() {
-            if !keys.contains(&key.as_str()) {
-                let hint = if key == "password" {
-                    " (the password never goes in the config: use password-file or password-env)"
-                } else {
-                    ""
-                };
-                problems.push(format!("{section}.{key}: unknown key{hint}"));
-            }
-        }
+        unknown_in(section, inner, keys, &mut problems);
     }
     problems
+}
+
+fn unknown_in(at: &str, table: &toml::Table, known: &[&str], problems: &mut Vec<String>) {
+    for key in table.keys() {
+        if !known.contains(&key.as_str()) {
+            let hint = if key == "password" {
+                " (the password never goes in the config: use password-file or password-env)"
+            } else {
+                ""
+            };
+            problems.push(format!("{at}.{key}: unknown key{hint}"));
+        }
+    }
+}
+
+fn unknown_tenant_keys(value: &toml::Value, problems: &mut Vec<String>) {
+    let Some(tenants) = value.as_table() else {
+        problems.push("tenants: must be tables ([tenants.NAME])".to_owned());
+        return;
+    };
+    for (name, tenant) in tenants {
+        let at = format!("tenants.{name}");
+        let Some(tenant) = tenant.as_table() else {
+            problems.push(format!("{at}: must be a table ([{at}])"));
+            continue;
+        };
+        unknown_in(&at, tenant, TENANT_KEYS, problems);
+        if let Some(mailbox) = tenant.get("mailbox").and_then(toml::Value::as_table) {
+            unknown_in(&format!("{at}.mailbox"), mailbox, MAILBOX_KEYS, problems);
+        }
+    }
 }
 
 fn default_folder() -> String {
@@ -186,10 +227,10 @@ fn resolve(base: &Path, p: &Path) -> PathBuf {
     }
 }
 
-impl RawConfig {
-    pub(super) fn validate(self, base: &Path) -> Result<Config, Vec<String>> {
-        let mut problems = Vec::new();
-        let m = self.mailbox;
+impl RawMailbox {
+    /// The mailbox at `at` (`mailbox` or `tenants.NAME.mailbox`, for messages).
+    fn validate(self, base: &Path, at: &str, problems: &mut Vec<String>) -> Option<MailboxConfig> {
+        let m = self;
 
         let tls = match m.tls.as_str() {
             "implicit" => Some(TlsMode::Implicit),
@@ -197,57 +238,77 @@ impl RawConfig {
             "none" => Some(TlsMode::None),
             other => {
                 problems.push(format!(
-                    "mailbox.tls: \"{other}\" is not one of \"implicit\", \"starttls\", \"none\""
+                    "{at}.tls: \"{other}\" is not one of \"implicit\", \"starttls\", \"none\""
                 ));
                 None
             }
         };
         if tls == Some(TlsMode::None) && !crate::imap::is_loopback(&m.host) {
             problems.push(format!(
-                "mailbox.tls: \"none\" is refused for {host}: plain IMAP is allowed only on loopback",
+                "{at}.tls: \"none\" is refused for {host}: plain IMAP is allowed only on loopback",
                 host = m.host
             ));
         }
         if m.host.trim().is_empty() {
-            problems.push("mailbox.host: must not be empty".to_owned());
+            problems.push(format!("{at}.host: must not be empty"));
         }
         if m.username.trim().is_empty() {
-            problems.push("mailbox.username: must not be empty".to_owned());
+            problems.push(format!("{at}.username: must not be empty"));
         }
         let port = m.port.unwrap_or(match tls {
             Some(TlsMode::Implicit) => 993,
             _ => 143,
         });
         if port == 0 {
-            problems.push("mailbox.port: must be 1-65535".to_owned());
+            problems.push(format!("{at}.port: must be 1-65535"));
         }
         let password = match (m.password_file, m.password_env) {
             (Some(f), None) => Some(PasswordSource::File(resolve(base, &f))),
             (None, Some(v)) if !v.is_empty() => Some(PasswordSource::Env(v)),
             (None, Some(_)) => {
-                problems.push("mailbox.password-env: must name a variable".to_owned());
+                problems.push(format!("{at}.password-env: must name a variable"));
                 None
             }
             (Some(_), Some(_)) => {
-                problems.push("mailbox: set only one of password-file and password-env".to_owned());
+                problems.push(format!(
+                    "{at}: set only one of password-file and password-env"
+                ));
                 None
             }
             (None, None) => {
-                problems.push(
-                    "mailbox: password-file or password-env is required (the password itself never goes in the config)"
-                        .to_owned(),
-                );
+                problems.push(format!("{at}: password-file or password-env is required (the password itself never goes in the config)"));
                 None
             }
         };
         if m.folder.is_empty() {
-            problems.push("mailbox.folder: must not be empty".to_owned());
+            problems.push(format!("{at}.folder: must not be empty"));
         }
         let poll = m.poll_interval_secs.unwrap_or(30);
         if poll == 0 {
-            problems.push("mailbox.poll-interval-secs: must be at least 1".to_owned());
+            problems.push(format!("{at}.poll-interval-secs: must be at least 1"));
         }
 
+        match (tls, password) {
+            (Some(tls), Some(password)) => Some(MailboxConfig {
+                host: m.host,
+                port,
+                tls,
+                username: m.username,
+                password,
+                folder: m.folder,
+                ca_file: m.ca_file.map(|p| resolve(base, &p)),
+                idle: m.idle,
+                poll_interval: Duration::from_secs(poll),
+            }),
+            _ => None,
+        }
+    }
+}
+
+impl RawConfig {
+    pub(super) fn validate(self, base: &Path) -> Result<Vec<Config>, Vec<String>> {
+        let mut problems = Vec::new();
+        let schema_set = self.register.schema.is_some();
         let register = self.register.validate(base, &mut problems);
 
         let min_cell = self
@@ -347,36 +408,207 @@ impl RawConfig {
             }
         };
 
-        match (tls, password, register, number_pattern, protection) {
-            (Some(tls), Some(password), Some(register), Some(number_pattern), Some(protection))
-                if problems.is_empty() =>
-            {
-                Ok(Config {
-                    base_dir: base.to_path_buf(),
-                    mailbox: MailboxConfig {
-                        host: m.host,
-                        port,
-                        tls,
-                        username: m.username,
-                        password,
-                        folder: m.folder,
-                        ca_file: m.ca_file.map(|p| resolve(base, &p)),
-                        idle: m.idle,
-                        poll_interval: Duration::from_secs(poll),
-                    },
-                    register,
-                    keys: KeysConfig {
-                        dir: resolve(base, &self.keys.dir),
-                        protection,
-                    },
-                    cases: CasesConfig { number_pattern },
-                    stats: StatsConfig { min_cell },
-                    limits,
-                })
+        let shared = (register, number_pattern, protection);
+        let (Some(register), Some(number_pattern), Some(protection)) = shared else {
+            // Tenants are still checked, so every problem is named at once.
+            if let Some(m) = self.mailbox {
+                m.validate(base, "mailbox", &mut problems);
             }
-            _ => Err(problems),
+            for (name, t) in self.tenants {
+                t.mailbox
+                    .validate(base, &format!("tenants.{name}.mailbox"), &mut problems);
+            }
+            return Err(problems);
+        };
+        let keys_dir = resolve(base, &self.keys.dir);
+        let common = |mailbox, register, dir, number_pattern, tenant| Config {
+            base_dir: base.to_path_buf(),
+            tenant,
+            mailbox,
+            register,
+            keys: KeysConfig {
+                dir,
+                protection: protection.clone(),
+            },
+            cases: CasesConfig { number_pattern },
+            stats: StatsConfig { min_cell },
+            limits: limits.clone(),
+        };
+        let mut configs = Vec::new();
+        if self.tenants.is_empty() {
+            match self.mailbox {
+                Some(m) => {
+                    if let Some(mailbox) = m.validate(base, "mailbox", &mut problems) {
+                        configs.push(common(mailbox, register, keys_dir, number_pattern, None));
+                    }
+                }
+                None => problems.push(
+                    "mailbox: required (or one [tenants.NAME] table per mailbox, each with its \
+                     own [tenants.NAME.mailbox])"
+                        .to_owned(),
+                ),
+            }
+        } else {
+            if self.mailbox.is_some() {
+                problems.push(
+                    "mailbox: with [tenants.NAME] tables each tenant has its own mailbox \
+                     ([tenants.NAME.mailbox]); remove the top-level [mailbox]"
+                        .to_owned(),
+                );
+            }
+            if schema_set {
+                problems.push(
+                    "register.schema: with tenants each has its own schema (schema = … in \
+                     [tenants.NAME], by default the tenant's name)"
+                        .to_owned(),
+                );
+            }
+            for (name, t) in self.tenants {
+                let at = format!("tenants.{name}");
+                if !valid_tenant_name(&name) {
+                    problems.push(format!(
+                        "{at}: \"{name}\" is not a tenant name (a-z, 0-9 and -, starting with a \
+                         letter or digit, at most 40 characters)"
+                    ));
+                    continue;
+                }
+                let mailbox = t
+                    .mailbox
+                    .validate(base, &format!("{at}.mailbox"), &mut problems);
+                let register =
+                    tenant_register(&register, &name, t.schema, t.path, base, &at, &mut problems);
+                let pattern = match t.number_pattern {
+                    Some(text) => match NumberPattern::parse(&text) {
+                        Ok(p) => Some(p),
+                        Err(e) => {
+                            problems.push(format!("{at}.number-pattern: {e}"));
+                            None
+                        }
+                    },
+                    None => Some(number_pattern.clone()),
+                };
+                let dir = t
+                    .keys_dir
+                    .map(|d| resolve(base, &d))
+                    .unwrap_or_else(|| keys_dir.join(&name));
+                if let (Some(mailbox), Some(register), Some(pattern)) = (mailbox, register, pattern)
+                {
+                    configs.push(common(mailbox, register, dir, pattern, Some(name)));
+                }
+            }
+            apart(&configs, &mut problems);
+        }
+        if problems.is_empty() {
+            Ok(configs)
+        } else {
+            Err(problems)
         }
     }
+}
+
+/// Tenants share nothing of their own: two on one mailbox, register or key folder would see
+/// each other's cases (or drain one mailbox under two leases).
+fn apart(configs: &[Config], problems: &mut Vec<String>) {
+    let name = |c: &Config| c.tenant.clone().unwrap_or_default();
+    for (i, a) in configs.iter().enumerate() {
+        for b in configs.iter().skip(i + 1) {
+            let m = (&a.mailbox, &b.mailbox);
+            if m.0.host == m.1.host
+                && m.0.port == m.1.port
+                && m.0.username == m.1.username
+                && m.0.folder == m.1.folder
+            {
+                problems.push(format!(
+                    "tenants.{} and tenants.{}: the same mailbox",
+                    name(a),
+                    name(b)
+                ));
+            }
+            let same_register = match (&a.register, &b.register) {
+                (RegisterConfig::Sqlite { path: p }, RegisterConfig::Sqlite { path: q }) => p == q,
+                (
+                    RegisterConfig::Postgres { schema: s, .. },
+                    RegisterConfig::Postgres { schema: t, .. },
+                ) => s == t,
+                _ => false,
+            };
+            if same_register {
+                problems.push(format!(
+                    "tenants.{} and tenants.{}: the same register (schema or path)",
+                    name(a),
+                    name(b)
+                ));
+            }
+            if a.keys.dir == b.keys.dir {
+                problems.push(format!(
+                    "tenants.{} and tenants.{}: the same key folder",
+                    name(a),
+                    name(b)
+                ));
+            }
+        }
+    }
+}
+
+/// A tenant's register: the shared one, in the tenant's own schema (PostgreSQL) or file (SQLite).
+fn tenant_register(
+    shared: &RegisterConfig,
+    name: &str,
+    schema: Option<String>,
+    path: Option<PathBuf>,
+    base: &Path,
+    at: &str,
+    problems: &mut Vec<String>,
+) -> Option<RegisterConfig> {
+    match shared {
+        RegisterConfig::Postgres { url, .. } => {
+            if path.is_some() {
+                problems.push(format!(
+                    "{at}.path: only for driver \"sqlite\" (use schema)"
+                ));
+            }
+            let schema = schema.unwrap_or_else(|| name.replace('-', "_"));
+            if !valid_schema(&schema) {
+                problems.push(format!(
+                    "{at}.schema: \"{schema}\" is not a plain lower-case name (a-z, 0-9 and _, \
+                     starting with a letter, not pg_…)"
+                ));
+                return None;
+            }
+            Some(RegisterConfig::Postgres {
+                url: url.clone(),
+                schema,
+            })
+        }
+        RegisterConfig::Sqlite { path: shared_path } => {
+            if schema.is_some() {
+                problems.push(format!(
+                    "{at}.schema: only for driver \"postgres\" (use path)"
+                ));
+            }
+            let path = match path {
+                Some(p) => resolve(base, &p),
+                None => {
+                    let stem = shared_path
+                        .file_stem()
+                        .map(|s| s.to_string_lossy().into_owned())
+                        .unwrap_or_else(|| "register".to_owned());
+                    shared_path.with_file_name(format!("{stem}-{name}.db"))
+                }
+            };
+            Some(RegisterConfig::Sqlite { path })
+        }
+    }
+}
+
+/// A tenant's name: short, plain, usable in file names and on the command line.
+fn valid_tenant_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && name.len() <= 40
 }
 
 impl RawRegister {

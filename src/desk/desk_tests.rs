@@ -43,7 +43,12 @@ async fn fixture(backend: Backend) -> Fixture {
         ),
     )
     .unwrap();
-    let desk = Desk::open(&config).await.unwrap();
+    let desk = Desk::open(&Installation {
+        config: config.clone(),
+        tenant: None,
+    })
+    .await
+    .unwrap();
     // Readers' keys sign (consent, checkpoints) and encrypt, as GnuPG's defaults do.
     let gen = |n: &str| {
         sequoia_openpgp::cert::CertBuilder::general_purpose(Some(format!("{n} <{n}@example.org>")))

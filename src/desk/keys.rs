@@ -50,6 +50,8 @@ pub struct IntakeExport {
 /// Key and storage checks.
 #[derive(Debug, Clone, Serialize)]
 pub struct DoctorReport {
+    /// The register's durability, as checked when it was opened.
+    pub register: &'static str,
     /// Intake secret keys that open.
     pub intake_keys: usize,
     /// What needs the operator.
@@ -363,6 +365,7 @@ impl Desk {
             }
         }
         Ok(DoctorReport {
+            register: self.register.durability(),
             intake_keys,
             warnings,
             checked,

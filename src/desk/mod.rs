@@ -24,7 +24,7 @@ mod stats;
 #[cfg(test)]
 mod desk_tests;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 pub use actor::{Actor, ReaderKey};
 pub use admin::{ReaderAdded, ReaderListing, ReaderStanding, ReadersApproved};
@@ -54,6 +54,28 @@ use crate::config::Config;
 use crate::keystore::KeyStore;
 use crate::register::Register;
 
+/// Which installation a command works on: its config file and, in a deployment with several
+/// mailboxes (`[tenants.NAME]`), the tenant (None: the only one there is).
+#[derive(Debug, Clone)]
+pub struct Installation {
+    /// The config file.
+    pub config: PathBuf,
+    /// The tenant.
+    pub tenant: Option<String>,
+}
+
+impl Installation {
+    /// The config file's display form, for messages.
+    pub fn display(&self) -> std::path::Display<'_> {
+        self.config.display()
+    }
+
+    /// This installation's configuration (the chosen tenant's).
+    pub fn load(&self) -> Result<Config, DeskError> {
+        Ok(Config::load_tenant(&self.config, self.tenant.as_deref())?)
+    }
+}
+
 /// An open installation: its configuration, register and key folder.
 pub struct Desk {
     config: Config,
@@ -65,8 +87,9 @@ pub struct Desk {
 impl Desk {
     /// Loads the configuration, opens the register and the key folder, and records the
     /// configuration file's hash (a change is an audit entry).
-    pub async fn open(config_path: &Path) -> Result<Desk, DeskError> {
-        let config = Config::load(config_path)?;
+    pub async fn open(at: &Installation) -> Result<Desk, DeskError> {
+        let config = at.load()?;
+        let config_path = at.config.as_path();
         let register = Register::open(&config.register).await?;
         let desk = Desk {
             keys: KeyStore::open_config(&config.keys)?,

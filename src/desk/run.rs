@@ -1,11 +1,13 @@
 //! Starting intake: what is checked and logged each time the gateway starts, before it touches
 //! the mailbox.
 
-use std::path::Path;
 use std::time::Duration;
 
+use tracing::Instrument as _;
+
 use super::audit::verify_rows;
-use super::{Desk, DeskError, Disposition};
+use super::{Desk, DeskError, Disposition, Installation};
+use crate::config::Deployment;
 use crate::intake::{DrainReport, Gateway, Shutdown};
 
 /// Longest wait between attempts to open an unavailable register.
@@ -14,8 +16,56 @@ const MAX_BACKOFF: Duration = Duration::from_secs(300);
 /// Runs intake: drains the folder once (`once`), or stays up until `shutdown`. In service mode
 /// a register that is locked, full or read-only at start is waited for, as it is while running:
 /// mail stays on the server meanwhile, nothing is lost. None when shut down while waiting.
+/// Without a tenant named, a deployment with several tenants drains every tenant's mailbox,
+/// each on its own (one tenant's trouble does not stop the others); the first failure is
+/// returned once all have ended.
 pub async fn run_intake(
-    config_path: &Path,
+    at: &Installation,
+    once: bool,
+    shutdown: Shutdown,
+) -> Result<Option<DrainReport>, DeskError> {
+    if at.tenant.is_some() {
+        return run_tenant(at, once, shutdown).await;
+    }
+    let deployment = Deployment::load(&at.config)?;
+    let names: Vec<String> = deployment.names().into_iter().map(str::to_owned).collect();
+    if names.is_empty() {
+        return run_tenant(at, once, shutdown).await;
+    }
+    let runs = names.into_iter().map(|name| {
+        let one = Installation {
+            config: at.config.clone(),
+            tenant: Some(name.clone()),
+        };
+        let shutdown = shutdown.clone();
+        async move {
+            let result = run_tenant(&one, once, shutdown).await;
+            if let Err(e) = &result {
+                tracing::error!(error = %format!("{e:#}"), "TenantStopped: this tenant's intake ended; the others go on");
+            }
+            result
+        }
+        .instrument(tracing::info_span!("tenant", name = %name))
+    });
+    let mut total: Option<DrainReport> = None;
+    let mut first_error = None;
+    for result in futures::future::join_all(runs).await {
+        match result {
+            Ok(Some(r)) => total.get_or_insert_with(DrainReport::default).add(&r),
+            Ok(None) => {}
+            Err(e) => {
+                first_error.get_or_insert(e);
+            }
+        }
+    }
+    match first_error {
+        Some(e) => Err(e),
+        None => Ok(total),
+    }
+}
+
+async fn run_tenant(
+    config_path: &Installation,
     once: bool,
     mut shutdown: Shutdown,
 ) -> Result<Option<DrainReport>, DeskError> {
@@ -45,7 +95,7 @@ pub async fn run_intake(
 /// another system witness it, so a later truncation of the trail can be caught) and the keys
 /// that expire or end their grace soon. A broken chain needs the operator, but intake goes on:
 /// mail must not pile up on the server.
-async fn open_gateway(config_path: &Path) -> Result<Gateway, DeskError> {
+async fn open_gateway(config_path: &Installation) -> Result<Gateway, DeskError> {
     let desk = Desk::open(config_path).await?;
     let rows = desk.register.audit_entries().await;
     let warnings = desk.key_warnings().await;

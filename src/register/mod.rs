@@ -65,6 +65,16 @@ impl Register {
         }
     }
 
+    /// What was checked of its durability when it was opened, for `doctor`.
+    pub fn durability(&self) -> &'static str {
+        match self {
+            Register::Sqlite(_) => "SQLite: WAL, synchronous=FULL, secure_delete",
+            Register::Postgres(_) => {
+                "PostgreSQL: fsync, full_page_writes and synchronous_commit on; writers serialised"
+            }
+        }
+    }
+
     /// Closes the pool (for SQLite, checkpointing the WAL).
     pub async fn close(self) {
         match self {

@@ -21,5 +21,6 @@ mod keys;
 mod postgres;
 mod quarantine;
 mod replicas;
+mod tenants;
 mod workers;
 mod workflow;

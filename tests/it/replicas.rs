@@ -9,7 +9,9 @@ use rand::{Rng as _, SeedableRng as _};
 
 use crate::faults::{assert_filed_once, deliver, tail, wait_for, Running};
 use crate::support::dovecot::Dovecot;
-use crate::support::gateway::{Gateway, Setup};
+use crate::support::gateway::{str_field, Gateway, Setup};
+use crate::support::gnupg::{plain_mail, unique, Holder, Report};
+use crate::support::postgres;
 
 /// Long enough for the replicas to catch up after the last kill.
 const CATCH_UP: Duration = Duration::from_secs(120);
@@ -21,54 +23,133 @@ fn replica_seed() -> u64 {
         .unwrap_or(20_261_203)
 }
 
-/// Three replicas, reports arriving throughout, one replica SIGKILLed and restarted at random
-/// moments (a seeded loop, 50 kills): every report is filed exactly once and the mailbox ends
-/// empty.
+/// Ten mailboxes (tenants, one folder each) on one PostgreSQL database, three replicas each
+/// draining all ten, reports arriving throughout, one replica SIGKILLed and restarted at random
+/// moments (a seeded loop, 50 kills): every report is filed exactly once, in its own tenant, and
+/// every mailbox ends empty.
 #[test]
-fn three_replicas_under_random_sigkills_file_every_report_once_and_empty_the_mailbox() {
+fn three_replicas_over_ten_mailboxes_under_random_sigkills_file_every_report_once() {
+    const TENANTS: usize = 10;
     let seed = replica_seed();
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
     let dovecot = Dovecot::start();
-    let s = Setup::with_gateway(Gateway::on_postgres(&dovecot));
-    let mut tokens = deliver(&dovecot, &s, 20, 1_000, 3);
+    let gw = Gateway::on_postgres(&dovecot);
+    let pg = postgres::cluster();
+    let url = pg.url_file(gw.dir(), &pg.url());
+    let mut config = format!(
+        "[register]\ndriver = \"postgres\"\nurl-file = \"{}\"\n\n\
+         [keys]\ndir = \"var/keys\"\nunprotected = true\n",
+        url.display()
+    );
+    let names: Vec<String> = (0..TENANTS).map(|i| format!("unit{i}")).collect();
+    for name in &names {
+        config.push_str(&format!(
+            "\n[tenants.{name}]\nschema = \"{}\"\n[tenants.{name}.mailbox]\n\
+             host = \"127.0.0.1\"\nport = {}\ntls = \"none\"\nusername = \"{}\"\n\
+             password-file = \"imap.pass\"\nfolder = \"{name}\"\n",
+            pg.fresh_schema(),
+            dovecot.port,
+            dovecot.user
+        ));
+        dovecot.create_folder(name);
+    }
+    gw.write_config(&config);
+    // One handler and one custodian serve every unit (a shared-services centre).
+    let handler = Holder::new("Hanna Handler", "hanna@centre.example.org");
+    let custodian = Holder::new("Celina Custodian", "celina@centre.example.org");
+    for name in &names {
+        gw.set_tenant(Some(name));
+        gw.forget_approver();
+        gw.init();
+        gw.add_custodian(&custodian);
+        gw.add_handler(&handler);
+    }
+    gw.set_tenant(None);
+
+    let mut sent: Vec<Vec<String>> = vec![Vec::new(); TENANTS];
+    let mut deliver = |rng: &mut rand::rngs::StdRng, n: usize| {
+        for _ in 0..n {
+            let t = rng.gen_range(0..TENANTS);
+            let token = unique(&format!("REP{t}-"));
+            let raw = plain_mail(&Report {
+                from: "R <r@example.net>",
+                to: "zgloszenia@example.org",
+                subject: "x",
+                body: &format!("Report {token}.\n"),
+                attachment: None,
+            });
+            dovecot.append(&names[t], &raw);
+            sent[t].push(token);
+        }
+    };
+    deliver(&mut rng, 30);
     let mut replicas: Vec<Running> = (0..3)
-        .map(|i| Running::start(&s.gateway, &format!("r{i}-start")))
+        .map(|i| Running::start(&gw, &format!("r{i}-start")))
         .collect();
     let mut kills = 0;
     while kills < 50 {
-        std::thread::sleep(Duration::from_millis(rng.gen_range(20..300)));
+        std::thread::sleep(Duration::from_millis(rng.gen_range(50..400)));
         let i = rng.gen_range(0..replicas.len());
         let _ = replicas[i].child.kill();
         let _ = replicas[i].child.wait();
         kills += 1;
-        replicas[i] = Running::start(&s.gateway, &format!("r{i}-after-kill-{kills:02}"));
-        if kills % 10 == 0 {
-            tokens.extend(deliver(&dovecot, &s, 8, 1_000, 3));
+        replicas[i] = Running::start(&gw, &format!("r{i}-after-kill-{kills:02}"));
+        if kills % 5 == 0 {
+            deliver(&mut rng, 6);
         }
     }
-    wait_for(
-        &s.gateway,
-        "the replicas to empty the folder",
-        CATCH_UP,
-        || dovecot.count("INBOX") == 0,
-    );
+    let total: usize = sent.iter().map(Vec::len).sum();
+    wait_for(&gw, "the replicas to empty every folder", CATCH_UP, || {
+        names.iter().all(|n| dovecot.count(n) == 0)
+    });
     for r in replicas {
         r.stop();
     }
-    assert_eq!(dovecot.count("INBOX"), 0, "seed {seed}");
-    let logs = s.gateway.logs();
+    let logs = gw.logs();
     assert!(
         logs.contains("LeaseTakenOver"),
         "seed {seed}: no replica ever took over:\n{}",
         tail(&logs)
     );
+    for (name, tokens) in names.iter().zip(&sent) {
+        gw.set_tenant(Some(name));
+        let numbers = gw.case_numbers();
+        assert_eq!(numbers.len(), tokens.len(), "seed {seed}, tenant {name}");
+        assert!(
+            gw.quarantine_json().is_empty(),
+            "seed {seed}, tenant {name}"
+        );
+        let mut seen: Vec<String> = numbers
+            .iter()
+            .map(|n| {
+                let case = gw.show_case(n, &handler.key_file, None);
+                let body = str_field(&case, "body");
+                let held: Vec<&String> = tokens
+                    .iter()
+                    .filter(|t| body.contains(t.as_str()))
+                    .collect();
+                assert_eq!(
+                    held.len(),
+                    1,
+                    "seed {seed}: case {n} of {name} holds {} reports",
+                    held.len()
+                );
+                held[0].clone()
+            })
+            .collect();
+        seen.sort();
+        seen.dedup();
+        assert_eq!(
+            seen.len(),
+            tokens.len(),
+            "seed {seed}, tenant {name}: filed twice or lost"
+        );
+        gw.run_ok(&["audit", "verify"]);
+    }
     eprintln!(
-        "replicas: seed {seed}, {} reports, {kills} kills, {} takeovers",
-        tokens.len(),
+        "replicas: seed {seed}, {TENANTS} mailboxes, {total} reports, {kills} kills, {} takeovers",
         logs.matches("LeaseTakenOver").count()
     );
-    assert_filed_once(&s, &tokens);
-    s.gateway.run_ok(&["audit", "verify"]);
 }
 
 /// A replica that stalls while holding the lease (SIGSTOP: alive, silent) is waited out, not

@@ -35,6 +35,8 @@ pub struct Gateway {
     runs: AtomicU32,
     /// The first custodian's secret key: it consents to later reader changes.
     approver: std::sync::Mutex<Option<PathBuf>>,
+    /// The tenant every command works on (`SYGNAL_TENANT`), in a config with several.
+    tenant: std::sync::Mutex<Option<String>>,
 }
 
 /// A hit of the canary grep: which needle was found in which file at which offset.
@@ -116,6 +118,7 @@ impl Gateway {
             config,
             runs: AtomicU32::new(0),
             approver: std::sync::Mutex::new(None),
+            tenant: std::sync::Mutex::new(None),
         }
     }
 
@@ -125,6 +128,22 @@ impl Gateway {
 
     pub fn config(&self) -> &Path {
         &self.config
+    }
+
+    /// Makes every following command work on `tenant` (None: none named). Reader changes
+    /// are approved with the approver set by then (each tenant has its own custodian).
+    pub fn set_tenant(&self, tenant: Option<&str>) {
+        *self.tenant.lock().unwrap() = tenant.map(str::to_owned);
+    }
+
+    /// Forgets the approving custodian (a new tenant appoints its own first custodian).
+    pub fn forget_approver(&self) {
+        *self.approver.lock().unwrap() = None;
+    }
+
+    /// Replaces sygnal.toml.
+    pub fn write_config(&self, toml: &str) {
+        std::fs::write(&self.config, toml).unwrap();
     }
 
     /// Appends TOML (e.g. a `[limits]` table) to sygnal.toml.
@@ -147,11 +166,15 @@ impl Gateway {
             .current_dir(self.dir.path())
             .env_remove("SYGNAL_FAILPOINT")
             .env_remove("SYGNAL_CONFIG")
+            .env_remove("SYGNAL_TENANT")
             .env_remove("SYGNAL_PASSPHRASE")
             .env_remove("SYGNAL_IMAP_PASSWORD")
             .env("SYGNAL_LOG", "debug")
             .env("RUST_LOG", "debug")
             .stdin(Stdio::null());
+        if let Some(t) = self.tenant.lock().unwrap().as_deref() {
+            c.env("SYGNAL_TENANT", t);
+        }
         c
     }
 
