@@ -12,6 +12,10 @@ pub struct RunArgs {
     /// Drain the folder and exit.
     #[arg(long)]
     once: bool,
+    /// How many replicas of this gateway run (on this and other hosts): each takes about its
+    /// share of the tenants' mailboxes, and the rest when the others stop.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
+    replicas: u16,
 }
 
 pub async fn run(config_path: &Installation, args: RunArgs) -> anyhow::Result<()> {
@@ -21,7 +25,9 @@ pub async fn run(config_path: &Installation, args: RunArgs) -> anyhow::Result<()
         tracing::info!("ShutdownRequested: finishing the message in hand");
         let _ = trigger.send(true);
     });
-    let Some(report) = desk::run_intake(config_path, args.once, shutdown).await? else {
+    let Some(report) =
+        desk::run_intake(config_path, args.once, shutdown, usize::from(args.replicas)).await?
+    else {
         return Ok(());
     };
     tracing::info!(

@@ -1,6 +1,7 @@
 //! Starting intake: what is checked and logged each time the gateway starts, before it touches
 //! the mailbox.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use tracing::Instrument as _;
@@ -8,7 +9,7 @@ use tracing::Instrument as _;
 use super::audit::verify_rows;
 use super::{Desk, DeskError, Disposition, Installation};
 use crate::config::Deployment;
-use crate::intake::{DrainReport, Gateway, Shutdown};
+use crate::intake::{DrainReport, Gateway, Share, Shutdown};
 
 /// Longest wait between attempts to open an unavailable register.
 const MAX_BACKOFF: Duration = Duration::from_secs(300);
@@ -19,27 +20,34 @@ const MAX_BACKOFF: Duration = Duration::from_secs(300);
 /// Without a tenant named, a deployment with several tenants drains every tenant's mailbox,
 /// each on its own (one tenant's trouble does not stop the others); the first failure is
 /// returned once all have ended.
+///
+/// With `replicas` > 1 this process takes about its share of the tenants' mailboxes (tenants /
+/// replicas) and leaves the rest to the other replicas, taking them too only when nobody else
+/// does.
 pub async fn run_intake(
     at: &Installation,
     once: bool,
     shutdown: Shutdown,
+    replicas: usize,
 ) -> Result<Option<DrainReport>, DeskError> {
     if at.tenant.is_some() {
-        return run_tenant(at, once, shutdown).await;
+        return run_tenant(at, once, shutdown, Arc::new(Share::new(1, replicas))).await;
     }
     let deployment = Deployment::load(&at.config)?;
     let names: Vec<String> = deployment.names().into_iter().map(str::to_owned).collect();
     if names.is_empty() {
-        return run_tenant(at, once, shutdown).await;
+        return run_tenant(at, once, shutdown, Arc::new(Share::new(1, replicas))).await;
     }
+    let share = Arc::new(Share::new(names.len(), replicas));
     let runs = names.into_iter().map(|name| {
         let one = Installation {
             config: at.config.clone(),
             tenant: Some(name.clone()),
         };
         let shutdown = shutdown.clone();
+        let share = share.clone();
         async move {
-            let result = run_tenant(&one, once, shutdown).await;
+            let result = run_tenant(&one, once, shutdown, share).await;
             if let Err(e) = &result {
                 tracing::error!(error = %format!("{e:#}"), "TenantStopped: this tenant's intake ended; the others go on");
             }
@@ -68,11 +76,12 @@ async fn run_tenant(
     config_path: &Installation,
     once: bool,
     mut shutdown: Shutdown,
+    share: Arc<Share>,
 ) -> Result<Option<DrainReport>, DeskError> {
     let mut backoff = Duration::from_secs(1);
     let gateway = loop {
         match open_gateway(config_path).await {
-            Ok(g) => break g,
+            Ok(g) => break g.with_share(share),
             Err(e) if !once && e.disposition() == Disposition::Retry => {
                 tracing::warn!(
                     error = %format!("{e:#}"),

@@ -99,6 +99,8 @@ pub struct Gateway {
     pub(super) replica: super::replica_id::Replica,
     /// The mailbox's lease while this gateway holds it.
     pub(super) lease: std::sync::Mutex<Option<crate::register::Lease>>,
+    /// This process's share of the deployment's mailboxes.
+    pub(super) share: std::sync::Arc<super::replica::Share>,
 }
 
 /// Workers started ahead of need: while one handles a message, this many wait with their keys
@@ -121,7 +123,14 @@ impl Gateway {
             worker_exe,
             replica: super::replica_id::Replica::new(),
             lease: std::sync::Mutex::new(None),
+            share: std::sync::Arc::new(super::replica::Share::whole()),
         })
+    }
+
+    /// Drains its mailbox as one of the mailboxes `share` splits between replicas.
+    pub fn with_share(mut self, share: std::sync::Arc<super::replica::Share>) -> Gateway {
+        self.share = share;
+        self
     }
 
     /// The keyed fingerprint of a raw message.

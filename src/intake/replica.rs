@@ -23,6 +23,55 @@ const RENEW_EVERY: Duration = Duration::from_secs(5);
 const DELETE_MARGIN: Duration = Duration::from_secs(5);
 /// How often a standing-by replica asks for the lease.
 const STANDBY_POLL: Duration = Duration::from_secs(2);
+/// How long a lease must stay free before a replica past its share takes it: long enough for
+/// one within its share to take it first (it asks every [`STANDBY_POLL`]).
+const OVER_SHARE_WAIT: Duration = Duration::from_secs(3);
+
+/// The mailboxes a gateway process drains, shared among its tenants: it takes a free lease at
+/// once while it holds fewer than `cap`, and past that only one nobody else took (so several
+/// replicas split the tenants between them, and the survivors take all when some stop).
+#[derive(Debug)]
+pub struct Share {
+    held: std::sync::atomic::AtomicUsize,
+    cap: usize,
+}
+
+impl Share {
+    /// `tenants` mailboxes split between `replicas` gateways.
+    pub fn new(tenants: usize, replicas: usize) -> Share {
+        Share {
+            held: std::sync::atomic::AtomicUsize::new(0),
+            cap: tenants.div_ceil(replicas.max(1)),
+        }
+    }
+
+    /// Everything for one gateway (no split).
+    pub fn whole() -> Share {
+        Share::new(usize::MAX, 1)
+    }
+
+    /// Counts a lease about to be asked for, if the share has room for it.
+    fn reserve(&self) -> bool {
+        use std::sync::atomic::Ordering::SeqCst;
+        self.held
+            .fetch_update(SeqCst, SeqCst, |n| (n < self.cap).then_some(n + 1))
+            .is_ok()
+    }
+
+    /// Counts a lease taken past the share.
+    fn add(&self) {
+        self.held.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// A lease counted is no longer held (or was not got).
+    fn remove(&self) {
+        let _ = self.held.fetch_update(
+            std::sync::atomic::Ordering::SeqCst,
+            std::sync::atomic::Ordering::SeqCst,
+            |n| n.checked_sub(1),
+        );
+    }
+}
 
 impl Gateway {
     /// Takes the lease, or says who holds it. With `once` a busy lease is an error (another
@@ -30,11 +79,26 @@ impl Gateway {
     pub(super) async fn take_lease(&self, once: bool) -> Result<Option<Lease>, GatewayError> {
         let replica = &self.replica;
         let gone = |h: &str| replica.holder_gone(h);
-        match self
+        let holding = self.lease().is_some();
+        // Counted before asking, so this process's tenants, asking at once, stay within it.
+        let within_share = holding || self.share.reserve();
+        let acquired = self
             .register
-            .acquire_lease(LEASE_NAME, &replica.id, millis(LEASE_TTL), &gone)
-            .await?
-        {
+            .acquire_lease(
+                LEASE_NAME,
+                &replica.id,
+                millis(LEASE_TTL),
+                &gone,
+                (!within_share).then(|| millis(OVER_SHARE_WAIT)),
+            )
+            .await;
+        let got = matches!(acquired, Ok(Acquired::Held { .. }));
+        match (holding, within_share, got) {
+            (false, true, false) => self.share.remove(),
+            (false, false, true) => self.share.add(),
+            _ => {}
+        }
+        match acquired? {
             Acquired::Held { lease, taken_over } => {
                 if let Some(previous) = taken_over {
                     tracing::info!(token = lease.token, previous = %previous, "LeaseTakenOver: this gateway drains the mailbox now");
@@ -152,11 +216,17 @@ impl Gateway {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
+    /// Records the lease held (its share was counted when it was taken), or that none is:
+    /// then it no longer counts against the share.
     fn set_lease(&self, lease: Option<Lease>) {
-        *self
+        let mut held = self
             .lease
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = lease;
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if held.is_some() && lease.is_none() {
+            self.share.remove();
+        }
+        *held = lease;
     }
 }
 

@@ -38,13 +38,15 @@ pub enum Acquired {
 impl Register {
     /// Takes the lease `name` for `me` for `ttl_ms`, if it is free, lapsed, already ours, or
     /// held by someone `holder_gone` knows to be gone (a process of this machine that no longer
-    /// runs).
+    /// runs). With `free_for_ms`, a lease not already ours is taken only once it has been free
+    /// that long (a gateway past its share leaves it to one below it first).
     pub async fn acquire_lease(
         &self,
         name: &str,
         me: &str,
         ttl_ms: i64,
         holder_gone: &(dyn Fn(&str) -> bool + Sync),
+        free_for_ms: Option<i64>,
     ) -> Result<Acquired, RegisterError> {
         self.write(async |tx| {
             let now = now_ms(tx).await?;
@@ -57,6 +59,19 @@ impl Register {
                 .await?;
             let expires_ms = now.saturating_add(ttl_ms);
             let Some(row) = row else {
+                if free_for_ms.is_some() {
+                    // Free from now: a gateway within its share may take it first.
+                    tx.exec(
+                        "INSERT free lease",
+                        "INSERT INTO leases (name, holder, token, expires_ms) VALUES ($1, '', 1, $2)",
+                        args![name, now],
+                    )
+                    .await?;
+                    return Ok(Acquired::Busy {
+                        holder: String::new(),
+                        remaining_ms: 0,
+                    });
+                }
                 tx.exec(
                     "INSERT lease",
                     "INSERT INTO leases (name, holder, token, expires_ms) VALUES ($1, $2, 1, $3)",
@@ -93,6 +108,27 @@ impl Register {
                     remaining_ms: until - now,
                 });
             }
+            if let Some(wait) = free_for_ms.filter(|_| holder != me) {
+                if until > now {
+                    // Its holder is gone: free from now.
+                    tx.exec(
+                        "free a gone holder's lease",
+                        "UPDATE leases SET expires_ms = $1 WHERE name = $2",
+                        args![now, name],
+                    )
+                    .await?;
+                    return Ok(Acquired::Busy {
+                        holder,
+                        remaining_ms: 0,
+                    });
+                }
+                if now - until < wait {
+                    return Ok(Acquired::Busy {
+                        holder,
+                        remaining_ms: 0,
+                    });
+                }
+            }
             // Lapsed, or its holder is gone: a new token, so anything still acting under the
             // old one is fenced off.
             let token = token.saturating_add(1);
@@ -104,7 +140,7 @@ impl Register {
             .await?;
             Ok(Acquired::Held {
                 lease: Lease { token, expires_ms },
-                taken_over: (holder != me).then_some(holder),
+                taken_over: (holder != me && !holder.is_empty()).then_some(holder),
             })
         })
         .await

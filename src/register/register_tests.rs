@@ -507,12 +507,12 @@ on_each_backend! {
         let alive = |_: &str| false;
         let gone = |_: &str| true;
         let Acquired::Held { lease: a, taken_over: None } =
-            reg.acquire_lease("intake", "A", 60_000, &alive).await.unwrap()
+            reg.acquire_lease("intake", "A", 60_000, &alive, None).await.unwrap()
         else {
             panic!("a free lease is taken")
         };
         assert_eq!(a.token, 1);
-        let busy = reg.acquire_lease("intake", "B", 60_000, &alive).await.unwrap();
+        let busy = reg.acquire_lease("intake", "B", 60_000, &alive, None).await.unwrap();
         assert!(
             matches!(busy, Acquired::Busy { ref holder, remaining_ms } if holder == "A" && remaining_ms > 50_000),
             "{busy:?}"
@@ -525,7 +525,7 @@ on_each_backend! {
 
         // A holder known to be gone (its process ended) is taken over at once.
         let Acquired::Held { lease: b, taken_over } =
-            reg.acquire_lease("intake", "B", 60, &gone).await.unwrap()
+            reg.acquire_lease("intake", "B", 60, &gone, None).await.unwrap()
         else {
             panic!("a gone holder's lease is taken over")
         };
@@ -537,7 +537,7 @@ on_each_backend! {
         tokio::time::sleep(std::time::Duration::from_millis(150)).await;
         assert!(reg.renew_lease("intake", "B", 2, 60_000).await.unwrap().is_none(), "a lapsed lease is not renewed");
         let Acquired::Held { lease: c, .. } =
-            reg.acquire_lease("intake", "A", 60_000, &alive).await.unwrap()
+            reg.acquire_lease("intake", "A", 60_000, &alive, None).await.unwrap()
         else {
             panic!("a lapsed lease is taken")
         };
@@ -547,10 +547,46 @@ on_each_backend! {
         // A clean stop hands over at once.
         reg.release_lease("intake", "A", 3).await.unwrap();
         let Acquired::Held { lease: d, .. } =
-            reg.acquire_lease("intake", "B", 60_000, &alive).await.unwrap()
+            reg.acquire_lease("intake", "B", 60_000, &alive, None).await.unwrap()
         else {
             panic!("a released lease is taken at once")
         };
         assert_eq!(d.token, 4);
+    }
+}
+
+on_each_backend! {
+    /// A gateway past its share of the mailboxes takes a free lease only once it has stayed
+    /// free for a while, so one within its share takes it first; a gone holder's lease counts
+    /// as free from when that was noticed.
+    async fn a_gateway_past_its_share_takes_a_lease_only_after_it_stayed_free(backend) {
+        let (_held, reg) = backend.open().await;
+        let alive = |_: &str| false;
+        let gone = |_: &str| true;
+        let busy = |a: &Acquired| matches!(a, Acquired::Busy { .. });
+        assert!(busy(&reg.acquire_lease("m", "A", 60_000, &alive, Some(150)).await.unwrap()));
+        assert!(busy(&reg.acquire_lease("m", "A", 60_000, &alive, Some(150)).await.unwrap()));
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        let Acquired::Held { lease, taken_over: None } =
+            reg.acquire_lease("m", "A", 60_000, &alive, Some(150)).await.unwrap()
+        else {
+            panic!("free long enough: taken")
+        };
+        // A gateway within its share takes a free lease at once; one past it waits.
+        let Acquired::Held { .. } = reg.acquire_lease("n", "B", 60_000, &alive, None).await.unwrap()
+        else {
+            panic!("within its share: taken at once")
+        };
+        // A's process is gone: B, past its share, frees it now and takes it after the wait.
+        assert!(busy(&reg.acquire_lease("m", "B", 60_000, &gone, Some(150)).await.unwrap()));
+        assert!(busy(&reg.acquire_lease("m", "B", 60_000, &gone, Some(150)).await.unwrap()));
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        let Acquired::Held { lease: taken, taken_over } =
+            reg.acquire_lease("m", "B", 60_000, &gone, Some(150)).await.unwrap()
+        else {
+            panic!("taken after the wait")
+        };
+        assert_eq!(taken.token, lease.token + 1);
+        assert_eq!(taken_over.as_deref(), Some("A"));
     }
 }

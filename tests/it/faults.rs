@@ -122,9 +122,14 @@ pub(crate) struct Running {
 
 impl Running {
     pub(crate) fn start(gw: &Gateway, tag: &str) -> Running {
+        Running::start_with(gw, tag, &["run"])
+    }
+
+    /// Like [`Running::start`] with another command line (e.g. `run --replicas 3`).
+    pub(crate) fn start_with(gw: &Gateway, tag: &str, args: &[&str]) -> Running {
         let log = gw.dir().join("logs").join(format!("run-{tag}.stderr"));
         let child = gw
-            .command(&["run"])
+            .command(args)
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&log).unwrap())
             .spawn()

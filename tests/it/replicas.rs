@@ -23,17 +23,10 @@ fn replica_seed() -> u64 {
         .unwrap_or(20_261_203)
 }
 
-/// Ten mailboxes (tenants, one folder each) on one PostgreSQL database, three replicas each
-/// draining all ten, reports arriving throughout, one replica SIGKILLed and restarted at random
-/// moments (a seeded loop, 50 kills): every report is filed exactly once, in its own tenant, and
-/// every mailbox ends empty.
-#[test]
-fn three_replicas_over_ten_mailboxes_under_random_sigkills_file_every_report_once() {
-    const TENANTS: usize = 10;
-    let seed = replica_seed();
-    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
-    let dovecot = Dovecot::start();
-    let gw = Gateway::on_postgres(&dovecot);
+/// A gateway folder with `n` tenants (`unit0`…), one Dovecot folder and one PostgreSQL
+/// schema each, initialised, with one handler and one custodian serving all of them.
+fn tenants_on_postgres(dovecot: &Dovecot, n: usize) -> (Gateway, Vec<String>, Holder) {
+    let gw = Gateway::on_postgres(dovecot);
     let pg = postgres::cluster();
     let url = pg.url_file(gw.dir(), &pg.url());
     let mut config = format!(
@@ -41,7 +34,7 @@ fn three_replicas_over_ten_mailboxes_under_random_sigkills_file_every_report_onc
          [keys]\ndir = \"var/keys\"\nunprotected = true\n",
         url.display()
     );
-    let names: Vec<String> = (0..TENANTS).map(|i| format!("unit{i}")).collect();
+    let names: Vec<String> = (0..n).map(|i| format!("unit{i}")).collect();
     for name in &names {
         config.push_str(&format!(
             "\n[tenants.{name}]\nschema = \"{}\"\n[tenants.{name}.mailbox]\n\
@@ -65,7 +58,56 @@ fn three_replicas_over_ten_mailboxes_under_random_sigkills_file_every_report_onc
         gw.add_handler(&handler);
     }
     gw.set_tenant(None);
+    (gw, names, handler)
+}
 
+/// Three replicas started together over six mailboxes split them two each (`--replicas 3`):
+/// the work is spread, not piled on whichever started first.
+#[test]
+fn replicas_split_the_mailboxes_between_them() {
+    let dovecot = Dovecot::start();
+    let (gw, names, _handler) = tenants_on_postgres(&dovecot, 6);
+    let replicas: Vec<Running> = (0..3)
+        .map(|i| Running::start_with(&gw, &format!("split{i}"), &["run", "--replicas", "3"]))
+        .collect();
+    let held = |r: &Running| {
+        let log = r.log();
+        names
+            .iter()
+            .filter(|n| {
+                log.lines().any(|l| {
+                    l.contains(&format!("name={n}}}"))
+                        && (l.contains("LeaseHeld") || l.contains("LeaseTakenOver"))
+                })
+            })
+            .count()
+    };
+    wait_for(
+        &gw,
+        "every mailbox to be held",
+        Duration::from_secs(60),
+        || replicas.iter().map(held).sum::<usize>() >= names.len(),
+    );
+    // Past the wait a replica over its share would take a free lease after.
+    std::thread::sleep(Duration::from_secs(5));
+    let counts: Vec<usize> = replicas.iter().map(held).collect();
+    for r in replicas {
+        r.stop();
+    }
+    assert_eq!(counts, vec![2, 2, 2], "{}", tail(&gw.logs()));
+}
+
+/// Ten mailboxes (tenants, one folder each) on one PostgreSQL database, three replicas each
+/// draining all ten, reports arriving throughout, one replica SIGKILLed and restarted at random
+/// moments (a seeded loop, 50 kills): every report is filed exactly once, in its own tenant, and
+/// every mailbox ends empty.
+#[test]
+fn three_replicas_over_ten_mailboxes_under_random_sigkills_file_every_report_once() {
+    const TENANTS: usize = 10;
+    let seed = replica_seed();
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let dovecot = Dovecot::start();
+    let (gw, names, handler) = tenants_on_postgres(&dovecot, TENANTS);
     let mut sent: Vec<Vec<String>> = vec![Vec::new(); TENANTS];
     let mut deliver = |rng: &mut rand::rngs::StdRng, n: usize| {
         for _ in 0..n {
@@ -84,7 +126,7 @@ fn three_replicas_over_ten_mailboxes_under_random_sigkills_file_every_report_onc
     };
     deliver(&mut rng, 30);
     let mut replicas: Vec<Running> = (0..3)
-        .map(|i| Running::start(&gw, &format!("r{i}-start")))
+        .map(|i| Running::start_with(&gw, &format!("r{i}-start"), &["run", "--replicas", "3"]))
         .collect();
     let mut kills = 0;
     while kills < 50 {
@@ -93,7 +135,11 @@ fn three_replicas_over_ten_mailboxes_under_random_sigkills_file_every_report_onc
         let _ = replicas[i].child.kill();
         let _ = replicas[i].child.wait();
         kills += 1;
-        replicas[i] = Running::start(&gw, &format!("r{i}-after-kill-{kills:02}"));
+        replicas[i] = Running::start_with(
+            &gw,
+            &format!("r{i}-after-kill-{kills:02}"),
+            &["run", "--replicas", "3"],
+        );
         if kills % 5 == 0 {
             deliver(&mut rng, 6);
         }
