@@ -44,8 +44,10 @@ pub struct PgRegister {
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
-/// Connections per gateway process: intake writes on one, readers and the desk on the others.
-const MAX_CONNECTIONS: u32 = 4;
+/// Connections per register in a process: intake on one, the lease renewed beside it on
+/// another, a third for a command's reads. A deployment holds up to this many per tenant per
+/// replica (idle ones close after a minute): size the server's max_connections for it.
+const MAX_CONNECTIONS: u32 = 3;
 
 impl PgRegister {
     /// Connects, creates the schema if missing, checks the server's durability settings and
@@ -71,6 +73,7 @@ impl PgRegister {
         let pool = PgPoolOptions::new()
             .max_connections(MAX_CONNECTIONS)
             .acquire_timeout(std::time::Duration::from_secs(30))
+            .idle_timeout(std::time::Duration::from_secs(60))
             .connect_lazy_with(options);
         Ok(PgRegister { pool, write_lock })
     }
