@@ -100,7 +100,7 @@ pub struct Gateway {
     /// The mailbox's lease while this gateway holds it.
     pub(super) lease: std::sync::Mutex<Option<crate::register::Lease>>,
     /// This process's share of the deployment's mailboxes.
-    pub(super) share: std::sync::Arc<super::replica::Share>,
+    pub(super) share: std::sync::Arc<super::replica_id::Share>,
 }
 
 /// Workers started ahead of need: while one handles a message, this many wait with their keys
@@ -123,12 +123,12 @@ impl Gateway {
             worker_exe,
             replica: super::replica_id::Replica::new(),
             lease: std::sync::Mutex::new(None),
-            share: std::sync::Arc::new(super::replica::Share::whole()),
+            share: std::sync::Arc::new(super::replica_id::Share::whole()),
         })
     }
 
     /// Drains its mailbox as one of the mailboxes `share` splits between replicas.
-    pub fn with_share(mut self, share: std::sync::Arc<super::replica::Share>) -> Gateway {
+    pub fn with_share(mut self, share: std::sync::Arc<super::replica_id::Share>) -> Gateway {
         self.share = share;
         self
     }

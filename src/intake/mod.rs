@@ -23,5 +23,5 @@ pub use gateway::{Gateway, GatewayError, Shutdown};
 pub use process::{
     decide, mail_limits, open_and_split, seal_raw, seal_split, Decision, Rejection, SealedCase,
 };
-pub use replica::Share;
+pub use replica_id::Share;
 pub use report::DrainReport;

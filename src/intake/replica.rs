@@ -27,52 +27,6 @@ const STANDBY_POLL: Duration = Duration::from_secs(2);
 /// one within its share to take it first (it asks every [`STANDBY_POLL`]).
 const OVER_SHARE_WAIT: Duration = Duration::from_secs(3);
 
-/// The mailboxes a gateway process drains, shared among its tenants: it takes a free lease at
-/// once while it holds fewer than `cap`, and past that only one nobody else took (so several
-/// replicas split the tenants between them, and the survivors take all when some stop).
-#[derive(Debug)]
-pub struct Share {
-    held: std::sync::atomic::AtomicUsize,
-    cap: usize,
-}
-
-impl Share {
-    /// `tenants` mailboxes split between `replicas` gateways.
-    pub fn new(tenants: usize, replicas: usize) -> Share {
-        Share {
-            held: std::sync::atomic::AtomicUsize::new(0),
-            cap: tenants.div_ceil(replicas.max(1)),
-        }
-    }
-
-    /// Everything for one gateway (no split).
-    pub fn whole() -> Share {
-        Share::new(usize::MAX, 1)
-    }
-
-    /// Counts a lease about to be asked for, if the share has room for it.
-    fn reserve(&self) -> bool {
-        use std::sync::atomic::Ordering::SeqCst;
-        self.held
-            .fetch_update(SeqCst, SeqCst, |n| (n < self.cap).then_some(n + 1))
-            .is_ok()
-    }
-
-    /// Counts a lease taken past the share.
-    fn add(&self) {
-        self.held.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-    }
-
-    /// A lease counted is no longer held (or was not got).
-    fn remove(&self) {
-        let _ = self.held.fetch_update(
-            std::sync::atomic::Ordering::SeqCst,
-            std::sync::atomic::Ordering::SeqCst,
-            |n| n.checked_sub(1),
-        );
-    }
-}
-
 impl Gateway {
     /// Takes the lease, or says who holds it. With `once` a busy lease is an error (another
     /// gateway drains the mailbox now); otherwise None: stand by.

@@ -1,5 +1,6 @@
 //! Who a gateway process is among the replicas of one register, as written into the mailbox's
-//! lease, and whether a holder of this machine is gone (so its lease need not be waited out).
+//! lease, whether a holder of this machine is gone (so its lease need not be waited out), and the
+//! share of a deployment's mailboxes a process takes.
 
 /// Who this gateway process is, as written into the lease.
 #[derive(Debug, Clone)]
@@ -54,6 +55,52 @@ impl Replica {
             ),
             None => false,
         }
+    }
+}
+
+/// The mailboxes a gateway process drains, shared among its tenants: it takes a free lease at
+/// once while it holds fewer than `cap`, and past that only one nobody else took (so several
+/// replicas split the tenants between them, and the survivors take all when some stop).
+#[derive(Debug)]
+pub struct Share {
+    held: std::sync::atomic::AtomicUsize,
+    cap: usize,
+}
+
+impl Share {
+    /// `tenants` mailboxes split between `replicas` gateways.
+    pub fn new(tenants: usize, replicas: usize) -> Share {
+        Share {
+            held: std::sync::atomic::AtomicUsize::new(0),
+            cap: tenants.div_ceil(replicas.max(1)),
+        }
+    }
+
+    /// Everything for one gateway (no split).
+    pub fn whole() -> Share {
+        Share::new(usize::MAX, 1)
+    }
+
+    /// Counts a lease about to be asked for, if the share has room for it.
+    pub(super) fn reserve(&self) -> bool {
+        use std::sync::atomic::Ordering::SeqCst;
+        self.held
+            .fetch_update(SeqCst, SeqCst, |n| (n < self.cap).then_some(n + 1))
+            .is_ok()
+    }
+
+    /// Counts a lease taken past the share.
+    pub(super) fn add(&self) {
+        self.held.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// A lease counted is no longer held (or was not got).
+    pub(super) fn remove(&self) {
+        let _ = self.held.fetch_update(
+            std::sync::atomic::Ordering::SeqCst,
+            std::sync::atomic::Ordering::SeqCst,
+            |n| n.checked_sub(1),
+        );
     }
 }
 

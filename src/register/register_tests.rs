@@ -590,3 +590,57 @@ on_each_backend! {
         assert_eq!(taken_over.as_deref(), Some("A"));
     }
 }
+
+/// A transaction PostgreSQL aborts for a serialization conflict or a deadlock changed nothing
+/// and is run again from the start; what it wrote then commits once.
+#[tokio::test]
+async fn postgres_runs_a_transaction_again_after_a_serialization_failure() {
+    let (_held, reg) = super::testing::Backend::Postgres.open().await;
+    for code in ["40001", "40P01"] {
+        let mut tries = 0;
+        let result = reg
+            .write(async |tx| {
+                tries += 1;
+                tx.exec(
+                    "write",
+                    "INSERT INTO mailbox_state (mailbox, uidvalidity, updated_at) VALUES ($1, 1, 'x')",
+                    args![code],
+                )
+                .await?;
+                if tries == 1 {
+                    tx.exec(
+                        "conflict",
+                        &format!("DO $$ BEGIN RAISE EXCEPTION 'conflict' USING ERRCODE = '{code}'; END $$"),
+                        &[],
+                    )
+                    .await?;
+                }
+                Ok(())
+            })
+            .await;
+        result.unwrap();
+        assert_eq!(tries, 2, "{code}");
+        let n: i64 = reg
+            .one(
+                "count",
+                "SELECT COUNT(*) AS n FROM mailbox_state WHERE mailbox = $1",
+                args![code],
+            )
+            .await
+            .unwrap()
+            .get("n", "count")
+            .unwrap();
+        assert_eq!(n, 1, "{code}: written once");
+    }
+    // Any other failure is not retried.
+    let mut tries = 0;
+    let err = reg
+        .write(async |tx| {
+            tries += 1;
+            tx.exec("bad", "SELECT * FROM no_such_table", &[]).await?;
+            Ok(())
+        })
+        .await;
+    assert!(err.is_err());
+    assert_eq!(tries, 1);
+}
