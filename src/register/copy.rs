@@ -529,28 +529,15 @@ async fn compare(from: &mut Tx, to: &mut Tx) -> Result<Comparison, RegisterError
 
 /// The target's chain verifies from its first entry, and still holds the source's head.
 async fn verify_chain(to: &mut Tx, head: Option<&(i64, String)>) -> Result<(), RegisterError> {
-    let rows = to
+    let rows: Vec<super::AuditRow> = to
         .all(
             "read the target's audit chain",
-            "SELECT id, at, actor, action, case_number, detail, prev_hash, hash FROM audit ORDER BY id",
+            super::reading::AUDIT_SELECT,
             &[],
         )
-        .await?;
-    let rows: Vec<super::AuditRow> = rows
+        .await?
         .iter()
-        .map(|r| {
-            let what = "read audit row";
-            Ok(super::AuditRow {
-                id: r.get("id", what)?,
-                at: r.get("at", what)?,
-                actor: r.get("actor", what)?,
-                action: r.get("action", what)?,
-                case_number: r.get("case_number", what)?,
-                detail: r.get("detail", what)?,
-                prev_hash: r.get("prev_hash", what)?,
-                hash: r.get("hash", what)?,
-            })
-        })
+        .map(super::reading::audit_row)
         .collect::<Result<_, RegisterError>>()?;
     let stored: Vec<audit::Stored<'_>> = rows.iter().map(super::AuditRow::stored).collect();
     let expect = head.map(|(id, hash)| (*id, hash.as_str()));

@@ -346,28 +346,31 @@ impl Register {
 
     /// Audit entries, oldest first.
     pub async fn audit_entries(&self) -> Result<Vec<AuditRow>, RegisterError> {
-        self.all(
-            "SELECT audit",
-            "SELECT id, at, actor, action, case_number, detail, prev_hash, hash FROM audit ORDER BY id",
-            &[],
-        )
-        .await?
-        .iter()
-        .map(|r| {
-            let what = "read audit row";
-            Ok(AuditRow {
-                id: r.get("id", what)?,
-                at: r.get("at", what)?,
-                actor: r.get("actor", what)?,
-                action: r.get("action", what)?,
-                case_number: r.get("case_number", what)?,
-                detail: r.get("detail", what)?,
-                prev_hash: r.get("prev_hash", what)?,
-                hash: r.get("hash", what)?,
-            })
-        })
-        .collect()
+        self.all("SELECT audit", AUDIT_SELECT, &[])
+            .await?
+            .iter()
+            .map(audit_row)
+            .collect()
     }
+}
+
+/// The audit trail's columns, in id order.
+pub(super) const AUDIT_SELECT: &str =
+    "SELECT id, at, actor, action, case_number, detail, prev_hash, hash FROM audit ORDER BY id";
+
+/// An audit row as read.
+pub(super) fn audit_row(r: &Row) -> Result<AuditRow, RegisterError> {
+    let what = "read audit row";
+    Ok(AuditRow {
+        id: r.get("id", what)?,
+        at: r.get("at", what)?,
+        actor: r.get("actor", what)?,
+        action: r.get("action", what)?,
+        case_number: r.get("case_number", what)?,
+        detail: r.get("detail", what)?,
+        prev_hash: r.get("prev_hash", what)?,
+        hash: r.get("hash", what)?,
+    })
 }
 
 /// Stores consents; those to readers other than `added` (already there) are one

@@ -51,7 +51,7 @@ impl Dovecot {
         let dir = tmp.path().to_path_buf();
         // Dovecot's unprivileged processes must traverse the dir (0700 => auth failures).
         fs::set_permissions(&dir, fs::Permissions::from_mode(0o755)).unwrap();
-        let ca_pem = make_cert(&dir);
+        let ca_pem = super::postgres::make_cert(&dir);
 
         launch(tmp, ca_pem, extra)
     }
@@ -397,33 +397,6 @@ fn free_port() -> u16 {
         .local_addr()
         .unwrap()
         .port()
-}
-
-/// Self-signed leaf certificate usable as its own trust anchor by rustls.
-fn make_cert(dir: &Path) -> PathBuf {
-    let cert = dir.join("cert.pem");
-    let key = dir.join("key.pem");
-    let out = Command::new("openssl")
-        .args(["req", "-x509", "-newkey", "ec", "-pkeyopt"])
-        .arg("ec_paramgen_curve:prime256v1")
-        .args(["-nodes", "-days", "2", "-subj", "/CN=localhost"])
-        .args(["-addext", "basicConstraints=critical,CA:FALSE"])
-        .args(["-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"])
-        .args(["-addext", "extendedKeyUsage=serverAuth"])
-        .args(["-addext", "keyUsage=critical,digitalSignature"])
-        .arg("-keyout")
-        .arg(&key)
-        .arg("-out")
-        .arg(&cert)
-        .output()
-        .expect("run openssl");
-    assert!(
-        out.status.success(),
-        "openssl req failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    fs::set_permissions(&key, fs::Permissions::from_mode(0o600)).unwrap();
-    cert
 }
 
 fn write_config(dir: &Path, port: u16, tls_port: u16, extra: &str) -> PathBuf {

@@ -268,7 +268,9 @@ fn rand_u32() -> u32 {
     u32::from_le_bytes(bytes)
 }
 
-fn make_cert(dir: &Path) -> PathBuf {
+/// A self-signed server certificate for `localhost` and 127.0.0.1 (`cert.pem`, key `key.pem`
+/// 0600) in `dir`, as rustls accepts it for a server.
+pub fn make_cert(dir: &Path) -> PathBuf {
     let cert = dir.join("cert.pem");
     let key = dir.join("key.pem");
     let out = Command::new("openssl")
