@@ -77,4 +77,6 @@ SYGNAL_CLEAN_TEST_PACKAGES=(ghostscript libimage-exiftool-perl pandoc poppler-ut
 # The register contract runs on PostgreSQL too: the tests start a throwaway cluster with its
 # initdb (as the postgres user when run as root), so the server package must be there.
 SYGNAL_PG_TEST_PACKAGES=(postgresql)
-SYGNAL_TEST_PACKAGES=("${SYGNAL_BUILD_PACKAGES[@]}" "${SYGNAL_RUN_PACKAGES[@]}" "${SYGNAL_CLEAN_TEST_PACKAGES[@]}" "${SYGNAL_PG_TEST_PACKAGES[@]}" git)
+# Retention tests move the clock of a whole process years ahead with libfaketime.
+SYGNAL_CLOCK_TEST_PACKAGES=(faketime)
+SYGNAL_TEST_PACKAGES=("${SYGNAL_BUILD_PACKAGES[@]}" "${SYGNAL_RUN_PACKAGES[@]}" "${SYGNAL_CLEAN_TEST_PACKAGES[@]}" "${SYGNAL_PG_TEST_PACKAGES[@]}" "${SYGNAL_CLOCK_TEST_PACKAGES[@]}" git)

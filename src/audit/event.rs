@@ -101,6 +101,12 @@ events! {
     LeftOnServerResolved,
     /// The register was moved, whole and still sealed, from another backend.
     RegisterMigrated,
+    /// A case was destroyed (its shred key and ciphertext), keeping its number and dates.
+    CaseDestroyed,
+    /// A case was put on legal hold: scheduled destruction skips it.
+    CaseHeld,
+    /// A case's legal hold was released.
+    CaseReleased,
 }
 
 impl Event {

@@ -109,6 +109,26 @@ pub enum CasesCommand {
         json: bool,
     },
     /// Set the subject of the breach (a category of art. 3 of the act).
+    /// Keep a case past its retention date (court or other proceedings it started): scheduled
+    /// destruction skips it until released. The reason is sealed as a note to the readers.
+    Hold {
+        /// Case number.
+        number: String,
+        /// Why it must be kept (sealed, never stored in the clear).
+        #[arg(long)]
+        reason: String,
+        /// A handler's secret key file.
+        #[arg(long)]
+        key: PathBuf,
+    },
+    /// Release a legal hold: the case is destroyed on the next retention run if its date passed.
+    Release {
+        /// Case number.
+        number: String,
+        /// A handler's secret key file.
+        #[arg(long)]
+        key: PathBuf,
+    },
     SetCategory {
         /// Case number.
         number: String,
@@ -332,6 +352,26 @@ pub async fn cases(config_path: &Installation, command: CasesCommand) -> anyhow:
                 text,
             };
             record_event(config_path, &number, &key, new, json).await
+        }
+        CasesCommand::Hold {
+            number,
+            reason,
+            key,
+        } => {
+            let key = reader_key::load(&key)?;
+            let reason = Zeroizing::new(reason.into_bytes());
+            with_desk(config_path, async |d| {
+                d.hold_case(&number, &key, reason).await
+            })
+            .await?;
+            println!("{number}: on legal hold; retention skips it until `cases release`");
+            Ok(())
+        }
+        CasesCommand::Release { number, key } => {
+            let key = reader_key::load(&key)?;
+            with_desk(config_path, async |d| d.release_case(&number, &key).await).await?;
+            println!("{number}: hold released; destroyed on the next retention run if its date has passed");
+            Ok(())
         }
         CasesCommand::SetCategory {
             number,

@@ -12,6 +12,7 @@ mod quarantine;
 mod reader_key;
 mod register_export;
 mod report_view;
+mod retention;
 mod run;
 mod stats;
 mod term;
@@ -107,6 +108,9 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Retention: destroy cases past their date, and the record of destructions.
+    #[command(subcommand)]
+    Retention(retention::RetentionCommand),
     /// The register of internal reports (art. 29).
     #[command(subcommand)]
     Register(register_export::RegisterCommand),
@@ -142,6 +146,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Audit(c) => audit::audit(&config_path, c).await,
         Command::Stats { json } => stats::stats(&config_path, json).await,
         Command::Register(c) => register_export::register(&config_path, c).await,
+        Command::Retention(c) => retention::retention(&config_path, c).await,
         Command::Doctor => keys::doctor(&config_path).await,
         Command::Worker => Err(coded(
             exit::USAGE,

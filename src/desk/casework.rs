@@ -323,7 +323,11 @@ impl Desk {
         })
     }
 
-    async fn seal_note(&self, text: &[u8], shred: &ShredKey) -> Result<StoredBlob, DeskError> {
+    pub(super) async fn seal_note(
+        &self,
+        text: &[u8],
+        shred: &ShredKey,
+    ) -> Result<StoredBlob, DeskError> {
         let readers = Readers::load(&self.register).await?;
         if readers.handlers.is_empty() {
             return Err(VaultError::NoReaders("handlers").into());

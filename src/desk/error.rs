@@ -118,7 +118,7 @@ impl DeskError {
             DeskError::Register(RegisterError::Conflict(_)) => {
                 Disposition::Refused(Refusal::Invalid)
             }
-            DeskError::Register(RegisterError::NotFound(_)) => {
+            DeskError::Register(RegisterError::NotFound(_) | RegisterError::Destroyed(_)) => {
                 Disposition::Refused(Refusal::NotFound)
             }
             DeskError::Register(RegisterError::Setup(_) | RegisterError::Durability(_)) => {

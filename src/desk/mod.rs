@@ -17,6 +17,7 @@ mod identity;
 mod keys;
 mod migrate;
 mod quarantine;
+mod retention;
 mod run;
 mod signers;
 mod stats;
@@ -44,6 +45,7 @@ pub use keys::{
 };
 pub use migrate::migrate_register;
 pub use quarantine::RetryItem;
+pub use retention::{RetentionRun, SCHEDULE};
 pub use run::run_intake;
 pub use signers::TrustedSigner;
 

@@ -97,7 +97,54 @@ async fn run_tenant(
             Err(e) => return Err(e),
         }
     };
-    Ok(Some(gateway.run(once, shutdown).await?))
+    if once {
+        return Ok(Some(gateway.run(once, shutdown).await?));
+    }
+    // In service mode retention runs beside intake: at start, then daily.
+    let (done_tx, done) = tokio::sync::watch::channel(false);
+    let intake = async {
+        let result = gateway.run(once, shutdown.clone()).await;
+        let _ = done_tx.send(true);
+        result
+    };
+    let (report, ()) = tokio::join!(intake, daily_retention(config_path, done));
+    Ok(Some(report?))
+}
+
+/// How often `sygnal run` destroys what is past its retention date.
+const RETENTION_EVERY: Duration = Duration::from_secs(24 * 3600);
+
+/// Runs retention now and every day until `done`. A failed run is logged and tried again the
+/// next day; it never stops intake.
+async fn daily_retention(at: &Installation, mut done: tokio::sync::watch::Receiver<bool>) {
+    loop {
+        match Desk::open(at).await {
+            Ok(desk) => {
+                match desk.run_retention(false).await {
+                    Ok(run) => {
+                        if !run.destroyed.is_empty() || !run.on_hold.is_empty() {
+                            tracing::info!(
+                                destroyed = run.destroyed.len(),
+                                on_hold = run.on_hold.len(),
+                                "RetentionRun"
+                            );
+                        }
+                    }
+                    Err(e) => {
+                        tracing::error!(error = %format!("{e:#}"), "RetentionFailed: tried again tomorrow; `sygnal retention run` does it now")
+                    }
+                }
+                desk.close().await;
+            }
+            Err(e) => {
+                tracing::warn!(error = %format!("{e:#}"), "RetentionFailed: register unavailable")
+            }
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(RETENTION_EVERY) => {}
+            _ = done.changed() => return,
+        }
+    }
 }
 
 /// Opens the gateway: records the configuration, logs the audit chain's head (logs shipped to

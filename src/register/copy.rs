@@ -80,6 +80,8 @@ const TABLES: &[Table] = &[
             ("identity_disclosed", Int),
             ("signature", Text),
             ("flags", Text),
+            ("destroyed_on", Text),
+            ("hold_since", Text),
         ],
     },
     Table {
@@ -267,6 +269,24 @@ const TABLES: &[Table] = &[
         page: 200,
         identity: false,
         columns: &[("fingerprint", Text), ("attempts", Int), ("last_on", Text)],
+    },
+    Table {
+        name: "destructions",
+        order: "id",
+        page: 500,
+        identity: true,
+        columns: &[
+            ("id", Int),
+            ("case_number", Text),
+            ("material", Text),
+            ("received_on", Text),
+            ("ended_on", Text),
+            ("kept_until", Text),
+            ("destroyed_on", Text),
+            ("actor", Text),
+            ("rule", Text),
+            ("audit_id", Int),
+        ],
     },
     Table {
         // 1 MiB each: a few per page.

@@ -135,11 +135,11 @@ impl BlobSlot {
         match self {
             BlobSlot::CaseReport => {
                 "SELECT id, number AS label, shred_key, report_pkesks AS pkesks, report_body AS body \
-                 FROM cases WHERE id > $1 ORDER BY id LIMIT $2"
+                 FROM cases WHERE id > $1 AND destroyed_on IS NULL ORDER BY id LIMIT $2"
             }
             BlobSlot::CaseIdentity => {
                 "SELECT id, number AS label, shred_key, identity_pkesks AS pkesks, identity_body AS body \
-                 FROM cases WHERE id > $1 ORDER BY id LIMIT $2"
+                 FROM cases WHERE id > $1 AND destroyed_on IS NULL ORDER BY id LIMIT $2"
             }
             BlobSlot::QuarantineRaw => {
                 "SELECT id, 'Q' || id AS label, shred_key, raw_pkesks AS pkesks, raw_body AS body \

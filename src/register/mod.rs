@@ -16,6 +16,7 @@ mod lease;
 mod lifecycle;
 mod postgres;
 mod reading;
+mod retention;
 mod sqlite;
 pub(crate) mod store;
 mod types;
@@ -27,6 +28,8 @@ mod copy_tests;
 #[cfg(test)]
 mod register_tests;
 #[cfg(test)]
+mod retention_tests;
+#[cfg(test)]
 pub(crate) mod testing;
 
 use chrono::NaiveDate;
@@ -35,6 +38,7 @@ pub use copy::CopyReport;
 pub use lease::{Acquired, Lease};
 pub use lifecycle::*;
 pub use postgres::PgRegister;
+pub use retention::{Destruction, Expired, RETENTION_RULE};
 pub use sqlite::SqliteRegister;
 pub use types::*;
 pub use workflow::*;

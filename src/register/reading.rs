@@ -74,7 +74,7 @@ impl Register {
             .opt(
                 "SELECT case",
                 "SELECT id, number, received_at, status, encrypted, signature, flags, shred_key,
-                        report_pkesks, report_body, identity_pkesks, identity_body
+                        report_pkesks, report_body, identity_pkesks, identity_body, destroyed_on
                  FROM cases WHERE number = $1",
                 args![number],
             )
@@ -83,6 +83,12 @@ impl Register {
             return Ok(None);
         };
         let what = "read case row";
+        if let Some(on) = r.get::<Option<String>>("destroyed_on", what)? {
+            return Err(RegisterError::Destroyed(format!(
+                "case {number} was destroyed on {on} under the retention rule: nothing of it can \
+                 be opened any more (its number and dates stay in the register)"
+            )));
+        }
         let id: i64 = r.get("id", what)?;
         Ok(Some(CaseRecord {
             summary: summary(&r)?,

@@ -364,6 +364,9 @@ pub enum RegisterError {
     /// The change conflicts with what is there.
     #[error("{0}")]
     Conflict(String),
+    /// The case was destroyed under retention: nothing of it can be opened.
+    #[error("{0}")]
+    Destroyed(String),
 }
 
 impl RegisterError {

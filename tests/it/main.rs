@@ -21,6 +21,7 @@ mod keys;
 mod postgres;
 mod quarantine;
 mod replicas;
+mod retention;
 mod tenants;
 mod workers;
 mod workflow;

@@ -200,6 +200,33 @@ impl Gateway {
         out
     }
 
+    /// Runs the binary with its clock set to `when` (libfaketime, e.g. "2030-01-02 12:00:00"),
+    /// as the day a scheduled job runs years later would see it.
+    pub fn run_at(&self, when: &str, args: &[&str]) -> Output {
+        let inner = self.command(args);
+        let mut c = Command::new("faketime");
+        c.arg(when).arg(inner.get_program()).args(inner.get_args());
+        if let Some(dir) = inner.get_current_dir() {
+            c.current_dir(dir);
+        }
+        for (k, v) in inner.get_envs() {
+            match v {
+                Some(v) => c.env(k, v),
+                None => c.env_remove(k),
+            };
+        }
+        let out = c
+            .stdin(Stdio::null())
+            .output()
+            .expect("run faketime (scripts/test installs it)");
+        std::fs::write(
+            self.next_log(&format!("at_{}", args.join("_"))),
+            &out.stderr,
+        )
+        .unwrap();
+        out
+    }
+
     /// Runs the binary and panics with its stderr unless it exits 0; returns stdout.
     pub fn run_ok(&self, args: &[&str]) -> String {
         let out = self.run(args);

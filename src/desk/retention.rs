@@ -1,0 +1,119 @@
+//! Retention: destroying cases the law no longer lets the register keep, legal holds that stop
+//! it, and the record of every destruction for the yearly review (art. 29 of the act with
+//! GDPR art. 5). Destruction is crypto-shredding: the case's shred key is destroyed, so every
+//! copy of its ciphertext (a register backup included) stops opening; the ciphertext goes too.
+
+use serde::Serialize;
+use zeroize::Zeroizing;
+
+use super::{Desk, DeskError, ReaderKey};
+use crate::lifecycle;
+use crate::register::{
+    today, Destruction, EventKind, Expired, NewEvent, RegisterError, RETENTION_RULE,
+};
+
+/// Who destroys on schedule, in audit entries and destruction records.
+pub const SCHEDULE: &str = "schedule";
+
+/// What a retention run did (or, dry, would do).
+#[derive(Debug, Default, Serialize)]
+pub struct RetentionRun {
+    /// Destroyed now.
+    pub destroyed: Vec<Destruction>,
+    /// Past their date but on legal hold: kept.
+    pub on_hold: Vec<String>,
+    /// With `--dry-run`: what would be destroyed.
+    pub would_destroy: Vec<String>,
+}
+
+impl Desk {
+    /// Destroys every case past its retention date that is not on hold (with `dry_run`, only
+    /// lists them). Shred keys left queued by an interrupted run are destroyed first.
+    pub async fn run_retention(&self, dry_run: bool) -> Result<RetentionRun, DeskError> {
+        let mut run = RetentionRun::default();
+        if !dry_run {
+            self.finish_destruction().await?;
+        }
+        let today = today();
+        for Expired {
+            number, hold_since, ..
+        } in self.register.expired_cases(today).await?
+        {
+            if hold_since.is_some() {
+                run.on_hold.push(number);
+            } else if dry_run {
+                run.would_destroy.push(number);
+            } else {
+                match self
+                    .register
+                    .destroy_case(&number, SCHEDULE, RETENTION_RULE, today)
+                    .await
+                {
+                    Ok(d) => run.destroyed.push(d),
+                    // Another replica's daily run got there first.
+                    Err(RegisterError::Conflict(_)) if self.register.destroyed(&number).await? => {}
+                    Err(e) => return Err(e.into()),
+                }
+                // Key destroyed case by case, so a long run leaves little queued if stopped.
+                self.finish_destruction().await?;
+            }
+        }
+        Ok(run)
+    }
+
+    /// Shred keys queued for destruction are destroyed, each with its audit entry.
+    async fn finish_destruction(&self) -> Result<(), DeskError> {
+        lifecycle::destroy_pending_shreds(&self.register, &self.keys, SCHEDULE)
+            .await
+            .map_err(DeskError::Reseal)
+    }
+
+    /// Puts a case on legal hold (court or other proceedings it started): scheduled
+    /// destruction skips it until released. The reason is sealed as a note to the case's
+    /// readers, never stored in the clear.
+    pub async fn hold_case(
+        &self,
+        number: &str,
+        key: &ReaderKey,
+        reason: Zeroizing<Vec<u8>>,
+    ) -> Result<(), DeskError> {
+        if reason.iter().all(u8::is_ascii_whitespace) {
+            return Err(DeskError::Invalid(
+                "--reason: say why the case must be kept (e.g. the proceedings it started)"
+                    .to_owned(),
+            ));
+        }
+        let proven = self.prove_reader(number, key).await?;
+        let mut text = Zeroizing::new("Wstrzymanie usunięcia (legal hold): ".as_bytes().to_vec());
+        text.extend_from_slice(&reason);
+        let note = self.seal_note(&text, &proven.shred).await?;
+        let actor = proven.actor.into_string();
+        self.register
+            .add_event(
+                number,
+                &NewEvent {
+                    kind: EventKind::Note,
+                    on: today(),
+                    actor: actor.clone(),
+                    note: Some(note),
+                },
+            )
+            .await?;
+        self.register.set_hold(number, true, &actor).await?;
+        Ok(())
+    }
+
+    /// Releases a case's legal hold: it is destroyed on the next run if its date has passed.
+    pub async fn release_case(&self, number: &str, key: &ReaderKey) -> Result<(), DeskError> {
+        let proven = self.prove_reader(number, key).await?;
+        self.register
+            .set_hold(number, false, proven.actor.as_str())
+            .await?;
+        Ok(())
+    }
+
+    /// Destruction records of `year` (all years without one), for the yearly review.
+    pub async fn destructions(&self, year: Option<i32>) -> Result<Vec<Destruction>, DeskError> {
+        Ok(self.register.destructions(year).await?)
+    }
+}

@@ -1,0 +1,314 @@
+//! Destroying a case when the law says it may no longer be kept: in one transaction, its sealed
+//! content goes (report, identity, notes, sealed details, their chunks), its shred key is queued
+//! for destruction, and a destruction record that outlives the case is written with its audit
+//! entry. The number and dates stay, as the art. 29 register may keep them. The shred key file is
+//! destroyed right after the commit (and again on the next run after a crash), so a copy of the
+//! register taken before opens nothing of the case with any key that exists after.
+
+use chrono::NaiveDate;
+
+use super::chunks;
+use super::store::{args, today_stored, Row};
+use super::{Register, RegisterError};
+use crate::audit::Event;
+
+/// A case whose retention date has passed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Expired {
+    /// Case number.
+    pub number: String,
+    /// Received.
+    pub received_at: NaiveDate,
+    /// Follow-up ended.
+    pub ended_at: Option<NaiveDate>,
+    /// Kept until (inclusive).
+    pub retention_until: NaiveDate,
+    /// On legal hold since, if it is.
+    pub hold_since: Option<NaiveDate>,
+}
+
+/// One destruction, as recorded.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Destruction {
+    /// Case number.
+    pub case_number: String,
+    /// What was destroyed: `case`, `attachment`, `note`, `quarantined-message`.
+    pub material: String,
+    /// The case's dates.
+    pub received_on: Option<NaiveDate>,
+    /// Follow-up ended.
+    pub ended_on: Option<NaiveDate>,
+    /// It was to be kept until.
+    pub kept_until: Option<NaiveDate>,
+    /// When it was destroyed.
+    pub destroyed_on: NaiveDate,
+    /// Who: `schedule` or a reader.
+    pub actor: String,
+    /// Under which rule.
+    pub rule: String,
+    /// The audit entry that recorded it.
+    pub audit_id: i64,
+}
+
+/// The rule scheduled retention destroys under.
+pub const RETENTION_RULE: &str =
+    "art. 29 ust. 4 ustawy o ochronie sygnalistów: 3 lata po końcu roku zakończenia działań następczych";
+
+fn date(r: &Row, col: &'static str) -> Result<Option<NaiveDate>, RegisterError> {
+    let text: Option<String> = r.get(col, "read retention row")?;
+    text.map(|t| {
+        t.parse()
+            .map_err(|_| RegisterError::Corrupt(format!("{col} = {t:?}")))
+    })
+    .transpose()
+}
+
+impl Register {
+    /// Cases kept until a day before `today` and not yet destroyed, oldest first; those on
+    /// hold are listed with it (they stay).
+    pub async fn expired_cases(&self, today: NaiveDate) -> Result<Vec<Expired>, RegisterError> {
+        let rows = self
+            .all(
+                "SELECT expired cases",
+                "SELECT number, received_at, ended_at, retention_until, hold_since FROM cases \
+                 WHERE destroyed_on IS NULL AND retention_until IS NOT NULL AND retention_until < $1 \
+                 ORDER BY retention_until, id",
+                args![today.to_string().as_str()],
+            )
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Expired {
+                    number: r.get("number", "read expired case")?,
+                    received_at: date(r, "received_at")?
+                        .ok_or_else(|| RegisterError::Corrupt("received_at".into()))?,
+                    ended_at: date(r, "ended_at")?,
+                    retention_until: date(r, "retention_until")?
+                        .ok_or_else(|| RegisterError::Corrupt("retention_until".into()))?,
+                    hold_since: date(r, "hold_since")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Destroys case `number` under `rule`: see the module. Refused for a case on hold, one
+    /// already destroyed, or one not yet past its retention date on `today` (unless `rule`
+    /// is given for an earlier end by the caller, which must check it). Returns the record.
+    pub async fn destroy_case(
+        &self,
+        number: &str,
+        actor: &str,
+        rule: &str,
+        today: NaiveDate,
+    ) -> Result<Destruction, RegisterError> {
+        self.write(async |tx| {
+            let row = tx
+                .opt(
+                    "SELECT case to destroy",
+                    "SELECT id, shred_key, received_at, ended_at, retention_until, destroyed_on, \
+                     hold_since FROM cases WHERE number = $1",
+                    args![number],
+                )
+                .await?
+                .ok_or_else(|| RegisterError::NotFound(format!("case {number}")))?;
+            let what = "read case to destroy";
+            let id: i64 = row.get("id", what)?;
+            let shred_key: String = row.get("shred_key", what)?;
+            if let Some(d) = date(&row, "destroyed_on")? {
+                return Err(RegisterError::Conflict(format!(
+                    "case {number} was already destroyed on {d}"
+                )));
+            }
+            if let Some(h) = date(&row, "hold_since")? {
+                return Err(RegisterError::Conflict(format!(
+                    "case {number} is on legal hold since {h}: release it first"
+                )));
+            }
+            let kept_until = date(&row, "retention_until")?;
+            if kept_until.is_none_or(|k| k >= today) {
+                return Err(RegisterError::Conflict(format!(
+                    "case {number} is kept until {}: not destroyed before then",
+                    kept_until.map_or("its follow-up ends and 3 more years pass".to_owned(), |k| k
+                        .to_string())
+                )));
+            }
+            let received_on = date(&row, "received_at")?;
+            let ended_on = date(&row, "ended_at")?;
+            for slot in ["cases.report", "cases.identity"] {
+                tx.exec(
+                    "DELETE case chunks",
+                    "DELETE FROM blob_chunks WHERE owner = $1",
+                    args![chunks::owner(slot, id).as_str()],
+                )
+                .await?;
+            }
+            let empty: &[u8] = &[];
+            let on = today.to_string();
+            tx.exec(
+                "UPDATE destroyed case",
+                "UPDATE cases SET report_pkesks = $1, report_body = $1, identity_pkesks = $1, \
+                 identity_body = $1, destroyed_on = $2 WHERE id = $3",
+                args![empty, on.as_str(), id],
+            )
+            .await?;
+            tx.exec(
+                "UPDATE destroyed notes",
+                "UPDATE case_events SET note_pkesks = NULL, note_body = NULL WHERE case_id = $1",
+                args![id],
+            )
+            .await?;
+            tx.exec(
+                "DELETE sealed details",
+                "DELETE FROM sealed_details WHERE case_id = $1",
+                args![id],
+            )
+            .await?;
+            let audit_id = tx
+                .audit(
+                    actor,
+                    Event::CaseDestroyed,
+                    Some(number),
+                    &format!(
+                        "kept until {}; {rule}",
+                        kept_until.map_or_else(String::new, |k| k.to_string())
+                    ),
+                )
+                .await?;
+            let record = Destruction {
+                case_number: number.to_owned(),
+                material: "case".to_owned(),
+                received_on,
+                ended_on,
+                kept_until,
+                destroyed_on: today,
+                actor: actor.to_owned(),
+                rule: rule.to_owned(),
+                audit_id,
+            };
+            let d = |d: Option<NaiveDate>| d.map(|d| d.to_string());
+            let (received, ended, kept) = (d(received_on), d(ended_on), d(kept_until));
+            tx.exec(
+                "INSERT destruction",
+                "INSERT INTO destructions (case_number, material, received_on, ended_on, \
+                 kept_until, destroyed_on, actor, rule, audit_id) \
+                 VALUES ($1, 'case', $2, $3, $4, $5, $6, $7, $8)",
+                args![
+                    number,
+                    received.as_deref(),
+                    ended.as_deref(),
+                    kept.as_deref(),
+                    on.as_str(),
+                    actor,
+                    rule,
+                    audit_id
+                ],
+            )
+            .await?;
+            tx.exec(
+                "INSERT reseal_shred_pending",
+                "INSERT INTO reseal_shred_pending (shred_key, why) VALUES ($1, $2) \
+                 ON CONFLICT DO NOTHING",
+                args![
+                    shred_key.as_str(),
+                    format!("case {number} destroyed (retention)").as_str()
+                ],
+            )
+            .await?;
+            Ok(record)
+        })
+        .await
+    }
+
+    /// Puts case `number` on legal hold (scheduled destruction skips it) or releases it, with
+    /// an audit entry.
+    pub async fn set_hold(
+        &self,
+        number: &str,
+        hold: bool,
+        actor: &str,
+    ) -> Result<(), RegisterError> {
+        self.write(async |tx| {
+            let today = today_stored();
+            let changed = if hold {
+                tx.exec(
+                    "UPDATE hold",
+                    "UPDATE cases SET hold_since = $1 WHERE number = $2 AND destroyed_on IS NULL \
+                     AND hold_since IS NULL",
+                    args![today.as_str(), number],
+                )
+                .await?
+            } else {
+                tx.exec(
+                    "UPDATE release",
+                    "UPDATE cases SET hold_since = NULL WHERE number = $1 AND hold_since IS NOT NULL",
+                    args![number],
+                )
+                .await?
+            };
+            if changed == 0 {
+                return Err(RegisterError::Conflict(format!(
+                    "case {number} is {} (or does not exist, or was destroyed)",
+                    if hold { "already on hold" } else { "not on hold" }
+                )));
+            }
+            tx.audit(
+                actor,
+                if hold {
+                    Event::CaseHeld
+                } else {
+                    Event::CaseReleased
+                },
+                Some(number),
+                "",
+            )
+            .await?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Whether case `number` was destroyed.
+    pub async fn destroyed(&self, number: &str) -> Result<bool, RegisterError> {
+        Ok(self
+            .opt(
+                "SELECT destroyed",
+                "SELECT 1 AS gone FROM cases WHERE number = $1 AND destroyed_on IS NOT NULL",
+                args![number],
+            )
+            .await?
+            .is_some())
+    }
+
+    /// Destruction records, of one year (by the day of destruction) or all.
+    pub async fn destructions(&self, year: Option<i32>) -> Result<Vec<Destruction>, RegisterError> {
+        let rows = self
+            .all(
+                "SELECT destructions",
+                "SELECT case_number, material, received_on, ended_on, kept_until, destroyed_on, \
+                 actor, rule, audit_id FROM destructions ORDER BY id",
+                &[],
+            )
+            .await?;
+        let mut out = Vec::new();
+        for r in &rows {
+            let what = "read destruction";
+            let destroyed_on = date(r, "destroyed_on")?
+                .ok_or_else(|| RegisterError::Corrupt("destroyed_on".into()))?;
+            if year.is_some_and(|y| chrono::Datelike::year(&destroyed_on) != y) {
+                continue;
+            }
+            out.push(Destruction {
+                case_number: r.get("case_number", what)?,
+                material: r.get("material", what)?,
+                received_on: date(r, "received_on")?,
+                ended_on: date(r, "ended_on")?,
+                kept_until: date(r, "kept_until")?,
+                destroyed_on,
+                actor: r.get("actor", what)?,
+                rule: r.get("rule", what)?,
+                audit_id: r.get("audit_id", what)?,
+            });
+        }
+        Ok(out)
+    }
+}

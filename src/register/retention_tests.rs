@@ -1,0 +1,163 @@
+//! Destruction in the register, on both backends: what goes, what stays, what is recorded, and
+//! what a hold stops.
+
+use chrono::NaiveDate;
+
+use super::store::args;
+use super::testing::on_each_backend;
+use super::*;
+use crate::cases::{Outcome, Status};
+use crate::vault::StoredBlob;
+
+fn d(s: &str) -> NaiveDate {
+    s.parse().unwrap()
+}
+
+/// Files a case received on `received` whose follow-up ended (closed) on `ended`, with a sealed
+/// note; returns its number.
+async fn closed_case(reg: &Register, fp: &str, received: &str, ended: &str, big: bool) -> String {
+    let pattern = crate::cases::NumberPattern::parse(crate::cases::NumberPattern::DEFAULT).unwrap();
+    let body = vec![7u8; if big { 3 * chunks::CHUNK_BYTES / 2 } else { 32 }];
+    let filed = reg
+        .file_case(
+            &IntakeRef {
+                fingerprint: fp.into(),
+                at: Position {
+                    mailbox: "INBOX".into(),
+                    uidvalidity: 1,
+                    uid: 1,
+                },
+            },
+            &NewCase {
+                received_at: d(received),
+                encrypted: true,
+                signature: crate::split::SignatureLabel::Unsigned,
+                flags: Vec::new(),
+                shred_key: format!("{:0>4}", fp.len()),
+                report: StoredBlob {
+                    pkesks: vec![1; 8],
+                    body,
+                },
+                identity: StoredBlob {
+                    pkesks: vec![2; 8],
+                    body: vec![2; 16],
+                },
+            },
+            &pattern,
+        )
+        .await
+        .unwrap();
+    reg.add_event(
+        &filed.number,
+        &NewEvent {
+            kind: EventKind::Note,
+            on: d(received),
+            actor: "H".into(),
+            note: Some(StoredBlob {
+                pkesks: vec![3; 8],
+                body: vec![3; 8],
+            }),
+        },
+    )
+    .await
+    .unwrap();
+    reg.change_status(
+        &filed.number,
+        &StatusChange {
+            to: Status::InFollowUp,
+            on: d(received),
+            outcome: None,
+            actor: "H".into(),
+        },
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    reg.change_status(
+        &filed.number,
+        &StatusChange {
+            to: Status::Closed,
+            on: d(ended),
+            outcome: Some(Outcome::Unsubstantiated),
+            actor: "H".into(),
+        },
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    filed.number
+}
+
+on_each_backend! {
+    /// Past its date a case loses everything sealed (ciphertext gone, shred key queued for
+    /// destruction) and keeps its number and dates; the destruction is recorded with its audit
+    /// entry; before its date, on hold, or twice, destruction is refused.
+    async fn an_expired_case_is_destroyed_whole_recorded_and_only_once(backend) {
+        let (_held, reg) = backend.open().await;
+        let old = closed_case(&reg, "old", "2022-02-01", "2022-06-30", true).await;
+        let newer = closed_case(&reg, "newer", "2024-02-01", "2024-06-30", false).await;
+        let held = closed_case(&reg, "held-case", "2022-03-01", "2022-07-01", false).await;
+        reg.set_hold(&held, true, "H").await.unwrap();
+
+        let today = d("2026-01-02");
+        let expired = reg.expired_cases(today).await.unwrap();
+        let numbers: Vec<&str> = expired.iter().map(|e| e.number.as_str()).collect();
+        assert_eq!(numbers, vec![old.as_str(), held.as_str()], "kept until 2025-12-31");
+        assert_eq!(expired[0].retention_until, d("2025-12-31"));
+        assert!(expired[1].hold_since.is_some());
+
+        let record = reg
+            .destroy_case(&old, "schedule", RETENTION_RULE, today)
+            .await
+            .unwrap();
+        assert_eq!(record.kept_until, Some(d("2025-12-31")));
+        assert_eq!(record.destroyed_on, today);
+        let Err(err) = reg.case(&old).await else {
+            panic!("a destroyed case read back")
+        };
+        assert!(matches!(err, RegisterError::Destroyed(_)), "{err}");
+        // Number and dates stay in the register; the notes' ciphertext does not.
+        let file = reg.case_file(&old).await.unwrap().unwrap();
+        assert_eq!(file.ended_at, Some(d("2022-06-30")));
+        assert!(reg.events(&old).await.unwrap().iter().all(|e| e.note.is_none()));
+        let chunks: i64 = reg
+            .one("chunks", "SELECT COUNT(*) AS n FROM blob_chunks", &[])
+            .await
+            .unwrap()
+            .get("n", "chunks")
+            .unwrap();
+        assert_eq!(chunks, 0, "the large report's chunks went with it");
+        let pending = reg.pending_shreds().await.unwrap();
+        assert_eq!(pending.len(), 1);
+        assert!(pending[0].1.contains(&old), "{pending:?}");
+        let audit = reg.audit_entries().await.unwrap();
+        let entry = audit.iter().find(|a| a.id == record.audit_id).unwrap();
+        assert_eq!(entry.action, "CaseDestroyed");
+        assert_eq!(entry.case_number.as_deref(), Some(old.as_str()));
+        assert_eq!(reg.destructions(Some(2026)).await.unwrap(), vec![record.clone()]);
+        assert!(reg.destructions(Some(2025)).await.unwrap().is_empty());
+
+        for (number, why) in [(&old, "already destroyed"), (&newer, "kept until"), (&held, "legal hold")] {
+            let err = reg
+                .destroy_case(number, "schedule", RETENTION_RULE, today)
+                .await
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(why), "{number}: {err}");
+        }
+        reg.set_hold(&held, false, "H").await.unwrap();
+        reg.destroy_case(&held, "schedule", RETENTION_RULE, today).await.unwrap();
+        assert_eq!(reg.destructions(None).await.unwrap().len(), 2);
+        let n: i64 = reg
+            .one(
+                "sealed",
+                "SELECT COUNT(*) AS n FROM cases WHERE destroyed_on IS NULL",
+                args![],
+            )
+            .await
+            .unwrap()
+            .get("n", "sealed")
+            .unwrap();
+        assert_eq!(n, 1, "only the newer case is still sealed");
+    }
+}

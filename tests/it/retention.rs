@@ -1,0 +1,154 @@
+//! Retention through the real binary, with GnuPG-made reports and keys and the clock moved
+//! years ahead by libfaketime: expired cases are destroyed by crypto-shredding (no key opens
+//! them, not even from a register backup taken before), recorded for the yearly review; a hold
+//! keeps a case until released; the others still open.
+
+use crate::support::dovecot::Dovecot;
+use crate::support::gateway::{assert_success, str_field, Setup, EXIT_NOT_FOUND};
+use crate::support::gnupg::{unique, Gpg};
+
+const LATER: &str = "2031-01-02 12:00:00";
+
+fn close(s: &Setup, number: &str) {
+    let key = s.handler.key_file.to_str().unwrap();
+    s.gateway
+        .run_ok(&["cases", "status", number, "in-follow-up", "--key", key]);
+    s.gateway.run_ok(&[
+        "cases",
+        "close",
+        number,
+        "--outcome",
+        "unsubstantiated",
+        "--key",
+        key,
+    ]);
+}
+
+#[test]
+fn expired_cases_are_shredded_for_every_key_and_backup_a_hold_keeps_one_and_the_rest_open() {
+    let dovecot = Dovecot::start();
+    let s = Setup::new(&dovecot);
+    let reporter = Gpg::new();
+    let token = unique("RET");
+    for i in 0..3 {
+        dovecot.append(
+            "INBOX",
+            &reporter.encrypt_pgp_mime(
+                &s.intake_cert,
+                &format!("Reporter <r{i}.{token}@example.net>"),
+                "zgloszenia@urzad.example.org",
+                &format!("Sprawa {i} {token}"),
+                &format!("Treść {i}.\n"),
+                None,
+                None,
+            ),
+        );
+    }
+    s.gateway.run_once();
+    let numbers = s.gateway.case_numbers();
+    let (expired, on_hold, open) = (&numbers[0], &numbers[1], &numbers[2]);
+    close(&s, expired);
+    close(&s, on_hold);
+    let handler = s.handler.key_file.to_str().unwrap();
+    s.gateway.run_ok(&[
+        "cases",
+        "hold",
+        on_hold,
+        "--reason",
+        "postępowanie sądowe",
+        "--key",
+        handler,
+    ]);
+    // Today nothing is due.
+    let now = s.gateway.run_ok(&["retention", "run", "--dry-run"]);
+    assert!(now.contains("nothing past its retention date"), "{now}");
+
+    // A backup of the register taken before the destruction.
+    let register = s.gateway.dir().join("var/register.db");
+    let backup = s.gateway.dir().join("backup-register.db");
+    std::fs::copy(&register, &backup).unwrap();
+
+    let dry = s.gateway.run_at(LATER, &["retention", "run", "--dry-run"]);
+    assert_success(&["retention", "run", "--dry-run"], &dry);
+    let dry = String::from_utf8_lossy(&dry.stdout);
+    assert!(dry.contains(&format!("would destroy {expired}")), "{dry}");
+    assert!(
+        dry.contains(&format!("kept {on_hold}: on legal hold")),
+        "{dry}"
+    );
+    assert!(!dry.contains(open.as_str()), "{dry}");
+
+    let ran = s.gateway.run_at(LATER, &["retention", "run"]);
+    assert_success(&["retention", "run"], &ran);
+    assert!(String::from_utf8_lossy(&ran.stdout).contains(&format!("destroyed {expired}")));
+
+    // No key opens the destroyed case: not the handler's, not the custodian's.
+    let shown = s.gateway.run(&["cases", "show", expired, "--key", handler]);
+    assert_eq!(shown.status.code(), Some(EXIT_NOT_FOUND), "{shown:?}");
+    assert!(String::from_utf8_lossy(&shown.stderr).contains("destroyed"));
+    assert!(!s
+        .gateway
+        .unseal(expired, &s.custodian.key_file)
+        .status
+        .success());
+    // The others still open.
+    for number in [on_hold, open] {
+        let case = s.gateway.show_case(number, &s.handler.key_file, None);
+        assert!(str_field(&case, "subject").contains(&token));
+    }
+    // The backup still holds the ciphertext, but its shred key is gone: nothing opens it.
+    let current = s.gateway.dir().join("current-register.db");
+    std::fs::copy(&register, &current).unwrap();
+    std::fs::copy(&backup, &register).unwrap();
+    let from_backup = s.gateway.run(&["cases", "show", expired, "--key", handler]);
+    assert!(!from_backup.status.success());
+    assert!(
+        String::from_utf8_lossy(&from_backup.stderr).contains("shred key"),
+        "{}",
+        String::from_utf8_lossy(&from_backup.stderr)
+    );
+    assert!(!s
+        .gateway
+        .unseal(expired, &s.custodian.key_file)
+        .status
+        .success());
+    std::fs::copy(&current, &register).unwrap();
+
+    // Released, the held case goes on the next run.
+    s.gateway
+        .run_ok(&["cases", "release", on_hold, "--key", handler]);
+    let ran = s.gateway.run_at(LATER, &["retention", "run"]);
+    assert!(String::from_utf8_lossy(&ran.stdout).contains(&format!("destroyed {on_hold}")));
+
+    // The record for the yearly review, in CSV and JSON, lists both.
+    let out = s
+        .gateway
+        .run_at(LATER, &["retention", "report", "--year", "2031"]);
+    let csv = String::from_utf8_lossy(&out.stdout);
+    let json_out = s.gateway.run_at(
+        LATER,
+        &["retention", "report", "--year", "2031", "--format", "json"],
+    );
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&json_out.stdout).unwrap();
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    for number in [expired, on_hold] {
+        assert!(
+            csv.lines()
+                .any(|l| l.starts_with(&format!("{number},case,"))),
+            "{csv}"
+        );
+        assert!(rows
+            .iter()
+            .any(|r| r["case_number"] == number.as_str() && r["actor"] == "schedule"));
+    }
+    s.gateway.run_ok(&["audit", "verify"]);
+    let trail = s.gateway.run_ok(&["audit", "show"]);
+    for event in [
+        "CaseDestroyed",
+        "ShredKeyDestroyed",
+        "CaseHeld",
+        "CaseReleased",
+    ] {
+        assert!(trail.contains(event), "{event} missing:\n{trail}");
+    }
+}
