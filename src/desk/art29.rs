@@ -87,10 +87,13 @@ impl Desk {
                 continue;
             }
             let shred = match key {
-                Some(_) => Some(
-                    self.keys
-                        .shred_key(&self.case_record(&f.number).await?.shred_key)?,
-                ),
+                Some(_) => match self.register.case(&f.number).await {
+                    Ok(Some(record)) => Some(self.keys.shred_key(&record.shred_key)?),
+                    // Destroyed under retention: its number and dates stay, its notes are gone.
+                    Err(crate::register::RegisterError::Destroyed(_)) => None,
+                    Ok(None) => return Err(DeskError::NotFound(format!("no case {}", f.number))),
+                    Err(e) => return Err(e.into()),
+                },
                 None => None,
             };
             let mut actions = Vec::new();

@@ -141,6 +141,13 @@ fn expired_cases_are_shredded_for_every_key_and_backup_a_hold_keeps_one_and_the_
             .iter()
             .any(|r| r["case_number"] == number.as_str() && r["actor"] == "schedule"));
     }
+    // The art. 29 register still lists the destroyed cases (number and dates), and exports
+    // with a handler's key for the others.
+    let export = s
+        .gateway
+        .run_ok(&["register", "export", "--format", "json", "--key", handler]);
+    let entries: Vec<serde_json::Value> = serde_json::from_str(&export).unwrap();
+    assert_eq!(entries.len(), 3, "{export}");
     s.gateway.run_ok(&["audit", "verify"]);
     let trail = s.gateway.run_ok(&["audit", "show"]);
     for event in [
