@@ -19,6 +19,7 @@ impl Gateway {
         report: &mut DrainReport,
     ) -> Result<(), GatewayError> {
         let folder = self.config.mailbox.folder.clone();
+        self.reload_fingerprint_key()?;
         let (keyring, readers) = self.load_keys().await?;
         let mut pool = self.worker_pool(&keyring, &readers)?;
         drop(keyring);

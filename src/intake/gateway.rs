@@ -143,6 +143,18 @@ impl Gateway {
         key.0.fingerprint(raw)
     }
 
+    /// Reads the fingerprint key again from the key folder: another replica may have rotated
+    /// it while this one stood by, and a message it filed is recognised only with that key.
+    /// Called when a drain starts, under the mailbox's lease (only the holder rotates it).
+    pub(super) fn reload_fingerprint_key(&self) -> Result<(), GatewayError> {
+        let key = self.keys.fingerprint_key()?;
+        *self
+            .fingerprint_key
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = (key, true);
+        Ok(())
+    }
+
     /// Replaces a used fingerprint key once no intake record holds a fingerprint made with
     /// it (every server copy it recognised is confirmed deleted).
     pub(super) async fn rotate_fingerprint_key(&self) -> Result<(), GatewayError> {

@@ -66,7 +66,7 @@ pub(super) fn write_private(path: &Path, bytes: &[u8]) -> Result<(), KeyStoreErr
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.tmp"));
+    let tmp = temp_beside(dir, &name);
     {
         let mut f = fs::OpenOptions::new()
             .write(true)
@@ -84,6 +84,65 @@ pub(super) fn write_private(path: &Path, bytes: &[u8]) -> Result<(), KeyStoreErr
     fs::File::open(dir)
         .and_then(|d| d.sync_all())
         .map_err(io(format!("fsync {}", dir.display())))?;
+    Ok(())
+}
+
+/// A temporary name beside `name` no other process uses (replicas may share the key folder).
+fn temp_beside(dir: &Path, name: &str) -> PathBuf {
+    let nonce: u64 = rand::random();
+    dir.join(format!(".{name}.{}.{nonce:016x}.tmp", std::process::id()))
+}
+
+/// Creates `path` holding `bytes` (0600) only if it does not exist yet, atomically: with several
+/// processes racing to create it, exactly one wins and all read the winner's. Returns whether
+/// this call created it.
+pub(super) fn create_private_once(path: &Path, bytes: &[u8]) -> Result<bool, KeyStoreError> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = temp_beside(dir, &name);
+    {
+        let mut f = fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&tmp)
+            .map_err(io(format!("create {}", tmp.display())))?;
+        f.write_all(bytes)
+            .map_err(io(format!("write {}", tmp.display())))?;
+        f.sync_all()
+            .map_err(io(format!("fsync {}", tmp.display())))?;
+    }
+    let linked = fs::hard_link(&tmp, path);
+    let _ = fs::remove_file(&tmp);
+    match linked {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Ok(false),
+        Err(e) => return Err(io(format!("link {}", path.display()))(e)),
+    }
+    fs::File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(io(format!("fsync {}", dir.display())))?;
+    Ok(true)
+}
+
+/// Replaces `path` with `bytes` atomically (readers see the old or the new, never neither),
+/// then overwrites the old content through a handle kept on it, so it is not left on disk.
+pub(super) fn replace_private_destroying_old(
+    path: &Path,
+    bytes: &[u8],
+) -> Result<(), KeyStoreError> {
+    let old = fs::OpenOptions::new().write(true).open(path).ok();
+    write_private(path, bytes)?;
+    if let Some(mut old) = old {
+        let len = old.metadata().map(|m| m.len()).unwrap_or(0);
+        let zeros = vec![0u8; usize::try_from(len).unwrap_or(0).min(1 << 20)];
+        old.write_all(&zeros)
+            .and_then(|()| old.sync_all())
+            .map_err(io(format!("overwrite the old {}", path.display())))?;
+    }
     Ok(())
 }
 

@@ -6,7 +6,9 @@ use std::fs;
 use std::io::{Seek, Write};
 use std::path::PathBuf;
 
+use rand::RngCore as _;
 use sequoia_openpgp::Cert;
+use zeroize::Zeroizing;
 
 use super::{files, KeyStore, KeyStoreError};
 use crate::openpgp;
@@ -133,10 +135,12 @@ impl KeyStore {
     /// fingerprint made with it any more: from then on, a copy of a message (from a backup, the
     /// reporter's Sent folder) can no longer be matched to the case it became.
     pub fn rotate_fingerprint_key(&self) -> Result<super::FingerprintKey, KeyStoreError> {
+        // Replaced atomically: a replica reading it meanwhile gets the old or the new key,
+        // never a missing file that it would fill with a key of its own.
         let path = self.dir().join("fingerprint.key");
-        if path.exists() {
-            destroy_file(&path)?;
-        }
+        let mut key = Zeroizing::new(vec![0u8; 32]);
+        rand::rngs::OsRng.fill_bytes(&mut key);
+        files::replace_private_destroying_old(&path, &key)?;
         self.fingerprint_key()
     }
 }

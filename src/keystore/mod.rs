@@ -196,9 +196,10 @@ impl KeyStore {
     pub fn fingerprint_key(&self) -> Result<FingerprintKey, KeyStoreError> {
         let path = self.dir.join("fingerprint.key");
         if !path.exists() {
+            // Replicas sharing the folder may race here: one key wins, every one reads it.
             let mut key = Zeroizing::new(vec![0u8; 32]);
             rand::rngs::OsRng.fill_bytes(&mut key);
-            files::write_private(&path, &key)?;
+            files::create_private_once(&path, &key)?;
         }
         Ok(FingerprintKey(files::read_private(&path)?))
     }
