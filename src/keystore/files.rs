@@ -61,30 +61,37 @@ pub(super) fn read_private(path: &Path) -> Result<Zeroizing<Vec<u8>>, KeyStoreEr
 
 /// Writes `bytes` to `path` (0600) via a temporary file, fsync, rename and folder fsync.
 pub(super) fn write_private(path: &Path, bytes: &[u8]) -> Result<(), KeyStoreError> {
+    let (dir, tmp) = write_temp_beside(path, bytes)?;
+    fs::rename(&tmp, path).map_err(io(format!("rename to {}", path.display())))?;
+    fs::File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(io(format!("fsync {}", dir.display())))?;
+    Ok(())
+}
+
+/// Writes `bytes` (0600, synced) to a fresh temporary file beside `path`; returns the folder and
+/// the temporary file.
+fn write_temp_beside<'p>(
+    path: &'p Path,
+    bytes: &[u8],
+) -> Result<(&'p Path, PathBuf), KeyStoreError> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let tmp = temp_beside(dir, &name);
-    {
-        let mut f = fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .mode(0o600)
-            .open(&tmp)
-            .map_err(io(format!("create {}", tmp.display())))?;
-        f.write_all(bytes)
-            .map_err(io(format!("write {}", tmp.display())))?;
-        f.sync_all()
-            .map_err(io(format!("fsync {}", tmp.display())))?;
-    }
-    fs::rename(&tmp, path).map_err(io(format!("rename to {}", path.display())))?;
-    fs::File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(io(format!("fsync {}", dir.display())))?;
-    Ok(())
+    let mut f = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&tmp)
+        .map_err(io(format!("create {}", tmp.display())))?;
+    f.write_all(bytes)
+        .map_err(io(format!("write {}", tmp.display())))?;
+    f.sync_all()
+        .map_err(io(format!("fsync {}", tmp.display())))?;
+    Ok((dir, tmp))
 }
 
 /// A temporary name beside `name` no other process uses (replicas may share the key folder).
@@ -97,24 +104,7 @@ fn temp_beside(dir: &Path, name: &str) -> PathBuf {
 /// processes racing to create it, exactly one wins and all read the winner's. Returns whether
 /// this call created it.
 pub(super) fn create_private_once(path: &Path, bytes: &[u8]) -> Result<bool, KeyStoreError> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = temp_beside(dir, &name);
-    {
-        let mut f = fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&tmp)
-            .map_err(io(format!("create {}", tmp.display())))?;
-        f.write_all(bytes)
-            .map_err(io(format!("write {}", tmp.display())))?;
-        f.sync_all()
-            .map_err(io(format!("fsync {}", tmp.display())))?;
-    }
+    let (dir, tmp) = write_temp_beside(path, bytes)?;
     let linked = fs::hard_link(&tmp, path);
     let _ = fs::remove_file(&tmp);
     match linked {
