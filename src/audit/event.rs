@@ -107,6 +107,9 @@ events! {
     CaseHeld,
     /// A case's legal hold was released.
     CaseReleased,
+    /// Messages were deleted from a folder of the mailbox other than the intake folder
+    /// (leftover copies: Trash, Sent, ...): which folder, how many, received before when.
+    MailboxPurged,
 }
 
 impl Event {

@@ -6,8 +6,10 @@ mod admin;
 mod audit;
 mod case_files;
 mod cases;
+mod doctor;
 mod identity;
 mod keys;
+mod mailbox;
 mod quarantine;
 mod reader_key;
 mod register_export;
@@ -114,8 +116,12 @@ enum Command {
     /// The register of internal reports (art. 29).
     #[command(subcommand)]
     Register(register_export::RegisterCommand),
-    /// Check config, key folder, register durability and key expiry.
-    Doctor,
+    /// Check config, key folder, register durability and key expiry (and, with --mailbox,
+    /// the mailbox's other folders).
+    Doctor(mailbox::MailboxCheck),
+    /// The mailbox's folders other than the intake folder.
+    #[command(subcommand)]
+    Mailbox(mailbox::MailboxCommand),
     /// An intake worker: started by `run` on a pipe, never by hand.
     #[command(hide = true)]
     Worker,
@@ -147,7 +153,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Stats { json } => stats::stats(&config_path, json).await,
         Command::Register(c) => register_export::register(&config_path, c).await,
         Command::Retention(c) => retention::retention(&config_path, c).await,
-        Command::Doctor => keys::doctor(&config_path).await,
+        Command::Doctor(check) => doctor::doctor(&config_path, &check).await,
+        Command::Mailbox(c) => mailbox::mailbox(&config_path, c).await,
         Command::Worker => Err(coded(
             exit::USAGE,
             "`sygnal worker` is started by `sygnal run` on a pipe, not by hand",

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 pub use secret::{PasswordSource, SecretError};
 
-use crate::imap::TlsMode;
+use crate::imap::{ImapSettings, TlsMode};
 
 /// Validated configuration.
 #[derive(Debug, Clone)]
@@ -66,6 +66,31 @@ pub struct MailboxConfig {
     pub idle: bool,
     /// How often to poll when IDLE is off or missing.
     pub poll_interval: Duration,
+}
+
+impl MailboxConfig {
+    /// How to reach the mailbox and log in: the password and the extra CA file are read now.
+    /// The error says which and where.
+    pub fn imap_settings(&self) -> Result<ImapSettings, String> {
+        let password = self.password.read().map_err(|e| e.to_string())?;
+        let extra_ca_pem = match &self.ca_file {
+            Some(p) => Some(
+                std::fs::read(p)
+                    .map_err(|e| format!("cannot read mailbox.ca-file {}: {e}", p.display()))?,
+            ),
+            None => None,
+        };
+        Ok(ImapSettings {
+            host: self.host.clone(),
+            port: self.port,
+            tls: self.tls,
+            username: self.username.clone(),
+            password,
+            extra_ca_pem,
+            connect_timeout: Duration::from_secs(30),
+            command_timeout: Duration::from_secs(120),
+        })
+    }
 }
 
 /// Register backend.

@@ -96,6 +96,14 @@ pub enum DeskError {
     /// Intake.
     #[error(transparent)]
     Gateway(#[from] GatewayError),
+    /// The mailbox's server.
+    #[error("mailbox {server}: {source}")]
+    Mailbox {
+        /// `host:port` and the login.
+        server: String,
+        /// Cause.
+        source: crate::imap::ImapError,
+    },
     /// A file the use case reads or writes.
     #[error("{context}: {source}")]
     Io {
@@ -125,6 +133,7 @@ impl DeskError {
                 Disposition::Refused(Refusal::Setup)
             }
             DeskError::Gateway(e) if e.is_transient() => Disposition::Retry,
+            DeskError::Mailbox { source, .. } if source.is_transient() => Disposition::Retry,
             _ => Disposition::Halt,
         }
     }

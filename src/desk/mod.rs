@@ -15,6 +15,7 @@ mod casework;
 mod error;
 mod identity;
 mod keys;
+mod mailbox;
 mod migrate;
 mod quarantine;
 mod retention;
@@ -43,6 +44,7 @@ pub use keys::{
     check_key_folder, reseal_incomplete, DoctorReport, ImportedIntakeKey, InitOutcome,
     IntakeExport, ResealRequest,
 };
+pub use mailbox::{received, FolderFinding, FolderPurge, MailboxInspection, MailboxPurge};
 pub use migrate::migrate_register;
 pub use quarantine::RetryItem;
 pub use retention::{RetentionRun, SCHEDULE};

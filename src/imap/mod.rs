@@ -14,12 +14,14 @@
 //! `log` crate at TRACE level; the binary must keep [`LOG_DIRECTIVES`] in its filter.
 
 mod connect;
+mod folders;
 mod idle;
 mod session;
 
 use std::time::Duration;
 
 pub use connect::is_loopback;
+pub use folders::{Folder, SpecialUse, PROBE_FOLDER};
 pub use idle::MAX_IDLE;
 pub use session::{Mailbox, EXPUNGE_FOLDER};
 

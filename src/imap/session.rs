@@ -276,7 +276,7 @@ impl Mailbox {
     }
 
     /// Refuses to act on a UID from another UIDVALIDITY epoch or without a safe way to delete.
-    fn check_position(&self, uidvalidity: u32, uid: u32) -> Result<(), ImapError> {
+    pub(super) fn check_position(&self, uidvalidity: u32, uid: u32) -> Result<(), ImapError> {
         let selected = self.current()?;
         let found = self.view.uidvalidity.unwrap_or(selected.uidvalidity);
         if found != uidvalidity {
@@ -424,7 +424,7 @@ pub(super) fn quote(name: &str) -> Result<String, ImapError> {
     Ok(quoted)
 }
 
-fn check_uid(uid: u32) -> Result<(), ImapError> {
+pub(super) fn check_uid(uid: u32) -> Result<(), ImapError> {
     if uid == 0 {
         return Err(ImapError::Protocol {
             detail: "uid 0 is not a valid UID",

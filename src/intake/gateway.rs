@@ -234,27 +234,10 @@ impl Gateway {
     }
 
     fn imap_settings(&self) -> Result<ImapSettings, GatewayError> {
-        let m = &self.config.mailbox;
-        let password = m
-            .password
-            .read()
-            .map_err(|e| GatewayError::Setup(e.to_string()))?;
-        let extra_ca_pem = match &m.ca_file {
-            Some(p) => Some(std::fs::read(p).map_err(|e| {
-                GatewayError::Setup(format!("cannot read mailbox.ca-file {}: {e}", p.display()))
-            })?),
-            None => None,
-        };
-        Ok(ImapSettings {
-            host: m.host.clone(),
-            port: m.port,
-            tls: m.tls,
-            username: m.username.clone(),
-            password,
-            extra_ca_pem,
-            connect_timeout: Duration::from_secs(30),
-            command_timeout: Duration::from_secs(120),
-        })
+        self.config
+            .mailbox
+            .imap_settings()
+            .map_err(GatewayError::Setup)
     }
 
     /// Runs intake. With `once`, drains the folder and returns; otherwise waits for new mail

@@ -18,6 +18,7 @@ mod faults;
 mod identity;
 mod imap;
 mod keys;
+mod mailbox;
 mod postgres;
 mod quarantine;
 mod replicas;
