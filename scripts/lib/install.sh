@@ -79,4 +79,7 @@ SYGNAL_CLEAN_TEST_PACKAGES=(ghostscript libimage-exiftool-perl pandoc poppler-ut
 SYGNAL_PG_TEST_PACKAGES=(postgresql)
 # Retention tests move the clock of a whole process years ahead with libfaketime.
 SYGNAL_CLOCK_TEST_PACKAGES=(faketime)
-SYGNAL_TEST_PACKAGES=("${SYGNAL_BUILD_PACKAGES[@]}" "${SYGNAL_RUN_PACKAGES[@]}" "${SYGNAL_CLEAN_TEST_PACKAGES[@]}" "${SYGNAL_PG_TEST_PACKAGES[@]}" "${SYGNAL_CLOCK_TEST_PACKAGES[@]}" git)
+# The yearly review record's PDF is rendered to PNG (poppler) and read back by OCR, so the test
+# checks what a person sees on the page, not only the text layer.
+SYGNAL_OCR_TEST_PACKAGES=(tesseract-ocr)
+SYGNAL_TEST_PACKAGES=("${SYGNAL_BUILD_PACKAGES[@]}" "${SYGNAL_RUN_PACKAGES[@]}" "${SYGNAL_CLEAN_TEST_PACKAGES[@]}" "${SYGNAL_PG_TEST_PACKAGES[@]}" "${SYGNAL_CLOCK_TEST_PACKAGES[@]}" "${SYGNAL_OCR_TEST_PACKAGES[@]}" git)

@@ -89,8 +89,8 @@ pub(super) fn save_attachments(report: &Report, dir: &Path) -> anyhow::Result<()
     Ok(())
 }
 
-/// Evidence files are readable by their owner only.
-fn write_private(path: &Path, data: &[u8]) -> std::io::Result<()> {
+/// Evidence files and records are readable by their owner only; an existing file is kept.
+pub(super) fn write_private(path: &Path, data: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
     let mut f = std::fs::OpenOptions::new()

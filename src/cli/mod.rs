@@ -15,6 +15,7 @@ mod reader_key;
 mod register_export;
 mod report_view;
 mod retention;
+mod review_pdf;
 mod run;
 mod stats;
 mod term;

@@ -1,9 +1,11 @@
 //! `sygnal retention`: destroy cases past their retention date (crypto-shredding), and the
 //! record of destructions for the yearly review. The rules and the record are the desk's.
 
+use anyhow::Context;
 use clap::{Subcommand, ValueEnum};
 
 use super::{print_json, with_desk};
+use crate::cases::acknowledgement::Lang;
 use crate::desk::Installation;
 
 #[derive(Subcommand, Debug)]
@@ -18,14 +20,21 @@ pub enum RetentionCommand {
         #[arg(long)]
         json: bool,
     },
-    /// The destruction record for the yearly review (what, which case, when, by whom, rule).
+    /// The destruction record for the yearly review (what, which case, when, by whom, rule);
+    /// as PDF, the review record to sign: totals, destructions, cases kept and why.
     Report {
-        /// Only destructions of this year.
+        /// Only destructions of this year (the PDF: this year, default the current one).
         #[arg(long)]
         year: Option<i32>,
         /// Output format.
         #[arg(long, value_enum, default_value = "csv")]
         format: Format,
+        /// With --format pdf: the file to write (created, mode 0600; an existing one is kept).
+        #[arg(long, required_if_eq("format", "pdf"))]
+        output: Option<std::path::PathBuf>,
+        /// Language of the PDF: pl (default) or en.
+        #[arg(long, default_value = "pl", value_parser = parse_lang)]
+        lang: Lang,
     },
 }
 
@@ -36,6 +45,12 @@ pub enum Format {
     Csv,
     /// JSON array.
     Json,
+    /// The review record as PDF (with --output).
+    Pdf,
+}
+
+fn parse_lang(s: &str) -> Result<Lang, String> {
+    Lang::parse(s).ok_or_else(|| format!("{s:?}: the record is in pl or en"))
 }
 
 pub async fn retention(
@@ -66,10 +81,17 @@ pub async fn retention(
             }
             Ok(())
         }
-        RetentionCommand::Report { year, format } => {
+        RetentionCommand::Report {
+            year,
+            format: Format::Pdf,
+            output,
+            lang,
+        } => review_pdf(config_path, year, output, lang).await,
+        RetentionCommand::Report { year, format, .. } => {
             let rows = with_desk(config_path, async |d| d.destructions(year).await).await?;
             match format {
-                Format::Json => print_json(&rows),
+                // (Pdf is the arm above.)
+                Format::Json | Format::Pdf => print_json(&rows),
                 Format::Csv => {
                     println!("case_number,material,received_on,ended_on,kept_until,destroyed_on,actor,rule,audit_id");
                     let d =
@@ -93,4 +115,28 @@ pub async fn retention(
             }
         }
     }
+}
+
+/// The review record as PDF, written to `output`.
+async fn review_pdf(
+    config_path: &Installation,
+    year: Option<i32>,
+    output: Option<std::path::PathBuf>,
+    lang: Lang,
+) -> anyhow::Result<()> {
+    let Some(path) = output else {
+        return Err(anyhow::anyhow!("--format pdf needs --output FILE"));
+    };
+    let review = with_desk(config_path, async |d| d.retention_review(year).await).await?;
+    let pdf = super::review_pdf::render(&review, lang).map_err(anyhow::Error::msg)?;
+    super::case_files::write_private(&path, &pdf)
+        .with_context(|| format!("write the review record to {}", path.display()))?;
+    println!(
+        "{}: review record {}: {} case(s) reviewed, {} destruction(s)",
+        path.display(),
+        review.year,
+        review.cases.len(),
+        review.destructions.len()
+    );
+    Ok(())
 }

@@ -47,7 +47,9 @@ pub use keys::{
 pub use mailbox::{received, FolderFinding, FolderPurge, MailboxInspection, MailboxPurge};
 pub use migrate::migrate_register;
 pub use quarantine::RetryItem;
-pub use retention::{RetentionRun, SCHEDULE};
+pub use retention::{
+    RetentionReview, RetentionRun, ReviewCounts, ReviewedCase, Standing, SCHEDULE,
+};
 pub use run::run_intake;
 pub use signers::TrustedSigner;
 

@@ -9,7 +9,7 @@ use zeroize::Zeroizing;
 use super::{Desk, DeskError, ReaderKey};
 use crate::lifecycle;
 use crate::register::{
-    today, Destruction, EventKind, Expired, NewEvent, RegisterError, RETENTION_RULE,
+    today, Destruction, EventKind, Expired, NewEvent, RegisterError, Reviewed, RETENTION_RULE,
 };
 
 /// Who destroys on schedule, in audit entries and destruction records.
@@ -26,7 +26,121 @@ pub struct RetentionRun {
     pub would_destroy: Vec<String>,
 }
 
+/// Where a case stands in the yearly review.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "standing", content = "on")]
+pub enum Standing {
+    /// Destroyed (on that day).
+    Destroyed(chrono::NaiveDate),
+    /// Past or before its date, kept on legal hold (since that day).
+    OnHold(chrono::NaiveDate),
+    /// Follow-up ended: kept under the retention rule until that day.
+    Kept(chrono::NaiveDate),
+    /// Follow-up still open: kept while it lasts and 3 years after the year it ends.
+    Open,
+}
+
+impl Standing {
+    /// The rule, in one place: destroyed, else held, else kept to its date, else open.
+    #[must_use]
+    pub fn of(case: &Reviewed) -> Standing {
+        match (case.destroyed_on, case.hold_since, case.retention_until) {
+            (Some(d), _, _) => Standing::Destroyed(d),
+            (None, Some(h), _) => Standing::OnHold(h),
+            (None, None, Some(k)) => Standing::Kept(k),
+            (None, None, None) => Standing::Open,
+        }
+    }
+}
+
+/// One reviewed case.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReviewedCase {
+    /// Its dates.
+    #[serde(flatten)]
+    pub case: Reviewed,
+    /// Where it stands.
+    #[serde(flatten)]
+    pub standing: Standing,
+}
+
+/// The yearly review record (protokół przeglądu): every case the register held in the year
+/// and where it stands, and every destruction of the year. Numbers and dates only.
+#[derive(Debug, Clone, Serialize)]
+pub struct RetentionReview {
+    /// The year reviewed.
+    pub year: i32,
+    /// The tenant (mailbox), in a multi-tenant installation.
+    pub tenant: Option<String>,
+    /// The day the record was made.
+    pub made_on: chrono::NaiveDate,
+    /// The rule cases are kept and destroyed under.
+    pub rule: &'static str,
+    /// Cases held at some time in the year.
+    pub cases: Vec<ReviewedCase>,
+    /// Destructions of the year.
+    pub destructions: Vec<Destruction>,
+}
+
+impl RetentionReview {
+    /// Cases reviewed, destroyed, on hold, kept (follow-up ended or open).
+    #[must_use]
+    pub fn counts(&self) -> ReviewCounts {
+        let mut c = ReviewCounts {
+            reviewed: self.cases.len(),
+            ..ReviewCounts::default()
+        };
+        for r in &self.cases {
+            match r.standing {
+                Standing::Destroyed(_) => c.destroyed += 1,
+                Standing::OnHold(_) => c.on_hold += 1,
+                Standing::Kept(_) => c.kept += 1,
+                Standing::Open => c.open += 1,
+            }
+        }
+        c
+    }
+}
+
+/// The review's totals.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ReviewCounts {
+    /// Cases the register held in the year.
+    pub reviewed: usize,
+    /// Destroyed (in the year).
+    pub destroyed: usize,
+    /// On legal hold.
+    pub on_hold: usize,
+    /// Follow-up ended, kept to their date.
+    pub kept: usize,
+    /// Follow-up open.
+    pub open: usize,
+}
+
 impl Desk {
+    /// The yearly review record of `year` (default: the current one).
+    pub async fn retention_review(&self, year: Option<i32>) -> Result<RetentionReview, DeskError> {
+        let year = year.unwrap_or_else(|| chrono::Datelike::year(&today()));
+        let cases = self
+            .register
+            .reviewed_cases(year)
+            .await?
+            .into_iter()
+            .map(|case| ReviewedCase {
+                standing: Standing::of(&case),
+                case,
+            })
+            .collect();
+        Ok(RetentionReview {
+            year,
+            tenant: self.config.tenant.clone(),
+            made_on: today(),
+            rule: RETENTION_RULE,
+            cases,
+            destructions: self.register.destructions(Some(year)).await?,
+        })
+    }
+
     /// Destroys every case past its retention date that is not on hold (with `dry_run`, only
     /// lists them). Shred keys left queued by an interrupted run are destroyed first.
     pub async fn run_retention(&self, dry_run: bool) -> Result<RetentionRun, DeskError> {

@@ -38,7 +38,7 @@ pub use copy::CopyReport;
 pub use lease::{Acquired, Lease};
 pub use lifecycle::*;
 pub use postgres::PgRegister;
-pub use retention::{Destruction, Expired, RETENTION_RULE};
+pub use retention::{Destruction, Expired, Reviewed, RETENTION_RULE};
 pub use sqlite::SqliteRegister;
 pub use types::*;
 pub use workflow::*;

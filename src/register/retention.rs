@@ -50,6 +50,25 @@ pub struct Destruction {
     pub audit_id: i64,
 }
 
+/// A case as the yearly review sees it: dates and standing, never content.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Reviewed {
+    /// Case number.
+    pub number: String,
+    /// Received.
+    pub received_at: NaiveDate,
+    /// Status (as stored: `received`, `closed`, ...).
+    pub status: String,
+    /// Follow-up ended.
+    pub ended_at: Option<NaiveDate>,
+    /// Kept until (inclusive), once follow-up ended.
+    pub retention_until: Option<NaiveDate>,
+    /// On legal hold since.
+    pub hold_since: Option<NaiveDate>,
+    /// Destroyed on.
+    pub destroyed_on: Option<NaiveDate>,
+}
+
 /// The rule scheduled retention destroys under.
 pub const RETENTION_RULE: &str =
     "art. 29 ust. 4 ustawy o ochronie sygnalistów: 3 lata po końcu roku zakończenia działań następczych";
@@ -265,6 +284,35 @@ impl Register {
             Ok(())
         })
         .await
+    }
+
+    /// Every case the register held at some time in `year`: received by its end and not
+    /// destroyed before it began. In filing order.
+    pub async fn reviewed_cases(&self, year: i32) -> Result<Vec<Reviewed>, RegisterError> {
+        let (first, last) = (format!("{year:04}-01-01"), format!("{year:04}-12-31"));
+        let rows = self
+            .all(
+                "SELECT reviewed cases",
+                "SELECT number, received_at, status, ended_at, retention_until, hold_since, \
+                 destroyed_on FROM cases WHERE received_at <= $1 \
+                 AND (destroyed_on IS NULL OR destroyed_on >= $2) ORDER BY id",
+                args![last.as_str(), first.as_str()],
+            )
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Reviewed {
+                    number: r.get("number", "read reviewed case")?,
+                    received_at: date(r, "received_at")?
+                        .ok_or_else(|| RegisterError::Corrupt("received_at".into()))?,
+                    status: r.get("status", "read reviewed case")?,
+                    ended_at: date(r, "ended_at")?,
+                    retention_until: date(r, "retention_until")?,
+                    hold_since: date(r, "hold_since")?,
+                    destroyed_on: date(r, "destroyed_on")?,
+                })
+            })
+            .collect()
     }
 
     /// Whether case `number` was destroyed.

@@ -160,4 +160,27 @@ on_each_backend! {
             .unwrap();
         assert_eq!(n, 1, "only the newer case is still sealed");
     }
+
+    /// The yearly review covers every case the register held in the year: received by its
+    /// end, and not destroyed before it began.
+    async fn the_review_of_a_year_covers_the_cases_held_in_it(backend) {
+        let (_held, reg) = backend.open().await;
+        let gone_before = closed_case(&reg, "gone-before", "2020-02-01", "2020-03-01", false).await;
+        let gone_during = closed_case(&reg, "gone-during", "2021-02-01", "2021-03-01", false).await;
+        let kept = closed_case(&reg, "kept", "2024-02-01", "2024-06-30", false).await;
+        let later = closed_case(&reg, "later", "2026-02-01", "2026-03-01", false).await;
+        reg.destroy_case(&gone_before, "schedule", RETENTION_RULE, d("2024-01-02"))
+            .await
+            .unwrap();
+        reg.destroy_case(&gone_during, "schedule", RETENTION_RULE, d("2025-01-02"))
+            .await
+            .unwrap();
+
+        let reviewed = reg.reviewed_cases(2025).await.unwrap();
+        let numbers: Vec<&str> = reviewed.iter().map(|r| r.number.as_str()).collect();
+        assert_eq!(numbers, vec![gone_during.as_str(), kept.as_str()], "not {later}");
+        assert_eq!(reviewed[0].destroyed_on, Some(d("2025-01-02")));
+        assert_eq!(reviewed[1].retention_until, Some(d("2027-12-31")));
+        assert_eq!(reviewed[1].status, "closed");
+    }
 }

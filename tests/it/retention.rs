@@ -141,6 +141,47 @@ fn expired_cases_are_shredded_for_every_key_and_backup_a_hold_keeps_one_and_the_
             .iter()
             .any(|r| r["case_number"] == number.as_str() && r["actor"] == "schedule"));
     }
+    // The review record to sign, as PDF: rendered to PNG and read back by OCR, every
+    // destruction is on the page; in Polish by default, English on request.
+    for (lang, heading) in [("pl", "Zniszczenia"), ("en", "Destructions")] {
+        let pdf = s.gateway.dir().join(format!("review-{lang}.pdf"));
+        let out = s.gateway.run_at(
+            LATER,
+            &[
+                "retention",
+                "report",
+                "--year",
+                "2031",
+                "--format",
+                "pdf",
+                "--lang",
+                lang,
+                "--output",
+                pdf.to_str().unwrap(),
+            ],
+        );
+        assert_success(&["retention", "report", "--format", "pdf"], &out);
+        let seen = ocr_pdf(&pdf);
+        assert!(seen.contains(heading), "{lang}: {seen}");
+        for number in [expired, on_hold] {
+            assert!(
+                seen.contains(number.as_str()),
+                "{number} not on the page:\n{seen}"
+            );
+        }
+        // The open case is reviewed and kept, not destroyed.
+        assert!(seen.contains(open.as_str()), "{seen}");
+        let text = pdf_text(&pdf);
+        if lang == "pl" {
+            assert!(text.contains("PROTOKÓŁ PRZEGLĄDU"), "{text}");
+            assert!(text.contains("Sprawy objęte przeglądem"), "{text}");
+        }
+        assert!(
+            !text.contains(&token),
+            "report content in the record:\n{text}"
+        );
+    }
+
     // The art. 29 register still lists the destroyed cases (number and dates), and exports
     // with a handler's key for the others.
     let export = s
@@ -158,4 +199,47 @@ fn expired_cases_are_shredded_for_every_key_and_backup_a_hold_keeps_one_and_the_
     ] {
         assert!(trail.contains(event), "{event} missing:\n{trail}");
     }
+}
+
+/// What a person sees on the PDF's pages: each rendered to PNG (poppler) and read by OCR
+/// (Tesseract).
+fn ocr_pdf(pdf: &std::path::Path) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let prefix = dir.path().join("page");
+    let rendered = std::process::Command::new("pdftoppm")
+        .args(["-r", "200", "-png", "-gray"])
+        .arg(pdf)
+        .arg(&prefix)
+        .output()
+        .expect("run pdftoppm (scripts/test installs poppler-utils)");
+    assert!(rendered.status.success(), "{rendered:?}");
+    let mut pages: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    pages.sort();
+    assert!(!pages.is_empty());
+    let mut seen = String::new();
+    for png in pages {
+        let out = std::process::Command::new("tesseract")
+            .arg(&png)
+            .arg("stdout")
+            .args(["--psm", "6"])
+            .output()
+            .expect("run tesseract (scripts/test installs tesseract-ocr)");
+        assert!(out.status.success(), "{out:?}");
+        seen.push_str(&String::from_utf8_lossy(&out.stdout));
+    }
+    seen
+}
+
+/// The PDF's text layer.
+fn pdf_text(pdf: &std::path::Path) -> String {
+    let out = std::process::Command::new("pdftotext")
+        .arg(pdf)
+        .arg("-")
+        .output()
+        .expect("run pdftotext");
+    assert!(out.status.success(), "{out:?}");
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
