@@ -91,6 +91,7 @@ async fn main() -> anyhow::Result<()> {
             shred_key: shred_id.clone(),
             report: vault::seal(&filler, &report_readers, &shred, BlobKind::Report)?,
             identity: vault::seal(b"{}", &identity_readers, &shred, BlobKind::Identity)?,
+            attachments: Vec::new(),
         };
         let intake = IntakeRef {
             fingerprint: format!("bench-{i}"),

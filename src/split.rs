@@ -191,6 +191,11 @@ impl fmt::Debug for SenderIdentity {
     }
 }
 
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if passes a reference
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
 /// An attachment as filed in the report.
 #[derive(Serialize, Deserialize, Zeroize, Default)]
 #[serde(default)]
@@ -202,6 +207,20 @@ pub struct ReportAttachment {
     pub sha256: String,
     #[serde(serialize_with = "base64_bytes", deserialize_with = "from_base64")]
     pub data: Vec<u8>,
+    /// `data` is sealed apart, under the attachment's own shred key (so that it can be
+    /// destroyed alone, e.g. found irrelevant); empty here.
+    #[serde(skip_serializing_if = "is_false")]
+    pub apart: bool,
+    /// Found irrelevant to the report: destroyed by this day (set when the case is opened,
+    /// never sealed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[zeroize(skip)]
+    pub destroy_by: Option<chrono::NaiveDate>,
+    /// Destroyed on this day as irrelevant: only its name, type, size and hash remain (set
+    /// when the case is opened, never sealed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[zeroize(skip)]
+    pub destroyed_on: Option<chrono::NaiveDate>,
     /// Identifying metadata was removed (or there was none to remove); false when the file is
     /// kept as it came.
     pub cleaned: bool,
@@ -223,6 +242,9 @@ pub struct OriginalAttachment {
     pub sha256: String,
     #[serde(serialize_with = "base64_bytes", deserialize_with = "from_base64")]
     pub data: Vec<u8>,
+    /// `data` is sealed apart with the cleaned copy, under the attachment's own key; empty here.
+    #[serde(skip_serializing_if = "is_false")]
+    pub apart: bool,
     /// The metadata values the cleaned copy no longer has.
     pub metadata: Vec<crate::clean::FoundValue>,
 }
@@ -478,6 +500,9 @@ fn clean_attachment(
             size: a.data.len() as u64,
             sha256: sha256_hex(&a.data),
             data: std::mem::take(&mut *a.data),
+            apart: false,
+            destroy_by: None,
+            destroyed_on: None,
             cleaned,
             not_cleaned_reason: reason,
             metadata_removed: Vec::new(),
@@ -496,6 +521,9 @@ fn clean_attachment(
                 size: c.data.len() as u64,
                 sha256: sha256_hex(&c.data),
                 data: std::mem::take(&mut *c.data),
+                apart: false,
+                destroy_by: None,
+                destroyed_on: None,
                 cleaned: true,
                 not_cleaned_reason: None,
                 metadata_removed: std::mem::take(&mut c.removed),
@@ -505,6 +533,7 @@ fn clean_attachment(
                 name,
                 sha256: sha256_hex(&a.data),
                 data: std::mem::take(&mut *a.data),
+                apart: false,
                 metadata: std::mem::take(&mut c.found_values),
             };
             (report, Some(original))

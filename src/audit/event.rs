@@ -110,6 +110,11 @@ events! {
     /// Messages were deleted from a folder of the mailbox other than the intake folder
     /// (leftover copies: Trash, Sent, ...): which folder, how many, received before when.
     MailboxPurged,
+    /// Material of a case (an attachment) was found irrelevant to the report: to be destroyed
+    /// within 14 days.
+    MaterialMarkedIrrelevant,
+    /// Material of a case (an attachment) was destroyed: its own shred key and ciphertext.
+    MaterialDestroyed,
 }
 
 impl Event {

@@ -13,6 +13,8 @@ pub enum DeadlineKind {
     Acknowledgement,
     /// Give feedback (3 months).
     Feedback,
+    /// Destroy material found irrelevant to the report (14 days from the finding).
+    DestroyIrrelevant,
 }
 
 impl DeadlineKind {
@@ -21,6 +23,7 @@ impl DeadlineKind {
         match self {
             DeadlineKind::Acknowledgement => "acknowledgement",
             DeadlineKind::Feedback => "feedback",
+            DeadlineKind::DestroyIrrelevant => "destroy-irrelevant",
         }
     }
 }

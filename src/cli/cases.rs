@@ -129,6 +129,33 @@ pub enum CasesCommand {
         #[arg(long)]
         key: PathBuf,
     },
+    /// Record that an attachment is irrelevant to the report: it is destroyed within 14 days
+    /// (by the daily retention run at the latest; `cases redact` sooner). Shown in `cases due`.
+    MarkIrrelevant {
+        /// Case number.
+        number: String,
+        /// The attachment's position in `cases show` (from 1).
+        #[arg(long)]
+        attachment: u32,
+        /// Why it is irrelevant (sealed as a note, never stored in the clear).
+        #[arg(long)]
+        reason: String,
+        /// A handler's secret key file.
+        #[arg(long)]
+        key: PathBuf,
+    },
+    /// Destroy an attachment found irrelevant now: its own key and ciphertext; the rest of the
+    /// case still opens.
+    Redact {
+        /// Case number.
+        number: String,
+        /// The attachment's position (from 1).
+        #[arg(long)]
+        attachment: u32,
+        /// A handler's secret key file.
+        #[arg(long)]
+        key: PathBuf,
+    },
     SetCategory {
         /// Case number.
         number: String,
@@ -373,6 +400,39 @@ pub async fn cases(config_path: &Installation, command: CasesCommand) -> anyhow:
             println!("{number}: hold released; destroyed on the next retention run if its date has passed");
             Ok(())
         }
+        CasesCommand::MarkIrrelevant {
+            number,
+            attachment,
+            reason,
+            key,
+        } => {
+            let key = reader_key::load(&key)?;
+            let reason = Zeroizing::new(reason.into_bytes());
+            let by = with_desk(config_path, async |d| {
+                d.mark_irrelevant(&number, attachment, &key, reason).await
+            })
+            .await?;
+            println!(
+                "{number}: attachment {attachment} found irrelevant; destroyed by {by} (`cases redact` does it now)"
+            );
+            Ok(())
+        }
+        CasesCommand::Redact {
+            number,
+            attachment,
+            key,
+        } => {
+            let key = reader_key::load(&key)?;
+            let d = with_desk(config_path, async |d| {
+                d.redact_attachment(&number, attachment, &key).await
+            })
+            .await?;
+            println!(
+                "{number}: {} destroyed on {} (audit entry {}); the rest of the case still opens",
+                d.item, d.destroyed_on, d.audit_id
+            );
+            Ok(())
+        }
         CasesCommand::SetCategory {
             number,
             category,
@@ -438,10 +498,14 @@ pub async fn cases(config_path: &Installation, command: CasesCommand) -> anyhow:
                 println!("nothing due");
             }
             for i in &items {
+                let deadline = match i.attachment {
+                    Some(a) => format!("{} (attachment {a})", i.deadline.as_str()),
+                    None => i.deadline.as_str().to_owned(),
+                };
                 println!(
                     "{:<16} {:<15} {:<16} {} {}",
                     i.number,
-                    i.deadline.as_str(),
+                    deadline,
                     i.status.as_str(),
                     i.due,
                     if i.overdue {

@@ -19,6 +19,12 @@ struct AttachmentJson<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     not_cleaned_reason: &'a Option<String>,
     metadata_removed: &'a [String],
+    /// Found irrelevant: destroyed by this day.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    destroy_by: Option<chrono::NaiveDate>,
+    /// Destroyed as irrelevant on this day: no bytes left.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    destroyed_on: Option<chrono::NaiveDate>,
 }
 
 /// A part that arrived outside the encryption, as shown (its text, not its bytes).
@@ -65,6 +71,8 @@ fn attachment_json(a: &ReportAttachment) -> AttachmentJson<'_> {
         cleaned: a.cleaned,
         not_cleaned_reason: &a.not_cleaned_reason,
         metadata_removed: &a.metadata_removed,
+        destroy_by: a.destroy_by,
+        destroyed_on: a.destroyed_on,
     }
 }
 
@@ -171,6 +179,13 @@ pub(super) fn print_case(c: &OpenedCase) {
                 a.size,
                 a.sha256,
             );
+            if let Some(d) = a.destroyed_on {
+                println!("     destroyed on {d} as irrelevant to the report: nothing of it opens");
+                continue;
+            }
+            if let Some(d) = a.destroy_by {
+                println!("     found irrelevant: destroyed by {d}");
+            }
             print_cleaning(a);
         }
     }

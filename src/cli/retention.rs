@@ -67,11 +67,18 @@ pub async fn retention(
                 println!("would destroy {number}");
             }
             for d in &run.destroyed {
-                println!(
-                    "destroyed {} (kept until {})",
-                    d.case_number,
-                    d.kept_until.map_or_else(String::new, |k| k.to_string())
-                );
+                if d.item.is_empty() {
+                    println!(
+                        "destroyed {} (kept until {})",
+                        d.case_number,
+                        d.kept_until.map_or_else(String::new, |k| k.to_string())
+                    );
+                } else {
+                    println!(
+                        "destroyed {} of {} (found irrelevant)",
+                        d.item, d.case_number
+                    );
+                }
             }
             for number in &run.on_hold {
                 println!("kept {number}: on legal hold");
@@ -93,14 +100,15 @@ pub async fn retention(
                 // (Pdf is the arm above.)
                 Format::Json | Format::Pdf => print_json(&rows),
                 Format::Csv => {
-                    println!("case_number,material,received_on,ended_on,kept_until,destroyed_on,actor,rule,audit_id");
+                    println!("case_number,material,item,received_on,ended_on,kept_until,destroyed_on,actor,rule,audit_id");
                     let d =
                         |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
                     for r in &rows {
                         println!(
-                            "{},{},{},{},{},{},{},\"{}\",{}",
+                            "{},{},{},{},{},{},{},{},\"{}\",{}",
                             r.case_number,
                             r.material,
+                            r.item,
                             d(r.received_on),
                             d(r.ended_on),
                             d(r.kept_until),

@@ -106,6 +106,9 @@ pub struct DueItem {
     pub days_left: i64,
     /// Past the due date.
     pub overdue: bool,
+    /// For `destroy-irrelevant`: which attachment.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attachment: Option<u32>,
 }
 
 /// Serialises an opened note without copying it into a non-zeroizing string first.
@@ -172,6 +175,7 @@ fn due_list(files: Vec<CaseFile>, today: NaiveDate, within: Option<i64>) -> Vec<
                 due: d.due,
                 days_left: d.days_left,
                 overdue: d.overdue(),
+                attachment: None,
             })
         })
         .filter(|i| within.is_none_or(|w| i.days_left <= w))
@@ -228,10 +232,12 @@ impl Desk {
             String::new(),
         )
         .await?;
+        let mut report = parse_report(&proven.report)?;
+        self.fill_report(number, key, &mut report).await?;
         Ok(OpenedCase {
             number: number.to_owned(),
             status: proven.record.summary.status.clone(),
-            report: parse_report(&proven.report)?,
+            report,
         })
     }
 
@@ -412,16 +418,44 @@ impl Desk {
             format!("{} event(s); identity not included", events.len()),
         )
         .await?;
+        let mut report = parse_report(&proven.report)?;
+        self.fill_report(number, key, &mut report).await?;
         Ok(CaseExport {
             file,
-            report: parse_report(&proven.report)?,
+            report,
             events,
         })
     }
 
-    /// Open deadlines, soonest first. No content, no key needed.
+    /// Open deadlines, soonest first, with material found irrelevant and not yet destroyed.
+    /// No content, no key needed.
     pub async fn due(&self, within: Option<i64>) -> Result<Vec<DueItem>, DeskError> {
-        Ok(due_list(self.register.case_files().await?, today(), within))
+        let files = self.register.case_files().await?;
+        let statuses: Vec<(String, Status)> =
+            files.iter().map(|f| (f.number.clone(), f.status)).collect();
+        let mut items = due_list(files, today(), within);
+        for i in self.irrelevant_pending().await? {
+            let (Some(due), Some(days_left)) = (i.destroy_by, i.days_left) else {
+                continue;
+            };
+            let Some((_, status)) = statuses.iter().find(|(n, _)| *n == i.number) else {
+                continue;
+            };
+            if within.is_some_and(|w| days_left > w) {
+                continue;
+            }
+            items.push(DueItem {
+                number: i.number,
+                status: *status,
+                deadline: DeadlineKind::DestroyIrrelevant,
+                due,
+                days_left,
+                overdue: days_left < 0,
+                attachment: Some(i.attachment),
+            });
+        }
+        items.sort_by(|a, b| a.due.cmp(&b.due).then_with(|| a.number.cmp(&b.number)));
+        Ok(items)
     }
 
     /// The acknowledgement for the reporter: case number and dates only, no key needed.

@@ -114,6 +114,7 @@ async fn file_report(desk: &Desk) -> String {
                 shred_key: shred_id,
                 report: sealed.report,
                 identity: sealed.identity,
+                attachments: Vec::new(),
             },
             &desk.config.cases.number_pattern,
         )

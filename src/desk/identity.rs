@@ -220,11 +220,12 @@ impl Desk {
             )
             .await?;
         self.checkpoint_after(key).await?;
-        let identity =
+        let mut identity: SenderIdentity =
             serde_json::from_slice(&proven.identity).map_err(|e| DeskError::Damaged {
                 what: "identity record",
                 detail: e.to_string(),
             })?;
+        self.fill_identity(number, key, &mut identity).await?;
         Ok(UnsealedIdentity {
             number: number.to_owned(),
             identity,

@@ -16,6 +16,7 @@ mod error;
 mod identity;
 mod keys;
 mod mailbox;
+mod material;
 mod migrate;
 mod quarantine;
 mod retention;
@@ -45,6 +46,7 @@ pub use keys::{
     IntakeExport, ResealRequest,
 };
 pub use mailbox::{received, FolderFinding, FolderPurge, MailboxInspection, MailboxPurge};
+pub use material::IrrelevantItem;
 pub use migrate::migrate_register;
 pub use quarantine::RetryItem;
 pub use retention::{

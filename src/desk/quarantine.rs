@@ -9,10 +9,10 @@ use serde::Serialize;
 use super::{Desk, DeskError, ReaderKey};
 use crate::audit::Event;
 use crate::intake::worker::{self, protocol::Request, WorkerPool};
-use crate::intake::Decision;
+use crate::intake::{case_to_file, Decision};
 use crate::lifecycle;
 use crate::readers::Readers;
-use crate::register::{AuditEntry, NewCase, QuarantineSummary};
+use crate::register::{AuditEntry, QuarantineSummary};
 use crate::vault::{self, BlobKind};
 
 /// What became of one entry on a retry.
@@ -71,7 +71,10 @@ impl Desk {
     }
 
     /// Destroys the shred keys queued for destruction, each with its audit entry.
-    async fn destroy_pending_shreds(&self, actor: &super::Actor) -> Result<(), DeskError> {
+    pub(super) async fn destroy_pending_shreds(
+        &self,
+        actor: &super::Actor,
+    ) -> Result<(), DeskError> {
         lifecycle::destroy_pending_shreds(&self.register, &self.keys, actor.as_str())
             .await
             .map_err(DeskError::Reseal)
@@ -164,15 +167,7 @@ impl Desk {
                 drop(raw);
                 match decided {
                     Ok(Decision::File(sealed)) => {
-                        let case = NewCase {
-                            received_at,
-                            encrypted: sealed.encrypted,
-                            signature: sealed.signature,
-                            flags: sealed.flags,
-                            shred_key: new_shred_id,
-                            report: sealed.report,
-                            identity: sealed.identity,
-                        };
+                        let case = case_to_file(sealed, received_at, new_shred_id, &self.keys)?;
                         let filed = self
                             .register
                             .file_case_from_quarantine(

@@ -148,6 +148,13 @@ impl Desk {
         if !dry_run {
             self.finish_destruction().await?;
         }
+        // Attachments found irrelevant whose 14 days are up go first (art. 29 ust. 3).
+        let (destroyed, would) = self.destroy_irrelevant_due(dry_run).await?;
+        run.destroyed.extend(destroyed);
+        run.would_destroy.extend(would);
+        if !dry_run {
+            self.finish_destruction().await?;
+        }
         let today = today();
         for Expired {
             number, hold_since, ..

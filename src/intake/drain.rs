@@ -1,14 +1,17 @@
 //! One pass over the folder: finish deletions left from before, then take every message.
 
 use super::gateway::{Gateway, GatewayError, Shutdown};
-use super::process::{self, Decision};
+use super::process::{self, Decision, SealedCase};
 use super::report::DrainReport;
 use super::worker::protocol::Request;
 use super::worker::{Death, Outcome, WorkerPool};
 use crate::failpoint;
 use crate::imap::{ImapError, Listed, Mailbox, Selected};
+use crate::keystore::{KeyStore, KeyStoreError};
 use crate::readers::Readers;
-use crate::register::{today, Deletion, IntakeRef, IntakeRow, NewCase, NewQuarantine, Position};
+use crate::register::{
+    today, Deletion, IntakeRef, IntakeRow, NewAttachment, NewCase, NewQuarantine, Position,
+};
 
 impl Gateway {
     /// Drains the configured folder once.
@@ -214,15 +217,7 @@ impl Gateway {
         let (intake_id, label) = match decision {
             Decision::File(sealed) => {
                 drop(raw);
-                let case = NewCase {
-                    received_at,
-                    encrypted: sealed.encrypted,
-                    signature: sealed.signature,
-                    flags: sealed.flags,
-                    shred_key: shred_id,
-                    report: sealed.report,
-                    identity: sealed.identity,
-                };
+                let case = case_to_file(sealed, received_at, shred_id, &self.keys)?;
                 let filed = match self
                     .register
                     .file_case(&intake, &case, &self.config.cases.number_pattern)
@@ -422,4 +417,33 @@ impl Gateway {
 /// Whether attempt number `attempt` is past `limits.max-attempts`.
 fn exhausted(attempt: u32, limits: &crate::config::Limits) -> bool {
     usize::try_from(attempt).unwrap_or(usize::MAX) > limits.max_attempts
+}
+
+/// A sealed case as the register files it: each attachment's own shred key is stored durably
+/// first, before anything it protects is filed.
+pub(crate) fn case_to_file(
+    sealed: SealedCase,
+    received_at: chrono::NaiveDate,
+    shred_key: String,
+    keys: &KeyStore,
+) -> Result<NewCase, KeyStoreError> {
+    let mut attachments = Vec::with_capacity(sealed.attachments.len());
+    for a in sealed.attachments {
+        attachments.push(NewAttachment {
+            index: a.index,
+            shred_key: keys.store_shred_key(&a.shred)?,
+            cleaned: a.cleaned,
+            original: a.original,
+        });
+    }
+    Ok(NewCase {
+        received_at,
+        encrypted: sealed.encrypted,
+        signature: sealed.signature,
+        flags: sealed.flags,
+        shred_key,
+        report: sealed.report,
+        identity: sealed.identity,
+        attachments,
+    })
 }

@@ -7,6 +7,7 @@
 
 mod deadlines;
 mod drain;
+pub(crate) use drain::case_to_file;
 mod gateway;
 mod process;
 mod replica;
@@ -21,7 +22,8 @@ mod process_tests;
 
 pub use gateway::{Gateway, GatewayError, Shutdown};
 pub use process::{
-    decide, mail_limits, open_and_split, seal_raw, seal_split, Decision, Rejection, SealedCase,
+    decide, mail_limits, open_and_split, seal_raw, seal_split, Decision, Rejection,
+    SealedAttachment, SealedCase,
 };
 pub use replica_id::Share;
 pub use report::DrainReport;

@@ -29,6 +29,20 @@ pub struct SealedCase {
     pub report: StoredBlob,
     /// The identity record, sealed to custodians.
     pub identity: StoredBlob,
+    /// Each attachment sealed apart under its own shred key.
+    pub attachments: Vec<SealedAttachment>,
+}
+
+/// One attachment sealed apart: destroying its key destroys both copies and nothing else.
+pub struct SealedAttachment {
+    /// Position in the report's list, from 1.
+    pub index: u32,
+    /// Its own shred key (made by the worker; stored by the gateway before filing).
+    pub shred: ShredKey,
+    /// The cleaned copy, for the report's readers.
+    pub cleaned: StoredBlob,
+    /// The copy as it arrived, for custodians, when cleaning changed it.
+    pub original: Option<StoredBlob>,
 }
 
 /// Why a message could not become a case. Codes are stable; details carry no content.
@@ -103,12 +117,12 @@ pub fn decide(
     shred: &ShredKey,
     received_at: NaiveDate,
 ) -> Result<Decision, VaultError> {
-    let split = match open_and_split(raw, keyring, limits, received_at) {
+    let mut split = match open_and_split(raw, keyring, limits, received_at) {
         Ok(split) => split,
         Err(rejection) => return Ok(Decision::Quarantine(rejection)),
     };
     failpoint::hit("opened");
-    let sealed = seal_split(&split, readers, shred)?;
+    let sealed = seal_split(&mut split, readers, shred)?;
     failpoint::hit("sealed");
     Ok(Decision::File(sealed))
 }
@@ -123,8 +137,10 @@ pub fn seal_raw(raw: &[u8], readers: &Readers, shred: &ShredKey) -> Result<Store
     vault::seal(raw, &readers.custodians, shred, BlobKind::Quarantine)
 }
 
+/// Seals a split message: each attachment apart under its own new shred key (its data taken
+/// out of the split and wiped), then the report and the identity under the case's.
 pub fn seal_split(
-    split: &Split,
+    split: &mut Split,
     readers: &Readers,
     shred: &ShredKey,
 ) -> Result<SealedCase, VaultError> {
@@ -134,7 +150,9 @@ pub fn seal_split(
     if readers.custodians.is_empty() {
         return Err(VaultError::NoReaders("identity custodians"));
     }
+    let attachments = seal_attachments_apart(split, readers)?;
     Ok(SealedCase {
+        attachments,
         encrypted: split.report.encrypted,
         signature: split.report.signature(),
         flags: split.report.decryption_flags.clone(),
@@ -146,6 +164,45 @@ pub fn seal_split(
             BlobKind::Identity,
         )?,
     })
+}
+
+fn seal_attachments_apart(
+    split: &mut Split,
+    readers: &Readers,
+) -> Result<Vec<SealedAttachment>, VaultError> {
+    let mut sealed = Vec::with_capacity(split.report.attachments.len());
+    for (i, attachment) in split.report.attachments.iter_mut().enumerate() {
+        let index = u32::try_from(i + 1).unwrap_or(u32::MAX);
+        let key = ShredKey::generate();
+        let cleaned = Zeroizing::new(std::mem::take(&mut attachment.data));
+        attachment.apart = true;
+        let cleaned = vault::seal(&cleaned, &readers.handlers, &key, BlobKind::Attachment)?;
+        let original = match split
+            .identity
+            .original_attachments
+            .iter_mut()
+            .find(|o| o.index == i + 1)
+        {
+            Some(o) => {
+                let data = Zeroizing::new(std::mem::take(&mut o.data));
+                o.apart = true;
+                Some(vault::seal(
+                    &data,
+                    &readers.custodians,
+                    &key,
+                    BlobKind::Original,
+                )?)
+            }
+            None => None,
+        };
+        sealed.push(SealedAttachment {
+            index,
+            shred: key,
+            cleaned,
+            original,
+        });
+    }
+    Ok(sealed)
 }
 
 /// Serializes a record straight into its sealing: the JSON (attachments in base64, the size of

@@ -206,12 +206,18 @@ impl KeyStore {
 
     /// A new shred key, durably stored before it protects anything. Returns its id.
     pub fn new_shred_key(&self) -> Result<(String, ShredKey), KeyStoreError> {
+        let key = ShredKey::generate();
+        Ok((self.store_shred_key(&key)?, key))
+    }
+
+    /// Stores a shred key made elsewhere (an intake worker's, for one attachment), durably,
+    /// under a new id. Returns the id.
+    pub fn store_shred_key(&self, key: &ShredKey) -> Result<String, KeyStoreError> {
         let mut id = [0u8; 16];
         rand::rngs::OsRng.fill_bytes(&mut id);
         let id = hex::encode(id);
-        let key = ShredKey::generate();
         files::write_private(&self.shred_path(&id)?, key.expose())?;
-        Ok((id, key))
+        Ok(id)
     }
 
     /// Loads a shred key.

@@ -47,6 +47,8 @@ pub struct ResealSummary {
     pub notes: u64,
     /// Sealed details of identity events re-wrapped.
     pub details: u64,
+    /// Attachment copies sealed apart (cleaned and original) re-wrapped.
+    pub attachments: u64,
     /// Blobs an earlier, interrupted run of the same target had already done.
     pub already_done: u64,
     /// Blobs the given keys cannot open (e.g. identities with a handler's key): labels.
@@ -61,11 +63,12 @@ impl ResealSummary {
     /// One line for the audit trail and the terminal.
     pub fn line(&self) -> String {
         format!(
-            "{} cases, {} identities, {} notes, {} sealed details, {} quarantined messages{}{}",
+            "{} cases, {} identities, {} notes, {} sealed details, {} attachment copies, {} quarantined messages{}{}",
             self.cases,
             self.identities,
             self.notes,
             self.details,
+            self.attachments,
             self.quarantined,
             if self.already_done > 0 {
                 format!(", {} done before an interruption", self.already_done)
@@ -90,6 +93,7 @@ impl ResealSummary {
             BlobSlot::QuarantineRaw => &mut self.quarantined,
             BlobSlot::CaseNote => &mut self.notes,
             BlobSlot::SealedDetail => &mut self.details,
+            BlobSlot::AttachmentCleaned | BlobSlot::AttachmentOriginal => &mut self.attachments,
         };
         *c = c.saturating_add(1);
     }

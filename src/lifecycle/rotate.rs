@@ -247,6 +247,68 @@ pub(super) async fn rotate_content(
         commit(register, store, run.id, &updates, &options.actor).await?;
     }
 
+    // Attachments held apart: each under its own shred key, both copies together.
+    let already = register
+        .reseal_done(run.id, BlobSlot::AttachmentCleaned)
+        .await?;
+    let mut after = 0i64;
+    loop {
+        let page = register
+            .slot_page(BlobSlot::AttachmentCleaned, after, batch)
+            .await?;
+        let Some(last) = page.last() else { break };
+        after = last.row_id;
+        let mut updates = Vec::new();
+        for cleaned in &page {
+            if already.contains(&cleaned.row_id) {
+                summary.already_done = summary.already_done.saturating_add(1);
+                continue;
+            }
+            let old = store.shred_key(&cleaned.shred_key)?;
+            let original = register
+                .attachment_original(cleaned.row_id)
+                .await?
+                .map(|blob| SlotBlob {
+                    slot: BlobSlot::AttachmentOriginal,
+                    row_id: cleaned.row_id,
+                    label: cleaned.label.clone(),
+                    shred_key: cleaned.shred_key.clone(),
+                    blob,
+                });
+            let Some(plain) = open_any(content, cleaned, &old)? else {
+                summary.not_readable.push(cleaned.label.clone());
+                continue;
+            };
+            let plain_original = match &original {
+                Some(o) => match open_any(content, o, &old)? {
+                    Some(p) => Some(p),
+                    None => {
+                        summary.not_readable.push(o.label.clone());
+                        continue;
+                    }
+                },
+                None => None,
+            };
+            let (new_id, new_shred) = store.new_shred_key()?;
+            let mut blobs = vec![seal(&plain, &target.all, &new_shred, cleaned)?];
+            summary.count(BlobSlot::AttachmentCleaned);
+            if let (Some(o), Some(p)) = (&original, &plain_original) {
+                blobs.push(seal(p, &target.custodians, &new_shred, o)?);
+                summary.count(BlobSlot::AttachmentOriginal);
+            }
+            updates.push(ContentUpdate {
+                target: ContentTarget::Attachment,
+                row_id: cleaned.row_id,
+                old_shred: cleaned.shred_key.clone(),
+                new_shred: new_id,
+                blobs,
+                notes: Vec::new(),
+                details: Vec::new(),
+            });
+        }
+        commit(register, store, run.id, &updates, &options.actor).await?;
+    }
+
     if summary.not_readable.is_empty() {
         register
             .reseal_finish(

@@ -286,6 +286,28 @@ const TABLES: &[Table] = &[
             ("actor", Text),
             ("rule", Text),
             ("audit_id", Int),
+            ("item", Text),
+        ],
+    },
+    Table {
+        // Attachment bodies may be in chunks, or up to 1 MiB inline: a few per page.
+        name: "case_attachments",
+        order: "id",
+        page: 4,
+        identity: true,
+        columns: &[
+            ("id", Int),
+            ("case_id", Int),
+            ("idx", Int),
+            ("shred_key", Text),
+            ("cleaned_pkesks", Blob),
+            ("cleaned_body", Blob),
+            ("original_pkesks", Blob),
+            ("original_body", Blob),
+            ("irrelevant_on", Text),
+            ("irrelevant_by", Text),
+            ("destroy_by", Text),
+            ("destroyed_on", Text),
         ],
     },
     Table {

@@ -61,6 +61,7 @@ async fn populated(backend: Backend) -> (testing::Held, Register) {
             shred_key: format!("{i:02x}"),
             report: blob(i as u8, size),
             identity: blob(100 + i as u8, 50),
+            attachments: Vec::new(),
         };
         let filed = reg
             .file_case(&intake(&format!("fp{i}"), i), &case, &pattern)
@@ -166,6 +167,7 @@ async fn copy_and_check(from: Backend, to: Backend) {
                 shred_key: "44".into(),
                 report: blob(4, 10),
                 identity: blob(104, 10),
+                attachments: Vec::new(),
             },
             &pattern,
         )

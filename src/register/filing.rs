@@ -139,6 +139,7 @@ async fn insert_case(
         &case.identity.body,
     )
     .await?;
+    super::attachments::insert(tx, id, &case.attachments).await?;
     Ok((id, number))
 }
 

@@ -473,6 +473,28 @@ impl Register {
                         .await?,
                         &[BlobSlot::QuarantineRaw],
                     ),
+                    (ContentTarget::Attachment, [cleaned, rest @ ..]) if rest.len() <= 1 => {
+                        let original = rest.first();
+                        (
+                            tx.exec(
+                                "UPDATE content",
+                                "UPDATE case_attachments SET shred_key = $1, cleaned_pkesks = $2, \
+                                 cleaned_body = $3, original_pkesks = $4, original_body = $5 \
+                                 WHERE id = $6 AND shred_key = $7",
+                                args![
+                                    u.new_shred.as_str(),
+                                    cleaned.pkesks.as_slice(),
+                                    chunks::column(&cleaned.body),
+                                    original.map(|o| o.pkesks.as_slice()),
+                                    original.map(|o| chunks::column(&o.body)),
+                                    u.row_id,
+                                    u.old_shred.as_str()
+                                ],
+                            )
+                            .await?,
+                            &[BlobSlot::AttachmentCleaned],
+                        )
+                    }
                     _ => {
                         return Err(RegisterError::Corrupt(
                             "content update with the wrong number of blobs".to_owned(),
@@ -499,6 +521,15 @@ impl Register {
                     (ContentTarget::Quarantine, [raw]) => {
                         chunks::write(tx, &chunks::owner("quarantine.raw", u.row_id), &raw.body)
                             .await?;
+                    }
+                    (ContentTarget::Attachment, [cleaned, rest @ ..]) => {
+                        let owner = |slot: BlobSlot| {
+                            chunks::owner(slot.chunk_owner().unwrap_or_default(), u.row_id)
+                        };
+                        chunks::write(tx, &owner(BlobSlot::AttachmentCleaned), &cleaned.body)
+                            .await?;
+                        let original = rest.first().map_or(&[][..], |o| o.body.as_slice());
+                        chunks::write(tx, &owner(BlobSlot::AttachmentOriginal), original).await?;
                     }
                     _ => {}
                 }
@@ -562,6 +593,27 @@ impl Register {
                         )
                         .await?;
                     }
+                    // An original (with the metadata cleaning removed) was decrypted.
+                    ContentTarget::Attachment if u.blobs.len() == 2 => {
+                        let row = tx
+                            .one(
+                                "SELECT attachment's case",
+                                "SELECT c.number AS number, a.idx AS idx FROM case_attachments a \
+                                 JOIN cases c ON c.id = a.case_id WHERE a.id = $1",
+                                args![u.row_id],
+                            )
+                            .await?;
+                        let number: String = row.get("number", "SELECT attachment's case")?;
+                        let idx: i64 = row.get("idx", "SELECT attachment's case")?;
+                        tx.audit(
+                            actor,
+                            Event::IdentityResealed,
+                            Some(&number),
+                            &format!("attachment {idx}: original re-encrypted"),
+                        )
+                        .await?;
+                    }
+                    ContentTarget::Attachment => {}
                 }
                 for (event_id, note) in &u.notes {
                     let changed = tx
@@ -595,7 +647,8 @@ impl Register {
                     .one(
                         "count shred key users",
                         "SELECT (SELECT COUNT(*) FROM cases WHERE shred_key = $1) + \
-                                (SELECT COUNT(*) FROM quarantine WHERE shred_key = $1) AS n",
+                                (SELECT COUNT(*) FROM quarantine WHERE shred_key = $1) + \
+                                (SELECT COUNT(*) FROM case_attachments WHERE shred_key = $1) AS n",
                         args![u.old_shred.as_str()],
                     )
                     .await?

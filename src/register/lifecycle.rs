@@ -76,15 +76,21 @@ pub enum BlobSlot {
     CaseNote,
     /// `sealed_details.*`: free text of identity events, under their case's shred key.
     SealedDetail,
+    /// `case_attachments.cleaned_*`: an attachment as cleaned, under its own shred key.
+    AttachmentCleaned,
+    /// `case_attachments.original_*`: the attachment as it arrived, under the same key.
+    AttachmentOriginal,
 }
 
 impl BlobSlot {
     /// Every slot, in the order a reseal walks them.
-    pub const ALL: [BlobSlot; 5] = [
+    pub const ALL: [BlobSlot; 7] = [
         BlobSlot::CaseReport,
         BlobSlot::CaseIdentity,
         BlobSlot::CaseNote,
         BlobSlot::SealedDetail,
+        BlobSlot::AttachmentCleaned,
+        BlobSlot::AttachmentOriginal,
         BlobSlot::QuarantineRaw,
     ];
 
@@ -96,6 +102,8 @@ impl BlobSlot {
             BlobSlot::QuarantineRaw => "quarantine-raw",
             BlobSlot::CaseNote => "case-note",
             BlobSlot::SealedDetail => "sealed-detail",
+            BlobSlot::AttachmentCleaned => "attachment-cleaned",
+            BlobSlot::AttachmentOriginal => "attachment-original",
         }
     }
 
@@ -107,16 +115,21 @@ impl BlobSlot {
             BlobSlot::QuarantineRaw => BlobKind::Quarantine,
             BlobSlot::CaseNote => BlobKind::Note,
             BlobSlot::SealedDetail => BlobKind::Detail,
+            BlobSlot::AttachmentCleaned => BlobKind::Attachment,
+            BlobSlot::AttachmentOriginal => BlobKind::Original,
         }
     }
 
     /// Who reads it.
     pub fn readers(self) -> SlotReaders {
         match self {
-            BlobSlot::CaseIdentity | BlobSlot::QuarantineRaw | BlobSlot::SealedDetail => {
-                SlotReaders::Custodians
+            BlobSlot::CaseIdentity
+            | BlobSlot::QuarantineRaw
+            | BlobSlot::SealedDetail
+            | BlobSlot::AttachmentOriginal => SlotReaders::Custodians,
+            BlobSlot::CaseReport | BlobSlot::CaseNote | BlobSlot::AttachmentCleaned => {
+                SlotReaders::HandlersAndCustodians
             }
-            BlobSlot::CaseReport | BlobSlot::CaseNote => SlotReaders::HandlersAndCustodians,
         }
     }
 
@@ -126,6 +139,8 @@ impl BlobSlot {
             BlobSlot::CaseReport => Some("cases.report"),
             BlobSlot::CaseIdentity => Some("cases.identity"),
             BlobSlot::QuarantineRaw => Some("quarantine.raw"),
+            BlobSlot::AttachmentCleaned => Some("case_attachments.cleaned"),
+            BlobSlot::AttachmentOriginal => Some("case_attachments.original"),
             BlobSlot::CaseNote | BlobSlot::SealedDetail => None,
         }
     }
@@ -158,6 +173,18 @@ impl BlobSlot {
                  FROM sealed_details d JOIN cases c ON c.id = d.case_id \
                  WHERE d.audit_id > $1 ORDER BY d.audit_id LIMIT $2"
             }
+            BlobSlot::AttachmentCleaned => {
+                "SELECT a.id AS id, c.number || ' attachment ' || a.idx AS label, \
+                 a.shred_key AS shred_key, a.cleaned_pkesks AS pkesks, a.cleaned_body AS body \
+                 FROM case_attachments a JOIN cases c ON c.id = a.case_id \
+                 WHERE a.id > $1 AND a.cleaned_pkesks IS NOT NULL ORDER BY a.id LIMIT $2"
+            }
+            BlobSlot::AttachmentOriginal => {
+                "SELECT a.id AS id, c.number || ' original ' || a.idx AS label, \
+                 a.shred_key AS shred_key, a.original_pkesks AS pkesks, a.original_body AS body \
+                 FROM case_attachments a JOIN cases c ON c.id = a.case_id \
+                 WHERE a.id > $1 AND a.original_pkesks IS NOT NULL ORDER BY a.id LIMIT $2"
+            }
         }
     }
 
@@ -179,6 +206,12 @@ impl BlobSlot {
             BlobSlot::SealedDetail => {
                 "UPDATE sealed_details SET pkesks = $1 WHERE audit_id = $2 AND pkesks = $3"
             }
+            BlobSlot::AttachmentCleaned => {
+                "UPDATE case_attachments SET cleaned_pkesks = $1 WHERE id = $2 AND cleaned_pkesks = $3"
+            }
+            BlobSlot::AttachmentOriginal => {
+                "UPDATE case_attachments SET original_pkesks = $1 WHERE id = $2 AND original_pkesks = $3"
+            }
         }
     }
 
@@ -191,6 +224,12 @@ impl BlobSlot {
             }
             BlobSlot::CaseNote => "SELECT COUNT(*) AS n FROM case_events WHERE note_pkesks IS NOT NULL",
             BlobSlot::SealedDetail => "SELECT COUNT(*) AS n FROM sealed_details",
+            BlobSlot::AttachmentCleaned => {
+                "SELECT COUNT(*) AS n FROM case_attachments WHERE cleaned_pkesks IS NOT NULL"
+            }
+            BlobSlot::AttachmentOriginal => {
+                "SELECT COUNT(*) AS n FROM case_attachments WHERE original_pkesks IS NOT NULL"
+            }
         }
     }
 }
@@ -241,6 +280,8 @@ pub enum ContentTarget {
     Case,
     /// A quarantine entry's raw message.
     Quarantine,
+    /// An attachment held apart: its cleaned copy, then its original if it has one.
+    Attachment,
 }
 
 /// Content re-encrypted under fresh session keys and a fresh shred key (`--rotate-content`).

@@ -25,6 +25,7 @@ async fn register_with_cases(backend: Backend, n: u32) -> (Held, Register) {
             shred_key: "00ff".into(),
             report: blob(1),
             identity: blob(2),
+            attachments: Vec::new(),
         };
         let intake = IntakeRef {
             fingerprint: format!("fp{i}"),

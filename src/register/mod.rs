@@ -8,8 +8,10 @@
 //! Only sealed blobs are stored (invariant 2); filing a case and planning the server deletion
 //! happen in one durable transaction (invariant 1).
 
+mod attachments;
 mod chunks;
 mod copy;
+mod destruction;
 mod filing;
 mod keys;
 mod lease;
@@ -34,11 +36,16 @@ pub(crate) mod testing;
 
 use chrono::NaiveDate;
 
+pub use attachments::{
+    AttachmentState, Copy as AttachmentCopy, NewAttachment, SealedCopy, IRRELEVANT_DAYS,
+    IRRELEVANT_RULE,
+};
 pub use copy::CopyReport;
+pub use destruction::Destruction;
 pub use lease::{Acquired, Lease};
 pub use lifecycle::*;
 pub use postgres::PgRegister;
-pub use retention::{Destruction, Expired, Reviewed, RETENTION_RULE};
+pub use retention::{Expired, Reviewed, RETENTION_RULE};
 pub use sqlite::SqliteRegister;
 pub use types::*;
 pub use workflow::*;

@@ -24,6 +24,7 @@ fn new_case(date: &str) -> NewCase {
         shred_key: "00ff".into(),
         report: blob(1),
         identity: blob(2),
+        attachments: Vec::new(),
     }
 }
 

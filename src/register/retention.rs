@@ -8,7 +8,8 @@
 use chrono::NaiveDate;
 
 use super::chunks;
-use super::store::{args, today_stored, Row};
+use super::destruction::{date, insert_destruction, Destruction};
+use super::store::{args, today_stored};
 use super::{Register, RegisterError};
 use crate::audit::Event;
 
@@ -25,29 +26,6 @@ pub struct Expired {
     pub retention_until: NaiveDate,
     /// On legal hold since, if it is.
     pub hold_since: Option<NaiveDate>,
-}
-
-/// One destruction, as recorded.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Destruction {
-    /// Case number.
-    pub case_number: String,
-    /// What was destroyed: `case`, `attachment`, `note`, `quarantined-message`.
-    pub material: String,
-    /// The case's dates.
-    pub received_on: Option<NaiveDate>,
-    /// Follow-up ended.
-    pub ended_on: Option<NaiveDate>,
-    /// It was to be kept until.
-    pub kept_until: Option<NaiveDate>,
-    /// When it was destroyed.
-    pub destroyed_on: NaiveDate,
-    /// Who: `schedule` or a reader.
-    pub actor: String,
-    /// Under which rule.
-    pub rule: String,
-    /// The audit entry that recorded it.
-    pub audit_id: i64,
 }
 
 /// A case as the yearly review sees it: dates and standing, never content.
@@ -72,15 +50,6 @@ pub struct Reviewed {
 /// The rule scheduled retention destroys under.
 pub const RETENTION_RULE: &str =
     "art. 29 ust. 4 ustawy o ochronie sygnalistów: 3 lata po końcu roku zakończenia działań następczych";
-
-fn date(r: &Row, col: &'static str) -> Result<Option<NaiveDate>, RegisterError> {
-    let text: Option<String> = r.get(col, "read retention row")?;
-    text.map(|t| {
-        t.parse()
-            .map_err(|_| RegisterError::Corrupt(format!("{col} = {t:?}")))
-    })
-    .transpose()
-}
 
 impl Register {
     /// Cases kept until a day before `today` and not yet destroyed, oldest first; those on
@@ -193,9 +162,11 @@ impl Register {
                     ),
                 )
                 .await?;
+            super::attachments::shred_all(tx, id, number, &on).await?;
             let record = Destruction {
                 case_number: number.to_owned(),
                 material: "case".to_owned(),
+                item: String::new(),
                 received_on,
                 ended_on,
                 kept_until,
@@ -204,25 +175,7 @@ impl Register {
                 rule: rule.to_owned(),
                 audit_id,
             };
-            let d = |d: Option<NaiveDate>| d.map(|d| d.to_string());
-            let (received, ended, kept) = (d(received_on), d(ended_on), d(kept_until));
-            tx.exec(
-                "INSERT destruction",
-                "INSERT INTO destructions (case_number, material, received_on, ended_on, \
-                 kept_until, destroyed_on, actor, rule, audit_id) \
-                 VALUES ($1, 'case', $2, $3, $4, $5, $6, $7, $8)",
-                args![
-                    number,
-                    received.as_deref(),
-                    ended.as_deref(),
-                    kept.as_deref(),
-                    on.as_str(),
-                    actor,
-                    rule,
-                    audit_id
-                ],
-            )
-            .await?;
+            insert_destruction(tx, &record).await?;
             tx.exec(
                 "INSERT reseal_shred_pending",
                 "INSERT INTO reseal_shred_pending (shred_key, why) VALUES ($1, $2) \
@@ -332,8 +285,8 @@ impl Register {
         let rows = self
             .all(
                 "SELECT destructions",
-                "SELECT case_number, material, received_on, ended_on, kept_until, destroyed_on, \
-                 actor, rule, audit_id FROM destructions ORDER BY id",
+                "SELECT case_number, material, item, received_on, ended_on, kept_until, \
+                 destroyed_on, actor, rule, audit_id FROM destructions ORDER BY id",
                 &[],
             )
             .await?;
@@ -348,6 +301,7 @@ impl Register {
             out.push(Destruction {
                 case_number: r.get("case_number", what)?,
                 material: r.get("material", what)?,
+                item: r.get("item", what)?,
                 received_on: date(r, "received_on")?,
                 ended_on: date(r, "ended_on")?,
                 kept_until: date(r, "kept_until")?,

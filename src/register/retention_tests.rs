@@ -42,6 +42,18 @@ async fn closed_case(reg: &Register, fp: &str, received: &str, ended: &str, big:
                     pkesks: vec![2; 8],
                     body: vec![2; 16],
                 },
+                attachments: vec![NewAttachment {
+                    index: 1,
+                    shred_key: format!("a{:0>4}", fp.len()),
+                    cleaned: StoredBlob {
+                        pkesks: vec![4; 8],
+                        body: vec![4; if big { 3 * chunks::CHUNK_BYTES / 2 } else { 8 }],
+                    },
+                    original: Some(StoredBlob {
+                        pkesks: vec![5; 8],
+                        body: vec![5; 8],
+                    }),
+                }],
             },
             &pattern,
         )
@@ -127,9 +139,12 @@ on_each_backend! {
             .get("n", "chunks")
             .unwrap();
         assert_eq!(chunks, 0, "the large report's chunks went with it");
+        // The case's key and its attachment's own key are both queued.
         let pending = reg.pending_shreds().await.unwrap();
-        assert_eq!(pending.len(), 1);
-        assert!(pending[0].1.contains(&old), "{pending:?}");
+        assert_eq!(pending.len(), 2, "{pending:?}");
+        assert!(pending.iter().all(|p| p.1.contains(&old)), "{pending:?}");
+        let gone = reg.attachment_copy(&old, 1, AttachmentCopy::Cleaned).await.unwrap_err();
+        assert!(matches!(gone, RegisterError::Destroyed(_)), "{gone}");
         let audit = reg.audit_entries().await.unwrap();
         let entry = audit.iter().find(|a| a.id == record.audit_id).unwrap();
         assert_eq!(entry.action, "CaseDestroyed");
@@ -182,5 +197,60 @@ on_each_backend! {
         assert_eq!(reviewed[0].destroyed_on, Some(d("2025-01-02")));
         assert_eq!(reviewed[1].retention_until, Some(d("2027-12-31")));
         assert_eq!(reviewed[1].status, "closed");
+    }
+
+    /// An attachment found irrelevant waits 14 days, then goes alone (both copies, its own
+    /// key queued, a destruction record with its item); the rest of the case stays; it
+    /// cannot be marked twice, nor destroyed unmarked.
+    async fn an_irrelevant_attachment_goes_alone_after_fourteen_days(backend) {
+        let (_held, reg) = backend.open().await;
+        let number = closed_case(&reg, "irrelevant", "2026-01-05", "2026-02-01", true).await;
+        let unmarked = reg.destroy_attachment(&number, 1, "H", d("2026-03-01")).await.unwrap_err();
+        assert!(unmarked.to_string().contains("not found irrelevant"), "{unmarked}");
+
+        let by = reg
+            .mark_attachment_irrelevant(&number, 1, "H", d("2026-03-01"))
+            .await
+            .unwrap();
+        assert_eq!(by, d("2026-03-15"));
+        let again = reg
+            .mark_attachment_irrelevant(&number, 1, "H", d("2026-03-02"))
+            .await
+            .unwrap_err();
+        assert!(again.to_string().contains("already marked"), "{again}");
+        assert!(reg.irrelevant_due(d("2026-03-14")).await.unwrap().is_empty());
+        assert_eq!(
+            reg.irrelevant_due(d("2026-03-15")).await.unwrap(),
+            vec![(number.clone(), 1)]
+        );
+        let pending = reg.irrelevant_pending().await.unwrap();
+        assert_eq!(pending[0].1.destroy_by, Some(by));
+
+        let record = reg
+            .destroy_attachment(&number, 1, "schedule", d("2026-03-15"))
+            .await
+            .unwrap();
+        assert_eq!((record.material.as_str(), record.item.as_str()), ("attachment", "attachment 1"));
+        assert_eq!(reg.destructions(Some(2026)).await.unwrap(), vec![record]);
+        for copy in [AttachmentCopy::Cleaned, AttachmentCopy::Original] {
+            let err = reg.attachment_copy(&number, 1, copy).await.unwrap_err();
+            assert!(matches!(err, RegisterError::Destroyed(_)), "{err}");
+        }
+        let chunks: i64 = reg
+            .one("chunks", "SELECT COUNT(*) AS n FROM blob_chunks WHERE owner LIKE 'case_attachments%'", &[])
+            .await
+            .unwrap()
+            .get("n", "chunks")
+            .unwrap();
+        assert_eq!(chunks, 0, "the large attachment's chunks went with it");
+        let pending = reg.pending_shreds().await.unwrap();
+        assert_eq!(pending.len(), 1, "only the attachment's own key: {pending:?}");
+        assert!(pending[0].1.contains("attachment 1"), "{pending:?}");
+        // The rest of the case is untouched.
+        assert!(reg.case(&number).await.unwrap().is_some());
+        assert!(reg.irrelevant_due(d("2026-04-01")).await.unwrap().is_empty());
+        let audit = reg.audit_entries().await.unwrap();
+        assert!(audit.iter().any(|a| a.action == "MaterialMarkedIrrelevant"));
+        assert!(audit.iter().any(|a| a.action == "MaterialDestroyed"));
     }
 }

@@ -72,6 +72,8 @@ pub struct NewCase {
     pub identity: StoredBlob,
     /// Why decryption needed the decryption-only policy (codes; shown to admins).
     pub flags: Vec<String>,
+    /// Attachments sealed apart, each under its own shred key.
+    pub attachments: Vec<super::NewAttachment>,
 }
 
 /// A quarantine entry to file.

@@ -39,6 +39,7 @@ async fn open_with_case(backend: Backend, received: &str) -> (Held, Register, St
                 shred_key: "00".into(),
                 report: blob(1),
                 identity: blob(2),
+                attachments: Vec::new(),
             },
             &crate::cases::NumberPattern::parse(crate::cases::NumberPattern::DEFAULT).unwrap(),
         )
@@ -259,6 +260,7 @@ on_each_backend! {
                     shred_key: "00".into(),
                     report: blob(1),
                     identity: blob(2),
+                    attachments: Vec::new(),
                 };
                 reg.file_case(&intake, &case, &pattern).await.unwrap();
             }

@@ -79,6 +79,11 @@ pub enum BlobKind {
     /// Free text of an identity event (an unseal reason; a disclosure's recipient, legal basis
     /// and reason), for custodians.
     Detail,
+    /// A report's attachment as cleaned, for handlers (and custodians), under its own shred key
+    /// so that it can be destroyed alone.
+    Attachment,
+    /// The same attachment as it arrived (evidence), for custodians, under the same key.
+    Original,
 }
 
 impl BlobKind {
@@ -89,6 +94,8 @@ impl BlobKind {
             BlobKind::Quarantine => b"sygnal/quarantine/v1",
             BlobKind::Note => b"sygnal/note/v1",
             BlobKind::Detail => b"sygnal/detail/v1",
+            BlobKind::Attachment => b"sygnal/attachment/v1",
+            BlobKind::Original => b"sygnal/original/v1",
         }
     }
 }

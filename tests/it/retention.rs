@@ -243,3 +243,125 @@ fn pdf_text(pdf: &std::path::Path) -> String {
     assert!(out.status.success(), "{out:?}");
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
+
+/// Art. 29 ust. 3: an attachment a handler finds irrelevant is destroyed within 14 days, alone:
+/// afterwards no key opens it (not even from a register backup taken before), while the report,
+/// the identity and the notes still open; the destruction is on the record with its item.
+#[test]
+fn an_attachment_found_irrelevant_is_gone_after_fourteen_days_and_the_rest_still_opens() {
+    let dovecot = Dovecot::start();
+    let s = Setup::new(&dovecot);
+    let reporter = Gpg::new();
+    let token = unique("IRR");
+    let attachment = format!("private notes {token}\n").into_bytes();
+    dovecot.append(
+        "INBOX",
+        &reporter.encrypt_pgp_mime(
+            &s.intake_cert,
+            &format!("Reporter <r.{token}@example.net>"),
+            "zgloszenia@urzad.example.org",
+            &format!("Sprawa {token}"),
+            "Treść zgłoszenia.\n",
+            Some(("notatki.txt", &attachment)),
+            None,
+        ),
+    );
+    s.gateway.run_once();
+    let number = s.gateway.case_numbers().remove(0);
+    let handler = s.handler.key_file.to_str().unwrap();
+    let saved = s.gateway.dir().join("saved-before");
+    s.gateway
+        .show_case(&number, &s.handler.key_file, Some(&saved));
+    assert_eq!(
+        std::fs::read(saved.join("notatki.txt")).unwrap(),
+        attachment
+    );
+    let register = s.gateway.dir().join("var/register.db");
+    let backup = s.gateway.dir().join("backup-register.db");
+    std::fs::copy(&register, &backup).unwrap();
+
+    let marked = s.gateway.run_ok(&[
+        "cases",
+        "mark-irrelevant",
+        &number,
+        "--attachment",
+        "1",
+        "--reason",
+        "dane osobowe osoby trzeciej bez związku ze sprawą",
+        "--key",
+        handler,
+    ]);
+    let today = chrono::Utc::now().date_naive();
+    let by = today + chrono::Days::new(14);
+    assert!(marked.contains(&format!("destroyed by {by}")), "{marked}");
+    let due = s.gateway.run_ok(&["cases", "due"]);
+    assert!(
+        due.lines()
+            .any(|l| l.contains(&number) && l.contains("destroy-irrelevant (attachment 1)")),
+        "{due}"
+    );
+    // Before the 14 days are up nothing goes.
+    let early = s.gateway.run_ok(&["retention", "run"]);
+    assert!(!early.contains("attachment 1"), "{early}");
+
+    let later = format!("{} 12:00:00", today + chrono::Days::new(15));
+    let ran = s.gateway.run_at(&later, &["retention", "run"]);
+    assert_success(&["retention", "run"], &ran);
+    let ran = String::from_utf8_lossy(&ran.stdout);
+    assert!(
+        ran.contains(&format!("destroyed attachment 1 of {number}")),
+        "{ran}"
+    );
+
+    // The attachment opens no more; the report, the identity and the note still do.
+    let saved = s.gateway.dir().join("saved-after");
+    let case = s
+        .gateway
+        .show_case(&number, &s.handler.key_file, Some(&saved));
+    assert!(str_field(&case, "subject").contains(&token));
+    let listed = &case["attachments"][0];
+    assert!(listed["destroyed_on"].is_string(), "{case}");
+    assert!(!saved.join("notatki.txt").exists());
+    let unsealed = s.gateway.unseal(&number, &s.custodian.key_file);
+    assert!(unsealed.status.success(), "{unsealed:?}");
+    let history = s
+        .gateway
+        .run_ok(&["cases", "history", &number, "--key", handler]);
+    assert!(history.contains("nieistotny"), "{history}");
+
+    // From the backup taken before, the attachment's ciphertext is there but its own key is
+    // gone: it does not open.
+    let current = s.gateway.dir().join("current-register.db");
+    std::fs::copy(&register, &current).unwrap();
+    std::fs::copy(&backup, &register).unwrap();
+    let from_backup = s
+        .gateway
+        .run(&["cases", "show", &number, "--key", handler, "--json"]);
+    assert!(
+        !from_backup.status.success()
+            && String::from_utf8_lossy(&from_backup.stderr).contains("shred key"),
+        "{from_backup:?}"
+    );
+    std::fs::copy(&current, &register).unwrap();
+
+    let report = s
+        .gateway
+        .run_at(&later, &["retention", "report", "--format", "json"]);
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&report.stdout).unwrap();
+    assert!(
+        rows.iter().any(|r| r["case_number"] == number.as_str()
+            && r["material"] == "attachment"
+            && r["item"] == "attachment 1"
+            && r["actor"] == "schedule"),
+        "{rows:?}"
+    );
+    s.gateway.run_ok(&["audit", "verify"]);
+    let trail = s.gateway.run_ok(&["audit", "show"]);
+    for event in [
+        "MaterialMarkedIrrelevant",
+        "MaterialDestroyed",
+        "ShredKeyDestroyed",
+    ] {
+        assert!(trail.contains(event), "{event} missing:\n{trail}");
+    }
+}

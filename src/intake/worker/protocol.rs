@@ -11,13 +11,14 @@ use chrono::NaiveDate;
 use zeroize::Zeroizing;
 
 use crate::config::Limits;
-use crate::intake::process::{Rejection, SealedCase};
+use crate::intake::process::{Rejection, SealedAttachment, SealedCase};
 use crate::openpgp::KeyringParts;
 use crate::split::SignatureLabel;
+use crate::vault::ShredKey;
 use crate::vault::StoredBlob;
 
 /// Bumped when a frame's layout changes: a worker of another build refuses the set-up.
-const VERSION: u64 = 1;
+const VERSION: u64 = 2;
 
 /// A frame that cannot be read.
 #[derive(Debug, thiserror::Error)]
@@ -280,6 +281,18 @@ impl Reply {
                 e.list(&case.flags, |e, f| e.str(f));
                 e.blob(&case.report);
                 e.blob(&case.identity);
+                e.list(&case.attachments, |e, a| {
+                    e.u64(u64::from(a.index));
+                    e.bytes(a.shred.expose());
+                    e.blob(&a.cleaned);
+                    match &a.original {
+                        Some(o) => {
+                            e.u64(1);
+                            e.blob(o);
+                        }
+                        None => e.u64(0),
+                    }
+                });
             }
             Answer::Quarantine(r) => {
                 e.u64(2);
@@ -306,6 +319,20 @@ impl Reply {
                 flags: d.list(|d| d.string())?,
                 report: d.blob()?,
                 identity: d.blob()?,
+                attachments: d.list(|d| {
+                    Ok(SealedAttachment {
+                        index: u32::try_from(d.u64()?)
+                            .map_err(|_| ProtocolError::Malformed("an attachment index"))?,
+                        shred: ShredKey::from_bytes(d.bytes()?)
+                            .ok_or(ProtocolError::Malformed("an attachment's shred key"))?,
+                        cleaned: d.blob()?,
+                        original: match d.u64()? {
+                            0 => None,
+                            1 => Some(d.blob()?),
+                            _ => return Err(ProtocolError::Malformed("an original's presence")),
+                        },
+                    })
+                })?,
             }),
             2 => Answer::Quarantine(Rejection {
                 code: d.string()?,
@@ -468,6 +495,29 @@ mod tests {
                     pkesks: vec![4],
                     body: vec![5, 6],
                 },
+                attachments: vec![
+                    SealedAttachment {
+                        index: 1,
+                        shred: ShredKey::from_bytes(&[9; 32]).unwrap(),
+                        cleaned: StoredBlob {
+                            pkesks: vec![7],
+                            body: vec![8],
+                        },
+                        original: Some(StoredBlob {
+                            pkesks: vec![10],
+                            body: vec![11],
+                        }),
+                    },
+                    SealedAttachment {
+                        index: 2,
+                        shred: ShredKey::from_bytes(&[12; 32]).unwrap(),
+                        cleaned: StoredBlob {
+                            pkesks: vec![13],
+                            body: vec![14],
+                        },
+                        original: None,
+                    },
+                ],
             }),
             peak_rss_kib: 4096,
         };
@@ -480,6 +530,14 @@ mod tests {
         assert_eq!(case.flags, vec!["weak-encryption".to_owned()]);
         assert_eq!(case.report.body, vec![3]);
         assert_eq!(case.identity.pkesks, vec![4]);
+        let [first, second] = case.attachments.as_slice() else {
+            panic!("two attachments expected")
+        };
+        assert_eq!((first.index, second.index), (1, 2));
+        assert_eq!(first.shred.expose(), &[9; 32]);
+        assert_eq!(first.original.as_ref().unwrap().body, vec![11]);
+        assert_eq!(second.cleaned.pkesks, vec![13]);
+        assert!(second.original.is_none());
         assert_eq!(back.peak_rss_kib, 4096);
     }
 

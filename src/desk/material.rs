@@ -1,0 +1,238 @@
+//! A case's material held apart (attachments under their own shred keys): opened into the
+//! report or the identity record for a reader, found irrelevant by a handler (a 14-day clock,
+//! art. 29 ust. 3 of the act), and destroyed at it or sooner. Destruction destroys the
+//! attachment's own key, so no copy of it opens again, a register backup included, while the
+//! rest of the case opens as before.
+
+use chrono::NaiveDate;
+use serde::Serialize;
+use zeroize::Zeroizing;
+
+use super::{Desk, DeskError, ReaderKey};
+use crate::register::{today, AttachmentCopy, EventKind, NewEvent, RegisterError};
+use crate::split::{Report, SenderIdentity};
+use crate::vault::{self, BlobKind, MAX_RECORD_BYTES};
+
+use super::SCHEDULE;
+
+/// An attachment found irrelevant, waiting for destruction.
+#[derive(Debug, Clone, Serialize)]
+pub struct IrrelevantItem {
+    /// Case number.
+    pub number: String,
+    /// Attachment position, from 1.
+    pub attachment: u32,
+    /// Found irrelevant on.
+    pub found_on: Option<NaiveDate>,
+    /// Destroyed by (inclusive): by the daily retention run at the latest.
+    pub destroy_by: Option<NaiveDate>,
+    /// Days left (negative: overdue, e.g. no retention run).
+    pub days_left: Option<i64>,
+}
+
+impl Desk {
+    /// Puts the data of a report's attachments sealed apart back into it, opened with `key`;
+    /// one destroyed (or waiting for it) says so and carries no data.
+    pub(super) async fn fill_report(
+        &self,
+        number: &str,
+        key: &ReaderKey,
+        report: &mut Report,
+    ) -> Result<(), DeskError> {
+        let states = self.register.attachment_states(number).await?;
+        for (i, a) in report.attachments.iter_mut().enumerate() {
+            let index = u32::try_from(i + 1).unwrap_or(u32::MAX);
+            let state = states.iter().find(|s| s.index == index);
+            a.destroy_by = state.and_then(|s| s.destroy_by);
+            if !a.apart {
+                continue;
+            }
+            match self
+                .open_copy(
+                    number,
+                    index,
+                    AttachmentCopy::Cleaned,
+                    BlobKind::Attachment,
+                    key,
+                )
+                .await?
+            {
+                Opened::Data(data) => a.data = data.to_vec(),
+                Opened::Destroyed => {
+                    a.destroyed_on = state.and_then(|s| s.destroyed_on);
+                }
+                Opened::Absent => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Puts the originals sealed apart back into an identity record, opened with a
+    /// custodian's `key`.
+    pub(super) async fn fill_identity(
+        &self,
+        number: &str,
+        key: &ReaderKey,
+        identity: &mut SenderIdentity,
+    ) -> Result<(), DeskError> {
+        for o in &mut identity.original_attachments {
+            if !o.apart {
+                continue;
+            }
+            let index = u32::try_from(o.index).unwrap_or(u32::MAX);
+            if let Opened::Data(data) = self
+                .open_copy(
+                    number,
+                    index,
+                    AttachmentCopy::Original,
+                    BlobKind::Original,
+                    key,
+                )
+                .await?
+            {
+                o.data = data.to_vec();
+            }
+        }
+        Ok(())
+    }
+
+    async fn open_copy(
+        &self,
+        number: &str,
+        index: u32,
+        copy: AttachmentCopy,
+        kind: BlobKind,
+        key: &ReaderKey,
+    ) -> Result<Opened, DeskError> {
+        let sealed = match self.register.attachment_copy(number, index, copy).await {
+            Ok(Some(sealed)) => sealed,
+            Ok(None) => return Ok(Opened::Absent),
+            Err(RegisterError::Destroyed(_)) => return Ok(Opened::Destroyed),
+            Err(e) => return Err(e.into()),
+        };
+        let shred = self.keys.shred_key(&sealed.shred_key)?;
+        let plain = vault::open(
+            &sealed.blob,
+            &shred,
+            kind,
+            &key.cert,
+            key.passphrase.as_ref(),
+            MAX_RECORD_BYTES,
+        )
+        .map_err(|e| {
+            DeskError::unseal(
+                e,
+                &format!("attachment {index} of case {number}"),
+                "a handler",
+            )
+        })?;
+        Ok(Opened::Data(plain))
+    }
+
+    /// A handler finds attachment `index` of case `number` irrelevant to the report: the
+    /// reason is sealed as a note, and the attachment is destroyed within 14 days (by the
+    /// daily retention run at the latest; `redact_attachment` does it at once). Returns the
+    /// day it will be gone by.
+    pub async fn mark_irrelevant(
+        &self,
+        number: &str,
+        index: u32,
+        key: &ReaderKey,
+        reason: Zeroizing<Vec<u8>>,
+    ) -> Result<NaiveDate, DeskError> {
+        if reason.iter().all(u8::is_ascii_whitespace) {
+            return Err(DeskError::Invalid(
+                "--reason: say why the attachment is irrelevant to the report".to_owned(),
+            ));
+        }
+        let proven = self.prove_reader(number, key).await?;
+        let mut text = Zeroizing::new(
+            format!("Załącznik {index} uznany za nieistotny dla zgłoszenia: ").into_bytes(),
+        );
+        text.extend_from_slice(&reason);
+        let note = self.seal_note(&text, &proven.shred).await?;
+        let actor = proven.actor.into_string();
+        let by = self
+            .register
+            .mark_attachment_irrelevant(number, index, &actor, today())
+            .await?;
+        self.register
+            .add_event(
+                number,
+                &NewEvent {
+                    kind: EventKind::Note,
+                    on: today(),
+                    actor,
+                    note: Some(note),
+                },
+            )
+            .await?;
+        Ok(by)
+    }
+
+    /// Destroys an attachment found irrelevant now, before its 14 days are up.
+    pub async fn redact_attachment(
+        &self,
+        number: &str,
+        index: u32,
+        key: &ReaderKey,
+    ) -> Result<crate::register::Destruction, DeskError> {
+        let proven = self.prove_reader(number, key).await?;
+        let record = self
+            .register
+            .destroy_attachment(number, index, proven.actor.as_str(), today())
+            .await?;
+        self.destroy_pending_shreds(&proven.actor).await?;
+        Ok(record)
+    }
+
+    /// Attachments found irrelevant and not yet destroyed, soonest first.
+    pub async fn irrelevant_pending(&self) -> Result<Vec<IrrelevantItem>, DeskError> {
+        let today = today();
+        Ok(self
+            .register
+            .irrelevant_pending()
+            .await?
+            .into_iter()
+            .map(|(number, s)| IrrelevantItem {
+                number,
+                attachment: s.index,
+                found_on: s.irrelevant_on,
+                destroy_by: s.destroy_by,
+                days_left: s.destroy_by.map(|d| (d - today).num_days()),
+            })
+            .collect())
+    }
+
+    /// Destroys every attachment whose 14 days are up (the retention run's part); with
+    /// `dry_run`, only names them.
+    pub(super) async fn destroy_irrelevant_due(
+        &self,
+        dry_run: bool,
+    ) -> Result<(Vec<crate::register::Destruction>, Vec<String>), DeskError> {
+        let (mut done, mut would) = (Vec::new(), Vec::new());
+        for (number, index) in self.register.irrelevant_due(today()).await? {
+            if dry_run {
+                would.push(format!("{number} attachment {index}"));
+                continue;
+            }
+            match self
+                .register
+                .destroy_attachment(&number, index, SCHEDULE, today())
+                .await
+            {
+                Ok(d) => done.push(d),
+                // Another replica's run got there first.
+                Err(RegisterError::Conflict(_)) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok((done, would))
+    }
+}
+
+enum Opened {
+    Data(Zeroizing<Vec<u8>>),
+    Destroyed,
+    Absent,
+}
