@@ -61,9 +61,13 @@ fn create_private_dir(dir: &Path) -> anyhow::Result<()> {
 /// Writes every attachment into `dir` under its display name made a single file name, never
 /// overwriting anything.
 pub(super) fn save_attachments(report: &Report, dir: &Path) -> anyhow::Result<()> {
+    super::storage_check::warn_if_risky(dir);
     create_private_dir(dir)?;
     let mut used = BTreeSet::new();
     for (i, item) in report.attachments.iter().enumerate() {
+        if item.destroyed_on.is_some() {
+            continue;
+        }
         let name = item
             .name
             .as_deref()
@@ -83,7 +87,11 @@ pub(super) fn save_attachments(report: &Report, dir: &Path) -> anyhow::Result<()
     // Counts only: the names are report content and stderr may end up in a log.
     eprintln!(
         "saved {} attachment(s) into {}",
-        report.attachments.len(),
+        report
+            .attachments
+            .iter()
+            .filter(|a| a.destroyed_on.is_none())
+            .count(),
         dir.display()
     );
     Ok(())

@@ -18,6 +18,7 @@ mod retention;
 mod review_pdf;
 mod run;
 mod stats;
+mod storage_check;
 mod term;
 
 use std::path::PathBuf;
