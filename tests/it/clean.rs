@@ -392,4 +392,48 @@ fn gps_photo_in_encrypted_report_is_cleaned_for_handlers_and_sealed_for_custodia
         "test: attachment metadata",
     ]);
     assert!(text.contains(&format!("camera serial: {SERIAL}")), "{text}");
+
+    // Both copies live apart, under the attachment's own shred key: a content rotation gives
+    // them a new one (the old one destroyed) and they still open, byte for byte.
+    let shred_dir = s.gateway.dir().join("var/keys/shred");
+    let keys_before: Vec<_> = std::fs::read_dir(&shred_dir).unwrap().collect();
+    assert_eq!(
+        keys_before.len(),
+        2,
+        "one for the case, one for its attachment"
+    );
+    let rotated = s.gateway.run_ok(&[
+        "keys",
+        "reseal",
+        "--key",
+        s.custodian.key_file.to_str().unwrap(),
+        "--rotate-content",
+        "--json",
+    ]);
+    let summary: serde_json::Value = serde_json::from_str(&rotated).unwrap();
+    assert_eq!(summary["attachments"], 2, "{summary}");
+    let keys_after: Vec<_> = std::fs::read_dir(&shred_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(keys_after.len(), 2, "{keys_after:?}");
+    for old in keys_before {
+        assert!(
+            !keys_after.contains(&old.unwrap().file_name()),
+            "old key kept"
+        );
+    }
+    let save = tempfile::tempdir().unwrap();
+    s.gateway
+        .show_case(number, &s.handler.key_file, Some(save.path()));
+    assert_eq!(
+        std::fs::read(save.path().join("magazyn.jpg")).unwrap(),
+        saved
+    );
+    let out = s.gateway.unseal(number, &s.custodian.key_file);
+    let identity: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let data = base64::engine::general_purpose::STANDARD
+        .decode(str_field(&identity["original_attachments"][0], "data"))
+        .unwrap();
+    assert_eq!(data, photo);
 }
