@@ -63,6 +63,13 @@ pub async fn retention(
             if json {
                 return print_json(&run);
             }
+            if let Some(holder) = &run.running_elsewhere {
+                println!(
+                    "nothing done: another gateway process runs retention now ({holder}); \
+                     try again when it has finished"
+                );
+                return Ok(());
+            }
             for number in &run.would_destroy {
                 println!("would destroy {number}");
             }

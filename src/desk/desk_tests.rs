@@ -747,3 +747,40 @@ on_each_backend! {
         f.desk.close().await;
     }
 }
+
+on_each_backend! {
+    /// Retention runs in one process at a time: while another replica holds the retention
+    /// lease nothing is done and the run says who; once released, it runs.
+    async fn retention_runs_in_one_process_at_a_time(backend) {
+        let f = fixture(backend).await;
+        let acquired = f
+            .desk
+            .register
+            .acquire_lease("retention", "another replica", 60_000, &|_| false, None)
+            .await
+            .unwrap();
+        let crate::register::Acquired::Held { lease, .. } = acquired else {
+            panic!("lease not taken")
+        };
+        let run = f.desk.run_retention(false).await.unwrap();
+        assert_eq!(run.running_elsewhere.as_deref(), Some("another replica"));
+        // A dry run only reads: it goes ahead.
+        let dry = f.desk.run_retention(true).await.unwrap();
+        assert!(dry.running_elsewhere.is_none());
+        f.desk
+            .register
+            .release_lease("retention", "another replica", lease.token)
+            .await
+            .unwrap();
+        let run = f.desk.run_retention(false).await.unwrap();
+        assert!(run.running_elsewhere.is_none());
+        // Released again after the run: the other replica can take it.
+        let again = f
+            .desk
+            .register
+            .acquire_lease("retention", "another replica", 60_000, &|_| false, None)
+            .await
+            .unwrap();
+        assert!(matches!(again, crate::register::Acquired::Held { .. }), "{again:?}");
+    }
+}

@@ -7,9 +7,11 @@ use serde::Serialize;
 use zeroize::Zeroizing;
 
 use super::{Desk, DeskError, ReaderKey};
+use crate::intake::Replica;
 use crate::lifecycle;
 use crate::register::{
-    today, Destruction, EventKind, Expired, NewEvent, RegisterError, Reviewed, RETENTION_RULE,
+    today, Acquired, Destruction, EventKind, Expired, NewEvent, RegisterError, Reviewed,
+    RETENTION_RULE,
 };
 
 /// Who destroys on schedule, in audit entries and destruction records.
@@ -24,7 +26,17 @@ pub struct RetentionRun {
     pub on_hold: Vec<String>,
     /// With `--dry-run`: what would be destroyed.
     pub would_destroy: Vec<String>,
+    /// Nothing was done: another gateway process runs retention now (who).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub running_elsewhere: Option<String>,
 }
+
+/// The lease that lets one process at a time run retention on a register (several replicas
+/// run `sygnal run` daily; each destruction is safe twice, but its audit entries would not be
+/// one per destruction).
+const RETENTION_LEASE: &str = "retention";
+/// Long enough for a large run; a holder that died on this machine is known gone at once.
+const RETENTION_LEASE_MS: i64 = 3_600_000;
 
 /// Where a case stands in the yearly review.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -144,6 +156,36 @@ impl Desk {
     /// Destroys every case past its retention date that is not on hold (with `dry_run`, only
     /// lists them). Shred keys left queued by an interrupted run are destroyed first.
     pub async fn run_retention(&self, dry_run: bool) -> Result<RetentionRun, DeskError> {
+        if dry_run {
+            return self.retention_pass(true).await;
+        }
+        let me = Replica::new();
+        let gone = |h: &str| me.holder_gone(h);
+        let lease = match self
+            .register
+            .acquire_lease(RETENTION_LEASE, &me.id, RETENTION_LEASE_MS, &gone, None)
+            .await?
+        {
+            Acquired::Held { lease, .. } => lease,
+            Acquired::Busy { holder, .. } => {
+                return Ok(RetentionRun {
+                    running_elsewhere: Some(holder),
+                    ..RetentionRun::default()
+                })
+            }
+        };
+        let run = self.retention_pass(false).await;
+        if let Err(e) = self
+            .register
+            .release_lease(RETENTION_LEASE, &me.id, lease.token)
+            .await
+        {
+            tracing::warn!(error = %e, "LeaseNotReleased: it lapses by itself");
+        }
+        run
+    }
+
+    async fn retention_pass(&self, dry_run: bool) -> Result<RetentionRun, DeskError> {
         let mut run = RetentionRun::default();
         if !dry_run {
             self.finish_destruction().await?;

@@ -121,6 +121,9 @@ async fn daily_retention(at: &Installation, mut done: tokio::sync::watch::Receiv
         match Desk::open(at).await {
             Ok(desk) => {
                 match desk.run_retention(false).await {
+                    Ok(run) if run.running_elsewhere.is_some() => {
+                        tracing::info!("RetentionRunElsewhere: another replica runs it today");
+                    }
                     Ok(run) => {
                         if !run.destroyed.is_empty() || !run.on_hold.is_empty() {
                             tracing::info!(

@@ -12,6 +12,7 @@ mod gateway;
 mod process;
 mod replica;
 mod replica_id;
+pub(crate) use replica_id::Replica;
 mod report;
 pub mod worker;
 

@@ -4,15 +4,15 @@
 
 /// Who this gateway process is, as written into the lease.
 #[derive(Debug, Clone)]
-pub(super) struct Replica {
+pub(crate) struct Replica {
     /// Unique among every process that ever held the lease.
-    pub(super) id: String,
+    pub(crate) id: String,
     /// This machine and process namespace: a holder with the same one is a process we can see.
     machine: String,
 }
 
 impl Replica {
-    pub(super) fn new() -> Replica {
+    pub(crate) fn new() -> Replica {
         let read = |p: &str| {
             std::fs::read_to_string(p)
                 .map(|s| s.trim().to_owned())
@@ -39,7 +39,7 @@ impl Replica {
     /// Whether `holder` is a process of this machine (and PID namespace) that no longer runs.
     /// Anything else (another machine, a PID we cannot check) is presumed alive: its lease is
     /// waited out, never cut short.
-    pub(super) fn holder_gone(&self, holder: &str) -> bool {
+    pub(crate) fn holder_gone(&self, holder: &str) -> bool {
         let Some(rest) = holder.strip_prefix(&self.machine) else {
             return false;
         };
