@@ -14,7 +14,7 @@ use zeroize::Zeroizing;
 use super::{case_files, coded, exit, print_json, reader_key, report_view, term, with_desk};
 use crate::cases::acknowledgement::Lang;
 use crate::cases::{ActionKind, Category, Outcome, Status};
-use crate::desk::{CaseFile, EventKind};
+use crate::desk::{CaseFile, DeskError, EventKind};
 use crate::desk::{NewNote, MAX_NOTE_BYTES};
 
 #[derive(Subcommand, Debug)]
@@ -129,14 +129,19 @@ pub enum CasesCommand {
         #[arg(long)]
         key: PathBuf,
     },
-    /// Record that an attachment is irrelevant to the report: it is destroyed within 14 days
-    /// (by the daily retention run at the latest; `cases redact` sooner). Shown in `cases due`.
+    /// Record that an attachment or a note is irrelevant to the report: it is destroyed within
+    /// 14 days (by the daily retention run at the latest; `cases redact` sooner). Shown in
+    /// `cases due`.
+    #[command(group(clap::ArgGroup::new("material").required(true).args(["attachment", "note"])))]
     MarkIrrelevant {
         /// Case number.
         number: String,
         /// The attachment's position in `cases show` (from 1).
         #[arg(long)]
-        attachment: u32,
+        attachment: Option<u32>,
+        /// The note's id in `cases history`.
+        #[arg(long)]
+        note: Option<i64>,
         /// Why it is irrelevant (sealed as a note, never stored in the clear).
         #[arg(long)]
         reason: String,
@@ -144,14 +149,17 @@ pub enum CasesCommand {
         #[arg(long)]
         key: PathBuf,
     },
-    /// Destroy an attachment found irrelevant now: its own key and ciphertext; the rest of the
-    /// case still opens.
+    /// Destroy an attachment or a note found irrelevant now; the rest of the case still opens.
+    #[command(group(clap::ArgGroup::new("material").required(true).args(["attachment", "note"])))]
     Redact {
         /// Case number.
         number: String,
         /// The attachment's position (from 1).
         #[arg(long)]
-        attachment: u32,
+        attachment: Option<u32>,
+        /// The note's id in `cases history`.
+        #[arg(long)]
+        note: Option<i64>,
         /// A handler's secret key file.
         #[arg(long)]
         key: PathBuf,
@@ -403,28 +411,44 @@ pub async fn cases(config_path: &Installation, command: CasesCommand) -> anyhow:
         CasesCommand::MarkIrrelevant {
             number,
             attachment,
+            note,
             reason,
             key,
         } => {
             let key = reader_key::load(&key)?;
             let reason = Zeroizing::new(reason.into_bytes());
-            let by = with_desk(config_path, async |d| {
-                d.mark_irrelevant(&number, attachment, &key, reason).await
+            let (by, what) = with_desk(config_path, async |d| match (attachment, note) {
+                (Some(a), _) => Ok((
+                    d.mark_irrelevant(&number, a, &key, reason).await?,
+                    format!("attachment {a}"),
+                )),
+                (None, Some(n)) => Ok((
+                    d.mark_note_irrelevant(&number, n, &key, reason).await?,
+                    format!("note #{n}"),
+                )),
+                (None, None) => Err(DeskError::Invalid(
+                    "say which: --attachment N or --note ID".to_owned(),
+                )),
             })
             .await?;
             println!(
-                "{number}: attachment {attachment} found irrelevant; destroyed by {by} (`cases redact` does it now)"
+                "{number}: {what} found irrelevant; destroyed by {by} (`cases redact` does it now)"
             );
             Ok(())
         }
         CasesCommand::Redact {
             number,
             attachment,
+            note,
             key,
         } => {
             let key = reader_key::load(&key)?;
-            let d = with_desk(config_path, async |d| {
-                d.redact_attachment(&number, attachment, &key).await
+            let d = with_desk(config_path, async |d| match (attachment, note) {
+                (Some(a), _) => d.redact_attachment(&number, a, &key).await,
+                (None, Some(n)) => d.redact_note(&number, n, &key).await,
+                (None, None) => Err(DeskError::Invalid(
+                    "say which: --attachment N or --note ID".to_owned(),
+                )),
             })
             .await?;
             println!(
@@ -476,6 +500,11 @@ pub async fn cases(config_path: &Installation, command: CasesCommand) -> anyhow:
                         println!("    {line}");
                     }
                 }
+                if let Some(d) = e.note_destroyed_on {
+                    println!("    (note destroyed on {d} as irrelevant to the report)");
+                } else if let Some(d) = e.note_destroy_by {
+                    println!("    (found irrelevant: destroyed by {d})");
+                }
             }
             Ok(())
         }
@@ -498,9 +527,10 @@ pub async fn cases(config_path: &Installation, command: CasesCommand) -> anyhow:
                 println!("nothing due");
             }
             for i in &items {
-                let deadline = match i.attachment {
-                    Some(a) => format!("{} (attachment {a})", i.deadline.as_str()),
-                    None => i.deadline.as_str().to_owned(),
+                let deadline = match (i.attachment, i.note) {
+                    (Some(a), _) => format!("{} (attachment {a})", i.deadline.as_str()),
+                    (None, Some(n)) => format!("{} (note #{n})", i.deadline.as_str()),
+                    (None, None) => i.deadline.as_str().to_owned(),
                 };
                 println!(
                     "{:<16} {:<15} {:<16} {} {}",

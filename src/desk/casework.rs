@@ -109,6 +109,9 @@ pub struct DueItem {
     /// For `destroy-irrelevant`: which attachment.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub attachment: Option<u32>,
+    /// For `destroy-irrelevant`: which note.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<i64>,
 }
 
 /// Serialises an opened note without copying it into a non-zeroizing string first.
@@ -176,6 +179,7 @@ fn due_list(files: Vec<CaseFile>, today: NaiveDate, within: Option<i64>) -> Vec<
                 days_left: d.days_left,
                 overdue: d.overdue(),
                 attachment: None,
+                note: None,
             })
         })
         .filter(|i| within.is_none_or(|w| i.days_left <= w))
@@ -451,7 +455,8 @@ impl Desk {
                 due,
                 days_left,
                 overdue: days_left < 0,
-                attachment: Some(i.attachment),
+                attachment: i.attachment,
+                note: i.note,
             });
         }
         items.sort_by(|a, b| a.due.cmp(&b.due).then_with(|| a.number.cmp(&b.number)));

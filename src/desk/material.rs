@@ -9,19 +9,23 @@ use serde::Serialize;
 use zeroize::Zeroizing;
 
 use super::{Desk, DeskError, ReaderKey};
-use crate::register::{today, AttachmentCopy, EventKind, NewEvent, RegisterError};
+use crate::register::{today, AttachmentCopy, CaseShredSet, EventKind, NewEvent, RegisterError};
 use crate::split::{Report, SenderIdentity};
 use crate::vault::{self, BlobKind, MAX_RECORD_BYTES};
 
 use super::SCHEDULE;
 
-/// An attachment found irrelevant, waiting for destruction.
+/// Material found irrelevant, waiting for destruction: an attachment or a note.
 #[derive(Debug, Clone, Serialize)]
 pub struct IrrelevantItem {
     /// Case number.
     pub number: String,
     /// Attachment position, from 1.
-    pub attachment: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attachment: Option<u32>,
+    /// Note (event id).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<i64>,
     /// Found irrelevant on.
     pub found_on: Option<NaiveDate>,
     /// Destroyed by (inclusive): by the daily retention run at the latest.
@@ -186,7 +190,105 @@ impl Desk {
         Ok(record)
     }
 
-    /// Attachments found irrelevant and not yet destroyed, soonest first.
+    /// A handler finds note `note` of case `number` irrelevant to the report: as for an
+    /// attachment, the reason is sealed as a note and the note is destroyed within 14 days.
+    pub async fn mark_note_irrelevant(
+        &self,
+        number: &str,
+        note: i64,
+        key: &ReaderKey,
+        reason: Zeroizing<Vec<u8>>,
+    ) -> Result<NaiveDate, DeskError> {
+        if reason.iter().all(u8::is_ascii_whitespace) {
+            return Err(DeskError::Invalid(
+                "--reason: say why the note is irrelevant to the report".to_owned(),
+            ));
+        }
+        let proven = self.prove_reader(number, key).await?;
+        let mut text = Zeroizing::new(
+            format!("Notatka #{note} uznana za nieistotną dla zgłoszenia: ").into_bytes(),
+        );
+        text.extend_from_slice(&reason);
+        let sealed = self.seal_note(&text, &proven.shred).await?;
+        let actor = proven.actor.into_string();
+        let by = self
+            .register
+            .mark_note_irrelevant(number, note, &actor, today())
+            .await?;
+        self.register
+            .add_event(
+                number,
+                &NewEvent {
+                    kind: EventKind::Note,
+                    on: today(),
+                    actor,
+                    note: Some(sealed),
+                },
+            )
+            .await?;
+        Ok(by)
+    }
+
+    /// Destroys a note found irrelevant now, before its 14 days are up.
+    pub async fn redact_note(
+        &self,
+        number: &str,
+        note: i64,
+        key: &ReaderKey,
+    ) -> Result<crate::register::Destruction, DeskError> {
+        let proven = self.prove_reader(number, key).await?;
+        let record = self
+            .destroy_note(number, note, proven.actor.as_str())
+            .await?;
+        self.destroy_pending_shreds(&proven.actor).await?;
+        Ok(record)
+    }
+
+    /// Deletes the note and moves the rest of its case to a new shred key (the shred layer
+    /// only: no reader key needed, nothing decrypted); the old key is queued.
+    async fn destroy_note(
+        &self,
+        number: &str,
+        note: i64,
+        actor: &str,
+    ) -> Result<crate::register::Destruction, DeskError> {
+        let set = self.register.case_shred_set(number, note).await?;
+        let old = self.keys.shred_key(&set.shred_key)?;
+        let (new_id, new) = self.keys.new_shred_key()?;
+        let moved = (|| -> Result<CaseShredSet, crate::vault::VaultError> {
+            Ok(CaseShredSet {
+                case_id: set.case_id,
+                shred_key: set.shred_key.clone(),
+                report: vault::reshred(&set.report, &old, &new, BlobKind::Report)?,
+                identity: vault::reshred(&set.identity, &old, &new, BlobKind::Identity)?,
+                notes: set
+                    .notes
+                    .iter()
+                    .map(|(id, b)| Ok((*id, vault::reshred(b, &old, &new, BlobKind::Note)?)))
+                    .collect::<Result<_, crate::vault::VaultError>>()?,
+                details: set
+                    .details
+                    .iter()
+                    .map(|(id, b)| Ok((*id, vault::reshred(b, &old, &new, BlobKind::Detail)?)))
+                    .collect::<Result<_, crate::vault::VaultError>>()?,
+            })
+        })();
+        let result = match moved {
+            Ok(moved) => self
+                .register
+                .destroy_note(number, note, actor, today(), &moved, &new_id)
+                .await
+                .map_err(DeskError::from),
+            Err(e) => Err(e.into()),
+        };
+        if result.is_err() {
+            // Nothing was moved under the new key: it protects nothing.
+            self.keys.destroy_shred_key(&new_id)?;
+        }
+        result
+    }
+
+    /// Material found irrelevant and not yet destroyed: attachments, then notes.
     pub async fn irrelevant_pending(&self) -> Result<Vec<IrrelevantItem>, DeskError> {
         let today = today();
         Ok(self
@@ -196,11 +298,26 @@ impl Desk {
             .into_iter()
             .map(|(number, s)| IrrelevantItem {
                 number,
-                attachment: s.index,
+                attachment: Some(s.index),
+                note: None,
                 found_on: s.irrelevant_on,
                 destroy_by: s.destroy_by,
                 days_left: s.destroy_by.map(|d| (d - today).num_days()),
             })
+            .chain(
+                self.register
+                    .irrelevant_notes()
+                    .await?
+                    .into_iter()
+                    .map(|n| IrrelevantItem {
+                        number: n.number,
+                        attachment: None,
+                        note: Some(n.note),
+                        found_on: n.found_on,
+                        destroy_by: n.destroy_by,
+                        days_left: n.destroy_by.map(|d| (d - today).num_days()),
+                    }),
+            )
             .collect())
     }
 
@@ -211,6 +328,20 @@ impl Desk {
         dry_run: bool,
     ) -> Result<(Vec<crate::register::Destruction>, Vec<String>), DeskError> {
         let (mut done, mut would) = (Vec::new(), Vec::new());
+        for n in self.register.irrelevant_notes().await? {
+            if n.destroy_by.is_none_or(|d| d > today()) {
+                continue;
+            }
+            if dry_run {
+                would.push(format!("{} note #{}", n.number, n.note));
+                continue;
+            }
+            match self.destroy_note(&n.number, n.note, SCHEDULE).await {
+                Ok(d) => done.push(d),
+                Err(DeskError::Register(RegisterError::Conflict(_))) => {}
+                Err(e) => return Err(e),
+            }
+        }
         for (number, index) in self.register.irrelevant_due(today()).await? {
             if dry_run {
                 would.push(format!("{number} attachment {index}"));

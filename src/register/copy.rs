@@ -126,6 +126,10 @@ const TABLES: &[Table] = &[
             ("note_pkesks", Blob),
             ("note_body", Blob),
             ("recorded_at", Text),
+            ("irrelevant_on", Text),
+            ("irrelevant_by", Text),
+            ("destroy_by", Text),
+            ("destroyed_on", Text),
         ],
     },
     Table {

@@ -253,4 +253,70 @@ on_each_backend! {
         assert!(audit.iter().any(|a| a.action == "MaterialMarkedIrrelevant"));
         assert!(audit.iter().any(|a| a.action == "MaterialDestroyed"));
     }
+
+    /// A note found irrelevant goes with its ciphertext, and the rest of the case moves to a
+    /// new shred key in the same transaction (the old one queued); a stale set is refused.
+    async fn an_irrelevant_note_goes_and_its_case_moves_to_a_new_key(backend) {
+        let (_held, reg) = backend.open().await;
+        let number = closed_case(&reg, "note-case", "2026-01-05", "2026-02-01", true).await;
+        let note = reg.events(&number).await.unwrap()[0].id;
+        let set = reg.case_shred_set(&number, note).await.unwrap();
+        assert!(set.notes.is_empty(), "the note itself is not moved");
+        let refused = reg
+            .destroy_note(&number, note, "H", d("2026-03-01"), &set, "beef")
+            .await
+            .unwrap_err();
+        assert!(refused.to_string().contains("not found irrelevant"), "{refused}");
+        let by = reg
+            .mark_note_irrelevant(&number, note, "H", d("2026-03-01"))
+            .await
+            .unwrap();
+        assert_eq!(by, d("2026-03-15"));
+        assert_eq!(reg.irrelevant_notes().await.unwrap()[0].note, note);
+        // Another note added meanwhile makes the set stale.
+        reg.add_event(
+            &number,
+            &NewEvent {
+                kind: EventKind::Note,
+                on: d("2026-03-02"),
+                actor: "H".into(),
+                note: Some(StoredBlob {
+                    pkesks: vec![6; 8],
+                    body: vec![6; 8],
+                }),
+            },
+        )
+        .await
+        .unwrap();
+        let stale = reg
+            .destroy_note(&number, note, "H", d("2026-03-03"), &set, "beef")
+            .await
+            .unwrap_err();
+        assert!(stale.to_string().contains("changed"), "{stale}");
+
+        let mut moved = reg.case_shred_set(&number, note).await.unwrap();
+        moved.report.body = vec![8; 3 * chunks::CHUNK_BYTES / 2];
+        moved.identity.body = vec![9; 16];
+        for (_, n) in &mut moved.notes {
+            n.body = vec![10; 8];
+        }
+        let record = reg
+            .destroy_note(&number, note, "H", d("2026-03-03"), &moved, "beef")
+            .await
+            .unwrap();
+        assert_eq!((record.material.as_str(), record.item.clone()), ("note", format!("note #{note}")));
+        let case = reg.case(&number).await.unwrap().unwrap();
+        assert_eq!(case.shred_key, "beef");
+        assert_eq!(case.report.body, moved.report.body, "chunked report rewritten");
+        let events = reg.events(&number).await.unwrap();
+        let gone = events.iter().find(|e| e.id == note).unwrap();
+        assert!(gone.note.is_none());
+        assert_eq!(gone.note_destroyed_on, Some(d("2026-03-03")));
+        let kept = events.iter().find(|e| e.id != note).unwrap();
+        assert_eq!(kept.note.as_ref().unwrap().body, vec![10; 8]);
+        let pending = reg.pending_shreds().await.unwrap();
+        assert_eq!(pending.len(), 1, "{pending:?}");
+        assert_eq!(pending[0].0, set.shred_key, "the old case key is queued");
+        assert!(reg.irrelevant_notes().await.unwrap().is_empty());
+    }
 }

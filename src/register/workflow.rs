@@ -144,6 +144,12 @@ pub struct CaseEvent {
     /// The sealed note, if any.
     #[serde(skip)]
     pub note: Option<StoredBlob>,
+    /// Found irrelevant: its note is destroyed by this day.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note_destroy_by: Option<NaiveDate>,
+    /// Its note was destroyed as irrelevant on this day.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note_destroyed_on: Option<NaiveDate>,
 }
 
 /// Whether the reporter was told before the identity was disclosed (art. 8 ust. 4).
@@ -299,6 +305,8 @@ fn event_row(r: &Row) -> Result<CaseEvent, RegisterError> {
             (Some(pkesks), Some(body)) => Some(StoredBlob { pkesks, body }),
             _ => None,
         },
+        note_destroy_by: super::destruction::date(r, "destroy_by")?,
+        note_destroyed_on: super::destruction::date(r, "destroyed_on")?,
     })
 }
 
@@ -471,7 +479,8 @@ impl Register {
     pub async fn events(&self, number: &str) -> Result<Vec<CaseEvent>, RegisterError> {
         self.all(
             "SELECT case_events",
-            "SELECT e.id, e.kind, e.action_kind, e.on_date, e.actor, e.recorded_at, e.note_pkesks, e.note_body
+            "SELECT e.id, e.kind, e.action_kind, e.on_date, e.actor, e.recorded_at, e.note_pkesks, e.note_body,
+                    e.destroy_by, e.destroyed_on
              FROM case_events e JOIN cases c ON c.id = e.case_id WHERE c.number = $1 ORDER BY e.id",
             args![number],
         )

@@ -146,14 +146,22 @@ pub fn seal_with(
     write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
 ) -> Result<StoredBlob, VaultError> {
     let sealed = openpgp::seal_with(readers, size, write)?;
+    Ok(StoredBlob {
+        pkesks: sealed.pkesks,
+        body: wrap_body(sealed.body, shred, kind)?,
+    })
+}
+
+/// `nonce || XChaCha20-Poly1305(shred, seipd) || tag`, encrypted in place: a 25 MiB body is
+/// held twice at most.
+fn wrap_body(seipd: Vec<u8>, shred: &ShredKey, kind: BlobKind) -> Result<Vec<u8>, VaultError> {
     let mut nonce = [0u8; NONCE_LEN];
     rand::rngs::OsRng.fill_bytes(&mut nonce);
     let cipher = XChaCha20Poly1305::new(shred.expose().into());
-    // `nonce || ciphertext || tag`, encrypted in place: a 25 MiB body is held twice at most.
-    let mut body = Vec::with_capacity(NONCE_LEN + sealed.body.len() + TAG_LEN);
+    let mut body = Vec::with_capacity(NONCE_LEN + seipd.len() + TAG_LEN);
     body.extend_from_slice(&nonce);
-    body.extend_from_slice(&sealed.body);
-    drop(sealed.body);
+    body.extend_from_slice(&seipd);
+    drop(seipd);
     let tag = cipher
         .encrypt_in_place_detached(
             XNonce::from_slice(&nonce),
@@ -162,9 +170,22 @@ pub fn seal_with(
         )
         .map_err(|_| VaultError::ShredLayer)?;
     body.extend_from_slice(&tag);
+    Ok(body)
+}
+
+/// The same record under another shred key: only the shred layer changes (no reader key is
+/// needed, nothing is decrypted to plaintext). Destroying `old` afterwards makes every copy
+/// wrapped with it (a register backup) unreadable, while this one still opens.
+pub fn reshred(
+    stored: &StoredBlob,
+    old: &ShredKey,
+    new: &ShredKey,
+    kind: BlobKind,
+) -> Result<StoredBlob, VaultError> {
+    let seipd = unwrap_body(stored, old, kind)?;
     Ok(StoredBlob {
-        pkesks: sealed.pkesks,
-        body,
+        pkesks: stored.pkesks.clone(),
+        body: wrap_body(seipd, new, kind)?,
     })
 }
 

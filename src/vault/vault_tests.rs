@@ -59,3 +59,30 @@ fn altered_body_is_refused() {
         Err(VaultError::ShredLayer)
     ));
 }
+
+#[test]
+fn a_reshredded_record_opens_under_the_new_key_only_and_keeps_its_readers() {
+    let reader = generate_intake_key("Reader <r@example.org>", KeyAlgorithm::Cv25519).unwrap();
+    let (old, new) = (ShredKey::generate(), ShredKey::generate());
+    let stored = seal(
+        b"a note",
+        std::slice::from_ref(&reader),
+        &old,
+        BlobKind::Note,
+    )
+    .unwrap();
+    let moved = reshred(&stored, &old, &new, BlobKind::Note).unwrap();
+    assert_eq!(moved.pkesks, stored.pkesks, "readers unchanged");
+    assert_ne!(moved.body, stored.body);
+    let opened = open(&moved, &new, BlobKind::Note, &reader, None, 1 << 20).unwrap();
+    assert_eq!(opened.as_slice(), b"a note");
+    assert!(matches!(
+        open(&moved, &old, BlobKind::Note, &reader, None, 1 << 20),
+        Err(VaultError::ShredLayer)
+    ));
+    // Without the old key, nothing moves.
+    assert!(matches!(
+        reshred(&stored, &new, &old, BlobKind::Note),
+        Err(VaultError::ShredLayer)
+    ));
+}

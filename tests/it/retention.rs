@@ -329,6 +329,68 @@ fn an_attachment_found_irrelevant_is_gone_after_fourteen_days_and_the_rest_still
         .run_ok(&["cases", "history", &number, "--key", handler]);
     assert!(history.contains("nieistotny"), "{history}");
 
+    // A note found irrelevant goes too (at once, with `redact`); the other notes stay.
+    let note_file = s.gateway.dir().join("note.txt");
+    for text in ["note-to-keep", "note-to-destroy"] {
+        std::fs::write(&note_file, format!("{text} {token}\n")).unwrap();
+        s.gateway.run_ok(&[
+            "cases",
+            "note",
+            &number,
+            "--key",
+            handler,
+            "--file",
+            note_file.to_str().unwrap(),
+        ]);
+    }
+    let events = s
+        .gateway
+        .run_ok(&["cases", "history", &number, "--key", handler, "--json"]);
+    let events: serde_json::Value = serde_json::from_str(&events).unwrap();
+    let note_id = events["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| {
+            e["note"]
+                .as_str()
+                .is_some_and(|n| n.contains("note-to-destroy"))
+        })
+        .map(|e| e["id"].as_i64().unwrap())
+        .unwrap()
+        .to_string();
+    s.gateway.run_ok(&[
+        "cases",
+        "mark-irrelevant",
+        &number,
+        "--note",
+        &note_id,
+        "--reason",
+        "notatka o innej sprawie",
+        "--key",
+        handler,
+    ]);
+    let due = s.gateway.run_ok(&["cases", "due"]);
+    assert!(
+        due.contains(&format!("destroy-irrelevant (note #{note_id})")),
+        "{due}"
+    );
+    let redacted = s.gateway.run_ok(&[
+        "cases", "redact", &number, "--note", &note_id, "--key", handler,
+    ]);
+    assert!(
+        redacted.contains(&format!("note #{note_id} destroyed")),
+        "{redacted}"
+    );
+    let history = s
+        .gateway
+        .run_ok(&["cases", "history", &number, "--key", handler]);
+    assert!(history.contains("note-to-keep"), "{history}");
+    assert!(!history.contains("note-to-destroy"), "{history}");
+    assert!(history.contains("note destroyed on"), "{history}");
+    let case = s.gateway.show_case(&number, &s.handler.key_file, None);
+    assert!(str_field(&case, "subject").contains(&token));
+
     // From the backup taken before, the attachment's ciphertext is there but its own key is
     // gone: it does not open.
     let current = s.gateway.dir().join("current-register.db");
