@@ -74,7 +74,9 @@ pub async fn retention(
                 println!("would destroy {number}");
             }
             for d in &run.destroyed {
-                if d.item.is_empty() {
+                if d.case_number.is_empty() {
+                    println!("destroyed {} (never filed as a case)", d.item);
+                } else if d.item.is_empty() {
                     println!(
                         "destroyed {} (kept until {})",
                         d.case_number,

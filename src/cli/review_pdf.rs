@@ -261,9 +261,15 @@ fn flow(review: &RetentionReview, lang: Lang) -> Flow {
     } else {
         f.line(w.destruction_header);
         for d in &review.destructions {
+            // A quarantine entry never filed has no case number: its item names it.
+            let what = if d.case_number.is_empty() {
+                &d.item
+            } else {
+                &d.case_number
+            };
             f.line(&format!(
                 "{:<18} {:<9} {:<11} {:<11} {:<11} {:<11} {}",
-                d.case_number,
+                what,
                 material(lang, &d.material),
                 day(d.received_on),
                 day(d.ended_on),

@@ -241,3 +241,22 @@ fn tenants_that_would_share_a_mailbox_register_or_keys_are_refused() {
         "{text}"
     );
 }
+
+#[test]
+fn quarantine_entries_are_kept_180_days_unless_set_and_never_under_30() {
+    let config = Config::from_toml(GOOD, Path::new("/")).unwrap();
+    assert_eq!(config.retention.quarantine_days, 180);
+    let set = format!("{GOOD}\n[retention]\nquarantine-days = 90\n");
+    let config = Config::from_toml(&set, Path::new("/")).unwrap();
+    assert_eq!(config.retention.quarantine_days, 90);
+    let short = format!("{GOOD}\n[retention]\nquarantine-days = 7\n");
+    match Config::from_toml(&short, Path::new("/")) {
+        Err(FromTomlError::Invalid(p)) => {
+            assert!(
+                p.iter().any(|l| l.starts_with("retention.quarantine-days")),
+                "{p:?}"
+            );
+        }
+        other => panic!("expected invalid, got {:?}", other.map(|_| ())),
+    }
+}

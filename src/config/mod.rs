@@ -36,6 +36,19 @@ pub struct Config {
     pub limits: Limits,
     /// Management statistics.
     pub stats: StatsConfig,
+    /// Retention (`[retention]`).
+    pub retention: RetentionConfig,
+}
+
+/// How long a quarantine entry never filed as a case is kept, by default.
+pub const DEFAULT_QUARANTINE_DAYS: u64 = 180;
+
+/// Retention (`[retention]`); cases follow the act, this covers what it does not name.
+#[derive(Debug, Clone)]
+pub struct RetentionConfig {
+    /// Days a quarantine entry that never became a case is kept before its raw message is
+    /// destroyed by the retention run.
+    pub quarantine_days: u64,
 }
 
 /// Management statistics (`[stats]`).

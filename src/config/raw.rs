@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use super::{
     CasesConfig, Config, KeyProtection, KeysConfig, Limits, MailboxConfig, PassphraseSource,
-    PasswordSource, RegisterConfig, StatsConfig,
+    PasswordSource, RegisterConfig, RetentionConfig, StatsConfig,
 };
 use crate::cases::NumberPattern;
 use crate::imap::TlsMode;
@@ -26,12 +26,20 @@ pub(super) struct RawConfig {
     limits: RawLimits,
     #[serde(default)]
     stats: RawStats,
+    #[serde(default)]
+    retention: RawRetention,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 struct RawStats {
     min_cell: Option<u64>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+struct RawRetention {
+    quarantine_days: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -144,6 +152,7 @@ const KNOWN: &[(&str, &[&str])] = &[
     ),
     ("cases", &["number-pattern"]),
     ("stats", &["min-cell"]),
+    ("retention", &["quarantine-days"]),
     (
         "limits",
         &[
@@ -321,6 +330,18 @@ impl RawConfig {
             );
         }
 
+        let quarantine_days = self
+            .retention
+            .quarantine_days
+            .unwrap_or(super::DEFAULT_QUARANTINE_DAYS);
+        if quarantine_days < 30 {
+            problems.push(
+                "retention.quarantine-days: at least 30 (a custodian needs time to add a missing \
+                 key and retry)"
+                    .to_owned(),
+            );
+        }
+
         let pattern_text = self
             .cases
             .number_pattern
@@ -432,6 +453,7 @@ impl RawConfig {
             },
             cases: CasesConfig { number_pattern },
             stats: StatsConfig { min_cell },
+            retention: RetentionConfig { quarantine_days },
             limits: limits.clone(),
         };
         let mut configs = Vec::new();

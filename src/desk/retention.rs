@@ -31,6 +31,14 @@ pub struct RetentionRun {
     pub running_elsewhere: Option<String>,
 }
 
+/// The rule a quarantine entry that never became a case is destroyed under.
+fn quarantine_rule(days: u64) -> String {
+    format!(
+        "art. 5 ust. 1 lit. e RODO: wiadomość nieprzyjęta jako zgłoszenie (kwarantanna), \
+         przechowywana {days} dni ([retention] quarantine-days)"
+    )
+}
+
 /// The lease that lets one process at a time run retention on a register (several replicas
 /// run `sygnal run` daily; each destruction is safe twice, but its audit entries would not be
 /// one per destruction).
@@ -198,6 +206,29 @@ impl Desk {
             self.finish_destruction().await?;
         }
         let today = today();
+        // Quarantine entries that never became a case: kept `quarantine-days`, then gone.
+        let days = self.config.retention.quarantine_days;
+        let before = today
+            .checked_sub_days(chrono::Days::new(days))
+            .unwrap_or(chrono::NaiveDate::MIN);
+        let rule = quarantine_rule(days);
+        for (id, _) in self.register.held_quarantine_before(before).await? {
+            if dry_run {
+                run.would_destroy.push(format!("quarantine #{id}"));
+                continue;
+            }
+            match self
+                .register
+                .expire_quarantine(id, SCHEDULE, &rule, today)
+                .await
+            {
+                Ok(d) => run.destroyed.push(d),
+                // Retried, discarded or expired by another process meanwhile.
+                Err(RegisterError::Conflict(_)) => {}
+                Err(e) => return Err(e.into()),
+            }
+            self.finish_destruction().await?;
+        }
         for Expired {
             number, hold_since, ..
         } in self.register.expired_cases(today).await?

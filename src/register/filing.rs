@@ -4,9 +4,10 @@
 //! after the server confirmed it. Once it is, the record forgets where the message was and its
 //! fingerprint: nothing then links a case to a mailbox position or the mail server's logs.
 
-use chrono::Datelike;
+use chrono::{Datelike, NaiveDate};
 
 use super::chunks;
+use super::destruction::{insert_destruction, Destruction};
 use super::store::{args, today_stored, Row, Tx};
 use super::{
     Deletion, FiledCase, FiledQuarantine, IntakeRef, IntakeRow, NewCase, NewQuarantine, Position,
@@ -313,6 +314,84 @@ impl Register {
             )
             .await?;
             Ok(true)
+        })
+        .await
+    }
+
+    /// Held quarantine entries (never filed as a case) received before `before`, oldest first.
+    pub async fn held_quarantine_before(
+        &self,
+        before: NaiveDate,
+    ) -> Result<Vec<(i64, NaiveDate)>, RegisterError> {
+        let what = "SELECT old quarantine";
+        self.all(
+            what,
+            "SELECT id, received_at FROM quarantine WHERE state = 'held' AND received_at < $1 \
+             ORDER BY id",
+            args![before.to_string().as_str()],
+        )
+        .await?
+        .iter()
+        .map(|r| {
+            let text: String = r.get("received_at", what)?;
+            let received = text
+                .parse()
+                .map_err(|_| RegisterError::Corrupt(format!("quarantine.received_at = {text}")))?;
+            Ok((r.get("id", what)?, received))
+        })
+        .collect()
+    }
+
+    /// Destroys a held quarantine entry's raw message under the retention `rule` (as a
+    /// discard, by `actor`), with a destruction record. Refused for an entry not held.
+    pub async fn expire_quarantine(
+        &self,
+        id: i64,
+        actor: &str,
+        rule: &str,
+        today: NaiveDate,
+    ) -> Result<Destruction, RegisterError> {
+        self.write(async |tx| {
+            let what = "SELECT quarantine to expire";
+            let row = tx
+                .opt(
+                    what,
+                    "SELECT received_at FROM quarantine WHERE id = $1 AND state = 'held'",
+                    args![id],
+                )
+                .await?
+                .ok_or_else(|| RegisterError::Conflict(format!("quarantine #{id} is not held")))?;
+            let received: String = row.get("received_at", what)?;
+            tx.exec(
+                "UPDATE quarantine",
+                "UPDATE quarantine SET state = 'discarded' WHERE id = $1",
+                args![id],
+            )
+            .await?;
+            drop_quarantine_raw(tx, id, "expired (retention)").await?;
+            let item = format!("quarantine #{id}");
+            let audit_id = tx
+                .audit(
+                    actor,
+                    Event::QuarantineDiscarded,
+                    None,
+                    &format!("{item}; {rule}"),
+                )
+                .await?;
+            let record = Destruction {
+                case_number: String::new(),
+                material: "quarantined-message".to_owned(),
+                item,
+                received_on: received.parse().ok(),
+                ended_on: None,
+                kept_until: None,
+                destroyed_on: today,
+                actor: actor.to_owned(),
+                rule: rule.to_owned(),
+                audit_id,
+            };
+            insert_destruction(tx, &record).await?;
+            Ok(record)
         })
         .await
     }

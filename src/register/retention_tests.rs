@@ -319,4 +319,56 @@ on_each_backend! {
         assert_eq!(pending[0].0, set.shred_key, "the old case key is queued");
         assert!(reg.irrelevant_notes().await.unwrap().is_empty());
     }
+
+    /// A quarantine entry that never became a case is kept its days, then its raw message
+    /// goes (its key queued) with a destruction record; a filed one is not touched.
+    async fn a_quarantine_entry_never_filed_is_destroyed_after_its_days(backend) {
+        let (_held, reg) = backend.open().await;
+        let at = |fp: &str| IntakeRef {
+            fingerprint: fp.into(),
+            at: Position {
+                mailbox: "INBOX".into(),
+                uidvalidity: 1,
+                uid: 9,
+            },
+        };
+        let q = reg
+            .file_quarantine(
+                &at("q-old"),
+                &NewQuarantine {
+                    received_at: d("2026-01-10"),
+                    reason: "openpgp-no-key".into(),
+                    detail: "d".into(),
+                    raw: Some((
+                        "cd".into(),
+                        StoredBlob {
+                            pkesks: vec![1; 8],
+                            body: vec![1; 8],
+                        },
+                    )),
+                },
+            )
+            .await
+            .unwrap();
+        assert!(reg.held_quarantine_before(d("2026-01-10")).await.unwrap().is_empty());
+        let old = reg.held_quarantine_before(d("2026-07-10")).await.unwrap();
+        assert_eq!(old, vec![(q.id, d("2026-01-10"))]);
+        let record = reg
+            .expire_quarantine(q.id, "schedule", "rule", d("2026-07-10"))
+            .await
+            .unwrap();
+        assert_eq!(record.material, "quarantined-message");
+        assert_eq!(record.item, format!("quarantine #{}", q.id));
+        assert_eq!(record.received_on, Some(d("2026-01-10")));
+        let entry = reg.list_quarantine().await.unwrap();
+        assert_eq!(entry[0].state, "discarded");
+        assert_eq!(reg.pending_shreds().await.unwrap()[0].0, "cd");
+        assert!(reg.held_quarantine_before(d("2027-01-01")).await.unwrap().is_empty());
+        let again = reg
+            .expire_quarantine(q.id, "schedule", "rule", d("2026-07-11"))
+            .await
+            .unwrap_err();
+        assert!(matches!(again, RegisterError::Conflict(_)), "{again}");
+        assert_eq!(reg.destructions(Some(2026)).await.unwrap(), vec![record]);
+    }
 }
