@@ -124,11 +124,11 @@ impl Desk {
             MAX_RECORD_BYTES,
         )
         .map_err(|e| {
-            DeskError::unseal(
-                e,
-                &format!("attachment {index} of case {number}"),
-                "a handler",
-            )
+            let role = match copy {
+                AttachmentCopy::Cleaned => "a handler",
+                AttachmentCopy::Original => "an identity custodian",
+            };
+            DeskError::unseal(e, &format!("attachment {index} of case {number}"), role)
         })?;
         Ok(Opened::Data(plain))
     }
