@@ -144,6 +144,15 @@ async fn review_pdf(
     let Some(path) = output else {
         return Err(anyhow::anyhow!("--format pdf needs --output FILE"));
     };
+    if path.exists() {
+        return Err(super::coded(
+            super::exit::USAGE,
+            format!(
+                "{} exists: a signed review record is never overwritten; give a new file name",
+                path.display()
+            ),
+        ));
+    }
     let review = with_desk(config_path, async |d| d.retention_review(year).await).await?;
     let pdf = super::review_pdf::render(&review, lang).map_err(anyhow::Error::msg)?;
     super::case_files::write_private(&path, &pdf)

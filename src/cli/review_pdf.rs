@@ -114,12 +114,12 @@ struct Words {
     kept: &'static str,
     open: &'static str,
     destructions: &'static str,
-    destruction_header: &'static str,
+    destruction_header: [&'static str; 7],
     by: &'static str,
     under: &'static str,
     none: &'static str,
     kept_cases: &'static str,
-    kept_header: &'static str,
+    kept_header: [&'static str; 5],
     kept_until: &'static str,
     held_since: &'static str,
     still_open: &'static str,
@@ -144,12 +144,20 @@ const PL: Words = Words {
     kept: "Przechowywane do upływu terminu",
     open: "W toku (działania następcze trwają)",
     destructions: "2. Zniszczenia danych w roku",
-    destruction_header: "Nr sprawy          Materiał  Przyjęto    Zakończono  Przech. do  Zniszczono  Wpis",
+    destruction_header: [
+        "Nr sprawy",
+        "Materiał",
+        "Przyjęto",
+        "Zakończono",
+        "Przech. do",
+        "Zniszczono",
+        "Wpis",
+    ],
     by: "kto",
     under: "podstawa",
     none: "brak",
     kept_cases: "3. Sprawy przechowywane",
-    kept_header: "Nr sprawy          Przyjęto    Status            Zakończono  Stan",
+    kept_header: ["Nr sprawy", "Przyjęto", "Status", "Zakończono", "Stan"],
     kept_until: "przechowywana do",
     held_since: "wstrzymana od",
     still_open: "działania następcze trwają",
@@ -175,12 +183,20 @@ const EN: Words = Words {
     kept: "Kept until their date",
     open: "Open (follow-up continues)",
     destructions: "2. Destructions in the year",
-    destruction_header: "Case number        Material  Received    Ended       Kept until  Destroyed   Entry",
+    destruction_header: [
+        "Case number",
+        "Material",
+        "Received",
+        "Ended",
+        "Kept until",
+        "Destroyed",
+        "Entry",
+    ],
     by: "by",
     under: "rule",
     none: "none",
     kept_cases: "3. Cases kept",
-    kept_header: "Case number        Received    Status            Ended       Standing",
+    kept_header: ["Case number", "Received", "Status", "Ended", "Standing"],
     kept_until: "kept until",
     held_since: "on hold since",
     still_open: "open",
@@ -205,6 +221,22 @@ fn material(lang: Lang, m: &str) -> &str {
         (Lang::Pl, "quarantined-message") => "kwarantanna",
         (_, other) => other,
     }
+}
+
+/// A stored item (`attachment 2`, `note #5`, `quarantine #3`) in the record's language.
+fn item(lang: Lang, stored: &str) -> String {
+    let words: &[(&str, &str)] = match lang {
+        Lang::Pl => &[
+            ("attachment ", "załącznik "),
+            ("note ", "notatka "),
+            ("quarantine ", "kwarantanna "),
+        ],
+        Lang::En => &[],
+    };
+    words
+        .iter()
+        .find_map(|(en, pl)| stored.strip_prefix(en).map(|rest| format!("{pl}{rest}")))
+        .unwrap_or_else(|| stored.to_owned())
 }
 
 /// A stored status in the record's language.
@@ -259,16 +291,19 @@ fn flow(review: &RetentionReview, lang: Lang) -> Flow {
     if review.destructions.is_empty() {
         f.line(&format!("  {}", w.none));
     } else {
-        f.line(w.destruction_header);
+        let [a, b, c, d, e, g, h] = w.destruction_header;
+        f.line(&format!(
+            "{a:<18} {b:<11} {c:<11} {d:<11} {e:<11} {g:<11} {h}"
+        ));
         for d in &review.destructions {
             // A quarantine entry never filed has no case number: its item names it.
             let what = if d.case_number.is_empty() {
-                &d.item
+                item(lang, &d.item)
             } else {
-                &d.case_number
+                d.case_number.clone()
             };
             f.line(&format!(
-                "{:<18} {:<9} {:<11} {:<11} {:<11} {:<11} {}",
+                "{:<18} {:<11} {:<11} {:<11} {:<11} {:<11} {}",
                 what,
                 material(lang, &d.material),
                 day(d.received_on),
@@ -278,8 +313,14 @@ fn flow(review: &RetentionReview, lang: Lang) -> Flow {
                 d.destroyed_on.to_string(),
                 d.audit_id
             ));
+            // Which part of the case went (an attachment, a note); empty for a whole case.
+            let item = if d.item.is_empty() || d.case_number.is_empty() {
+                String::new()
+            } else {
+                format!("{}; ", item(lang, &d.item))
+            };
             f.line(&format!(
-                "    {}: {}; {}: {}",
+                "    {item}{}: {}; {}: {}",
                 w.by, d.actor, w.under, d.rule
             ));
         }
@@ -294,7 +335,8 @@ fn flow(review: &RetentionReview, lang: Lang) -> Flow {
     if kept.is_empty() {
         f.line(&format!("  {}", w.none));
     } else {
-        f.line(w.kept_header);
+        let [a, b, c, d, e] = w.kept_header;
+        f.line(&format!("{a:<18} {b:<11} {c:<17} {d:<11} {e}"));
         for r in kept {
             let standing = match r.standing {
                 Standing::Kept(k) => format!("{} {k}", w.kept_until),

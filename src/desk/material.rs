@@ -1,6 +1,6 @@
 //! A case's material held apart (attachments under their own shred keys): opened into the
 //! report or the identity record for a reader, found irrelevant by a handler (a 14-day clock,
-//! art. 29 ust. 3 of the act), and destroyed at it or sooner. Destruction destroys the
+//! art. 8 of the act), and destroyed at it or sooner. Destruction destroys the
 //! attachment's own key, so no copy of it opens again, a register backup included, while the
 //! rest of the case opens as before.
 

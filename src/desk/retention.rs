@@ -198,7 +198,7 @@ impl Desk {
         if !dry_run {
             self.finish_destruction().await?;
         }
-        // Attachments found irrelevant whose 14 days are up go first (art. 29 ust. 3).
+        // Attachments found irrelevant whose 14 days are up go first (art. 8 of the act).
         let (destroyed, would) = self.destroy_irrelevant_due(dry_run).await?;
         run.destroyed.extend(destroyed);
         run.would_destroy.extend(would);

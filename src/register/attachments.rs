@@ -12,13 +12,13 @@ use super::{Register, RegisterError};
 use crate::audit::Event;
 use crate::vault::StoredBlob;
 
-/// Days from the finding that material is irrelevant to its destruction (art. 29 ust. 3 of
+/// Days from the finding that material is irrelevant to its destruction (art. 8 of
 /// the act: deleted within 14 days).
 pub const IRRELEVANT_DAYS: u64 = 14;
 
 /// The rule material found irrelevant is destroyed under.
 pub const IRRELEVANT_RULE: &str =
-    "art. 29 ust. 3 ustawy o ochronie sygnalistów: dane nieistotne dla zgłoszenia usuwa się w ciągu 14 dni";
+    "art. 8 ustawy o ochronie sygnalistów: dane bez znaczenia dla zgłoszenia usuwa się w ciągu 14 dni od tego ustalenia";
 
 /// An attachment to file with its case.
 pub struct NewAttachment {

@@ -49,7 +49,7 @@ pub struct Reviewed {
 
 /// The rule scheduled retention destroys under.
 pub const RETENTION_RULE: &str =
-    "art. 29 ust. 4 ustawy o ochronie sygnalistów: 3 lata po końcu roku zakończenia działań następczych";
+    "art. 8 i art. 29 ustawy o ochronie sygnalistów: 3 lata po końcu roku zakończenia działań następczych";
 
 impl Register {
     /// Cases kept until a day before `today` and not yet destroyed, oldest first; those on
