@@ -277,6 +277,13 @@ pub async fn cases(config_path: &Installation, command: CasesCommand) -> anyhow:
                 println!("no cases");
             }
             for c in &cases {
+                if let Some(d) = c.destroyed_on {
+                    println!(
+                        "{:<16} {}  {:<15} DESTROYED on {d} (retention): nothing of it opens",
+                        c.number, c.received_at, c.status
+                    );
+                    continue;
+                }
                 println!(
                     "{:<16} {}  {:<15} {}{}{}",
                     c.number,

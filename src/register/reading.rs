@@ -37,6 +37,7 @@ fn summary(r: &Row) -> Result<CaseSummary, RegisterError> {
             .split_whitespace()
             .map(str::to_owned)
             .collect(),
+        destroyed_on: super::destruction::date(r, "destroyed_on")?,
     })
 }
 
@@ -59,7 +60,8 @@ impl Register {
     pub async fn list_cases(&self) -> Result<Vec<CaseSummary>, RegisterError> {
         self.all(
             "SELECT cases",
-            "SELECT number, received_at, status, encrypted, signature, flags FROM cases ORDER BY id",
+            "SELECT number, received_at, status, encrypted, signature, flags, destroyed_on FROM cases \
+             ORDER BY id",
             &[],
         )
         .await?

@@ -136,6 +136,9 @@ pub struct CaseSummary {
     pub signature: crate::split::SignatureLabel,
     /// Why decryption needed the decryption-only policy (codes).
     pub flags: Vec<String>,
+    /// Destroyed (retention) on this day: only its number and dates are left.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub destroyed_on: Option<NaiveDate>,
 }
 
 /// A case with its sealed blobs.

@@ -91,6 +91,23 @@ fn expired_cases_are_shredded_for_every_key_and_backup_a_hold_keeps_one_and_the_
         .unseal(expired, &s.custodian.key_file)
         .status
         .success());
+    // The list says so (number and dates stay).
+    let list = s.gateway.run_ok(&["cases", "list"]);
+    assert!(
+        list.lines()
+            .any(|l| l.starts_with(expired.as_str()) && l.contains("DESTROYED on 2031-01-02")),
+        "{list}"
+    );
+    let listed = s.gateway.cases_json();
+    let gone = listed
+        .iter()
+        .find(|c| c["number"] == expired.as_str())
+        .unwrap();
+    assert_eq!(gone["destroyed_on"], "2031-01-02", "{gone}");
+    assert!(listed
+        .iter()
+        .filter(|c| c["number"] != expired.as_str())
+        .all(|c| c.get("destroyed_on").is_none()));
     // The others still open.
     for number in [on_hold, open] {
         let case = s.gateway.show_case(number, &s.handler.key_file, None);
