@@ -100,6 +100,15 @@ pub fn retention_until(ended: NaiveDate) -> NaiveDate {
         .unwrap_or(NaiveDate::MAX)
 }
 
+/// Kept until: 3 years after the end of the year follow-up ended or the proceedings it started
+/// ended, whichever is later; unknown while follow-up goes on.
+pub fn kept_until(
+    ended: Option<NaiveDate>,
+    proceedings_ended: Option<NaiveDate>,
+) -> Option<NaiveDate> {
+    ended.map(|e| retention_until(proceedings_ended.map_or(e, |p| p.max(e))))
+}
+
 /// A date given for something that happened on a case is impossible.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum EventDateError {

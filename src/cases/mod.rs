@@ -12,6 +12,8 @@ pub mod stats;
 mod cases_tests;
 
 pub use compliance::{CaseDates, Compliance, DeadlineKind, Due};
-pub use deadlines::{add_months, check_event_date, CaseDays, Deadlines, EventDateError};
+pub use deadlines::{
+    add_months, check_event_date, kept_until, CaseDays, Deadlines, EventDateError,
+};
 pub use lifecycle::{ActionKind, Category, Outcome, Status, TransitionError};
 pub use number::{NumberPattern, PatternError, SeqKind};

@@ -125,6 +125,10 @@ pub enum CasesCommand {
     Release {
         /// Case number.
         number: String,
+        /// The day the proceedings the case started ended (YYYY-MM-DD): the case is then kept
+        /// 3 years after the end of that year, if that is later than its follow-up's.
+        #[arg(long, value_parser = parse_date)]
+        proceedings_ended: Option<NaiveDate>,
         /// A handler's secret key file.
         #[arg(long)]
         key: PathBuf,
@@ -409,10 +413,24 @@ pub async fn cases(config_path: &Installation, command: CasesCommand) -> anyhow:
             println!("{number}: on legal hold; retention skips it until `cases release`");
             Ok(())
         }
-        CasesCommand::Release { number, key } => {
+        CasesCommand::Release {
+            number,
+            proceedings_ended,
+            key,
+        } => {
             let key = reader_key::load(&key)?;
-            with_desk(config_path, async |d| d.release_case(&number, &key).await).await?;
-            println!("{number}: hold released; destroyed on the next retention run if its date has passed");
+            let kept = with_desk(config_path, async |d| {
+                d.release_case(&number, &key, proceedings_ended).await
+            })
+            .await?;
+            match kept {
+                Some(k) => println!(
+                    "{number}: hold released; kept until {k}, destroyed by the first retention run after"
+                ),
+                None => println!(
+                    "{number}: hold released; kept until 3 years after the end of the year its follow-up ends"
+                ),
+            }
             Ok(())
         }
         CasesCommand::MarkIrrelevant {
@@ -621,6 +639,9 @@ fn print_file(f: &CaseFile, json: bool) -> anyhow::Result<()> {
         f.outcome.map(Outcome::as_str).unwrap_or("-")
     );
     println!("Keep until:        {}", d(f.retention_until));
+    if let Some(p) = f.proceedings_ended_on {
+        println!("Proceedings ended: {p} (the case started them; kept 3 years after that year)");
+    }
     if f.identity_disclosed {
         println!("Identity:          DISCLOSED to a third party (see `sygnal identity log`)");
     }

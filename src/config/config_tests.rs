@@ -243,13 +243,24 @@ fn tenants_that_would_share_a_mailbox_register_or_keys_are_refused() {
 }
 
 #[test]
-fn quarantine_entries_are_kept_180_days_unless_set_and_never_under_30() {
+fn retention_keeps_quarantine_180_days_and_number_and_dates_unless_set_otherwise() {
     let config = Config::from_toml(GOOD, Path::new("/")).unwrap();
     assert_eq!(config.retention.quarantine_days, 180);
+    assert_eq!(
+        config.retention.keep_after_destruction,
+        crate::config::KeepAfterDestruction::NumberAndDates
+    );
+    let nothing = format!("{GOOD}\n[retention]\nkeep-after-destruction = \"nothing\"\n");
+    let config = Config::from_toml(&nothing, Path::new("/")).unwrap();
+    assert_eq!(
+        config.retention.keep_after_destruction,
+        crate::config::KeepAfterDestruction::Nothing
+    );
     let set = format!("{GOOD}\n[retention]\nquarantine-days = 90\n");
     let config = Config::from_toml(&set, Path::new("/")).unwrap();
     assert_eq!(config.retention.quarantine_days, 90);
-    let short = format!("{GOOD}\n[retention]\nquarantine-days = 7\n");
+    let short =
+        format!("{GOOD}\n[retention]\nquarantine-days = 7\nkeep-after-destruction = \"all\"\n");
     match Config::from_toml(&short, Path::new("/")) {
         Err(FromTomlError::Invalid(p)) => {
             assert!(

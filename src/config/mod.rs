@@ -49,6 +49,18 @@ pub struct RetentionConfig {
     /// Days a quarantine entry that never became a case is kept before its raw message is
     /// destroyed by the retention run.
     pub quarantine_days: u64,
+    /// What the register keeps of a destroyed case.
+    pub keep_after_destruction: KeepAfterDestruction,
+}
+
+/// What the register keeps of a case destroyed by retention (`keep-after-destruction`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum KeepAfterDestruction {
+    /// `number-and-dates`: the art. 29 register's number and dates (default).
+    #[default]
+    NumberAndDates,
+    /// `nothing`: no row but the destruction record (number and day of destruction).
+    Nothing,
 }
 
 /// Management statistics (`[stats]`).

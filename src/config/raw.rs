@@ -6,8 +6,8 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use super::{
-    CasesConfig, Config, KeyProtection, KeysConfig, Limits, MailboxConfig, PassphraseSource,
-    PasswordSource, RegisterConfig, RetentionConfig, StatsConfig,
+    CasesConfig, Config, KeepAfterDestruction, KeyProtection, KeysConfig, Limits, MailboxConfig,
+    PassphraseSource, PasswordSource, RegisterConfig, RetentionConfig, StatsConfig,
 };
 use crate::cases::NumberPattern;
 use crate::imap::TlsMode;
@@ -40,6 +40,7 @@ struct RawStats {
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 struct RawRetention {
     quarantine_days: Option<u64>,
+    keep_after_destruction: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -152,7 +153,7 @@ const KNOWN: &[(&str, &[&str])] = &[
     ),
     ("cases", &["number-pattern"]),
     ("stats", &["min-cell"]),
-    ("retention", &["quarantine-days"]),
+    ("retention", &["quarantine-days", "keep-after-destruction"]),
     (
         "limits",
         &[
@@ -342,6 +343,17 @@ impl RawConfig {
             );
         }
 
+        let keep_after_destruction = match self.retention.keep_after_destruction.as_deref() {
+            None | Some("number-and-dates") => KeepAfterDestruction::NumberAndDates,
+            Some("nothing") => KeepAfterDestruction::Nothing,
+            Some(other) => {
+                problems.push(format!(
+                    "retention.keep-after-destruction: {other:?} is not \"number-and-dates\" or \"nothing\""
+                ));
+                KeepAfterDestruction::NumberAndDates
+            }
+        };
+
         let pattern_text = self
             .cases
             .number_pattern
@@ -453,7 +465,10 @@ impl RawConfig {
             },
             cases: CasesConfig { number_pattern },
             stats: StatsConfig { min_cell },
-            retention: RetentionConfig { quarantine_days },
+            retention: RetentionConfig {
+                quarantine_days,
+                keep_after_destruction,
+            },
             limits: limits.clone(),
         };
         let mut configs = Vec::new();

@@ -23,6 +23,7 @@ fn file(number: &str, status: Status, received: &str) -> CaseFile {
         acknowledgement_due: dl.acknowledgement_due,
         feedback_due: dl.feedback_due,
         retention_until: None,
+        proceedings_ended_on: None,
         identity_disclosed: false,
         encrypted: true,
         signature: crate::split::SignatureLabel::Unsigned,

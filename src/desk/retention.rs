@@ -7,10 +7,11 @@ use serde::Serialize;
 use zeroize::Zeroizing;
 
 use super::{Desk, DeskError, ReaderKey};
+use crate::config::KeepAfterDestruction;
 use crate::intake::Replica;
 use crate::lifecycle;
 use crate::register::{
-    today, Acquired, Destruction, EventKind, Expired, NewEvent, RegisterError, Reviewed,
+    today, Acquired, Destruction, EventKind, Expired, Keep, NewEvent, RegisterError, Reviewed,
     RETENTION_RULE,
 };
 
@@ -103,21 +104,27 @@ pub struct RetentionReview {
 }
 
 impl RetentionReview {
-    /// Cases reviewed, destroyed, on hold, kept (follow-up ended or open).
+    /// Cases reviewed, destroyed, on hold, kept (follow-up ended or open). Destroyed cases are
+    /// counted from the destruction records, which outlive them even when nothing else is kept.
     #[must_use]
     pub fn counts(&self) -> ReviewCounts {
         let mut c = ReviewCounts {
-            reviewed: self.cases.len(),
+            destroyed: self
+                .destructions
+                .iter()
+                .filter(|d| d.material == "case")
+                .count(),
             ..ReviewCounts::default()
         };
         for r in &self.cases {
             match r.standing {
-                Standing::Destroyed(_) => c.destroyed += 1,
+                Standing::Destroyed(_) => {}
                 Standing::OnHold(_) => c.on_hold += 1,
                 Standing::Kept(_) => c.kept += 1,
                 Standing::Open => c.open += 1,
             }
         }
+        c.reviewed = c.destroyed + c.on_hold + c.kept + c.open;
         c
     }
 }
@@ -240,12 +247,13 @@ impl Desk {
             } else {
                 match self
                     .register
-                    .destroy_case(&number, SCHEDULE, RETENTION_RULE, today)
+                    .destroy_case(&number, SCHEDULE, RETENTION_RULE, today, self.keep())
                     .await
                 {
                     Ok(d) => run.destroyed.push(d),
-                    // Another replica's daily run got there first.
+                    // Another process got there first (keeping nothing, the case is gone).
                     Err(RegisterError::Conflict(_)) if self.register.destroyed(&number).await? => {}
+                    Err(RegisterError::NotFound(_)) => {}
                     Err(e) => return Err(e.into()),
                 }
                 // Key destroyed case by case, so a long run leaves little queued if stopped.
@@ -253,6 +261,14 @@ impl Desk {
             }
         }
         Ok(run)
+    }
+
+    /// What the register keeps of a destroyed case, as configured.
+    fn keep(&self) -> Keep {
+        match self.config.retention.keep_after_destruction {
+            KeepAfterDestruction::NumberAndDates => Keep::NumberAndDates,
+            KeepAfterDestruction::Nothing => Keep::Nothing,
+        }
     }
 
     /// Shred keys queued for destruction are destroyed, each with its audit entry.
@@ -293,17 +309,29 @@ impl Desk {
                 },
             )
             .await?;
-        self.register.set_hold(number, true, &actor).await?;
+        self.register.hold(number, &actor).await?;
         Ok(())
     }
 
     /// Releases a case's legal hold: it is destroyed on the next run if its date has passed.
-    pub async fn release_case(&self, number: &str, key: &ReaderKey) -> Result<(), DeskError> {
+    /// With the day the proceedings it started ended, it is kept 3 years after the end of that
+    /// year if that is later. Returns the kept-until day (None while follow-up goes on).
+    pub async fn release_case(
+        &self,
+        number: &str,
+        key: &ReaderKey,
+        proceedings_ended: Option<chrono::NaiveDate>,
+    ) -> Result<Option<chrono::NaiveDate>, DeskError> {
         let proven = self.prove_reader(number, key).await?;
-        self.register
-            .set_hold(number, false, proven.actor.as_str())
-            .await?;
-        Ok(())
+        if let Some(on) = proceedings_ended {
+            let received = proven.record.summary.received_at;
+            crate::cases::check_event_date(received, on, today())
+                .map_err(|e| DeskError::Invalid(format!("--proceedings-ended: {e}")))?;
+        }
+        Ok(self
+            .register
+            .release(number, proven.actor.as_str(), proceedings_ended)
+            .await?)
     }
 
     /// Destruction records of `year` (all years without one), for the yearly review.

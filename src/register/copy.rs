@@ -82,6 +82,7 @@ const TABLES: &[Table] = &[
             ("flags", Text),
             ("destroyed_on", Text),
             ("hold_since", Text),
+            ("proceedings_ended_on", Text),
         ],
     },
     Table {

@@ -47,7 +47,7 @@ pub use lease::{Acquired, Lease};
 pub use lifecycle::*;
 pub use notes_irrelevant::{CaseShredSet, IrrelevantNote};
 pub use postgres::PgRegister;
-pub use retention::{Expired, Reviewed, RETENTION_RULE};
+pub use retention::{Expired, Keep, Reviewed, RETENTION_RULE};
 pub use sqlite::SqliteRegister;
 pub use types::*;
 pub use workflow::*;

@@ -9,9 +9,66 @@ use chrono::NaiveDate;
 
 use super::chunks;
 use super::destruction::{date, insert_destruction, Destruction};
-use super::store::{args, today_stored};
+use super::store::{args, today_stored, Tx};
 use super::{Register, RegisterError};
 use crate::audit::Event;
+
+/// What the register keeps of a destroyed case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Keep {
+    /// Its number and dates (the art. 29 register's columns), nothing sealed.
+    #[default]
+    NumberAndDates,
+    /// Nothing but the destruction record, which names the case and its day of destruction.
+    Nothing,
+}
+
+/// Removes every row of case `id` (inside the destroying transaction, after its sealed data
+/// went). Its intake record goes too, unless its server copy was never confirmed deleted:
+/// then the case keeps its number and dates, and false is returned.
+async fn forget_case(tx: &mut Tx, id: i64) -> Result<bool, RegisterError> {
+    let open: i64 = tx
+        .one(
+            "count open intake",
+            "SELECT COUNT(*) AS n FROM intake WHERE case_id = $1 AND deletion <> 'deleted'",
+            args![id],
+        )
+        .await?
+        .get("n", "count open intake")?;
+    if open > 0 {
+        tracing::warn!(
+            "CaseKeptNumberAndDates: its server copy was never confirmed deleted; `sygnal doctor --mailbox`"
+        );
+        return Ok(false);
+    }
+    for (what, sql) in [
+        ("DELETE intake", "DELETE FROM intake WHERE case_id = $1"),
+        (
+            "UPDATE quarantine case",
+            "UPDATE quarantine SET case_id = NULL WHERE case_id = $1",
+        ),
+        (
+            "DELETE case events",
+            "DELETE FROM case_events WHERE case_id = $1",
+        ),
+        (
+            "DELETE disclosures",
+            "DELETE FROM disclosures WHERE case_id = $1",
+        ),
+        (
+            "DELETE sealed details",
+            "DELETE FROM sealed_details WHERE case_id = $1",
+        ),
+        (
+            "DELETE attachments",
+            "DELETE FROM case_attachments WHERE case_id = $1",
+        ),
+        ("DELETE case", "DELETE FROM cases WHERE id = $1"),
+    ] {
+        tx.exec(what, sql, args![id]).await?;
+    }
+    Ok(true)
+}
 
 /// A case whose retention date has passed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,6 +145,7 @@ impl Register {
         actor: &str,
         rule: &str,
         today: NaiveDate,
+        keep: Keep,
     ) -> Result<Destruction, RegisterError> {
         self.write(async |tx| {
             let row = tx
@@ -163,13 +221,15 @@ impl Register {
                 )
                 .await?;
             super::attachments::shred_all(tx, id, number, &on).await?;
+            let nothing = keep == Keep::Nothing && forget_case(tx, id).await?;
+            let kept = |d: Option<NaiveDate>| if nothing { None } else { d };
             let record = Destruction {
                 case_number: number.to_owned(),
                 material: "case".to_owned(),
                 item: String::new(),
-                received_on,
-                ended_on,
-                kept_until,
+                received_on: kept(received_on),
+                ended_on: kept(ended_on),
+                kept_until: kept(kept_until),
                 destroyed_on: today,
                 actor: actor.to_owned(),
                 rule: rule.to_owned(),
@@ -191,50 +251,76 @@ impl Register {
         .await
     }
 
-    /// Puts case `number` on legal hold (scheduled destruction skips it) or releases it, with
-    /// an audit entry.
-    pub async fn set_hold(
-        &self,
-        number: &str,
-        hold: bool,
-        actor: &str,
-    ) -> Result<(), RegisterError> {
+    /// Puts case `number` on legal hold (scheduled destruction skips it), with an audit entry.
+    pub async fn hold(&self, number: &str, actor: &str) -> Result<(), RegisterError> {
         self.write(async |tx| {
-            let today = today_stored();
-            let changed = if hold {
-                tx.exec(
+            let changed = tx
+                .exec(
                     "UPDATE hold",
                     "UPDATE cases SET hold_since = $1 WHERE number = $2 AND destroyed_on IS NULL \
                      AND hold_since IS NULL",
-                    args![today.as_str(), number],
+                    args![today_stored().as_str(), number],
                 )
-                .await?
-            } else {
-                tx.exec(
-                    "UPDATE release",
-                    "UPDATE cases SET hold_since = NULL WHERE number = $1 AND hold_since IS NOT NULL",
+                .await?;
+            if changed == 0 {
+                return Err(RegisterError::Conflict(format!(
+                    "case {number} is already on hold (or does not exist, or was destroyed)"
+                )));
+            }
+            tx.audit(actor, Event::CaseHeld, Some(number), "").await?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Releases case `number`'s legal hold, with an audit entry. With `proceedings_ended`
+    /// (the proceedings the case started ended that day), the case is kept 3 years after the
+    /// end of that year if that is later than its follow-up's. Returns the new kept-until day.
+    pub async fn release(
+        &self,
+        number: &str,
+        actor: &str,
+        proceedings_ended: Option<NaiveDate>,
+    ) -> Result<Option<NaiveDate>, RegisterError> {
+        self.write(async |tx| {
+            let row = tx
+                .opt(
+                    "SELECT case to release",
+                    "SELECT id, ended_at, proceedings_ended_on, retention_until FROM cases \
+                     WHERE number = $1 AND hold_since IS NOT NULL AND destroyed_on IS NULL",
                     args![number],
                 )
                 .await?
+                .ok_or_else(|| {
+                    RegisterError::Conflict(format!(
+                        "case {number} is not on hold (or does not exist, or was destroyed)"
+                    ))
+                })?;
+            let id: i64 = row.get("id", "read case to release")?;
+            let proceedings = match (date(&row, "proceedings_ended_on")?, proceedings_ended) {
+                (Some(a), Some(b)) => Some(a.max(b)),
+                (a, b) => a.or(b),
             };
-            if changed == 0 {
-                return Err(RegisterError::Conflict(format!(
-                    "case {number} is {} (or does not exist, or was destroyed)",
-                    if hold { "already on hold" } else { "not on hold" }
-                )));
-            }
-            tx.audit(
-                actor,
-                if hold {
-                    Event::CaseHeld
-                } else {
-                    Event::CaseReleased
-                },
-                Some(number),
-                "",
+            let kept = crate::cases::kept_until(date(&row, "ended_at")?, proceedings)
+                .max(date(&row, "retention_until")?);
+            let ds = |d: Option<NaiveDate>| d.map(|d| d.to_string());
+            tx.exec(
+                "UPDATE release",
+                "UPDATE cases SET hold_since = NULL, proceedings_ended_on = $1, \
+                 retention_until = $2 WHERE id = $3",
+                args![ds(proceedings).as_deref(), ds(kept).as_deref(), id],
             )
             .await?;
-            Ok(())
+            let detail = match (proceedings_ended, kept) {
+                (Some(p), Some(k)) => format!("proceedings ended {p}; kept until {k}"),
+                (Some(p), None) => {
+                    format!("proceedings ended {p}; kept until 3 years after follow-up ends")
+                }
+                (None, _) => String::new(),
+            };
+            tx.audit(actor, Event::CaseReleased, Some(number), &detail)
+                .await?;
+            Ok(kept)
         })
         .await
     }

@@ -109,7 +109,7 @@ on_each_backend! {
         let old = closed_case(&reg, "old", "2022-02-01", "2022-06-30", true).await;
         let newer = closed_case(&reg, "newer", "2024-02-01", "2024-06-30", false).await;
         let held = closed_case(&reg, "held-case", "2022-03-01", "2022-07-01", false).await;
-        reg.set_hold(&held, true, "H").await.unwrap();
+        reg.hold(&held, "H").await.unwrap();
 
         let today = d("2026-01-02");
         let expired = reg.expired_cases(today).await.unwrap();
@@ -119,7 +119,7 @@ on_each_backend! {
         assert!(expired[1].hold_since.is_some());
 
         let record = reg
-            .destroy_case(&old, "schedule", RETENTION_RULE, today)
+            .destroy_case(&old, "schedule", RETENTION_RULE, today, Keep::NumberAndDates)
             .await
             .unwrap();
         assert_eq!(record.kept_until, Some(d("2025-12-31")));
@@ -154,14 +154,14 @@ on_each_backend! {
 
         for (number, why) in [(&old, "already destroyed"), (&newer, "kept until"), (&held, "legal hold")] {
             let err = reg
-                .destroy_case(number, "schedule", RETENTION_RULE, today)
+                .destroy_case(number, "schedule", RETENTION_RULE, today, Keep::NumberAndDates)
                 .await
                 .unwrap_err()
                 .to_string();
             assert!(err.contains(why), "{number}: {err}");
         }
-        reg.set_hold(&held, false, "H").await.unwrap();
-        reg.destroy_case(&held, "schedule", RETENTION_RULE, today).await.unwrap();
+        reg.release(&held, "H", None).await.unwrap();
+        reg.destroy_case(&held, "schedule", RETENTION_RULE, today, Keep::NumberAndDates).await.unwrap();
         assert_eq!(reg.destructions(None).await.unwrap().len(), 2);
         let n: i64 = reg
             .one(
@@ -184,10 +184,10 @@ on_each_backend! {
         let gone_during = closed_case(&reg, "gone-during", "2021-02-01", "2021-03-01", false).await;
         let kept = closed_case(&reg, "kept", "2024-02-01", "2024-06-30", false).await;
         let later = closed_case(&reg, "later", "2026-02-01", "2026-03-01", false).await;
-        reg.destroy_case(&gone_before, "schedule", RETENTION_RULE, d("2024-01-02"))
+        reg.destroy_case(&gone_before, "schedule", RETENTION_RULE, d("2024-01-02"), Keep::NumberAndDates)
             .await
             .unwrap();
-        reg.destroy_case(&gone_during, "schedule", RETENTION_RULE, d("2025-01-02"))
+        reg.destroy_case(&gone_during, "schedule", RETENTION_RULE, d("2025-01-02"), Keep::NumberAndDates)
             .await
             .unwrap();
 
@@ -370,5 +370,62 @@ on_each_backend! {
             .unwrap_err();
         assert!(matches!(again, RegisterError::Conflict(_)), "{again}");
         assert_eq!(reg.destructions(Some(2026)).await.unwrap(), vec![record]);
+    }
+
+    /// Proceedings a case started keep it longer: released with the day they ended, it is
+    /// kept 3 years after the end of that year; an earlier end never shortens it.
+    async fn a_case_is_kept_three_years_after_the_proceedings_it_started_ended(backend) {
+        let (_held, reg) = backend.open().await;
+        let number = closed_case(&reg, "proceedings", "2022-02-01", "2022-06-30", false).await;
+        reg.hold(&number, "H").await.unwrap();
+        let kept = reg.release(&number, "H", Some(d("2027-05-04"))).await.unwrap();
+        assert_eq!(kept, Some(d("2030-12-31")));
+        assert!(reg.expired_cases(d("2030-12-31")).await.unwrap().is_empty());
+        assert_eq!(reg.expired_cases(d("2031-01-01")).await.unwrap()[0].number, number);
+        let file = reg.case_file(&number).await.unwrap().unwrap();
+        assert_eq!(file.proceedings_ended_on, Some(d("2027-05-04")));
+        assert_eq!(file.retention_until, Some(d("2030-12-31")));
+        // A second hold and an earlier end: the later day stands.
+        reg.hold(&number, "H").await.unwrap();
+        let kept = reg.release(&number, "H", Some(d("2024-01-01"))).await.unwrap();
+        assert_eq!(kept, Some(d("2030-12-31")));
+        let trail = reg.audit_entries().await.unwrap();
+        assert!(trail
+            .iter()
+            .any(|a| a.action == "CaseReleased" && a.detail.contains("kept until 2030-12-31")));
+        let err = reg.release(&number, "H", None).await.unwrap_err();
+        assert!(err.to_string().contains("not on hold"), "{err}");
+    }
+
+    /// Configured to keep nothing, a destroyed case leaves no row but its destruction record
+    /// (its number and day, no other date).
+    async fn keeping_nothing_leaves_only_the_destruction_record(backend) {
+        let (_held, reg) = backend.open().await;
+        let number = closed_case(&reg, "nothing", "2022-02-01", "2022-06-30", true).await;
+        // Its server copy is confirmed deleted (the intake record is what keeps it otherwise).
+        for p in reg.pending_deletions("INBOX").await.unwrap() {
+            reg.mark_deleted(&p).await.unwrap();
+        }
+        let record = reg
+            .destroy_case(&number, "schedule", RETENTION_RULE, d("2026-01-02"), Keep::Nothing)
+            .await
+            .unwrap();
+        assert_eq!(record.case_number, number);
+        assert_eq!((record.received_on, record.ended_on, record.kept_until), (None, None, None));
+        assert!(reg.case(&number).await.unwrap().is_none());
+        assert!(reg.list_cases().await.unwrap().is_empty());
+        for table in ["case_events", "case_attachments", "intake", "sealed_details", "blob_chunks"] {
+            let n: i64 = reg
+                .one("count", &format!("SELECT COUNT(*) AS n FROM {table}"), &[])
+                .await
+                .unwrap()
+                .get("n", "count")
+                .unwrap();
+            assert_eq!(n, 0, "{table} still holds rows");
+        }
+        assert_eq!(reg.destructions(None).await.unwrap(), vec![record]);
+        // The audit chain still verifies and names the destruction.
+        let trail = reg.audit_entries().await.unwrap();
+        assert!(trail.iter().any(|a| a.action == "CaseDestroyed"));
     }
 }

@@ -43,6 +43,8 @@ pub struct CaseFile {
     pub feedback_due: NaiveDate,
     /// Kept until.
     pub retention_until: Option<NaiveDate>,
+    /// Proceedings the case started ended on (recorded when its legal hold was released).
+    pub proceedings_ended_on: Option<NaiveDate>,
     /// The reporter's identity was disclosed to a third party.
     pub identity_disclosed: bool,
     /// Arrived encrypted.
@@ -212,7 +214,7 @@ pub struct DisclosureRow {
 const CASE_FILE_SELECT: &str =
     "SELECT id, number, received_at, status, category, acknowledged_at, \
      feedback_at, ended_at, outcome, ack_due, feedback_due, retention_until, identity_disclosed, \
-     encrypted, signature FROM cases";
+     encrypted, signature, proceedings_ended_on FROM cases";
 
 /// The stored signature label of a case row.
 pub(super) fn signature_label(r: &Row) -> Result<SignatureLabel, RegisterError> {
@@ -259,6 +261,7 @@ fn case_file(r: &Row) -> Result<(i64, CaseFile), RegisterError> {
             acknowledgement_due: opt_date(r, "ack_due")?.unwrap_or(derived.acknowledgement_due),
             feedback_due: opt_date(r, "feedback_due")?.unwrap_or(derived.feedback_due),
             retention_until: opt_date(r, "retention_until")?.or(derived.retention_until),
+            proceedings_ended_on: opt_date(r, "proceedings_ended_on")?,
             identity_disclosed: r.get("identity_disclosed", what)?,
             encrypted: r.get("encrypted", what)?,
             signature: signature_label(r)?,
@@ -366,11 +369,12 @@ impl Register {
             let days = file.days().after(change.to, change.on);
             let dl = days.deadlines();
             let ds = |d: Option<NaiveDate>| d.map(|d| d.to_string());
+            // The end of proceedings the case started may keep it longer than follow-up does.
             let (acknowledged, feedback, ended, retention) = (
                 ds(days.acknowledged),
                 ds(days.feedback),
                 ds(days.ended),
-                ds(dl.retention_until),
+                ds(crate::cases::kept_until(days.ended, file.proceedings_ended_on)),
             );
             let (ack_due, feedback_due) = (
                 dl.acknowledgement_due.to_string(),

@@ -131,9 +131,25 @@ fn expired_cases_are_shredded_for_every_key_and_backup_a_hold_keeps_one_and_the_
         .success());
     std::fs::copy(&current, &register).unwrap();
 
-    // Released, the held case goes on the next run.
-    s.gateway
-        .run_ok(&["cases", "release", on_hold, "--key", handler]);
+    // Released, the held case goes on the next run (the proceedings it started ended in
+    // 2027: kept until the end of 2030, so gone by 2031).
+    let released = s.gateway.run_at(
+        "2028-03-01 12:00:00",
+        &[
+            "cases",
+            "release",
+            on_hold,
+            "--proceedings-ended",
+            "2027-06-30",
+            "--key",
+            handler,
+        ],
+    );
+    assert_success(&["cases", "release"], &released);
+    assert!(
+        String::from_utf8_lossy(&released.stdout).contains("kept until 2030-12-31"),
+        "{released:?}"
+    );
     let ran = s.gateway.run_at(LATER, &["retention", "run"]);
     assert!(String::from_utf8_lossy(&ran.stdout).contains(&format!("destroyed {on_hold}")));
 
