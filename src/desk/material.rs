@@ -133,33 +133,28 @@ impl Desk {
         Ok(Opened::Data(plain))
     }
 
-    /// A handler finds attachment `index` of case `number` irrelevant to the report: the
-    /// reason is sealed as a note, and the attachment is destroyed within 14 days (by the
-    /// daily retention run at the latest; `redact_attachment` does it at once). Returns the
-    /// day it will be gone by.
-    pub async fn mark_irrelevant(
+    /// A decision recorded with its reason: the reason must say something (`missing` says
+    /// what is wanted otherwise), the reader is proven by the key that opens the case, `record`
+    /// changes the register as that reader, and the reason is sealed as a note headed
+    /// `heading`, never stored in the clear.
+    pub(super) async fn record_with_reason<T>(
         &self,
         number: &str,
-        index: u32,
         key: &ReaderKey,
         reason: Zeroizing<Vec<u8>>,
-    ) -> Result<NaiveDate, DeskError> {
+        missing: &str,
+        heading: &str,
+        record: impl AsyncFnOnce(&str) -> Result<T, RegisterError>,
+    ) -> Result<T, DeskError> {
         if reason.iter().all(u8::is_ascii_whitespace) {
-            return Err(DeskError::Invalid(
-                "--reason: say why the attachment is irrelevant to the report".to_owned(),
-            ));
+            return Err(DeskError::Invalid(format!("--reason: {missing}")));
         }
         let proven = self.prove_reader(number, key).await?;
-        let mut text = Zeroizing::new(
-            format!("Załącznik {index} uznany za nieistotny dla zgłoszenia: ").into_bytes(),
-        );
+        let mut text = Zeroizing::new(heading.as_bytes().to_vec());
         text.extend_from_slice(&reason);
         let note = self.seal_note(&text, &proven.shred).await?;
         let actor = proven.actor.into_string();
-        let by = self
-            .register
-            .mark_attachment_irrelevant(number, index, &actor, today())
-            .await?;
+        let done = record(&actor).await?;
         self.register
             .add_event(
                 number,
@@ -171,7 +166,33 @@ impl Desk {
                 },
             )
             .await?;
-        Ok(by)
+        Ok(done)
+    }
+
+    /// A handler finds attachment `index` of case `number` irrelevant to the report: the
+    /// reason is sealed as a note, and the attachment is destroyed within 14 days (by the
+    /// daily retention run at the latest; `redact_attachment` does it at once). Returns the
+    /// day it will be gone by.
+    pub async fn mark_irrelevant(
+        &self,
+        number: &str,
+        index: u32,
+        key: &ReaderKey,
+        reason: Zeroizing<Vec<u8>>,
+    ) -> Result<NaiveDate, DeskError> {
+        self.record_with_reason(
+            number,
+            key,
+            reason,
+            "say why the attachment is irrelevant to the report",
+            &format!("Załącznik {index} uznany za nieistotny dla zgłoszenia: "),
+            async |actor| {
+                self.register
+                    .mark_attachment_irrelevant(number, index, actor, today())
+                    .await
+            },
+        )
+        .await
     }
 
     /// Destroys an attachment found irrelevant now, before its 14 days are up.
@@ -199,34 +220,19 @@ impl Desk {
         key: &ReaderKey,
         reason: Zeroizing<Vec<u8>>,
     ) -> Result<NaiveDate, DeskError> {
-        if reason.iter().all(u8::is_ascii_whitespace) {
-            return Err(DeskError::Invalid(
-                "--reason: say why the note is irrelevant to the report".to_owned(),
-            ));
-        }
-        let proven = self.prove_reader(number, key).await?;
-        let mut text = Zeroizing::new(
-            format!("Notatka #{note} uznana za nieistotną dla zgłoszenia: ").into_bytes(),
-        );
-        text.extend_from_slice(&reason);
-        let sealed = self.seal_note(&text, &proven.shred).await?;
-        let actor = proven.actor.into_string();
-        let by = self
-            .register
-            .mark_note_irrelevant(number, note, &actor, today())
-            .await?;
-        self.register
-            .add_event(
-                number,
-                &NewEvent {
-                    kind: EventKind::Note,
-                    on: today(),
-                    actor,
-                    note: Some(sealed),
-                },
-            )
-            .await?;
-        Ok(by)
+        self.record_with_reason(
+            number,
+            key,
+            reason,
+            "say why the note is irrelevant to the report",
+            &format!("Notatka #{note} uznana za nieistotną dla zgłoszenia: "),
+            async |actor| {
+                self.register
+                    .mark_note_irrelevant(number, note, actor, today())
+                    .await
+            },
+        )
+        .await
     }
 
     /// Destroys a note found irrelevant now, before its 14 days are up.

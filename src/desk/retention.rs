@@ -11,8 +11,7 @@ use crate::config::KeepAfterDestruction;
 use crate::intake::Replica;
 use crate::lifecycle;
 use crate::register::{
-    today, Acquired, Destruction, EventKind, Expired, Keep, NewEvent, RegisterError, Reviewed,
-    RETENTION_RULE,
+    today, Acquired, Destruction, Expired, Keep, RegisterError, Reviewed, RETENTION_RULE,
 };
 
 /// Who destroys on schedule, in audit entries and destruction records.
@@ -287,30 +286,15 @@ impl Desk {
         key: &ReaderKey,
         reason: Zeroizing<Vec<u8>>,
     ) -> Result<(), DeskError> {
-        if reason.iter().all(u8::is_ascii_whitespace) {
-            return Err(DeskError::Invalid(
-                "--reason: say why the case must be kept (e.g. the proceedings it started)"
-                    .to_owned(),
-            ));
-        }
-        let proven = self.prove_reader(number, key).await?;
-        let mut text = Zeroizing::new("Wstrzymanie usunięcia (legal hold): ".as_bytes().to_vec());
-        text.extend_from_slice(&reason);
-        let note = self.seal_note(&text, &proven.shred).await?;
-        let actor = proven.actor.into_string();
-        self.register
-            .add_event(
-                number,
-                &NewEvent {
-                    kind: EventKind::Note,
-                    on: today(),
-                    actor: actor.clone(),
-                    note: Some(note),
-                },
-            )
-            .await?;
-        self.register.hold(number, &actor).await?;
-        Ok(())
+        self.record_with_reason(
+            number,
+            key,
+            reason,
+            "say why the case must be kept (e.g. the proceedings it started)",
+            "Wstrzymanie usunięcia (legal hold): ",
+            async |actor| self.register.hold(number, actor).await,
+        )
+        .await
     }
 
     /// Releases a case's legal hold: it is destroyed on the next run if its date has passed.

@@ -148,6 +148,41 @@ async fn shred(
     Ok(())
 }
 
+/// Records the destruction of material found irrelevant (`material`, its `item`) of case
+/// `number`, whose dates `row` carries (`received_at`, `ended_at`, `retention_until`): the
+/// audit entry and the destruction record, inside the destroying transaction.
+pub(super) async fn record_irrelevant_destroyed(
+    tx: &mut Tx,
+    row: &Row,
+    number: &str,
+    (material, item): (&str, String),
+    actor: &str,
+    today: NaiveDate,
+) -> Result<Destruction, RegisterError> {
+    let audit_id = tx
+        .audit(
+            actor,
+            Event::MaterialDestroyed,
+            Some(number),
+            &format!("{item}; {IRRELEVANT_RULE}"),
+        )
+        .await?;
+    let record = Destruction {
+        case_number: number.to_owned(),
+        material: material.to_owned(),
+        item,
+        received_on: date(row, "received_at")?,
+        ended_on: date(row, "ended_at")?,
+        kept_until: date(row, "retention_until")?,
+        destroyed_on: today,
+        actor: actor.to_owned(),
+        rule: IRRELEVANT_RULE.to_owned(),
+        audit_id,
+    };
+    insert_destruction(tx, &record).await?;
+    Ok(record)
+}
+
 /// Shreds every attachment of case `case_id` still held (the case is being destroyed).
 pub(super) async fn shred_all(
     tx: &mut Tx,
@@ -405,23 +440,15 @@ impl Register {
             let key: String = row.get("shred_key", what)?;
             let on = today.to_string();
             shred(tx, id, &key, &format!("attachment {index} of case {number} destroyed (irrelevant)"), &on).await?;
-            let item = format!("attachment {index}");
-            let audit_id = tx
-                .audit(actor, Event::MaterialDestroyed, Some(number), &format!("{item}; {IRRELEVANT_RULE}"))
-                .await?;
-            let record = Destruction {
-                case_number: number.to_owned(),
-                material: "attachment".to_owned(),
-                item,
-                received_on: date(&row, "received_at")?,
-                ended_on: date(&row, "ended_at")?,
-                kept_until: date(&row, "retention_until")?,
-                destroyed_on: today,
-                actor: actor.to_owned(),
-                rule: IRRELEVANT_RULE.to_owned(),
-                audit_id,
-            };
-            insert_destruction(tx, &record).await?;
+            let record = record_irrelevant_destroyed(
+                tx,
+                &row,
+                number,
+                ("attachment", format!("attachment {index}")),
+                actor,
+                today,
+            )
+            .await?;
             Ok(record)
         })
         .await

@@ -6,9 +6,9 @@
 
 use chrono::{Days, NaiveDate};
 
-use super::attachments::{IRRELEVANT_DAYS, IRRELEVANT_RULE};
+use super::attachments::{record_irrelevant_destroyed, IRRELEVANT_DAYS};
 use super::chunks;
-use super::destruction::{date, insert_destruction, Destruction};
+use super::destruction::{date, Destruction};
 use super::store::{args, Tx};
 use super::{Register, RegisterError};
 use crate::audit::Event;
@@ -282,23 +282,15 @@ impl Register {
                 ],
             )
             .await?;
-            let item = format!("note #{note}");
-            let audit_id = tx
-                .audit(actor, Event::MaterialDestroyed, Some(number), &format!("{item}; {IRRELEVANT_RULE}"))
-                .await?;
-            let record = Destruction {
-                case_number: number.to_owned(),
-                material: "note".to_owned(),
-                item,
-                received_on: date(&row, "received_at")?,
-                ended_on: date(&row, "ended_at")?,
-                kept_until: date(&row, "retention_until")?,
-                destroyed_on: today,
-                actor: actor.to_owned(),
-                rule: IRRELEVANT_RULE.to_owned(),
-                audit_id,
-            };
-            insert_destruction(tx, &record).await?;
+            let record = record_irrelevant_destroyed(
+                tx,
+                &row,
+                number,
+                ("note", format!("note #{note}")),
+                actor,
+                today,
+            )
+            .await?;
             Ok(record)
         })
         .await
