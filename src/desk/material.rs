@@ -48,24 +48,14 @@ impl Desk {
             let index = u32::try_from(i + 1).unwrap_or(u32::MAX);
             let state = states.iter().find(|s| s.index == index);
             a.destroy_by = state.and_then(|s| s.destroy_by);
-            if !a.apart {
-                continue;
-            }
-            match self
-                .open_copy(
-                    number,
-                    index,
-                    AttachmentCopy::Cleaned,
-                    BlobKind::Attachment,
-                    key,
-                )
-                .await?
-            {
-                Opened::Data(data) => a.data = data.to_vec(),
-                Opened::Destroyed => {
-                    a.destroyed_on = state.and_then(|s| s.destroyed_on);
+            a.destroyed_on = state.and_then(|s| s.destroyed_on);
+            if a.apart && a.destroyed_on.is_none() {
+                if let Some(mut data) = self
+                    .open_copy(number, index, AttachmentCopy::Cleaned, key)
+                    .await?
+                {
+                    a.data = std::mem::take(&mut *data);
                 }
-                Opened::Absent => {}
             }
         }
         Ok(())
@@ -84,41 +74,35 @@ impl Desk {
                 continue;
             }
             let index = u32::try_from(o.index).unwrap_or(u32::MAX);
-            if let Opened::Data(data) = self
-                .open_copy(
-                    number,
-                    index,
-                    AttachmentCopy::Original,
-                    BlobKind::Original,
-                    key,
-                )
+            if let Some(mut data) = self
+                .open_copy(number, index, AttachmentCopy::Original, key)
                 .await?
             {
-                o.data = data.to_vec();
+                o.data = std::mem::take(&mut *data);
             }
         }
         Ok(())
     }
 
+    /// One copy of an attachment, opened with `key`; None when there is none to open (not
+    /// filed apart, no original, or destroyed).
     async fn open_copy(
         &self,
         number: &str,
         index: u32,
         copy: AttachmentCopy,
-        kind: BlobKind,
         key: &ReaderKey,
-    ) -> Result<Opened, DeskError> {
+    ) -> Result<Option<Zeroizing<Vec<u8>>>, DeskError> {
         let sealed = match self.register.attachment_copy(number, index, copy).await {
             Ok(Some(sealed)) => sealed,
-            Ok(None) => return Ok(Opened::Absent),
-            Err(RegisterError::Destroyed(_)) => return Ok(Opened::Destroyed),
+            Ok(None) | Err(RegisterError::Destroyed(_)) => return Ok(None),
             Err(e) => return Err(e.into()),
         };
         let shred = self.keys.shred_key(&sealed.shred_key)?;
         let plain = vault::open(
             &sealed.blob,
             &shred,
-            kind,
+            copy.kind(),
             &key.cert,
             key.passphrase.as_ref(),
             MAX_RECORD_BYTES,
@@ -130,7 +114,7 @@ impl Desk {
             };
             DeskError::unseal(e, &format!("attachment {index} of case {number}"), role)
         })?;
-        Ok(Opened::Data(plain))
+        Ok(Some(plain))
     }
 
     /// A decision recorded with its reason: the reason must say something (`missing` says
@@ -327,49 +311,42 @@ impl Desk {
             .collect())
     }
 
-    /// Destroys every attachment whose 14 days are up (the retention run's part); with
-    /// `dry_run`, only names them.
+    /// Destroys all material found irrelevant whose 14 days are up (the retention run's
+    /// part); with `dry_run`, only names it.
     pub(super) async fn destroy_irrelevant_due(
         &self,
         dry_run: bool,
     ) -> Result<(Vec<crate::register::Destruction>, Vec<String>), DeskError> {
+        let today = today();
         let (mut done, mut would) = (Vec::new(), Vec::new());
-        for n in self.register.irrelevant_notes().await? {
-            if n.destroy_by.is_none_or(|d| d > today()) {
+        for item in self.irrelevant_pending().await? {
+            if item.destroy_by.is_none_or(|d| d > today) {
                 continue;
             }
-            if dry_run {
-                would.push(format!("{} note #{}", n.number, n.note));
-                continue;
-            }
-            match self.destroy_note(&n.number, n.note, SCHEDULE).await {
+            let destroyed = match (item.attachment, item.note) {
+                (Some(index), _) if dry_run => {
+                    would.push(format!("{} attachment {index}", item.number));
+                    continue;
+                }
+                (None, Some(note)) if dry_run => {
+                    would.push(format!("{} note #{note}", item.number));
+                    continue;
+                }
+                (Some(index), _) => self
+                    .register
+                    .destroy_attachment(&item.number, index, SCHEDULE, today)
+                    .await
+                    .map_err(DeskError::from),
+                (None, Some(note)) => self.destroy_note(&item.number, note, SCHEDULE).await,
+                (None, None) => continue,
+            };
+            match destroyed {
                 Ok(d) => done.push(d),
+                // Another process got there first.
                 Err(DeskError::Register(RegisterError::Conflict(_))) => {}
                 Err(e) => return Err(e),
             }
         }
-        for (number, index) in self.register.irrelevant_due(today()).await? {
-            if dry_run {
-                would.push(format!("{number} attachment {index}"));
-                continue;
-            }
-            match self
-                .register
-                .destroy_attachment(&number, index, SCHEDULE, today())
-                .await
-            {
-                Ok(d) => done.push(d),
-                // Another replica's run got there first.
-                Err(RegisterError::Conflict(_)) => {}
-                Err(e) => return Err(e.into()),
-            }
-        }
         Ok((done, would))
     }
-}
-
-enum Opened {
-    Data(Zeroizing<Vec<u8>>),
-    Destroyed,
-    Absent,
 }

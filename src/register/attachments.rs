@@ -6,7 +6,7 @@
 use chrono::{Days, NaiveDate};
 
 use super::chunks;
-use super::destruction::{date, insert_destruction, Destruction};
+use super::destruction::{date, insert_destruction, queue_shred, Destruction};
 use super::store::{args, Row, Tx};
 use super::{Register, RegisterError};
 use crate::audit::Event;
@@ -42,6 +42,15 @@ pub enum Copy {
 }
 
 impl Copy {
+    /// The shred-layer binding of this copy's blobs.
+    #[must_use]
+    pub fn kind(self) -> crate::vault::BlobKind {
+        match self {
+            Copy::Cleaned => crate::vault::BlobKind::Attachment,
+            Copy::Original => crate::vault::BlobKind::Original,
+        }
+    }
+
     fn columns(self) -> (&'static str, &'static str, &'static str) {
         match self {
             Copy::Cleaned => ("cleaned_pkesks", "cleaned_body", "case_attachments.cleaned"),
@@ -139,13 +148,7 @@ async fn shred(
         args![on, id],
     )
     .await?;
-    tx.exec(
-        "INSERT reseal_shred_pending",
-        "INSERT INTO reseal_shred_pending (shred_key, why) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-        args![shred_key, why],
-    )
-    .await?;
-    Ok(())
+    queue_shred(tx, shred_key, why).await
 }
 
 /// Records the destruction of material found irrelevant (`material`, its `item`) of case
@@ -359,26 +362,6 @@ impl Register {
         })
         .await?;
         Ok(by)
-    }
-
-    /// Attachments marked irrelevant whose destruction day has come by `today`.
-    pub async fn irrelevant_due(
-        &self,
-        today: NaiveDate,
-    ) -> Result<Vec<(String, u32)>, RegisterError> {
-        self.all(
-            "SELECT irrelevant due",
-            &format!(
-                "SELECT c.number AS number, {STATE_COLUMNS} FROM case_attachments a \
-                 JOIN cases c ON c.id = a.case_id WHERE a.destroyed_on IS NULL \
-                 AND a.destroy_by IS NOT NULL AND a.destroy_by <= $1 ORDER BY a.destroy_by, a.id"
-            ),
-            args![today.to_string().as_str()],
-        )
-        .await?
-        .iter()
-        .map(|r| Ok((r.get("number", "read irrelevant due")?, state(r)?.index)))
-        .collect()
     }
 
     /// Attachments marked irrelevant, not yet destroyed, with their case number.

@@ -65,3 +65,15 @@ pub(super) async fn insert_destruction(tx: &mut Tx, r: &Destruction) -> Result<(
     .await?;
     Ok(())
 }
+
+/// Queues shred key `id` for destruction right after the commit (and again on the next run
+/// after a crash), saying `why` in its `ShredKeyDestroyed` entry.
+pub(super) async fn queue_shred(tx: &mut Tx, id: &str, why: &str) -> Result<(), RegisterError> {
+    tx.exec(
+        "INSERT INTO reseal_shred_pending",
+        "INSERT INTO reseal_shred_pending (shred_key, why) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        args![id, why],
+    )
+    .await?;
+    Ok(())
+}

@@ -7,7 +7,7 @@
 use chrono::{Datelike, NaiveDate};
 
 use super::chunks;
-use super::destruction::{insert_destruction, Destruction};
+use super::destruction::{insert_destruction, queue_shred, Destruction};
 use super::store::{args, today_stored, Row, Tx};
 use super::{
     Deletion, FiledCase, FiledQuarantine, IntakeRef, IntakeRow, NewCase, NewQuarantine, Position,
@@ -681,11 +681,10 @@ async fn drop_quarantine_raw(tx: &mut Tx, id: i64, became: &str) -> Result<(), R
     .await?;
     chunks::delete(tx, &chunks::owner("quarantine.raw", id)).await?;
     if let Some(shred) = shred {
-        let why = format!("raw message of quarantine #{id}, {became}");
-        tx.exec(
-            "INSERT INTO reseal_shred_pending",
-            "INSERT INTO reseal_shred_pending (shred_key, why) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-            args![shred.as_str(), why.as_str()],
+        queue_shred(
+            tx,
+            &shred,
+            &format!("raw message of quarantine #{id}, {became}"),
         )
         .await?;
     }

@@ -8,7 +8,7 @@ use chrono::{Days, NaiveDate};
 
 use super::attachments::{record_irrelevant_destroyed, IRRELEVANT_DAYS};
 use super::chunks;
-use super::destruction::{date, Destruction};
+use super::destruction::{date, queue_shred, Destruction};
 use super::store::{args, Tx};
 use super::{Register, RegisterError};
 use crate::audit::Event;
@@ -273,13 +273,12 @@ impl Register {
                 )
                 .await?;
             }
-            tx.exec(
-                "INSERT reseal_shred_pending",
-                "INSERT INTO reseal_shred_pending (shred_key, why) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-                args![
-                    old_shred.as_str(),
-                    format!("note #{note} of case {number} destroyed (irrelevant); the case moved to a new key").as_str()
-                ],
+            queue_shred(
+                tx,
+                &old_shred,
+                &format!(
+                    "note #{note} of case {number} destroyed (irrelevant); the case moved to a new key"
+                ),
             )
             .await?;
             let record = record_irrelevant_destroyed(

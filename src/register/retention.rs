@@ -8,7 +8,7 @@
 use chrono::NaiveDate;
 
 use super::chunks;
-use super::destruction::{date, insert_destruction, Destruction};
+use super::destruction::{date, insert_destruction, queue_shred, Destruction};
 use super::store::{args, today_stored, Tx};
 use super::{Register, RegisterError};
 use crate::audit::Event;
@@ -236,14 +236,10 @@ impl Register {
                 audit_id,
             };
             insert_destruction(tx, &record).await?;
-            tx.exec(
-                "INSERT reseal_shred_pending",
-                "INSERT INTO reseal_shred_pending (shred_key, why) VALUES ($1, $2) \
-                 ON CONFLICT DO NOTHING",
-                args![
-                    shred_key.as_str(),
-                    format!("case {number} destroyed (retention)").as_str()
-                ],
+            queue_shred(
+                tx,
+                &shred_key,
+                &format!("case {number} destroyed (retention)"),
             )
             .await?;
             Ok(record)
