@@ -84,6 +84,8 @@ async fn main() -> anyhow::Result<()> {
     let fill_start = Instant::now();
     for i in 0..n {
         let case = NewCase {
+            contact: None,
+            acknowledgement: None,
             received_at: chrono::Utc::now().date_naive(),
             encrypted: true,
             signature: sygnal::split::SignatureLabel::Unsigned,

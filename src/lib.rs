@@ -24,7 +24,9 @@
 //!    A crash at any instant loses nothing and files nothing twice.
 //! 2. No report content, subject, attachment name or sender detail is ever stored, logged, or
 //!    written to a temp file in plaintext. The gateway holds public keys only for sealing: after
-//!    filing, it cannot read what it filed.
+//!    filing, it cannot read what it filed — with one exception, [`contact`]: the reply address
+//!    of an open case, under a per-case key destroyed when follow-up ends, because a host must
+//!    read an address to send mail to it.
 //! 3. Ciphertext that fails integrity checks never yields plaintext; unencrypted parts are never
 //!    merged with decrypted ones (EFAIL).
 //! 4. Bad input gets a clear error and a quarantine entry, never a panic, never a silent drop;
@@ -38,6 +40,7 @@ pub mod cases;
 pub mod clean;
 pub mod cli;
 pub mod config;
+pub mod contact;
 pub mod desk;
 pub mod failpoint;
 pub mod imap;
@@ -48,6 +51,7 @@ pub mod mail;
 pub mod openpgp;
 pub mod readers;
 pub mod register;
+pub mod smtp;
 pub mod split;
 pub mod telemetry;
 pub mod vault;

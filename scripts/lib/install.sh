@@ -82,4 +82,7 @@ SYGNAL_CLOCK_TEST_PACKAGES=(faketime)
 # The yearly review record's PDF is rendered to PNG (poppler) and read back by OCR, so the test
 # checks what a person sees on the page, not only the text layer.
 SYGNAL_OCR_TEST_PACKAGES=(tesseract-ocr)
-SYGNAL_TEST_PACKAGES=("${SYGNAL_BUILD_PACKAGES[@]}" "${SYGNAL_RUN_PACKAGES[@]}" "${SYGNAL_CLEAN_TEST_PACKAGES[@]}" "${SYGNAL_PG_TEST_PACKAGES[@]}" "${SYGNAL_CLOCK_TEST_PACKAGES[@]}" "${SYGNAL_OCR_TEST_PACKAGES[@]}" git)
+# Acknowledgements and replies go through a real MTA: a private Postfix per test delivers over
+# LMTP into the test Dovecot, whose Sieve keeps one copy per Message-ID (as providers do).
+SYGNAL_SMTP_TEST_PACKAGES=(postfix dovecot-lmtpd dovecot-sieve)
+SYGNAL_TEST_PACKAGES=("${SYGNAL_BUILD_PACKAGES[@]}" "${SYGNAL_RUN_PACKAGES[@]}" "${SYGNAL_CLEAN_TEST_PACKAGES[@]}" "${SYGNAL_PG_TEST_PACKAGES[@]}" "${SYGNAL_CLOCK_TEST_PACKAGES[@]}" "${SYGNAL_OCR_TEST_PACKAGES[@]}" "${SYGNAL_SMTP_TEST_PACKAGES[@]}" git)

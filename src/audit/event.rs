@@ -115,6 +115,17 @@ events! {
     MaterialMarkedIrrelevant,
     /// Material of a case (an attachment) was destroyed: its own shred key and ciphertext.
     MaterialDestroyed,
+    /// A handler planned a message to the reporter (a reply or the feedback).
+    MessagePlanned,
+    /// The outgoing server accepted a message to the reporter (never the address).
+    MessageSent,
+    /// A message to the reporter failed for good (the server refused it).
+    MessageFailed,
+    /// A case's contact ended: the reply address, the reporter's key and the reply token were
+    /// destroyed with their key.
+    ContactEnded,
+    /// The reporter's answer (its reply token named the case) was filed into the case.
+    FollowUpFiled,
 }
 
 impl Event {
@@ -138,7 +149,10 @@ impl Event {
     pub fn marks_arrival(self) -> bool {
         matches!(
             self,
-            Event::CaseFiled | Event::MessageQuarantined | Event::ServerCopyDeleted
+            Event::CaseFiled
+                | Event::MessageQuarantined
+                | Event::ServerCopyDeleted
+                | Event::FollowUpFiled
         )
     }
 }

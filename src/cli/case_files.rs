@@ -25,6 +25,9 @@ pub(super) fn check_new_folder(out: &Path) -> anyhow::Result<()> {
 /// Writes case.json, report.json (without attachment bytes), events.json and attachments/.
 pub(super) fn write_export(export: &CaseExport, out: &Path) -> anyhow::Result<()> {
     save_attachments(&export.report, &out.join("attachments"))?;
+    for f in &export.follow_ups {
+        save_attachments(&f.report, &out.join("attachments"))?;
+    }
     let write = |name: &str, text: Zeroizing<String>| -> anyhow::Result<()> {
         write_private(&out.join(name), text.as_bytes())
             .with_context(|| format!("cannot write {name} into {}", out.display()))
@@ -37,6 +40,12 @@ pub(super) fn write_export(export: &CaseExport, out: &Path) -> anyhow::Result<()
         "report.json",
         Zeroizing::new(serde_json::to_string_pretty(
             &report_view::report_file_json(&export.report)?,
+        )?),
+    )?;
+    write(
+        "follow-ups.json",
+        Zeroizing::new(serde_json::to_string_pretty(
+            &report_view::follow_ups_json(&export.follow_ups)?,
         )?),
     )?;
     write(

@@ -209,6 +209,37 @@ pub enum CasesCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Write to the reporter through the gateway (you never see their address): the text from
+    /// --file or stdin, encrypted to their key when they gave one. Recorded as a
+    /// reporter-contact action with the text sealed.
+    Reply {
+        /// Case number.
+        number: String,
+        /// The handler's secret key file.
+        #[arg(long)]
+        key: std::path::PathBuf,
+        /// Read the reply from this file instead of stdin.
+        #[arg(long)]
+        file: Option<std::path::PathBuf>,
+        /// This is the statutory feedback (art. 27): dated when the server accepts it.
+        #[arg(long)]
+        feedback: bool,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// End contact with the reporter (they asked not to be written to): their address, key
+    /// and reply token are destroyed; what was not sent yet is dropped.
+    EndContact {
+        /// Case number.
+        number: String,
+        /// The handler's secret key file.
+        #[arg(long)]
+        key: std::path::PathBuf,
+        /// Why, in one line (stored as written: no names).
+        #[arg(long)]
+        reason: String,
+    },
     /// Write a complete case file (report, attachments, notes, actions; never the identity).
     Export {
         /// Case number.
@@ -322,6 +353,9 @@ pub async fn cases(config_path: &Installation, command: CasesCommand) -> anyhow:
             let opened = with_desk(config_path, async |d| d.open_case(&number, &key).await).await?;
             if let Some(dir) = save_attachments.as_deref() {
                 case_files::save_attachments(&opened.report, dir)?;
+                for f in &opened.follow_ups {
+                    case_files::save_attachments(&f.report, dir)?;
+                }
             }
             if json {
                 return print_json(&report_view::case_json(&opened)?);
@@ -543,8 +577,25 @@ pub async fn cases(config_path: &Installation, command: CasesCommand) -> anyhow:
             print!("{text}");
             Ok(())
         }
+        CasesCommand::Reply {
+            number,
+            key,
+            file,
+            feedback,
+            json,
+        } => {
+            super::contact::reply(config_path, &number, &key, file.as_deref(), feedback, json).await
+        }
+        CasesCommand::EndContact {
+            number,
+            key,
+            reason,
+        } => super::contact::end_contact(config_path, &number, &key, &reason).await,
         CasesCommand::Due { within, json } => {
-            let items = with_desk(config_path, async |d| d.due(within).await).await?;
+            let (items, unsent) = with_desk(config_path, async |d| {
+                Ok((d.due(within).await?, d.unsent_messages().await?))
+            })
+            .await?;
             if json {
                 return print_json(&items);
             }
@@ -570,6 +621,7 @@ pub async fn cases(config_path: &Installation, command: CasesCommand) -> anyhow:
                     }
                 );
             }
+            super::contact::print_unsent(&unsent);
             Ok(())
         }
         CasesCommand::Export { number, key, out } => {

@@ -85,10 +85,19 @@ pub async fn identity(config_path: &Installation, command: IdentityCommand) -> a
                 let mut v = serde_json::to_value(&unsealed.identity)?;
                 if let serde_json::Value::Object(map) = &mut v {
                     map.insert("number".into(), serde_json::Value::from(number.as_str()));
+                    map.insert(
+                        "follow_ups".into(),
+                        serde_json::to_value(&unsealed.follow_ups)?,
+                    );
                 }
                 return print_json(&v);
             }
             print_identity(&number, &unsealed.identity);
+            for f in &unsealed.follow_ups {
+                println!();
+                println!("--- Message {} from the reporter", f.message);
+                print_identity(&number, &f.identity);
+            }
             Ok(())
         }
         IdentityCommand::Disclose {

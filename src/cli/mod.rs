@@ -6,6 +6,7 @@ mod admin;
 mod audit;
 mod case_files;
 mod cases;
+mod contact;
 mod doctor;
 mod identity;
 mod keys;

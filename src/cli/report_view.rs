@@ -5,7 +5,7 @@ use crate::split::SignatureLabel;
 use serde::Serialize;
 
 use super::term;
-use crate::desk::OpenedCase;
+use crate::desk::{OpenedCase, OpenedFollowUp};
 use crate::split::{Report, ReportAttachment, ReportPart};
 
 /// An attachment as shown: everything but the bytes (`--save-attachments` writes those).
@@ -60,6 +60,44 @@ struct CaseJson<'a> {
     status: &'a str,
     #[serde(flatten)]
     report: ReportJson<'a>,
+    follow_ups: Vec<FollowUpJson<'a>>,
+}
+
+/// A reporter's answer filed into the case; its attachments numbered as the case's.
+#[derive(Serialize)]
+struct FollowUpJson<'a> {
+    message: i64,
+    received_at: chrono::NaiveDate,
+    encrypted: bool,
+    signature: SignatureLabel,
+    first_attachment: u32,
+    subject: &'a Option<String>,
+    body: &'a Option<String>,
+    html: &'a Option<String>,
+    attachments: Vec<AttachmentJson<'a>>,
+    unencrypted_parts: Vec<PartJson<'a>>,
+}
+
+fn follow_up_json(f: &OpenedFollowUp) -> FollowUpJson<'_> {
+    FollowUpJson {
+        message: f.message,
+        received_at: f.received_at,
+        encrypted: f.encrypted,
+        signature: f.signature,
+        first_attachment: f.first_attachment,
+        subject: &f.report.subject,
+        body: &f.report.body,
+        html: &f.report.html,
+        attachments: f.report.attachments.iter().map(attachment_json).collect(),
+        unencrypted_parts: f.report.unencrypted_parts.iter().map(part_json).collect(),
+    }
+}
+
+/// The reporter's answers (`cases show`, `cases export`).
+pub(super) fn follow_ups_json(f: &[OpenedFollowUp]) -> anyhow::Result<serde_json::Value> {
+    Ok(serde_json::to_value(
+        f.iter().map(follow_up_json).collect::<Vec<_>>(),
+    )?)
 }
 
 fn attachment_json(a: &ReportAttachment) -> AttachmentJson<'_> {
@@ -92,6 +130,7 @@ pub(super) fn case_json(c: &OpenedCase) -> anyhow::Result<serde_json::Value> {
         number: &c.number,
         status: &c.status,
         report: report_json(&c.report),
+        follow_ups: c.follow_ups.iter().map(follow_up_json).collect(),
     })?)
 }
 
@@ -167,13 +206,37 @@ pub(super) fn print_case(c: &OpenedCase) {
     }
     println!();
     println!("{}", s(&r.body));
+    print_attachments_and_parts(r, 1);
+    for f in &c.follow_ups {
+        println!();
+        println!(
+            "--- Message {} from the reporter (an answer to the case's mail), received {}: {}, {}",
+            f.message,
+            f.received_at,
+            if f.encrypted {
+                "encrypted"
+            } else {
+                "UNENCRYPTED"
+            },
+            f.signature.describe()
+        );
+        println!("Subject:  {}", s(&f.report.subject));
+        println!();
+        println!("{}", s(&f.report.body));
+        print_attachments_and_parts(&f.report, f.first_attachment);
+    }
+}
+
+/// A message's attachments (numbered as the case's, from `first`) and the parts that arrived
+/// outside its encryption.
+fn print_attachments_and_parts(r: &Report, first: u32) {
     if !r.attachments.is_empty() {
         println!();
         println!("Attachments:");
         for (i, a) in r.attachments.iter().enumerate() {
             println!(
                 "  {}. {} ({}, {} bytes, sha256 {})",
-                i + 1,
+                u32::try_from(i).unwrap_or(u32::MAX).saturating_add(first),
                 term::line(a.name.as_deref().unwrap_or("(no name)")),
                 term::line(&a.content_type),
                 a.size,

@@ -271,3 +271,64 @@ fn retention_keeps_quarantine_180_days_and_number_and_dates_unless_set_otherwise
         other => panic!("expected invalid, got {:?}", other.map(|_| ())),
     }
 }
+
+#[test]
+fn contact_is_off_without_its_section_and_checked_with_it() {
+    let c = Config::from_toml(GOOD, Path::new("/etc/sygnal")).unwrap();
+    assert!(
+        c.contact.is_none(),
+        "nothing is ever sent without [contact]"
+    );
+
+    let good = format!(
+        "{GOOD}\n[contact]\nfrom = \"Zgłoszenia <zgloszenia@example.org>\"\n\
+         reply-address = \"zgloszenia+{{token}}@example.org\"\n\
+         [contact.smtp]\nhost = \"smtp.example.org\"\ntls = \"starttls\"\n\
+         username = \"zgloszenia@example.org\"\npassword-file = \"smtp.pass\"\n"
+    );
+    let c = Config::from_toml(&good, Path::new("/etc/sygnal")).unwrap();
+    let contact = c.contact.unwrap();
+    assert!(contact.acknowledge, "acknowledgements are on by default");
+    assert_eq!(contact.smtp.port, 587);
+    assert!(matches!(
+        &contact.smtp.password,
+        Some(PasswordSource::File(p)) if p == Path::new("/etc/sygnal/smtp.pass")
+    ));
+
+    let unknown = good.replace(
+        "[contact.smtp]",
+        "signature = 1\n[contact.smtp]\npasword = 2",
+    );
+    let Err(FromTomlError::Invalid(problems)) = Config::from_toml(&unknown, Path::new("/e")) else {
+        panic!("unknown keys accepted")
+    };
+    assert!(
+        problems.iter().any(|p| p.contains("contact.signature")),
+        "{problems:?}"
+    );
+    assert!(
+        problems.iter().any(|p| p.contains("contact.smtp.pasword")),
+        "{problems:?}"
+    );
+
+    let bad = format!(
+        "{GOOD}\n[contact]\nfrom = \"not an address\"\nreply-address = \"zgloszenia@example.org\"\n\
+         max-acknowledgements-per-hour = 0\n\
+         [contact.smtp]\nhost = \"smtp.example.org\"\ntls = \"none\"\nusername = \"u\"\n"
+    );
+    let Err(FromTomlError::Invalid(problems)) = Config::from_toml(&bad, Path::new("/e")) else {
+        panic!("accepted")
+    };
+    for key in [
+        "contact.from",
+        "contact.reply-address",
+        "contact.max-acknowledgements-per-hour",
+        "contact.smtp.tls",
+        "contact.smtp: username",
+    ] {
+        assert!(
+            problems.iter().any(|p| p.contains(key)),
+            "{key} not named: {problems:?}"
+        );
+    }
+}

@@ -3,6 +3,7 @@
 //! Secrets (the IMAP password) never live in the config file: it names a file or an environment
 //! variable, read into zeroizing memory only when the mailbox is opened.
 
+mod contact;
 mod raw;
 mod secret;
 
@@ -12,6 +13,7 @@ mod config_tests;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+pub use contact::{ContactConfig, SmtpConfig, DEFAULT_ACKS_PER_HOUR};
 pub use secret::{PasswordSource, SecretError};
 
 use crate::imap::{ImapSettings, TlsMode};
@@ -38,6 +40,8 @@ pub struct Config {
     pub stats: StatsConfig,
     /// Retention (`[retention]`).
     pub retention: RetentionConfig,
+    /// Talking with reporters by e-mail (`[contact]`); None: nothing is ever sent.
+    pub contact: Option<ContactConfig>,
 }
 
 /// How long a quarantine entry never filed as a case is kept, by default.

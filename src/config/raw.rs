@@ -28,6 +28,7 @@ pub(super) struct RawConfig {
     stats: RawStats,
     #[serde(default)]
     retention: RawRetention,
+    contact: Option<super::contact::RawContact>,
 }
 
 #[derive(Deserialize, Default)]
@@ -176,6 +177,25 @@ pub(super) fn unknown_keys(table: &toml::Table) -> Vec<String> {
         if section == "tenants" {
             unknown_tenant_keys(value, &mut problems);
             continue;
+        }
+        if section == "contact" {
+            if let Some(contact) = value.as_table() {
+                unknown_in(
+                    "contact",
+                    contact,
+                    super::contact::CONTACT_KEYS,
+                    &mut problems,
+                );
+                if let Some(smtp) = contact.get("smtp").and_then(toml::Value::as_table) {
+                    unknown_in(
+                        "contact.smtp",
+                        smtp,
+                        super::contact::SMTP_KEYS,
+                        &mut problems,
+                    );
+                }
+                continue;
+            }
         }
         let Some((_, keys)) = KNOWN.iter().find(|(name, _)| name == section) else {
             problems.push(format!("{section}: unknown section"));
@@ -354,6 +374,19 @@ impl RawConfig {
             }
         };
 
+        let contact = match self.contact {
+            Some(_) if !self.tenants.is_empty() => {
+                problems.push(
+                    "contact: not available with [tenants.NAME] yet (each tenant needs its own \
+                     reply address); run one sygnal per mailbox to talk with reporters"
+                        .to_owned(),
+                );
+                None
+            }
+            Some(c) => c.validate(base, resolve, &mut problems),
+            None => None,
+        };
+
         let pattern_text = self
             .cases
             .number_pattern
@@ -470,6 +503,7 @@ impl RawConfig {
                 keep_after_destruction,
             },
             limits: limits.clone(),
+            contact: contact.clone(),
         };
         let mut configs = Vec::new();
         if self.tenants.is_empty() {

@@ -32,6 +32,8 @@ pub struct OpenedCase {
     pub status: String,
     /// The report, with attachments.
     pub report: Report,
+    /// The reporter's answers filed into the case, in order.
+    pub follow_ups: Vec<super::OpenedFollowUp>,
 }
 
 /// A note or action to record.
@@ -87,6 +89,8 @@ pub struct CaseExport {
     pub file: CaseFile,
     /// The report, with attachments.
     pub report: Report,
+    /// The reporter's answers filed into the case.
+    pub follow_ups: Vec<super::OpenedFollowUp>,
     /// Notes and actions.
     pub events: Vec<OpenedEvent>,
 }
@@ -237,11 +241,13 @@ impl Desk {
         )
         .await?;
         let mut report = parse_report(&proven.report)?;
-        self.fill_report(number, key, &mut report).await?;
+        self.fill_report(number, key, &mut report, 1).await?;
+        let follow_ups = self.open_follow_ups(number, key).await?;
         Ok(OpenedCase {
             number: number.to_owned(),
             status: proven.record.summary.status.clone(),
             report,
+            follow_ups,
         })
     }
 
@@ -423,10 +429,12 @@ impl Desk {
         )
         .await?;
         let mut report = parse_report(&proven.report)?;
-        self.fill_report(number, key, &mut report).await?;
+        self.fill_report(number, key, &mut report, 1).await?;
+        let follow_ups = self.open_follow_ups(number, key).await?;
         Ok(CaseExport {
             file,
             report,
+            follow_ups,
             events,
         })
     }

@@ -91,6 +91,7 @@ async fn file_report(desk: &Desk) -> String {
         &desk.config.limits,
         &shred,
         received_at,
+        None,
     )
     .unwrap() else {
         panic!("a plain report is filed")
@@ -107,6 +108,8 @@ async fn file_report(desk: &Desk) -> String {
                 },
             },
             &NewCase {
+                contact: None,
+                acknowledgement: None,
                 received_at,
                 encrypted: sealed.encrypted,
                 signature: sealed.signature,

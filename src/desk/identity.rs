@@ -47,6 +47,8 @@ pub struct UnsealedIdentity {
     pub number: String,
     /// Everything that may identify the reporter.
     pub identity: SenderIdentity,
+    /// Who sent each of the reporter's answers filed into the case.
+    pub follow_ups: Vec<super::FollowUpIdentity>,
 }
 
 /// A disclosure a custodian asks to record.
@@ -225,10 +227,12 @@ impl Desk {
                 what: "identity record",
                 detail: e.to_string(),
             })?;
-        self.fill_identity(number, key, &mut identity).await?;
+        self.fill_identity(number, key, &mut identity, 1).await?;
+        let follow_ups = self.open_follow_up_identities(number, key).await?;
         Ok(UnsealedIdentity {
             number: number.to_owned(),
             identity,
+            follow_ups,
         })
     }
 

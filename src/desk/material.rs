@@ -37,15 +37,18 @@ pub struct IrrelevantItem {
 impl Desk {
     /// Puts the data of a report's attachments sealed apart back into it, opened with `key`;
     /// one destroyed (or waiting for it) says so and carries no data.
+    /// `first` is the case's number of the report's attachment 1 (1 for the report itself, later
+    /// for a follow-up message).
     pub(super) async fn fill_report(
         &self,
         number: &str,
         key: &ReaderKey,
         report: &mut Report,
+        first: u32,
     ) -> Result<(), DeskError> {
         let states = self.register.attachment_states(number).await?;
         for (i, a) in report.attachments.iter_mut().enumerate() {
-            let index = u32::try_from(i + 1).unwrap_or(u32::MAX);
+            let index = u32::try_from(i).unwrap_or(u32::MAX).saturating_add(first);
             let state = states.iter().find(|s| s.index == index);
             a.destroy_by = state.and_then(|s| s.destroy_by);
             a.destroyed_on = state.and_then(|s| s.destroyed_on);
@@ -68,12 +71,15 @@ impl Desk {
         number: &str,
         key: &ReaderKey,
         identity: &mut SenderIdentity,
+        first: u32,
     ) -> Result<(), DeskError> {
         for o in &mut identity.original_attachments {
             if !o.apart {
                 continue;
             }
-            let index = u32::try_from(o.index).unwrap_or(u32::MAX);
+            let index = u32::try_from(o.index)
+                .unwrap_or(u32::MAX)
+                .saturating_add(first.saturating_sub(1));
             if let Some(mut data) = self
                 .open_copy(number, index, AttachmentCopy::Original, key)
                 .await?

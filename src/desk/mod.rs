@@ -13,11 +13,13 @@ mod art29;
 mod audit;
 mod casework;
 mod error;
+mod follow_ups;
 mod identity;
 mod keys;
 mod mailbox;
 mod material;
 mod migrate;
+mod outbox;
 mod quarantine;
 mod retention;
 mod run;
@@ -37,6 +39,7 @@ pub use casework::{
     CaseExport, DueItem, EventRecorded, History, NewNote, OpenedCase, OpenedEvent, MAX_NOTE_BYTES,
 };
 pub use error::{DeskError, Disposition, Refusal};
+pub use follow_ups::{FollowUpIdentity, OpenedFollowUp};
 pub use identity::{
     Disclosure, DisclosureRecorded, IdentityAccess, IdentityAccessKind, IdentityDetail,
     UnsealedIdentity,
@@ -48,6 +51,7 @@ pub use keys::{
 pub use mailbox::{received, FolderFinding, FolderPurge, MailboxInspection, MailboxPurge};
 pub use material::IrrelevantItem;
 pub use migrate::migrate_register;
+pub use outbox::{texts, Delivery, ReplyPlanned, MAX_REPLY_BYTES};
 pub use quarantine::RetryItem;
 pub use retention::{
     RetentionReview, RetentionRun, ReviewCounts, ReviewedCase, Standing, SCHEDULE,
@@ -56,7 +60,9 @@ pub use run::run_intake;
 pub use signers::TrustedSigner;
 
 /// The register's vocabulary that front ends name in requests and responses.
-pub use crate::register::{CaseFile, EventKind, IntakeKeyStateKind, ReporterNotice, Role};
+pub use crate::register::{
+    CaseFile, EventKind, IntakeKeyStateKind, OutboxEntry, ReporterNotice, Role,
+};
 
 use crate::config::Config;
 use crate::keystore::KeyStore;

@@ -116,6 +116,7 @@ impl Desk {
             limits,
             // One entry at a time from a person's command: no worker waits ahead.
             0,
+            self.config.contact.as_ref().map(|c| &c.reply_address),
         )
         .map_err(|e| DeskError::Failed(e.to_string()))?;
         drop(keyring);
@@ -167,7 +168,13 @@ impl Desk {
                 drop(raw);
                 match decided {
                     Ok(Decision::File(sealed)) => {
-                        let case = case_to_file(sealed, received_at, new_shred_id, &self.keys)?;
+                        let case = case_to_file(
+                            sealed,
+                            received_at,
+                            new_shred_id,
+                            &self.keys,
+                            self.config.contact.as_ref(),
+                        )?;
                         let filed = self
                             .register
                             .file_case_from_quarantine(

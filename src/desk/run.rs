@@ -98,17 +98,84 @@ async fn run_tenant(
         }
     };
     if once {
-        return Ok(Some(gateway.run(once, shutdown).await?));
+        let report = gateway.run(once, shutdown).await?;
+        // What this pass filed is acknowledged in the same run.
+        deliver(config_path).await;
+        return Ok(Some(report));
     }
-    // In service mode retention runs beside intake: at start, then daily.
+    // In service mode retention runs beside intake: at start, then daily; the outbox is sent
+    // every few seconds.
     let (done_tx, done) = tokio::sync::watch::channel(false);
     let intake = async {
         let result = gateway.run(once, shutdown.clone()).await;
         let _ = done_tx.send(true);
         result
     };
-    let (report, ()) = tokio::join!(intake, daily_retention(config_path, done));
+    let (report, (), ()) = tokio::join!(
+        intake,
+        daily_retention(config_path, done.clone()),
+        keep_delivering(config_path, done)
+    );
     Ok(Some(report?))
+}
+
+/// How often `sygnal run` looks for mail to send to reporters.
+const DELIVER_EVERY: Duration = Duration::from_secs(10);
+
+/// One pass over the outbox (a failure is logged, never stops intake); the desk is kept.
+async fn deliver_with(at: &Installation, desk: Option<Desk>) -> Option<Desk> {
+    let desk = match desk {
+        Some(d) => d,
+        None => match Desk::open(at).await {
+            Ok(d) => d,
+            Err(e) => {
+                tracing::warn!(error = %format!("{e:#}"), "OutboxFailed: register unavailable");
+                return None;
+            }
+        },
+    };
+    if desk.config.contact.is_none() {
+        return Some(desk);
+    }
+    match desk.deliver_messages().await {
+        Ok(d) if d.sent + d.failed + d.retrying + d.limited > 0 => tracing::info!(
+            sent = d.sent,
+            resent = d.resent,
+            retrying = d.retrying,
+            failed = d.failed,
+            limited = d.limited,
+            "OutboxDelivered"
+        ),
+        Ok(_) => {}
+        Err(e) => {
+            tracing::error!(error = %format!("{e:#}"), "OutboxFailed: tried again shortly; `sygnal cases due` lists what is unsent")
+        }
+    }
+    Some(desk)
+}
+
+/// One pass over the outbox.
+async fn deliver(at: &Installation) {
+    if let Some(desk) = deliver_with(at, None).await {
+        desk.close().await;
+    }
+}
+
+async fn keep_delivering(at: &Installation, mut done: tokio::sync::watch::Receiver<bool>) {
+    let mut desk = None;
+    loop {
+        desk = deliver_with(at, desk.take()).await;
+        if desk.as_ref().is_some_and(|d| d.config.contact.is_none()) {
+            break;
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(DELIVER_EVERY) => {}
+            _ = done.changed() => break,
+        }
+    }
+    if let Some(desk) = desk {
+        desk.close().await;
+    }
 }
 
 /// How often `sygnal run` destroys what is past its retention date.

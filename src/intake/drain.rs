@@ -1,16 +1,19 @@
 //! One pass over the folder: finish deletions left from before, then take every message.
 
 use super::gateway::{Gateway, GatewayError, Shutdown};
-use super::process::{self, Decision, SealedCase};
+use super::process::{self, Decision, IntakeContact, SealedCase};
 use super::report::DrainReport;
 use super::worker::protocol::Request;
 use super::worker::{Death, Outcome, WorkerPool};
+use crate::config::ContactConfig;
+use crate::contact::ReplyToken;
 use crate::failpoint;
 use crate::imap::{ImapError, Listed, Mailbox, Selected};
 use crate::keystore::{KeyStore, KeyStoreError};
 use crate::readers::Readers;
 use crate::register::{
-    today, Deletion, IntakeRef, IntakeRow, NewAttachment, NewCase, NewQuarantine, Position,
+    today, Deletion, IntakeRef, IntakeRow, NewAttachment, NewCase, NewContact, NewFollowUp,
+    NewQuarantine, Position,
 };
 
 impl Gateway {
@@ -217,7 +220,37 @@ impl Gateway {
         let (intake_id, label) = match decision {
             Decision::File(sealed) => {
                 drop(raw);
-                let case = case_to_file(sealed, received_at, shred_id, &self.keys)?;
+                if let Some((case_id, number)) = self.answered_case(&sealed).await? {
+                    let message = follow_up_to_file(sealed, received_at, shred_id, &self.keys)?;
+                    let filed = match self
+                        .register
+                        .file_follow_up(&intake, case_id, &message)
+                        .await
+                    {
+                        Ok(filed) => filed,
+                        Err(e) => {
+                            return self.filed_elsewhere(mailbox, &intake, &at, e, report).await
+                        }
+                    };
+                    tracing::info!(encrypted = message.encrypted, "FollowUpFiled");
+                    report.filed += 1;
+                    let row = IntakeRow {
+                        id: filed.intake_id,
+                        fingerprint: intake.fingerprint,
+                        at,
+                        deletion: Deletion::Pending,
+                        label: number,
+                    };
+                    failpoint::hit("committed");
+                    return self.delete_copy(mailbox, &row, report).await;
+                }
+                let case = case_to_file(
+                    sealed,
+                    received_at,
+                    shred_id,
+                    &self.keys,
+                    self.config.contact.as_ref(),
+                )?;
                 let filed = match self
                     .register
                     .file_case(&intake, &case, &self.config.cases.number_pattern)
@@ -262,6 +295,22 @@ impl Gateway {
             label,
         };
         self.delete_copy(mailbox, &row, report).await
+    }
+
+    /// The case a message answers: its reply token names one still held. A token that names
+    /// none (forged, mistyped, or of a destroyed case) makes the message a new case.
+    async fn answered_case(
+        &self,
+        sealed: &SealedCase,
+    ) -> Result<Option<(i64, String)>, GatewayError> {
+        let Some(token) = sealed.reply_token.as_deref().and_then(ReplyToken::parse) else {
+            return Ok(None);
+        };
+        let case = self.register.case_for_reply_token(&token.hash()).await?;
+        if case.is_none() {
+            tracing::info!("UnknownReplyToken: filed as a new case");
+        }
+        Ok(case)
     }
 
     /// Has a worker decide the message. A worker killed from outside is replaced and the message
@@ -419,16 +468,31 @@ fn exhausted(attempt: u32, limits: &crate::config::Limits) -> bool {
     usize::try_from(attempt).unwrap_or(usize::MAX) > limits.max_attempts
 }
 
-/// A sealed case as the register files it: each attachment's own shred key is stored durably
-/// first, before anything it protects is filed.
-pub(crate) fn case_to_file(
+/// A follow-up message as the register files it into its case (attachments' keys stored
+/// first, as for a case).
+fn follow_up_to_file(
     sealed: SealedCase,
     received_at: chrono::NaiveDate,
     shred_key: String,
     keys: &KeyStore,
-) -> Result<NewCase, KeyStoreError> {
-    let mut attachments = Vec::with_capacity(sealed.attachments.len());
-    for a in sealed.attachments {
+) -> Result<NewFollowUp, KeyStoreError> {
+    Ok(NewFollowUp {
+        received_at,
+        encrypted: sealed.encrypted,
+        signature: sealed.signature,
+        shred_key,
+        attachments: attachments_to_file(sealed.attachments, keys)?,
+        report: sealed.report,
+        identity: sealed.identity,
+    })
+}
+
+fn attachments_to_file(
+    sealed: Vec<crate::intake::SealedAttachment>,
+    keys: &KeyStore,
+) -> Result<Vec<NewAttachment>, KeyStoreError> {
+    let mut attachments = Vec::with_capacity(sealed.len());
+    for a in sealed {
         attachments.push(NewAttachment {
             index: a.index,
             shred_key: keys.store_shred_key(&a.shred)?,
@@ -436,6 +500,44 @@ pub(crate) fn case_to_file(
             original: a.original,
         });
     }
+    Ok(attachments)
+}
+
+/// A sealed case as the register files it: each attachment's own shred key is stored durably
+/// first, before anything it protects is filed.
+pub(crate) fn case_to_file(
+    sealed: SealedCase,
+    received_at: chrono::NaiveDate,
+    shred_key: String,
+    keys: &KeyStore,
+    contact: Option<&ContactConfig>,
+) -> Result<NewCase, KeyStoreError> {
+    let (new_contact, acknowledgement) = match (sealed.contact, contact) {
+        (Some(IntakeContact::Unreachable(why)), Some(_)) => {
+            (Some(NewContact::None(why.code().to_owned())), None)
+        }
+        (
+            Some(IntakeContact::Reachable {
+                key,
+                record,
+                encrypted,
+            }),
+            Some(config),
+        ) => {
+            let token = ReplyToken::generate();
+            let filed = NewContact::Open {
+                key_id: keys.store_shred_key(&key)?,
+                record,
+                token: crate::contact::seal_text(&key, token.as_str()),
+                token_hash: token.hash(),
+                encrypted,
+            };
+            let ack = config.acknowledge.then(|| config.from.new_message_id());
+            (Some(filed), ack)
+        }
+        _ => (None, None),
+    };
+    let attachments = attachments_to_file(sealed.attachments, keys)?;
     Ok(NewCase {
         received_at,
         encrypted: sealed.encrypted,
@@ -445,5 +547,7 @@ pub(crate) fn case_to_file(
         report: sealed.report,
         identity: sealed.identity,
         attachments,
+        contact: new_contact,
+        acknowledgement,
     })
 }

@@ -230,6 +230,7 @@ impl Gateway {
             readers,
             &self.config.limits,
             WORKER_SPARES,
+            self.config.contact.as_ref().map(|c| &c.reply_address),
         )?)
     }
 

@@ -23,7 +23,7 @@ mod process_tests;
 
 pub use gateway::{Gateway, GatewayError, Shutdown};
 pub use process::{
-    decide, mail_limits, open_and_split, seal_raw, seal_split, Decision, Rejection,
+    decide, mail_limits, open_and_split, seal_raw, seal_split, Decision, IntakeContact, Rejection,
     SealedAttachment, SealedCase,
 };
 pub use replica_id::Share;

@@ -6,6 +6,7 @@ use sequoia_openpgp::Cert;
 use zeroize::Zeroizing;
 
 use crate::config::Limits;
+use crate::contact::{self, NoContact, ReplyPattern, SealedContact};
 use crate::failpoint;
 use crate::mail::content::{self, Attachment, Content};
 use crate::mail::envelope::{self, Envelope, InlineKind};
@@ -31,6 +32,50 @@ pub struct SealedCase {
     pub identity: StoredBlob,
     /// Each attachment sealed apart under its own shred key.
     pub attachments: Vec<SealedAttachment>,
+    /// Where mail to the reporter may go (None: contact is off, nothing was kept).
+    pub contact: Option<IntakeContact>,
+    /// The reply token the message was addressed to: it may answer that case.
+    pub reply_token: Option<String>,
+}
+
+/// What intake keeps for talking with the reporter.
+pub enum IntakeContact {
+    /// An address (and maybe their key), sealed under a contact key of its own that the
+    /// gateway keeps while contact is needed.
+    Reachable {
+        /// The contact key (made by the worker; stored by the gateway before filing).
+        key: ShredKey,
+        /// The sealed record ([`contact::SealedContact`]).
+        record: Vec<u8>,
+        /// The reporter's key is known: mail to them is encrypted.
+        encrypted: bool,
+    },
+    /// Nothing may be sent automatically, and why.
+    Unreachable(NoContact),
+}
+
+/// The contact record of a split message: the reply route sealed under a new contact key, or
+/// why there is none.
+fn intake_contact(identity: &split::SenderIdentity) -> IntakeContact {
+    match contact::reply_route(identity) {
+        Ok(route) => {
+            let key = ShredKey::generate();
+            let encrypted = route.cert.is_some();
+            let record = contact::seal_contact(
+                &key,
+                &SealedContact {
+                    to: route.to.to_string(),
+                    cert: route.cert,
+                },
+            );
+            IntakeContact::Reachable {
+                key,
+                record,
+                encrypted,
+            }
+        }
+        Err(no) => IntakeContact::Unreachable(no),
+    }
 }
 
 /// One attachment sealed apart: destroying its key destroys both copies and nothing else.
@@ -108,7 +153,8 @@ pub fn mail_limits(limits: &Limits) -> MailLimits {
     }
 }
 
-/// Opens, parses and splits a raw message, then seals both halves.
+/// Opens, parses and splits a raw message, then seals both halves; with `contact`, also the
+/// reply route.
 pub fn decide(
     raw: &[u8],
     keyring: &IntakeKeyring,
@@ -116,13 +162,19 @@ pub fn decide(
     limits: &Limits,
     shred: &ShredKey,
     received_at: NaiveDate,
+    contact: Option<&ReplyPattern>,
 ) -> Result<Decision, VaultError> {
     let mut split = match open_and_split(raw, keyring, limits, received_at) {
         Ok(split) => split,
         Err(rejection) => return Ok(Decision::Quarantine(rejection)),
     };
     failpoint::hit("opened");
-    let sealed = seal_split(&mut split, readers, shred)?;
+    let mut sealed = seal_split(&mut split, readers, shred)?;
+    if let Some(pattern) = contact {
+        sealed.contact = Some(intake_contact(&split.identity));
+        sealed.reply_token =
+            contact::reply_token(&split.identity, pattern).map(|t| t.as_str().to_owned());
+    }
     failpoint::hit("sealed");
     Ok(Decision::File(sealed))
 }
@@ -153,6 +205,8 @@ pub fn seal_split(
     let attachments = seal_attachments_apart(split, readers)?;
     Ok(SealedCase {
         attachments,
+        contact: None,
+        reply_token: None,
         encrypted: split.report.encrypted,
         signature: split.report.signature(),
         flags: split.report.decryption_flags.clone(),

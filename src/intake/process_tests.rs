@@ -97,6 +97,7 @@ fn file(f: &Fixture, raw: &[u8]) -> (super::SealedCase, ShredKey) {
         &Limits::default(),
         &shred,
         "2026-11-23".parse().unwrap(),
+        None,
     )
     .unwrap();
     match d {
@@ -114,6 +115,7 @@ fn rejection(f: &Fixture, raw: &[u8]) -> super::Rejection {
         &Limits::default(),
         &shred,
         "2026-11-23".parse().unwrap(),
+        None,
     )
     .unwrap()
     {
@@ -306,7 +308,8 @@ fn sealing_without_readers_is_an_error_not_a_case() {
         &f.readers,
         &Limits::default(),
         &shred,
-        "2026-11-23".parse().unwrap()
+        "2026-11-23".parse().unwrap(),
+        None
     )
     .is_err());
 }
@@ -319,6 +322,7 @@ fn decide_with(f: &Fixture, raw: &[u8], limits: &Limits) -> Decision {
         limits,
         &ShredKey::generate(),
         "2026-11-23".parse().unwrap(),
+        None,
     )
     .unwrap()
 }
@@ -386,6 +390,7 @@ fn a_worker_over_a_pipe_decides_as_the_gateway_would() {
             .collect(),
         custodians: vec![crate::openpgp::cert_bytes(&f.custodian).unwrap()],
         limits: Limits::default(),
+        reply_pattern: None,
     };
     let shred = ShredKey::generate();
     let raw = pgp_mime(&encrypt_armored(&f.intake, INNER.as_bytes()), None);

@@ -88,8 +88,8 @@ impl ResealSummary {
 
     pub(crate) fn count(&mut self, slot: BlobSlot) {
         let c = match slot {
-            BlobSlot::CaseReport => &mut self.cases,
-            BlobSlot::CaseIdentity => &mut self.identities,
+            BlobSlot::CaseReport | BlobSlot::MessageReport => &mut self.cases,
+            BlobSlot::CaseIdentity | BlobSlot::MessageIdentity => &mut self.identities,
             BlobSlot::QuarantineRaw => &mut self.quarantined,
             BlobSlot::CaseNote => &mut self.notes,
             BlobSlot::SealedDetail => &mut self.details,

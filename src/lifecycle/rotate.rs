@@ -309,6 +309,60 @@ pub(super) async fn rotate_content(
         commit(register, store, run.id, &updates, &options.actor).await?;
     }
 
+    // The reporter's answers: report and identity share the message's own shred key.
+    let already = register
+        .reseal_done(run.id, BlobSlot::MessageReport)
+        .await?;
+    let mut after = 0i64;
+    loop {
+        let reports = register
+            .slot_page(BlobSlot::MessageReport, after, batch)
+            .await?;
+        let identities = register
+            .slot_page(BlobSlot::MessageIdentity, after, batch)
+            .await?;
+        let Some(last) = reports.last() else { break };
+        after = last.row_id;
+        let mut updates = Vec::new();
+        for (report, identity) in reports.iter().zip(identities.iter()) {
+            if report.row_id != identity.row_id {
+                return Err(ResealError::Register(
+                    crate::register::RegisterError::Corrupt(
+                        "messages changed during reseal; run it again".to_owned(),
+                    ),
+                ));
+            }
+            if already.contains(&report.row_id) {
+                summary.already_done = summary.already_done.saturating_add(2);
+                continue;
+            }
+            let old = store.shred_key(&report.shred_key)?;
+            let (Some(r), Some(i)) = (
+                open_any(content, report, &old)?,
+                open_any(content, identity, &old)?,
+            ) else {
+                summary.not_readable.push(report.label.clone());
+                continue;
+            };
+            let (new_id, new_shred) = store.new_shred_key()?;
+            updates.push(ContentUpdate {
+                target: ContentTarget::Message,
+                row_id: report.row_id,
+                old_shred: report.shred_key.clone(),
+                new_shred: new_id,
+                blobs: vec![
+                    seal(&r, &target.all, &new_shred, report)?,
+                    seal(&i, &target.custodians, &new_shred, identity)?,
+                ],
+                notes: Vec::new(),
+                details: Vec::new(),
+            });
+            summary.count(BlobSlot::MessageReport);
+            summary.count(BlobSlot::MessageIdentity);
+        }
+        commit(register, store, run.id, &updates, &options.actor).await?;
+    }
+
     if summary.not_readable.is_empty() {
         register
             .reseal_finish(

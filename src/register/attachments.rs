@@ -87,11 +87,13 @@ pub struct SealedCopy {
     pub blob: StoredBlob,
 }
 
-/// Files `attachments` of case `case_id` (inside the filing transaction).
+/// Files `attachments` of case `case_id` (inside the filing transaction), their indices moved
+/// on by `offset` (a follow-up message's come after the ones before).
 pub(super) async fn insert(
     tx: &mut Tx,
     case_id: i64,
     attachments: &[NewAttachment],
+    offset: u32,
 ) -> Result<(), RegisterError> {
     for a in attachments {
         let none: Option<&[u8]> = None;
@@ -107,7 +109,7 @@ pub(super) async fn insert(
                  RETURNING id",
                 args![
                     case_id,
-                    i64::from(a.index),
+                    i64::from(a.index.saturating_add(offset)),
                     a.shred_key.as_str(),
                     a.cleaned.pkesks.as_slice(),
                     chunks::column(&a.cleaned.body),

@@ -54,6 +54,8 @@ async fn populated(backend: Backend) -> (testing::Held, Register) {
         .unwrap();
     for (i, size) in [(1u32, 100usize), (2, 3 * chunks::CHUNK_BYTES / 2), (3, 10)] {
         let case = NewCase {
+            contact: None,
+            acknowledgement: None,
             received_at: d(&format!("2026-04-0{i}")),
             encrypted: i != 3,
             signature: crate::split::SignatureLabel::Unsigned,
@@ -160,6 +162,8 @@ async fn copy_and_check(from: Backend, to: Backend) {
         .file_case(
             &intake("fp-new", 40),
             &NewCase {
+                contact: None,
+                acknowledgement: None,
                 received_at: d("2026-04-10"),
                 encrypted: true,
                 signature: crate::split::SignatureLabel::Unsigned,

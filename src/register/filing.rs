@@ -140,11 +140,27 @@ async fn insert_case(
         &case.identity.body,
     )
     .await?;
-    super::attachments::insert(tx, id, &case.attachments).await?;
+    super::attachments::insert(tx, id, &case.attachments, 0).await?;
+    if let Some(contact) = &case.contact {
+        super::contact::insert(tx, id, contact).await?;
+    }
+    if let Some(message_id) = &case.acknowledgement {
+        super::contact::plan(
+            tx,
+            id,
+            &super::contact::Planned {
+                kind: super::contact::OutKind::Acknowledgement,
+                message_id: message_id.clone(),
+                text: None,
+                actor: "gateway".to_owned(),
+            },
+        )
+        .await?;
+    }
     Ok((id, number))
 }
 
-async fn insert_intake(
+pub(super) async fn insert_intake(
     tx: &mut Tx,
     intake: &IntakeRef,
     case_id: Option<i64>,

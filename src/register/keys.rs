@@ -457,6 +457,24 @@ impl Register {
                         .await?,
                         &[BlobSlot::CaseReport, BlobSlot::CaseIdentity],
                     ),
+                    (ContentTarget::Message, [report, identity]) => (
+                        tx.exec(
+                            "UPDATE content",
+                            "UPDATE case_messages SET shred_key = $1, report_pkesks = $2, report_body = $3, \
+                             identity_pkesks = $4, identity_body = $5 WHERE id = $6 AND shred_key = $7",
+                            args![
+                                u.new_shred.as_str(),
+                                report.pkesks.as_slice(),
+                                chunks::column(&report.body),
+                                identity.pkesks.as_slice(),
+                                chunks::column(&identity.body),
+                                u.row_id,
+                                u.old_shred.as_str()
+                            ],
+                        )
+                        .await?,
+                        &[BlobSlot::MessageReport, BlobSlot::MessageIdentity],
+                    ),
                     (ContentTarget::Quarantine, [raw]) => (
                         tx.exec(
                             "UPDATE content",
@@ -520,6 +538,14 @@ impl Register {
                     }
                     (ContentTarget::Quarantine, [raw]) => {
                         chunks::write(tx, &chunks::owner("quarantine.raw", u.row_id), &raw.body)
+                            .await?;
+                    }
+                    (ContentTarget::Message, [report, identity]) => {
+                        let owner = |slot: BlobSlot| {
+                            chunks::owner(slot.chunk_owner().unwrap_or_default(), u.row_id)
+                        };
+                        chunks::write(tx, &owner(BlobSlot::MessageReport), &report.body).await?;
+                        chunks::write(tx, &owner(BlobSlot::MessageIdentity), &identity.body)
                             .await?;
                     }
                     (ContentTarget::Attachment, [cleaned, rest @ ..]) => {
@@ -613,6 +639,25 @@ impl Register {
                         )
                         .await?;
                     }
+                    ContentTarget::Message => {
+                        let row = tx
+                            .one(
+                                "SELECT message's case",
+                                "SELECT c.number AS number, m.seq AS seq FROM case_messages m \
+                                 JOIN cases c ON c.id = m.case_id WHERE m.id = $1",
+                                args![u.row_id],
+                            )
+                            .await?;
+                        let number: String = row.get("number", "SELECT message's case")?;
+                        let seq: i64 = row.get("seq", "SELECT message's case")?;
+                        tx.audit(
+                            actor,
+                            Event::IdentityResealed,
+                            Some(&number),
+                            &format!("message {seq}: content re-encrypted"),
+                        )
+                        .await?;
+                    }
                     ContentTarget::Attachment => {}
                 }
                 for (event_id, note) in &u.notes {
@@ -648,7 +693,8 @@ impl Register {
                         "count shred key users",
                         "SELECT (SELECT COUNT(*) FROM cases WHERE shred_key = $1) + \
                                 (SELECT COUNT(*) FROM quarantine WHERE shred_key = $1) + \
-                                (SELECT COUNT(*) FROM case_attachments WHERE shred_key = $1) AS n",
+                                (SELECT COUNT(*) FROM case_attachments WHERE shred_key = $1) + \
+                                (SELECT COUNT(*) FROM case_messages WHERE shred_key = $1) AS n",
                         args![u.old_shred.as_str()],
                     )
                     .await?

@@ -80,13 +80,19 @@ pub enum BlobSlot {
     AttachmentCleaned,
     /// `case_attachments.original_*`: the attachment as it arrived, under the same key.
     AttachmentOriginal,
+    /// `case_messages.report_*`: a reporter's answer filed into the case, under its own key.
+    MessageReport,
+    /// `case_messages.identity_*`: who sent that answer, under the same key.
+    MessageIdentity,
 }
 
 impl BlobSlot {
     /// Every slot, in the order a reseal walks them.
-    pub const ALL: [BlobSlot; 7] = [
+    pub const ALL: [BlobSlot; 9] = [
         BlobSlot::CaseReport,
         BlobSlot::CaseIdentity,
+        BlobSlot::MessageReport,
+        BlobSlot::MessageIdentity,
         BlobSlot::CaseNote,
         BlobSlot::SealedDetail,
         BlobSlot::AttachmentCleaned,
@@ -104,14 +110,16 @@ impl BlobSlot {
             BlobSlot::SealedDetail => "sealed-detail",
             BlobSlot::AttachmentCleaned => "attachment-cleaned",
             BlobSlot::AttachmentOriginal => "attachment-original",
+            BlobSlot::MessageReport => "message-report",
+            BlobSlot::MessageIdentity => "message-identity",
         }
     }
 
     /// The shred-layer binding of the slot's blobs.
     pub fn kind(self) -> BlobKind {
         match self {
-            BlobSlot::CaseReport => BlobKind::Report,
-            BlobSlot::CaseIdentity => BlobKind::Identity,
+            BlobSlot::CaseReport | BlobSlot::MessageReport => BlobKind::Report,
+            BlobSlot::CaseIdentity | BlobSlot::MessageIdentity => BlobKind::Identity,
             BlobSlot::QuarantineRaw => BlobKind::Quarantine,
             BlobSlot::CaseNote => BlobKind::Note,
             BlobSlot::SealedDetail => BlobKind::Detail,
@@ -124,12 +132,14 @@ impl BlobSlot {
     pub fn readers(self) -> SlotReaders {
         match self {
             BlobSlot::CaseIdentity
+            | BlobSlot::MessageIdentity
             | BlobSlot::QuarantineRaw
             | BlobSlot::SealedDetail
             | BlobSlot::AttachmentOriginal => SlotReaders::Custodians,
-            BlobSlot::CaseReport | BlobSlot::CaseNote | BlobSlot::AttachmentCleaned => {
-                SlotReaders::HandlersAndCustodians
-            }
+            BlobSlot::CaseReport
+            | BlobSlot::MessageReport
+            | BlobSlot::CaseNote
+            | BlobSlot::AttachmentCleaned => SlotReaders::HandlersAndCustodians,
         }
     }
 
@@ -141,6 +151,8 @@ impl BlobSlot {
             BlobSlot::QuarantineRaw => Some("quarantine.raw"),
             BlobSlot::AttachmentCleaned => Some("case_attachments.cleaned"),
             BlobSlot::AttachmentOriginal => Some("case_attachments.original"),
+            BlobSlot::MessageReport => Some("case_messages.report"),
+            BlobSlot::MessageIdentity => Some("case_messages.identity"),
             BlobSlot::CaseNote | BlobSlot::SealedDetail => None,
         }
     }
@@ -185,6 +197,18 @@ impl BlobSlot {
                  FROM case_attachments a JOIN cases c ON c.id = a.case_id \
                  WHERE a.id > $1 AND a.original_pkesks IS NOT NULL ORDER BY a.id LIMIT $2"
             }
+            BlobSlot::MessageReport => {
+                "SELECT m.id AS id, c.number || ' message ' || m.seq AS label, \
+                 m.shred_key AS shred_key, m.report_pkesks AS pkesks, m.report_body AS body \
+                 FROM case_messages m JOIN cases c ON c.id = m.case_id \
+                 WHERE m.id > $1 ORDER BY m.id LIMIT $2"
+            }
+            BlobSlot::MessageIdentity => {
+                "SELECT m.id AS id, c.number || ' message ' || m.seq || ' identity' AS label, \
+                 m.shred_key AS shred_key, m.identity_pkesks AS pkesks, m.identity_body AS body \
+                 FROM case_messages m JOIN cases c ON c.id = m.case_id \
+                 WHERE m.id > $1 ORDER BY m.id LIMIT $2"
+            }
         }
     }
 
@@ -212,6 +236,12 @@ impl BlobSlot {
             BlobSlot::AttachmentOriginal => {
                 "UPDATE case_attachments SET original_pkesks = $1 WHERE id = $2 AND original_pkesks = $3"
             }
+            BlobSlot::MessageReport => {
+                "UPDATE case_messages SET report_pkesks = $1 WHERE id = $2 AND report_pkesks = $3"
+            }
+            BlobSlot::MessageIdentity => {
+                "UPDATE case_messages SET identity_pkesks = $1 WHERE id = $2 AND identity_pkesks = $3"
+            }
         }
     }
 
@@ -229,6 +259,9 @@ impl BlobSlot {
             }
             BlobSlot::AttachmentOriginal => {
                 "SELECT COUNT(*) AS n FROM case_attachments WHERE original_pkesks IS NOT NULL"
+            }
+            BlobSlot::MessageReport | BlobSlot::MessageIdentity => {
+                "SELECT COUNT(*) AS n FROM case_messages"
             }
         }
     }
@@ -282,6 +315,8 @@ pub enum ContentTarget {
     Quarantine,
     /// An attachment held apart: its cleaned copy, then its original if it has one.
     Attachment,
+    /// A reporter's answer filed into a case: report and identity, one shred key.
+    Message,
 }
 
 /// Content re-encrypted under fresh session keys and a fresh shred key (`--rotate-content`).

@@ -18,6 +18,8 @@ async fn register_with_cases(backend: Backend, n: u32) -> (Held, Register) {
     let pattern = crate::cases::NumberPattern::parse(crate::cases::NumberPattern::DEFAULT).unwrap();
     for i in 0..n {
         let case = NewCase {
+            contact: None,
+            acknowledgement: None,
             received_at: "2026-11-23".parse().unwrap(),
             encrypted: true,
             signature: crate::split::SignatureLabel::Unsigned,

@@ -10,12 +10,14 @@
 
 mod attachments;
 mod chunks;
+mod contact;
 mod copy;
 mod destruction;
 mod filing;
 mod keys;
 mod lease;
 mod lifecycle;
+mod messages;
 mod notes_irrelevant;
 mod postgres;
 mod reading;
@@ -26,6 +28,8 @@ mod types;
 mod value;
 mod workflow;
 
+#[cfg(test)]
+mod contact_tests;
 #[cfg(test)]
 mod copy_tests;
 #[cfg(test)]
@@ -41,10 +45,14 @@ pub use attachments::{
     AttachmentState, Copy as AttachmentCopy, NewAttachment, SealedCopy, IRRELEVANT_DAYS,
     IRRELEVANT_RULE,
 };
+pub use contact::{
+    Attempt, ContactState, Due, NewContact, OutKind, OutboxEntry, Planned as PlannedMessage,
+};
 pub use copy::CopyReport;
 pub use destruction::Destruction;
 pub use lease::{Acquired, Lease};
 pub use lifecycle::*;
+pub use messages::{NewFollowUp, StoredFollowUp};
 pub use notes_irrelevant::{CaseShredSet, IrrelevantNote};
 pub use postgres::PgRegister;
 pub use retention::{Expired, Keep, Reviewed, RETENTION_RULE};

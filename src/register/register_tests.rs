@@ -17,6 +17,8 @@ fn blob(tag: u8) -> StoredBlob {
 
 fn new_case(date: &str) -> NewCase {
     NewCase {
+        contact: None,
+        acknowledgement: None,
         received_at: date.parse::<NaiveDate>().unwrap(),
         encrypted: true,
         signature: crate::split::SignatureLabel::Unsigned,

@@ -221,6 +221,8 @@ impl Register {
                 )
                 .await?;
             super::attachments::shred_all(tx, id, number, &on).await?;
+            super::messages::shred_all(tx, id, number).await?;
+            super::contact::forget(tx, id, number).await?;
             let nothing = keep == Keep::Nothing && forget_case(tx, id).await?;
             let kept = |d: Option<NaiveDate>| if nothing { None } else { d };
             let record = Destruction {

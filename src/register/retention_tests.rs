@@ -40,6 +40,8 @@ async fn closed_case(reg: &Register, fp: &str, received: &str, ended: &str, big:
                 },
             },
             &NewCase {
+                contact: None,
+                acknowledgement: None,
                 received_at: d(received),
                 encrypted: true,
                 signature: crate::split::SignatureLabel::Unsigned,

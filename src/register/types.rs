@@ -74,6 +74,10 @@ pub struct NewCase {
     pub flags: Vec<String>,
     /// Attachments sealed apart, each under its own shred key.
     pub attachments: Vec<super::NewAttachment>,
+    /// Where mail to the reporter may go (None: contact is off).
+    pub contact: Option<super::NewContact>,
+    /// The acknowledgement to plan with the filing (its Message-ID), when one is due.
+    pub acknowledgement: Option<String>,
 }
 
 /// A quarantine entry to file.

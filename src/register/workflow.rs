@@ -282,6 +282,108 @@ async fn case_file_in(tx: &mut Tx, number: &str) -> Result<(i64, CaseFile), Regi
     case_file(&row)
 }
 
+/// Changes a case's status inside a transaction (see [`Register::change_status`]).
+pub(super) async fn change_status_in(
+    tx: &mut Tx,
+    number: &str,
+    change: &StatusChange,
+) -> Result<Result<CaseFile, TransitionError>, RegisterError> {
+    let (id, file) = case_file_in(tx, number).await?;
+    if let Err(e) = file.status.check_transition(change.to) {
+        return Ok(Err(e));
+    }
+    let days = file.days().after(change.to, change.on);
+    let dl = days.deadlines();
+    let ds = |d: Option<NaiveDate>| d.map(|d| d.to_string());
+    // The end of proceedings the case started may keep it longer than follow-up does.
+    let (acknowledged, feedback, ended, retention) = (
+        ds(days.acknowledged),
+        ds(days.feedback),
+        ds(days.ended),
+        ds(crate::cases::kept_until(
+            days.ended,
+            file.proceedings_ended_on,
+        )),
+    );
+    let (ack_due, feedback_due) = (
+        dl.acknowledgement_due.to_string(),
+        dl.feedback_due.to_string(),
+    );
+    tx.exec(
+                "UPDATE case status",
+                "UPDATE cases SET status = $1, acknowledged_at = $2, feedback_at = $3, ended_at = $4,
+                        outcome = COALESCE($5, outcome), ack_due = $6, feedback_due = $7, retention_until = $8
+                 WHERE id = $9",
+                args![
+                    change.to.as_str(),
+                    acknowledged.as_deref(),
+                    feedback.as_deref(),
+                    ended.as_deref(),
+                    change.outcome.map(Outcome::as_str),
+                    ack_due.as_str(),
+                    feedback_due.as_str(),
+                    retention.as_deref(),
+                    id
+                ],
+            )
+            .await?;
+    let (event, detail) = change.audit(file.status);
+    tx.audit(&change.actor, event, Some(number), &detail)
+        .await?;
+    let (_, updated) = case_file_in(tx, number).await?;
+    Ok(Ok(updated))
+}
+
+/// Records a note or action inside a transaction (see [`Register::add_event`]).
+pub(super) async fn add_event_in(
+    tx: &mut Tx,
+    number: &str,
+    event: &NewEvent,
+) -> Result<i64, RegisterError> {
+    let (case_id, _) = case_file_in(tx, number).await?;
+    let (kind, action_kind) = match event.kind {
+        EventKind::Note => ("note", None),
+        EventKind::Action(k) => ("action", Some(k.as_str())),
+    };
+    let (on, recorded) = (event.on.to_string(), today_stored());
+    let id: i64 = tx
+                .one(
+                    "INSERT INTO case_events",
+                    "INSERT INTO case_events (case_id, kind, action_kind, on_date, actor, note_pkesks, note_body, recorded_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+                    args![
+                        case_id,
+                        kind,
+                        action_kind,
+                        on.as_str(),
+                        event.actor.as_str(),
+                        event.note.as_ref().map(|n| n.pkesks.as_slice()),
+                        event.note.as_ref().map(|n| n.body.as_slice()),
+                        recorded.as_str()
+                    ],
+                )
+                .await?
+                .get("id", "INSERT INTO case_events")?;
+    let (audit_event, detail) = match event.kind {
+        EventKind::Note => (Event::NoteAdded, format!("note #{id}")),
+        EventKind::Action(k) => (
+            Event::ActionRecorded,
+            format!(
+                "action #{id}: {k} on {}{}",
+                event.on,
+                if event.note.is_some() {
+                    " (sealed note)"
+                } else {
+                    ""
+                }
+            ),
+        ),
+    };
+    tx.audit(&event.actor, audit_event, Some(number), &detail)
+        .await?;
+    Ok(id)
+}
+
 fn event_row(r: &Row) -> Result<CaseEvent, RegisterError> {
     let what = "read case event";
     let kind: String = r.get("kind", what)?;
@@ -361,49 +463,8 @@ impl Register {
         number: &str,
         change: &StatusChange,
     ) -> Result<Result<CaseFile, TransitionError>, RegisterError> {
-        self.write(async |tx| {
-            let (id, file) = case_file_in(tx, number).await?;
-            if let Err(e) = file.status.check_transition(change.to) {
-                return Ok(Err(e));
-            }
-            let days = file.days().after(change.to, change.on);
-            let dl = days.deadlines();
-            let ds = |d: Option<NaiveDate>| d.map(|d| d.to_string());
-            // The end of proceedings the case started may keep it longer than follow-up does.
-            let (acknowledged, feedback, ended, retention) = (
-                ds(days.acknowledged),
-                ds(days.feedback),
-                ds(days.ended),
-                ds(crate::cases::kept_until(days.ended, file.proceedings_ended_on)),
-            );
-            let (ack_due, feedback_due) = (
-                dl.acknowledgement_due.to_string(),
-                dl.feedback_due.to_string(),
-            );
-            tx.exec(
-                "UPDATE case status",
-                "UPDATE cases SET status = $1, acknowledged_at = $2, feedback_at = $3, ended_at = $4,
-                        outcome = COALESCE($5, outcome), ack_due = $6, feedback_due = $7, retention_until = $8
-                 WHERE id = $9",
-                args![
-                    change.to.as_str(),
-                    acknowledged.as_deref(),
-                    feedback.as_deref(),
-                    ended.as_deref(),
-                    change.outcome.map(Outcome::as_str),
-                    ack_due.as_str(),
-                    feedback_due.as_str(),
-                    retention.as_deref(),
-                    id
-                ],
-            )
-            .await?;
-            let (event, detail) = change.audit(file.status);
-            tx.audit(&change.actor, event, Some(number), &detail).await?;
-            let (_, updated) = case_file_in(tx, number).await?;
-            Ok(Ok(updated))
-        })
-        .await
+        self.write(async |tx| change_status_in(tx, number, change).await)
+            .await
     }
 
     /// Sets the subject of the breach, with an audit entry.
@@ -436,47 +497,8 @@ impl Register {
 
     /// Records a note or follow-up action, with an audit entry. Returns its id.
     pub async fn add_event(&self, number: &str, event: &NewEvent) -> Result<i64, RegisterError> {
-        self.write(async |tx| {
-            let (case_id, _) = case_file_in(tx, number).await?;
-            let (kind, action_kind) = match event.kind {
-                EventKind::Note => ("note", None),
-                EventKind::Action(k) => ("action", Some(k.as_str())),
-            };
-            let (on, recorded) = (event.on.to_string(), today_stored());
-            let id: i64 = tx
-                .one(
-                    "INSERT INTO case_events",
-                    "INSERT INTO case_events (case_id, kind, action_kind, on_date, actor, note_pkesks, note_body, recorded_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-                    args![
-                        case_id,
-                        kind,
-                        action_kind,
-                        on.as_str(),
-                        event.actor.as_str(),
-                        event.note.as_ref().map(|n| n.pkesks.as_slice()),
-                        event.note.as_ref().map(|n| n.body.as_slice()),
-                        recorded.as_str()
-                    ],
-                )
-                .await?
-                .get("id", "INSERT INTO case_events")?;
-            let (audit_event, detail) = match event.kind {
-                EventKind::Note => (Event::NoteAdded, format!("note #{id}")),
-                EventKind::Action(k) => (
-                    Event::ActionRecorded,
-                    format!(
-                        "action #{id}: {k} on {}{}",
-                        event.on,
-                        if event.note.is_some() { " (sealed note)" } else { "" }
-                    ),
-                ),
-            };
-            tx.audit(&event.actor, audit_event, Some(number), &detail)
-                .await?;
-            Ok(id)
-        })
-        .await
+        self.write(async |tx| add_event_in(tx, number, event).await)
+            .await
     }
 
     /// Notes and actions of a case, oldest first.

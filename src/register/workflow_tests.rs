@@ -32,6 +32,8 @@ async fn open_with_case(backend: Backend, received: &str) -> (Held, Register, St
                 },
             },
             &NewCase {
+                contact: None,
+                acknowledgement: None,
                 received_at: d(received),
                 encrypted: true,
                 signature: crate::split::SignatureLabel::Unsigned,
@@ -253,6 +255,8 @@ on_each_backend! {
                     },
                 };
                 let case = NewCase {
+            contact: None,
+            acknowledgement: None,
                     received_at: d("2026-06-01"),
                     encrypted: true,
                     signature: crate::split::SignatureLabel::Unsigned,

@@ -11,6 +11,7 @@
 mod support;
 
 mod clean;
+mod contact;
 mod corpus;
 mod crash;
 mod e2e;

@@ -162,6 +162,61 @@ impl Dovecot {
         assert_ne!(after, before, "UIDVALIDITY did not change");
     }
 
+    /// Adds mail user `name` (password [`PASSWORD`]) with a home and, when given, an active
+    /// Sieve script; returns the home. The passwd file is re-read by Dovecot on change.
+    pub fn add_user(&self, name: &str, sieve: Option<&str>) -> PathBuf {
+        let me = fs::metadata(&self.dir).unwrap().uid();
+        let uid = if me == 0 { 65534 } else { me };
+        let home = self.dir.join("home").join(name);
+        fs::create_dir_all(&home).unwrap();
+        if let Some(script) = sieve {
+            fs::write(home.join(".dovecot.sieve"), script).unwrap();
+        }
+        if me == 0 {
+            for entry in [home.clone(), home.join(".dovecot.sieve")] {
+                if entry.exists() {
+                    std::os::unix::fs::chown(&entry, Some(uid), Some(uid)).unwrap();
+                }
+            }
+        }
+        fs::set_permissions(&home, fs::Permissions::from_mode(0o700)).unwrap();
+        let mut passwd = fs::OpenOptions::new()
+            .append(true)
+            .open(self.dir.join("passwd"))
+            .unwrap();
+        writeln!(
+            passwd,
+            "{name}:{{PLAIN}}{PASSWORD}:{uid}:{uid}::{}::",
+            home.display()
+        )
+        .unwrap();
+        home
+    }
+
+    /// The raw messages in `user`'s `folder`, oldest first (empty when there is none).
+    pub fn messages_of(&self, user: &str, folder: &str) -> Vec<Vec<u8>> {
+        let out = self
+            .doveadm()
+            .args(["-f", "flow", "search", "-u", user, "mailbox", folder, "all"])
+            .output()
+            .expect("spawn doveadm search");
+        let list = String::from_utf8_lossy(&out.stdout).into_owned();
+        list.lines()
+            .filter_map(|l| l.split_whitespace().nth(1).map(str::to_owned))
+            .map(|uid| {
+                let out = self
+                    .doveadm()
+                    .args(["fetch", "-u", user, "text", "mailbox", folder, "uid", &uid])
+                    .output()
+                    .expect("spawn doveadm fetch");
+                // `doveadm fetch` prints "text:" and the message.
+                let text = out.stdout;
+                let start = text.iter().position(|b| *b == b'\n').map_or(0, |p| p + 1);
+                text[start..].to_vec()
+            })
+            .collect()
+    }
+
     /// Creates `folder`; panics if that fails (e.g. it exists).
     pub fn create_folder(&self, folder: &str) {
         self.doveadm_ok(&["mailbox", "create", "-u", &self.user, folder]);

@@ -4,5 +4,6 @@ pub mod dovecot;
 pub mod gateway;
 pub mod gnupg;
 pub mod poison;
+pub mod postfix;
 pub mod postgres;
 pub mod proxy;

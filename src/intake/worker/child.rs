@@ -80,7 +80,7 @@ pub fn serve(
     let frame = protocol::read_frame(input, request_max)?;
     let request = Request::decode(&frame)?;
     let answer = match ready {
-        Ok((keyring, readers)) => answer(&request, &keyring, &readers, &setup.limits),
+        Ok((keyring, readers)) => answer(&request, &keyring, &readers, &setup),
         Err(why) => Answer::Failed(why),
     };
     drop(frame);
@@ -106,24 +106,24 @@ fn ready(setup: &Setup) -> Result<(IntakeKeyring, Readers), String> {
     Ok((keyring, readers))
 }
 
-fn answer(
-    request: &Request,
-    keyring: &IntakeKeyring,
-    readers: &Readers,
-    limits: &Limits,
-) -> Answer {
+fn answer(request: &Request, keyring: &IntakeKeyring, readers: &Readers, setup: &Setup) -> Answer {
     let shred = ShredKey::from_bytes(request.shred_key);
     let Some(shred) = shred else {
         return Answer::Failed("the shred key is malformed".to_owned());
     };
+    let pattern = setup
+        .reply_pattern
+        .as_deref()
+        .and_then(|p| crate::contact::ReplyPattern::parse(p).ok());
     let decided = catch_unwind(AssertUnwindSafe(|| {
         process::decide(
             request.raw,
             keyring,
             readers,
-            limits,
+            &setup.limits,
             &shred,
             request.received_at,
+            pattern.as_ref(),
         )
     }));
     match decided {

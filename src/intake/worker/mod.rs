@@ -94,7 +94,7 @@ pub enum WorkerError {
 /// One message's outcome from a worker.
 pub enum Outcome {
     /// The worker answered.
-    Answered(Reply),
+    Answered(Box<Reply>),
     /// The worker ended without an answer.
     Died(Death),
 }
@@ -170,6 +170,7 @@ impl WorkerPool {
         readers: &Readers,
         limits: &Limits,
         spares: usize,
+        contact: Option<&crate::contact::ReplyPattern>,
     ) -> Result<WorkerPool, WorkerError> {
         let keys = |e: crate::openpgp::KeyError| WorkerError::Keys(e.to_string());
         let certs = |list: &[crate::openpgp::Cert]| {
@@ -183,6 +184,7 @@ impl WorkerPool {
             handlers: certs(&readers.handlers)?,
             custodians: certs(&readers.custodians)?,
             limits: limits.clone(),
+            reply_pattern: contact.map(crate::contact::ReplyPattern::as_text),
         };
         Ok(WorkerPool::new(exe, &setup, spares))
     }
@@ -322,7 +324,7 @@ impl WorkerPool {
         match result {
             Ok(Ok(reply)) => {
                 reap(worker.child).await;
-                Ok(Outcome::Answered(reply))
+                Ok(Outcome::Answered(Box::new(reply)))
             }
             Ok(Err(e)) => Ok(Outcome::Died(ended(worker.child, &e).await)),
             Err(_) => {
@@ -349,7 +351,7 @@ impl WorkerPool {
             let frame = protocol::read_frame(&mut out, u64::MAX)?;
             Ok(Reply::decode(&frame)?)
         }) {
-            Ok(reply) => Outcome::Answered(reply),
+            Ok(reply) => Outcome::Answered(Box::new(reply)),
             Err(e) => Outcome::Died(Death::Killed(e.to_string())),
         }
     }
@@ -417,6 +419,7 @@ mod tests {
             handlers: Vec::new(),
             custodians: Vec::new(),
             limits: Limits::default(),
+            reply_pattern: None,
         }
     }
 

@@ -11,14 +11,15 @@ use chrono::NaiveDate;
 use zeroize::Zeroizing;
 
 use crate::config::Limits;
-use crate::intake::process::{Rejection, SealedAttachment, SealedCase};
+use crate::contact::NoContact;
+use crate::intake::process::{IntakeContact, Rejection, SealedAttachment, SealedCase};
 use crate::openpgp::KeyringParts;
 use crate::split::SignatureLabel;
 use crate::vault::ShredKey;
 use crate::vault::StoredBlob;
 
 /// Bumped when a frame's layout changes: a worker of another build refuses the set-up.
-const VERSION: u64 = 2;
+const VERSION: u64 = 3;
 
 /// A frame that cannot be read.
 #[derive(Debug, thiserror::Error)]
@@ -49,6 +50,9 @@ pub struct Setup {
     pub custodians: Vec<Vec<u8>>,
     /// Per-message limits.
     pub limits: Limits,
+    /// The reply-address pattern (`[contact]` is configured): keep each report's reply route
+    /// and find the reply token it was addressed to.
+    pub reply_pattern: Option<String>,
 }
 
 /// One message to decide. Borrowed: the raw message is written to the pipe from where it
@@ -193,6 +197,13 @@ impl Setup {
             e.usize(v);
         }
         e.u64(u64::try_from(l.message_timeout.as_millis()).unwrap_or(u64::MAX));
+        match &self.reply_pattern {
+            Some(p) => {
+                e.u64(1);
+                e.str(p);
+            }
+            None => e.u64(0),
+        }
         e.0
     }
 
@@ -219,6 +230,11 @@ impl Setup {
             worker_memory_bytes: d.usize()?,
             message_timeout: std::time::Duration::from_millis(d.u64()?),
         };
+        let reply_pattern = match d.u64()? {
+            0 => None,
+            1 => Some(d.string()?),
+            _ => return Err(ProtocolError::Malformed("a reply pattern's presence")),
+        };
         d.end()?;
         Ok(Setup {
             keyring: KeyringParts {
@@ -229,6 +245,7 @@ impl Setup {
             handlers,
             custodians,
             limits,
+            reply_pattern,
         })
     }
 }
@@ -293,6 +310,30 @@ impl Reply {
                         None => e.u64(0),
                     }
                 });
+                match &case.contact {
+                    None => e.u64(0),
+                    Some(IntakeContact::Reachable {
+                        key,
+                        record,
+                        encrypted,
+                    }) => {
+                        e.u64(1);
+                        e.bytes(key.expose());
+                        e.bytes(record);
+                        e.u64(u64::from(*encrypted));
+                    }
+                    Some(IntakeContact::Unreachable(why)) => {
+                        e.u64(2);
+                        e.str(why.code());
+                    }
+                }
+                match &case.reply_token {
+                    Some(t) => {
+                        e.u64(1);
+                        e.str(t);
+                    }
+                    None => e.u64(0),
+                }
             }
             Answer::Quarantine(r) => {
                 e.u64(2);
@@ -333,6 +374,25 @@ impl Reply {
                         },
                     })
                 })?,
+                contact: match d.u64()? {
+                    0 => None,
+                    1 => Some(IntakeContact::Reachable {
+                        key: ShredKey::from_bytes(d.bytes()?)
+                            .ok_or(ProtocolError::Malformed("a contact key"))?,
+                        record: d.bytes()?.to_vec(),
+                        encrypted: d.u64()? != 0,
+                    }),
+                    2 => Some(IntakeContact::Unreachable(
+                        NoContact::parse(&d.string()?)
+                            .ok_or(ProtocolError::Malformed("a no-contact code"))?,
+                    )),
+                    _ => return Err(ProtocolError::Malformed("a contact's presence")),
+                },
+                reply_token: match d.u64()? {
+                    0 => None,
+                    1 => Some(d.string()?),
+                    _ => return Err(ProtocolError::Malformed("a reply token's presence")),
+                },
             }),
             2 => Answer::Quarantine(Rejection {
                 code: d.string()?,
@@ -460,6 +520,7 @@ mod tests {
             handlers: vec![b"h1".to_vec(), b"h2".to_vec()],
             custodians: vec![b"c1".to_vec()],
             limits: limits(),
+            reply_pattern: Some("z+{token}@example.org".into()),
         };
         let back = Setup::decode(&setup.encode()).unwrap();
         assert_eq!(back.keyring.certs[0].as_slice(), b"tsk");
@@ -469,6 +530,7 @@ mod tests {
         assert_eq!(back.limits.max_plaintext_bytes, 1234);
         assert_eq!(back.limits.worker_memory_bytes, 99 << 20);
         assert_eq!(back.limits.message_timeout, limits().message_timeout);
+        assert_eq!(back.reply_pattern.as_deref(), Some("z+{token}@example.org"));
 
         let key = [7; 32];
         let request = Request {
@@ -518,6 +580,12 @@ mod tests {
                         original: None,
                     },
                 ],
+                contact: Some(IntakeContact::Reachable {
+                    key: ShredKey::from_bytes(&[15; 32]).unwrap(),
+                    record: vec![16, 17],
+                    encrypted: true,
+                }),
+                reply_token: Some("abc".into()),
             }),
             peak_rss_kib: 4096,
         };
@@ -538,6 +606,19 @@ mod tests {
         assert_eq!(first.original.as_ref().unwrap().body, vec![11]);
         assert_eq!(second.cleaned.pkesks, vec![13]);
         assert!(second.original.is_none());
+        let Some(IntakeContact::Reachable {
+            key,
+            record,
+            encrypted: true,
+        }) = &case.contact
+        else {
+            panic!("the contact did not come back")
+        };
+        assert_eq!(
+            (key.expose(), record.as_slice()),
+            (&[15; 32], &[16, 17][..])
+        );
+        assert_eq!(case.reply_token.as_deref(), Some("abc"));
         assert_eq!(back.peak_rss_kib, 4096);
     }
 
