@@ -4,7 +4,6 @@
 
 use crate::desk::Installation;
 use crate::split::SignatureLabel;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
@@ -286,19 +285,8 @@ fn status_for_command(s: &str) -> anyhow::Result<Status> {
     Ok(st)
 }
 
-/// Reads a note from `file` or stdin into zeroizing memory, at most one byte past the limit
-/// (the desk refuses a note over it).
 fn read_note(file: Option<&Path>) -> anyhow::Result<Zeroizing<Vec<u8>>> {
-    let mut buf = Zeroizing::new(Vec::new());
-    let limit = (MAX_NOTE_BYTES as u64) + 1;
-    match file {
-        Some(p) => std::fs::File::open(p)
-            .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", p.display()))?
-            .take(limit)
-            .read_to_end(&mut buf)?,
-        None => std::io::stdin().lock().take(limit).read_to_end(&mut buf)?,
-    };
-    Ok(buf)
+    super::input::read_text(file, MAX_NOTE_BYTES)
 }
 
 pub async fn cases(config_path: &Installation, command: CasesCommand) -> anyhow::Result<()> {

@@ -1,7 +1,6 @@
 //! `sygnal cases reply`, `cases end-contact`, and the unsent mail under `cases due`: talking
 //! with the reporter through the gateway. The handler never sees the address.
 
-use std::io::Read;
 use std::path::Path;
 
 use zeroize::Zeroizing;
@@ -9,18 +8,10 @@ use zeroize::Zeroizing;
 use super::{coded, exit, print_json, reader_key, with_desk};
 use crate::desk::{Delivery, Installation, OutboxEntry, MAX_REPLY_BYTES};
 
-/// Reads the reply from `file` or stdin, at most one byte past the limit (the desk refuses a
-/// longer one), as UTF-8.
+/// Reads the reply from `file` or stdin (the desk refuses a longer one than the limit), as
+/// UTF-8.
 fn read_reply(file: Option<&Path>) -> anyhow::Result<Zeroizing<String>> {
-    let mut buf = Zeroizing::new(Vec::new());
-    let limit = (MAX_REPLY_BYTES as u64) + 1;
-    match file {
-        Some(p) => std::fs::File::open(p)
-            .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", p.display()))?
-            .take(limit)
-            .read_to_end(&mut buf)?,
-        None => std::io::stdin().lock().take(limit).read_to_end(&mut buf)?,
-    };
+    let buf = super::input::read_text(file, MAX_REPLY_BYTES)?;
     let text =
         std::str::from_utf8(&buf).map_err(|_| coded(exit::USAGE, "the reply is not UTF-8 text"))?;
     Ok(Zeroizing::new(text.to_owned()))

@@ -9,6 +9,7 @@ mod cases;
 mod contact;
 mod doctor;
 mod identity;
+mod input;
 mod keys;
 mod mailbox;
 mod quarantine;

@@ -173,6 +173,27 @@ fn print_cleaning(a: &ReportAttachment) {
     }
 }
 
+/// Whether and how the reporter can be written to (`cases reply`).
+fn reply_line(contact: Option<&crate::desk::ContactState>) -> String {
+    match contact {
+        None => "not through the gateway ([contact] was off when this was filed)".to_owned(),
+        Some(c) if c.state == "open" => format!(
+            "possible with `sygnal cases reply` ({})",
+            if c.encrypted {
+                "encrypted to the reporter's key"
+            } else {
+                "unencrypted: the reporter gave no key"
+            }
+        ),
+        Some(c) if c.state == "ended" => format!("contact ended: {}", term::line(&c.reason)),
+        Some(c) => format!(
+            "not possible: {}",
+            crate::contact::NoContact::parse(&c.reason)
+                .map_or_else(|| term::line(&c.reason), |n| n.describe().to_owned())
+        ),
+    }
+}
+
 /// `cases show`.
 pub(super) fn print_case(c: &OpenedCase) {
     let r = &c.report;
@@ -180,6 +201,7 @@ pub(super) fn print_case(c: &OpenedCase) {
     println!("Case:     {}", c.number);
     println!("Received: {}", term::line(&r.received_at));
     println!("Status:   {}", c.status);
+    println!("Reply:    {}", reply_line(c.contact.as_ref()));
     println!(
         "Arrived:  {}, {}",
         if r.encrypted {

@@ -176,23 +176,7 @@ impl RawSmtp {
         problems: &mut Vec<String>,
     ) -> Option<SmtpConfig> {
         let at = "contact.smtp";
-        let tls = match self.tls.as_str() {
-            "implicit" => Some(TlsMode::Implicit),
-            "starttls" => Some(TlsMode::StartTls),
-            "none" => Some(TlsMode::None),
-            other => {
-                problems.push(format!(
-                    "{at}.tls: \"{other}\" is not one of \"implicit\", \"starttls\", \"none\""
-                ));
-                None
-            }
-        };
-        if tls == Some(TlsMode::None) && !crate::imap::is_loopback(&self.host) {
-            problems.push(format!(
-                "{at}.tls: \"none\" is refused for {}: plain SMTP is allowed only on loopback",
-                self.host
-            ));
-        }
+        let tls = super::tls::tls_mode(at, &self.tls, &self.host, "SMTP", problems);
         if self.host.trim().is_empty() {
             problems.push(format!("{at}.host: must not be empty"));
         }

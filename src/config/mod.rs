@@ -6,6 +6,7 @@
 mod contact;
 mod raw;
 mod secret;
+mod tls;
 
 #[cfg(test)]
 mod config_tests;

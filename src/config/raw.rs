@@ -262,23 +262,7 @@ impl RawMailbox {
     fn validate(self, base: &Path, at: &str, problems: &mut Vec<String>) -> Option<MailboxConfig> {
         let m = self;
 
-        let tls = match m.tls.as_str() {
-            "implicit" => Some(TlsMode::Implicit),
-            "starttls" => Some(TlsMode::StartTls),
-            "none" => Some(TlsMode::None),
-            other => {
-                problems.push(format!(
-                    "{at}.tls: \"{other}\" is not one of \"implicit\", \"starttls\", \"none\""
-                ));
-                None
-            }
-        };
-        if tls == Some(TlsMode::None) && !crate::imap::is_loopback(&m.host) {
-            problems.push(format!(
-                "{at}.tls: \"none\" is refused for {host}: plain IMAP is allowed only on loopback",
-                host = m.host
-            ));
-        }
+        let tls = super::tls::tls_mode(at, &m.tls, &m.host, "IMAP", problems);
         if m.host.trim().is_empty() {
             problems.push(format!("{at}.host: must not be empty"));
         }

@@ -96,16 +96,10 @@ fn reply_to_is_used_only_within_the_from_domain() {
 
 #[test]
 fn every_no_contact_code_parses_back() {
-    for n in [
-        NoContact::NoAddress,
-        NoContact::SeveralAddresses,
-        NoContact::AutoSubmitted,
-        NoContact::Bulk,
-        NoContact::NullSender,
-        NoContact::ReplyToElsewhere,
-    ] {
+    for n in NoContact::ALL {
         assert_eq!(NoContact::parse(n.code()), Some(n));
     }
+    assert_eq!(NoContact::parse("nonsense"), None);
 }
 
 #[test]

@@ -49,6 +49,16 @@ pub enum NoContact {
 }
 
 impl NoContact {
+    /// Every reason.
+    pub const ALL: [NoContact; 6] = [
+        NoContact::NoAddress,
+        NoContact::SeveralAddresses,
+        NoContact::AutoSubmitted,
+        NoContact::Bulk,
+        NoContact::NullSender,
+        NoContact::ReplyToElsewhere,
+    ];
+
     /// Stable code.
     pub fn code(self) -> &'static str {
         match self {
@@ -63,16 +73,7 @@ impl NoContact {
 
     /// Parses a stored code.
     pub fn parse(code: &str) -> Option<NoContact> {
-        [
-            NoContact::NoAddress,
-            NoContact::SeveralAddresses,
-            NoContact::AutoSubmitted,
-            NoContact::Bulk,
-            NoContact::NullSender,
-            NoContact::ReplyToElsewhere,
-        ]
-        .into_iter()
-        .find(|n| n.code() == code)
+        NoContact::ALL.into_iter().find(|n| n.code() == code)
     }
 
     /// What a handler is told.

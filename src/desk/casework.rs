@@ -34,6 +34,8 @@ pub struct OpenedCase {
     pub report: Report,
     /// The reporter's answers filed into the case, in order.
     pub follow_ups: Vec<super::OpenedFollowUp>,
+    /// Whether the reporter can be written to through the gateway (never the address).
+    pub contact: Option<super::ContactState>,
 }
 
 /// A note or action to record.
@@ -248,6 +250,7 @@ impl Desk {
             status: proven.record.summary.status.clone(),
             report,
             follow_ups,
+            contact: self.register.contact_state(number).await?,
         })
     }
 

@@ -356,6 +356,7 @@ impl Desk {
         let mut checked = Vec::new();
         self.identity_promise_checks(&mut warnings, &mut checked)
             .await?;
+        self.contact_checks(&mut warnings, &mut checked).await?;
         for q in self.register.list_quarantine().await? {
             if q.state == "left-on-server" {
                 warnings.push(format!(

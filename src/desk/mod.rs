@@ -61,7 +61,7 @@ pub use signers::TrustedSigner;
 
 /// The register's vocabulary that front ends name in requests and responses.
 pub use crate::register::{
-    CaseFile, EventKind, IntakeKeyStateKind, OutboxEntry, ReporterNotice, Role,
+    CaseFile, ContactState, EventKind, IntakeKeyStateKind, OutboxEntry, ReporterNotice, Role,
 };
 
 use crate::config::Config;

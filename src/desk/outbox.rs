@@ -220,12 +220,14 @@ impl Desk {
                         acks_this_hour += 1;
                     }
                 }
-                Err(SmtpError::Permanent(why) | SmtpError::Setup(why)) => {
+                Err(SmtpError::Permanent(why)) => {
                     tracing::warn!(kind = due.kind.as_str(), error = %why, "MessageFailed");
                     self.register.message_failed(due.id, &why, None).await?;
                     delivery.failed += 1;
                 }
-                Err(SmtpError::Transient(why)) => {
+                // A refused login is the installation's, not the message's: tried again once
+                // the operator fixed it (`sygnal doctor` says so).
+                Err(SmtpError::Transient(why) | SmtpError::Setup(why)) => {
                     let at = chrono::Utc::now()
                         + chrono::Duration::from_std(backoff(due.attempts + 1))
                             .unwrap_or_else(|_| chrono::Duration::hours(6));
@@ -403,6 +405,45 @@ impl Desk {
                 .map_err(|e| DeskError::Failed(e.to_string()))?;
         }
         Ok(ended)
+    }
+
+    /// For `doctor`: the templates parse, the outgoing server answers and takes the login, and
+    /// nothing waits unsent for good.
+    pub(super) async fn contact_checks(
+        &self,
+        warnings: &mut Vec<String>,
+        checked: &mut Vec<String>,
+    ) -> Result<(), DeskError> {
+        let Some(config) = &self.config.contact else {
+            return Ok(());
+        };
+        match texts(config) {
+            Ok(_) => checked.push("reporter-facing texts (templates) are complete".to_owned()),
+            Err(e) => warnings.push(format!("contact.templates-dir: {e}")),
+        }
+        let server = format!("{}:{}", config.smtp.host, config.smtp.port);
+        match Sender::new(&config.smtp) {
+            Ok(sender) => match sender.check().await {
+                Ok(()) => checked.push(format!(
+                    "outgoing server {server} answers and accepts the login"
+                )),
+                Err(e) => warnings.push(format!("outgoing server: {e}")),
+            },
+            Err(e) => warnings.push(format!("outgoing server: {e}")),
+        }
+        let failed = self
+            .register
+            .unsent_messages()
+            .await?
+            .into_iter()
+            .filter(|m| m.state == "failed")
+            .count();
+        if failed > 0 {
+            warnings.push(format!(
+                "{failed} message(s) to reporters failed for good: see `sygnal cases due`"
+            ));
+        }
+        Ok(())
     }
 
     /// Mail to reporters not yet sent (planned, being sent, failed): no address, no text.

@@ -94,24 +94,12 @@ pub(super) async fn rotate_content(
     let already = register.reseal_done(run.id, BlobSlot::CaseReport).await?;
     let mut after = 0i64;
     loop {
-        let reports = register
-            .slot_page(BlobSlot::CaseReport, after, batch)
-            .await?;
-        let identities = register
-            .slot_page(BlobSlot::CaseIdentity, after, batch)
-            .await?;
-        let Some(last) = reports.last() else { break };
+        let pairs = paired_page(register, BlobSlot::CaseReport, after, batch).await?;
+        let Some((last, _)) = pairs.last() else { break };
         after = last.row_id;
         let mut updates = Vec::new();
-        for (report, identity) in reports.iter().zip(identities.iter()) {
+        for (report, identity) in &pairs {
             done = done.saturating_add(1);
-            if report.row_id != identity.row_id {
-                return Err(ResealError::Register(
-                    crate::register::RegisterError::Corrupt(
-                        "cases changed during reseal; run it again".to_owned(),
-                    ),
-                ));
-            }
             if already.contains(&report.row_id) {
                 summary.already_done = summary.already_done.saturating_add(2);
                 progress(done, total);
@@ -315,23 +303,11 @@ pub(super) async fn rotate_content(
         .await?;
     let mut after = 0i64;
     loop {
-        let reports = register
-            .slot_page(BlobSlot::MessageReport, after, batch)
-            .await?;
-        let identities = register
-            .slot_page(BlobSlot::MessageIdentity, after, batch)
-            .await?;
-        let Some(last) = reports.last() else { break };
+        let pairs = paired_page(register, BlobSlot::MessageReport, after, batch).await?;
+        let Some((last, _)) = pairs.last() else { break };
         after = last.row_id;
         let mut updates = Vec::new();
-        for (report, identity) in reports.iter().zip(identities.iter()) {
-            if report.row_id != identity.row_id {
-                return Err(ResealError::Register(
-                    crate::register::RegisterError::Corrupt(
-                        "messages changed during reseal; run it again".to_owned(),
-                    ),
-                ));
-            }
+        for (report, identity) in &pairs {
             if already.contains(&report.row_id) {
                 summary.already_done = summary.already_done.saturating_add(2);
                 continue;
@@ -373,6 +349,35 @@ pub(super) async fn rotate_content(
             .await?;
     }
     Ok(summary)
+}
+
+/// A page of reports (`slot`: the case's or an answer's) with their identity records, which
+/// share their row and shred key and so move together.
+async fn paired_page(
+    register: &Register,
+    slot: BlobSlot,
+    after: i64,
+    batch: i64,
+) -> Result<Vec<(SlotBlob, SlotBlob)>, ResealError> {
+    let identity_slot = match slot {
+        BlobSlot::MessageReport => BlobSlot::MessageIdentity,
+        _ => BlobSlot::CaseIdentity,
+    };
+    let reports = register.slot_page(slot, after, batch).await?;
+    let identities = register.slot_page(identity_slot, after, batch).await?;
+    if reports.len() != identities.len()
+        || reports
+            .iter()
+            .zip(&identities)
+            .any(|(r, i)| r.row_id != i.row_id)
+    {
+        return Err(ResealError::Register(
+            crate::register::RegisterError::Corrupt(
+                "records changed during reseal; run it again".to_owned(),
+            ),
+        ));
+    }
+    Ok(reports.into_iter().zip(identities).collect())
 }
 
 async fn commit(

@@ -439,42 +439,39 @@ impl Register {
             let mut blobs: i64 = 0;
             for u in updates {
                 let (changed, slots): (u64, &[BlobSlot]) = match (u.target, u.blobs.as_slice()) {
-                    (ContentTarget::Case, [report, identity]) => (
-                        tx.exec(
-                            "UPDATE content",
-                            "UPDATE cases SET shred_key = $1, report_pkesks = $2, report_body = $3, \
-                             identity_pkesks = $4, identity_body = $5 WHERE id = $6 AND shred_key = $7",
-                            args![
-                                u.new_shred.as_str(),
-                                report.pkesks.as_slice(),
-                                chunks::column(&report.body),
-                                identity.pkesks.as_slice(),
-                                chunks::column(&identity.body),
-                                u.row_id,
-                                u.old_shred.as_str()
-                            ],
+                    // A case and a reporter's answer hold a report and an identity record under
+                    // one shred key, in columns of the same names.
+                    (ContentTarget::Case | ContentTarget::Message, [report, identity]) => {
+                        let (table, slots): (&str, &[BlobSlot]) = if u.target == ContentTarget::Case {
+                            ("cases", &[BlobSlot::CaseReport, BlobSlot::CaseIdentity])
+                        } else {
+                            (
+                                "case_messages",
+                                &[BlobSlot::MessageReport, BlobSlot::MessageIdentity],
+                            )
+                        };
+                        let sql = format!(
+                            "UPDATE {table} SET shred_key = $1, report_pkesks = $2, report_body = $3, \
+                             identity_pkesks = $4, identity_body = $5 WHERE id = $6 AND shred_key = $7"
+                        );
+                        (
+                            tx.exec(
+                                "UPDATE content",
+                                &sql,
+                                args![
+                                    u.new_shred.as_str(),
+                                    report.pkesks.as_slice(),
+                                    chunks::column(&report.body),
+                                    identity.pkesks.as_slice(),
+                                    chunks::column(&identity.body),
+                                    u.row_id,
+                                    u.old_shred.as_str()
+                                ],
+                            )
+                            .await?,
+                            slots,
                         )
-                        .await?,
-                        &[BlobSlot::CaseReport, BlobSlot::CaseIdentity],
-                    ),
-                    (ContentTarget::Message, [report, identity]) => (
-                        tx.exec(
-                            "UPDATE content",
-                            "UPDATE case_messages SET shred_key = $1, report_pkesks = $2, report_body = $3, \
-                             identity_pkesks = $4, identity_body = $5 WHERE id = $6 AND shred_key = $7",
-                            args![
-                                u.new_shred.as_str(),
-                                report.pkesks.as_slice(),
-                                chunks::column(&report.body),
-                                identity.pkesks.as_slice(),
-                                chunks::column(&identity.body),
-                                u.row_id,
-                                u.old_shred.as_str()
-                            ],
-                        )
-                        .await?,
-                        &[BlobSlot::MessageReport, BlobSlot::MessageIdentity],
-                    ),
+                    }
                     (ContentTarget::Quarantine, [raw]) => (
                         tx.exec(
                             "UPDATE content",
@@ -526,26 +523,14 @@ impl Register {
                     )));
                 }
                 match (u.target, u.blobs.as_slice()) {
-                    (ContentTarget::Case, [report, identity]) => {
-                        chunks::write(tx, &chunks::owner("cases.report", u.row_id), &report.body)
-                            .await?;
-                        chunks::write(
-                            tx,
-                            &chunks::owner("cases.identity", u.row_id),
-                            &identity.body,
-                        )
-                        .await?;
+                    (ContentTarget::Case | ContentTarget::Message, [report, identity]) => {
+                        for (slot, blob) in slots.iter().zip([report, identity]) {
+                            let owner = chunks::owner(slot.chunk_owner().unwrap_or_default(), u.row_id);
+                            chunks::write(tx, &owner, &blob.body).await?;
+                        }
                     }
                     (ContentTarget::Quarantine, [raw]) => {
                         chunks::write(tx, &chunks::owner("quarantine.raw", u.row_id), &raw.body)
-                            .await?;
-                    }
-                    (ContentTarget::Message, [report, identity]) => {
-                        let owner = |slot: BlobSlot| {
-                            chunks::owner(slot.chunk_owner().unwrap_or_default(), u.row_id)
-                        };
-                        chunks::write(tx, &owner(BlobSlot::MessageReport), &report.body).await?;
-                        chunks::write(tx, &owner(BlobSlot::MessageIdentity), &identity.body)
                             .await?;
                     }
                     (ContentTarget::Attachment, [cleaned, rest @ ..]) => {

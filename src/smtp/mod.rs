@@ -87,6 +87,18 @@ impl Sender {
         })
     }
 
+    /// Connects, secures the connection and logs in, as a send would; sends nothing.
+    pub async fn check(&self) -> Result<(), SmtpError> {
+        match self.transport.test_connection().await {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(SmtpError::Transient(format!(
+                "{} did not answer as an SMTP server",
+                self.server
+            ))),
+            Err(e) => Err(self.describe(&e)),
+        }
+    }
+
     /// Sends `message` to `to` with the envelope sender `from` (None: the null sender); the
     /// headers are in `message`.
     pub async fn send(
@@ -111,6 +123,11 @@ impl Sender {
     fn describe(&self, e: &lettre::transport::smtp::Error) -> SmtpError {
         let server = &self.server;
         match e.status() {
+            // 530/534/535: authentication required or refused.
+            Some(code) if code.to_string().starts_with("53") => SmtpError::Setup(format!(
+                "{server} refused the login (SMTP {code}): check contact.smtp.username and its \
+                 password source"
+            )),
             Some(code) if e.is_permanent() => SmtpError::Permanent(format!(
                 "{server} refused the message (SMTP {code}); see the server's log for why"
             )),

@@ -438,7 +438,7 @@ fn is_ours(pid: u32, tag: &str) -> bool {
         .unwrap_or(false)
 }
 
-fn accepts(port: u16) -> bool {
+pub fn accepts(port: u16) -> bool {
     TcpStream::connect_timeout(
         &(Ipv4Addr::LOCALHOST, port).into(),
         Duration::from_millis(200),
@@ -446,7 +446,7 @@ fn accepts(port: u16) -> bool {
     .is_ok()
 }
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
         .unwrap()
         .local_addr()

@@ -9,13 +9,13 @@
 #![allow(dead_code)]
 
 use std::fs;
-use std::net::{Ipv4Addr, TcpListener, TcpStream};
+use std::net::{Ipv4Addr, TcpStream};
 use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use super::dovecot::Dovecot;
+use super::dovecot::{accepts, free_port, Dovecot};
 
 /// The reporter's mail user (their address is `reporter@<any domain>`).
 pub const REPORTER: &str = "reporter";
@@ -327,20 +327,4 @@ fn wait_accepts(port: u16, dovecot: &Dovecot) {
         }
         std::thread::sleep(Duration::from_millis(20));
     }
-}
-
-fn accepts(port: u16) -> bool {
-    TcpStream::connect_timeout(
-        &(Ipv4Addr::LOCALHOST, port).into(),
-        Duration::from_millis(200),
-    )
-    .is_ok()
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
