@@ -153,7 +153,7 @@ impl Desk {
             tracing::warn!(error = %e, "LeaseNotReleased: it lapses by itself");
         }
         result?;
-        delivery.contacts_ended = self.register.end_finished_contacts().await?;
+        delivery.contacts_ended = self.register.end_finished_contacts(false).await?;
         if !delivery.contacts_ended.is_empty() {
             lifecycle::destroy_pending_shreds(&self.register, &self.keys, "gateway")
                 .await

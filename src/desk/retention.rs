@@ -202,6 +202,10 @@ impl Desk {
     async fn retention_pass(&self, dry_run: bool) -> Result<RetentionRun, DeskError> {
         let mut run = RetentionRun::default();
         if !dry_run {
+            // The reply address of a finished case goes even when nothing sends mail any more
+            // (`[contact]` removed): the daily run is the net under the outbox's own check.
+            let sending_off = self.config.contact.is_none();
+            self.register.end_finished_contacts(sending_off).await?;
             self.finish_destruction().await?;
         }
         // Attachments found irrelevant whose 14 days are up go first (art. 8 of the act).

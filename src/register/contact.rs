@@ -581,17 +581,21 @@ impl Register {
     }
 
     /// Ends the contacts no longer needed: of cases whose follow-up ended, with nothing left
-    /// to send. Returns the case numbers.
-    pub async fn end_finished_contacts(&self) -> Result<Vec<String>, RegisterError> {
+    /// to send (`sending_off`: nothing will be sent any more, so unsent mail does not keep a
+    /// contact). Returns the case numbers.
+    pub async fn end_finished_contacts(
+        &self,
+        sending_off: bool,
+    ) -> Result<Vec<String>, RegisterError> {
         let what = "SELECT finished contacts";
         let rows = self
             .all(
                 what,
                 "SELECT c.id, c.number FROM contacts k JOIN cases c ON c.id = k.case_id
                  WHERE k.state = 'open' AND c.ended_at IS NOT NULL
-                 AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.case_id = c.id
-                                 AND o.state IN ('planned', 'sending'))",
-                &[],
+                 AND ($1 = 1 OR NOT EXISTS (SELECT 1 FROM outbox o WHERE o.case_id = c.id
+                                            AND o.state IN ('planned', 'sending')))",
+                args![i64::from(sending_off)],
             )
             .await?;
         let mut ended = Vec::new();

@@ -129,19 +129,32 @@ on_each_backend! {
         let id = reg.due_messages().await.unwrap()[0].id;
         reg.begin_attempt(id).await.unwrap();
         reg.message_sent(id, d("2026-12-02")).await.unwrap();
-        assert!(reg.end_finished_contacts().await.unwrap().is_empty(), "still open");
+        assert!(reg.end_finished_contacts(false).await.unwrap().is_empty(), "still open");
         for (to, outcome) in [(Status::InFollowUp, None), (Status::Closed, Some(Outcome::Unsubstantiated))] {
             reg.change_status(&number, &StatusChange { to, on: d("2026-12-03"), outcome, actor: "H".into() })
                 .await
                 .unwrap()
                 .unwrap();
         }
-        assert_eq!(reg.end_finished_contacts().await.unwrap(), vec![number.clone()]);
+        assert_eq!(reg.end_finished_contacts(false).await.unwrap(), vec![number.clone()]);
         let state = reg.contact_state(&number).await.unwrap().unwrap();
         assert_eq!(state.state, "ended");
         assert!(reg.open_contact(&number).await.unwrap().is_none());
         let pending = reg.pending_shreds().await.unwrap();
         assert!(pending.iter().any(|(k, _)| k == "contact-e"), "{pending:?}");
+
+        // Mail still waiting keeps a finished case's contact, unless nothing sends any more.
+        let waiting = case_with_contact(&reg, "w", "hash-w").await;
+        for (to, outcome) in [(Status::InFollowUp, None), (Status::Closed, Some(Outcome::Unsubstantiated))] {
+            reg.change_status(&waiting, &StatusChange { to, on: d("2026-12-03"), outcome, actor: "H".into() })
+                .await
+                .unwrap()
+                .unwrap();
+        }
+        assert!(reg.end_finished_contacts(false).await.unwrap().is_empty());
+        assert_eq!(reg.end_finished_contacts(true).await.unwrap(), vec![waiting.clone()]);
+        let dropped = reg.unsent_messages().await.unwrap();
+        assert!(dropped.iter().all(|m| m.number != waiting), "its mail was dropped: {dropped:?}");
     }
 
     /// A reporter's answer files into the case its token names, its attachments numbered on
