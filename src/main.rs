@@ -4,6 +4,25 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+/// `sygnal register export | head`: once the reader has what it wants and closes the pipe, the
+/// next print fails. Rust ignores SIGPIPE and `println!` then panics (exit 101, a backtrace
+/// hint); a command-line tool ends quietly instead. Only that panic is taken over.
+fn quiet_on_closed_stdout() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if message.starts_with("failed printing to stdout") && message.contains("Broken pipe") {
+            std::process::exit(0);
+        }
+        default(info);
+    }));
+}
+
 fn main() -> ExitCode {
     let cli = sygnal::cli::Cli::parse();
     if cli.is_worker() {
@@ -11,6 +30,7 @@ fn main() -> ExitCode {
         return ExitCode::from(sygnal::intake::worker::child::main());
     }
     sygnal::telemetry::init();
+    quiet_on_closed_stdout();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -3,18 +3,25 @@
 //! printed. Escape sequences could rewrite the screen, the window title or the clipboard, and
 //! bidi overrides could make one case number read as another.
 
-/// Multi-line text: control characters and bidi controls become U+FFFD; line breaks and tabs
-/// stay.
+/// Multi-line text: control characters and bidi controls become U+FFFD; line breaks (LF, or
+/// the CRLF that mail and IMAP use) and tabs stay. A lone CR would move the cursor back over
+/// the line: it does not stay.
 pub(crate) fn text(text: &str) -> String {
-    text.chars()
-        .map(|c| {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\r' && chars.peek() == Some(&'\n') {
+            continue;
+        }
+        out.push(
             if (c.is_control() && c != '\n' && c != '\t') || is_bidi_control(c) {
                 '\u{FFFD}'
             } else {
                 c
-            }
-        })
-        .collect()
+            },
+        );
+    }
+    out
 }
 
 /// One line of a listing: as [`text`], and line breaks and tabs too become U+FFFD, so a value
@@ -46,6 +53,19 @@ mod tests {
         assert!(!safe.contains('\u{1b}') && !safe.contains('\u{7}') && !safe.contains('\u{202E}'));
         assert!(!safe.contains('\r'));
         assert!(safe.contains("\nd\te"));
+    }
+
+    #[test]
+    fn crlf_line_ends_print_as_line_breaks_without_replacement_characters() {
+        assert_eq!(
+            text("Dzień dobry,\r\nzgłaszam.\r\n"),
+            "Dzień dobry,\nzgłaszam.\n"
+        );
+        assert_eq!(
+            text("a\rb"),
+            "a\u{FFFD}b",
+            "a lone CR still cannot rewrite the line"
+        );
     }
 
     #[test]

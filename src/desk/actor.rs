@@ -95,6 +95,20 @@ impl Desk {
         Ok(Actor::reader(fingerprint, &name))
     }
 
+    /// The actor of a key that must belong to a current reader: a removed reader's key may
+    /// still open what was sealed to it before the next reseal, but it acts no more.
+    async fn current_reader(&self, key: &ReaderKey) -> Result<Actor, DeskError> {
+        let readers = self.register.readers().await?;
+        let Some(r) = readers.iter().find(|r| r.fingerprint == key.fingerprint) else {
+            return Err(DeskError::KeyRefused(format!(
+                "key {} is not a current reader's (removed, or never added): nothing is opened \
+                 or recorded with it; `sygnal handlers list` shows the readers",
+                key.fingerprint
+            )));
+        };
+        Ok(Actor::reader(&key.fingerprint, &r.name))
+    }
+
     /// The case with its sealed blobs, or NotFound.
     pub(super) async fn case_record(&self, number: &str) -> Result<CaseRecord, DeskError> {
         self.register
@@ -109,6 +123,7 @@ impl Desk {
         number: &str,
         key: &ReaderKey,
     ) -> Result<ProvenReader, DeskError> {
+        let actor = self.current_reader(key).await?;
         let record = self.case_record(number).await?;
         let shred = self.keys.shred_key(&record.shred_key)?;
         let report = vault::open(
@@ -121,7 +136,7 @@ impl Desk {
         )
         .map_err(|e| DeskError::unseal(e, &format!("case {number}"), "a handler"))?;
         Ok(ProvenReader {
-            actor: self.actor(&key.fingerprint).await?,
+            actor,
             record,
             shred,
             report,
@@ -134,6 +149,7 @@ impl Desk {
         number: &str,
         key: &ReaderKey,
     ) -> Result<ProvenCustodian, DeskError> {
+        let actor = self.current_reader(key).await?;
         let record = self.case_record(number).await?;
         let shred = self.keys.shred_key(&record.shred_key)?;
         let identity = vault::open(
@@ -146,7 +162,7 @@ impl Desk {
         )
         .map_err(|e| DeskError::unseal(e, &format!("case {number}"), "an identity custodian"))?;
         Ok(ProvenCustodian {
-            actor: self.actor(&key.fingerprint).await?,
+            actor,
             identity,
             shred,
         })

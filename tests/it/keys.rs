@@ -159,6 +159,54 @@ fn reseal(s: &Setup, keys: &[&Path], extra: &[&str]) -> std::process::Output {
 }
 
 #[test]
+fn a_removed_reader_is_refused_for_show_note_action_and_status_before_any_reseal() {
+    let dovecot = Dovecot::start();
+    let s = Setup::new(&dovecot);
+    let numbers = file_plain_cases(&s, &dovecot, 1);
+    let note = s.gateway.dir().join("note.txt");
+    std::fs::write(&note, "notatka").unwrap();
+    let key = s.handler.key_file.to_str().unwrap();
+    let commands: [Vec<&str>; 4] = [
+        vec!["cases", "show", &numbers[0], "--key", key],
+        vec![
+            "cases",
+            "note",
+            &numbers[0],
+            "--key",
+            key,
+            "--file",
+            note.to_str().unwrap(),
+        ],
+        vec![
+            "cases",
+            "action",
+            &numbers[0],
+            "--kind",
+            "interview",
+            "--key",
+            key,
+        ],
+        vec!["cases", "status", &numbers[0], "in-follow-up", "--key", key],
+    ];
+    for args in &commands {
+        let out = s.gateway.run(args);
+        assert_eq!(out.status.code(), Some(0), "{args:?} before removal");
+    }
+    s.gateway.remove_reader(&s.handler.fpr);
+    for args in &commands {
+        let out = s.gateway.run(args);
+        assert_eq!(out.status.code(), Some(4), "{args:?} after removal");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("not a current reader"),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let audit = s.gateway.run_ok(&["audit", "show"]);
+    assert!(!audit.contains("not a registered reader"), "{audit}");
+}
+
+#[test]
 fn removed_handler_opens_nothing_after_reseal_and_remaining_readers_open_everything() {
     let dovecot = Dovecot::start();
     let s = Setup::new(&dovecot);
@@ -167,14 +215,15 @@ fn removed_handler_opens_nothing_after_reseal_and_remaining_readers_open_everyth
     s.gateway.add_handler(&second);
     s.gateway.remove_reader(&s.handler.fpr);
 
-    // Dry run: counts, writes nothing (the removed handler still opens).
+    // Dry run: counts, writes nothing. The removed handler's key is refused at once, though
+    // it could still decrypt until the reseal.
     let out = reseal(
         &s,
         &[&second.key_file, &s.custodian.key_file],
         &["--dry-run"],
     );
     assert_success(&["keys", "reseal", "--dry-run"], &out);
-    assert_eq!(show_code(&s, &numbers[0], &s.handler.key_file), 0);
+    assert_eq!(show_code(&s, &numbers[0], &s.handler.key_file), 4);
     // A removed reader's key may not drive a reseal.
     let out = reseal(&s, &[&s.handler.key_file], &[]);
     assert_eq!(
@@ -234,15 +283,15 @@ fn sigkill_during_reseal_at(failpoint: &str) {
     child.kill().unwrap();
     assert!(!child.wait().unwrap().success());
 
-    // Every case opens with the old or the new handler, never neither.
+    // Every case still opens, for the custodian (sealed to throughout); the removed handler
+    // acts no more whatever the reseal reached.
     for n in &numbers {
-        let old = show_code(&s, n, &s.handler.key_file);
-        let new = show_code(&s, n, &second.key_file);
-        assert!(
-            old == 0 || new == 0,
+        assert_eq!(
+            show_code(&s, n, &s.custodian.key_file),
+            0,
             "{n} unreadable after SIGKILL at {failpoint}"
         );
-        assert_eq!(show_code(&s, n, &s.custodian.key_file), 0);
+        assert_eq!(show_code(&s, n, &s.handler.key_file), 4);
     }
 
     let out = reseal(&s, &[&s.custodian.key_file], &[]);
@@ -422,9 +471,11 @@ fn rotate_content_survives_sigkill_and_destroys_every_old_shred_key() {
     child.kill().unwrap();
     assert!(!child.wait().unwrap().success());
     for n in &numbers {
-        let old = show_code(&s, n, &s.handler.key_file);
-        let new = show_code(&s, n, &second.key_file);
-        assert!(old == 0 || new == 0, "{n} unreadable after SIGKILL");
+        assert_eq!(
+            show_code(&s, n, &s.custodian.key_file),
+            0,
+            "{n} unreadable after SIGKILL"
+        );
     }
 
     let out = s.gateway.run(&args);

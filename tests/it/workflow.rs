@@ -651,3 +651,22 @@ fn run_logs_missed_deadlines_without_content() {
     assert_eq!(due[0]["overdue"], Value::Bool(true));
     assert!(gw.canary_grep(&[token.as_bytes()]).is_empty());
 }
+
+#[test]
+fn register_export_into_a_closed_pipe_ends_quietly_not_with_a_panic() {
+    let dovecot = Dovecot::start();
+    let s = Setup::new(&dovecot);
+    let mut child = s
+        .gateway
+        .command(&["register", "export", "--format", "csv"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // `| head` that has what it wants: the reading end goes before sygnal prints.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+}
