@@ -275,7 +275,19 @@ fn parse_or_usage<T>(
 /// The status named in `cases status` (closing goes through `cases close`, which takes the
 /// outcome).
 fn status_for_command(s: &str) -> anyhow::Result<Status> {
-    let st = parse_or_usage(s, Status::parse, "status", Status::choices())?;
+    // Only what this command takes is offered: closing has its own.
+    let offered = Status::ALL
+        .iter()
+        .filter(|s| **s != Status::Closed)
+        .map(|s| s.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let st = parse_or_usage(
+        s,
+        Status::parse,
+        "status",
+        format!("{offered} (to close: `sygnal cases close NUMBER --outcome OUTCOME`)"),
+    )?;
     if st == Status::Closed {
         return Err(coded(
             exit::USAGE,
@@ -686,4 +698,20 @@ fn print_file(f: &CaseFile, json: bool) -> anyhow::Result<()> {
         println!("Identity:          DISCLOSED to a third party (see `sygnal identity log`)");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::status_for_command;
+
+    #[test]
+    fn an_unknown_status_offers_only_statuses_the_command_takes() {
+        let err = status_for_command("done").unwrap_err().to_string();
+        assert!(err.contains("in-follow-up"), "{err}");
+        assert!(
+            !err.contains(", closed"),
+            "closed is offered but refused: {err}"
+        );
+        assert!(err.contains("cases close"), "{err}");
+    }
 }

@@ -12,10 +12,7 @@ pub async fn stats(config_path: &Installation, json: bool) -> anyhow::Result<()>
     if json {
         return print_json(&s);
     }
-    let cell = |c: &stats::Cell| match c {
-        Some(n) => n.to_string(),
-        None => format!("<{min_cell} (hidden)"),
-    };
+    let cell = cell_text;
     println!("Cases: {}", cell(&s.total));
     for (title, map) in [
         ("By status", &s.by_status),
@@ -31,6 +28,44 @@ pub async fn stats(config_path: &Installation, json: bool) -> anyhow::Result<()>
         }
     }
     println!();
-    println!("Counts below {min_cell} are hidden (with one more where needed) so that no one can be singled out.");
+    println!("Counts below {min_cell} are hidden, and where only one would be, the next smallest too (its count may be large), so that no one can be singled out.");
     Ok(())
+}
+
+/// A cell as printed. A hidden cell is not labelled "<min": it may be hidden only to protect
+/// another, small one, and hold a large count.
+fn cell_text(c: &stats::Cell) -> String {
+    match c {
+        Some(n) => n.to_string(),
+        None => "hidden".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cell_text;
+    use crate::cases::stats::{compute, StatsInput};
+    use crate::cases::{Category, Compliance, Status};
+
+    fn case(category: Option<Category>) -> StatsInput {
+        StatsInput {
+            status: Status::Received,
+            category,
+            received: "2026-12-01".parse().unwrap(),
+            acknowledgement: Compliance::Pending,
+            feedback: Compliance::Pending,
+        }
+    }
+
+    #[test]
+    fn a_cell_hidden_to_protect_another_is_not_labelled_as_small() {
+        let mut cases = vec![case(None); 10];
+        cases.push(case(Some(Category::Corruption)));
+        let s = compute(&cases, 3);
+        // 1 corruption case is hidden; the 10 uncategorised are hidden with it.
+        assert_eq!(s.by_category["uncategorised"], None);
+        assert_eq!(cell_text(&s.by_category["uncategorised"]), "hidden");
+        assert!(!cell_text(&s.by_category["uncategorised"]).contains('<'));
+        assert_eq!(cell_text(&Some(10)), "10");
+    }
 }
