@@ -10,10 +10,10 @@ use chrono::NaiveDate;
 
 use super::destruction::queue_shred;
 use super::store::{args, now_rfc3339, today_stored, Row, Tx};
-use super::workflow::{add_event_in, change_status_in};
+use super::workflow::{add_event_in, case_file_in, change_status_in};
 use super::{NewEvent, Register, RegisterError, StatusChange};
 use crate::audit::Event;
-use crate::cases::Status;
+use crate::cases::{CaseDays, Status};
 
 /// What intake keeps for talking with the reporter, as filed.
 pub enum NewContact {
@@ -94,10 +94,8 @@ pub struct Due {
     pub first_attempt: Option<String>,
     /// The contact: key id, sealed record, sealed token; None once contact ended.
     pub contact: Option<(String, Vec<u8>, Vec<u8>)>,
-    /// Received, and feedback due (for the acknowledgement's text).
+    /// Day received (for the acknowledgement's text).
     pub received: NaiveDate,
-    /// Feedback due.
-    pub feedback_due: NaiveDate,
 }
 
 /// What to do with a due message.
@@ -264,11 +262,7 @@ async fn end_in(tx: &mut Tx, case_id: i64, number: &str, why: &str) -> Result<bo
 fn due_row(r: &Row) -> Result<Due, RegisterError> {
     let what = "read outbox";
     let kind: String = r.get("kind", what)?;
-    let date = |col: &str| -> Result<NaiveDate, RegisterError> {
-        let text: String = r.get(col, what)?;
-        text.parse()
-            .map_err(|_| RegisterError::Corrupt(format!("cases.{col} = {text:?}")))
-    };
+    let received: String = r.get("received_at", what)?;
     let key_id: Option<String> = r.get("key_id", what)?;
     let record: Option<Vec<u8>> = r.get("record", what)?;
     let token: Option<Vec<u8>> = r.get("token", what)?;
@@ -285,8 +279,9 @@ fn due_row(r: &Row) -> Result<Due, RegisterError> {
             (Some(k), Some(r), Some(t)) => Some((k, r, t)),
             _ => None,
         },
-        received: date("received_at")?,
-        feedback_due: date("feedback_due")?,
+        received: received
+            .parse()
+            .map_err(|_| RegisterError::Corrupt(format!("cases.received_at = {received:?}")))?,
     })
 }
 
@@ -296,7 +291,7 @@ impl Register {
         self.all(
             "SELECT due outbox",
             "SELECT o.id, o.kind, o.message_id, o.attempts, o.text, o.first_attempt, c.number,
-                    c.received_at, c.feedback_due, k.key_id, k.record, k.token
+                    c.received_at, k.key_id, k.record, k.token
              FROM outbox o JOIN cases c ON c.id = o.case_id
              LEFT JOIN contacts k ON k.case_id = o.case_id
              WHERE o.state IN ('planned', 'sending') AND o.next_attempt <= $1
@@ -380,7 +375,7 @@ impl Register {
             let row = tx
                 .one(
                     what,
-                    "SELECT o.kind, o.actor, c.number, c.status, c.acknowledged_at FROM outbox o
+                    "SELECT o.kind, o.actor, c.number FROM outbox o
                      JOIN cases c ON c.id = o.case_id WHERE o.id = $1",
                     args![id],
                 )
@@ -388,8 +383,7 @@ impl Register {
             let kind: String = row.get("kind", what)?;
             let actor: String = row.get("actor", what)?;
             let number: String = row.get("number", what)?;
-            let status: String = row.get("status", what)?;
-            let acknowledged: Option<String> = row.get("acknowledged_at", what)?;
+            let (_, file) = case_file_in(tx, &number).await?;
             tx.exec(
                 "UPDATE outbox sent",
                 "UPDATE outbox SET state = 'sent', sent_on = $1, text = NULL, last_error = ''
@@ -397,10 +391,8 @@ impl Register {
                 args![now_rfc3339().as_str(), id],
             )
             .await?;
-            let status = Status::parse(&status)
-                .ok_or_else(|| RegisterError::Corrupt(format!("cases.status = {status:?}")))?;
             let to = match OutKind::parse(&kind) {
-                Some(OutKind::Acknowledgement) if acknowledged.is_none() => {
+                Some(OutKind::Acknowledgement) if file.acknowledged_at.is_none() => {
                     Some(Status::Acknowledged)
                 }
                 Some(OutKind::Feedback) => Some(Status::FeedbackGiven),
@@ -415,10 +407,24 @@ impl Register {
                 };
                 // A status the lifecycle does not allow from here (an acknowledgement after
                 // follow-up started) only dates the event.
-                if status.check_transition(to).is_ok() {
+                if file.status.check_transition(to).is_ok() {
                     change_status_in(tx, &number, &change).await?.ok();
                 } else if to == Status::Acknowledged {
-                    date_acknowledgement(tx, &number, on).await?;
+                    // The feedback deadline follows from the acknowledgement date.
+                    let days = CaseDays {
+                        acknowledged: Some(on),
+                        ..file.days()
+                    };
+                    tx.exec(
+                        "UPDATE case acknowledged",
+                        "UPDATE cases SET acknowledged_at = $1, feedback_due = $2 WHERE number = $3",
+                        args![
+                            on.to_string().as_str(),
+                            days.deadlines().feedback_due.to_string().as_str(),
+                            number.as_str()
+                        ],
+                    )
+                    .await?;
                 }
             }
             tx.audit(
@@ -630,39 +636,4 @@ impl Register {
         })
         .await
     }
-}
-
-/// Dates the acknowledgement of a case whose status moved on without one (follow-up started
-/// first), and the feedback deadline that follows from it.
-async fn date_acknowledgement(
-    tx: &mut Tx,
-    number: &str,
-    on: NaiveDate,
-) -> Result<(), RegisterError> {
-    let what = "SELECT case dates";
-    let row = tx
-        .one(
-            what,
-            "SELECT received_at, ended_at FROM cases WHERE number = $1",
-            args![number],
-        )
-        .await?;
-    let received: String = row.get("received_at", what)?;
-    let ended: Option<String> = row.get("ended_at", what)?;
-    let received: NaiveDate = received
-        .parse()
-        .map_err(|_| RegisterError::Corrupt(format!("cases.received_at = {received:?}")))?;
-    let ended = ended.and_then(|e| e.parse().ok());
-    let deadlines = crate::cases::Deadlines::compute(received, Some(on), ended);
-    tx.exec(
-        "UPDATE case acknowledged",
-        "UPDATE cases SET acknowledged_at = $1, feedback_due = $2 WHERE number = $3",
-        args![
-            on.to_string().as_str(),
-            deadlines.feedback_due.to_string().as_str(),
-            number
-        ],
-    )
-    .await?;
-    Ok(())
 }

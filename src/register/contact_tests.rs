@@ -272,4 +272,25 @@ on_each_backend! {
         assert!(matches!(refused, Err(RegisterError::NotFound(_))), "{refused:?}");
         assert_eq!(reg.events(&number).await.unwrap().len(), 1, "nothing was recorded");
     }
+
+    /// An acknowledgement sent after follow-up started dates the acknowledgement and the
+    /// feedback deadline that follows, and leaves the status where the handler put it.
+    async fn a_late_acknowledgement_dates_itself_without_moving_the_status_back(backend) {
+        let (_held, reg) = backend.open().await;
+        let number = case_with_contact(&reg, "l", "hash-l").await;
+        reg.change_status(
+            &number,
+            &StatusChange { to: Status::InFollowUp, on: d("2026-12-02"), outcome: None, actor: "H".into() },
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        let id = reg.due_messages().await.unwrap()[0].id;
+        reg.begin_attempt(id).await.unwrap();
+        reg.message_sent(id, d("2026-12-03")).await.unwrap();
+        let file = reg.case_file(&number).await.unwrap().unwrap();
+        assert_eq!(file.status, Status::InFollowUp);
+        assert_eq!(file.acknowledged_at, Some(d("2026-12-03")));
+        assert_eq!(file.feedback_due, d("2027-03-03"));
+    }
 }

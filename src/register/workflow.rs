@@ -270,7 +270,10 @@ fn case_file(r: &Row) -> Result<(i64, CaseFile), RegisterError> {
 }
 
 /// The case file inside a transaction, or NotFound.
-async fn case_file_in(tx: &mut Tx, number: &str) -> Result<(i64, CaseFile), RegisterError> {
+pub(super) async fn case_file_in(
+    tx: &mut Tx,
+    number: &str,
+) -> Result<(i64, CaseFile), RegisterError> {
     let row = tx
         .opt(
             "SELECT case file",
