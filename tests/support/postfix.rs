@@ -108,19 +108,27 @@ impl Postfix {
         }
         // Postfix's daemons run as its own user; its data folder must be theirs.
         let _ = Command::new("chown").arg("postfix").arg(&data).status();
-        let port = free_port();
-        write_config(dir.path(), port, lmtp_port);
         let mut postfix = Postfix {
-            port,
+            port: 0,
             dir,
             conf,
             child: None,
         };
-        postfix.spawn();
-        postfix
+        // A port picked free may be taken by another test before Postfix binds it: then its
+        // master dies ("Address already in use") and the start is tried on a fresh port.
+        for _ in 0..5 {
+            postfix.port = free_port();
+            write_config(postfix.dir.path(), postfix.port, lmtp_port);
+            if postfix.spawn() {
+                return postfix;
+            }
+            postfix.stop();
+        }
+        panic!("postfix did not start:\n{}", postfix.log());
     }
 
-    fn spawn(&mut self) {
+    /// Starts the master; true once it runs and its port answers, false if it died.
+    fn spawn(&mut self) -> bool {
         let child = Command::new("postfix")
             .arg("-c")
             .arg(&self.conf)
@@ -134,7 +142,19 @@ impl Postfix {
             );
         self.child = Some(child);
         let deadline = Instant::now() + Duration::from_secs(20);
-        while !accepts(self.port) {
+        loop {
+            let exited = self
+                .child
+                .as_mut()
+                .is_some_and(|c| matches!(c.try_wait(), Ok(Some(_))));
+            if exited {
+                self.child = None;
+                return false;
+            }
+            // The port answering is not enough: another test's server may hold it.
+            if self.log().contains("daemon started") && accepts(self.port) {
+                return true;
+            }
             if Instant::now() > deadline {
                 panic!("postfix not ready after 20 s\n{}", self.log());
             }
