@@ -141,6 +141,7 @@ fn dates(status: Status, ack: Option<&str>, fb: Option<&str>) -> CaseDates {
         feedback_due: dl.feedback_due,
         acknowledged_at: ack.map(d),
         feedback_at: fb.map(d),
+        no_reply_address: false,
     }
 }
 
@@ -167,6 +168,43 @@ fn next_due_follows_the_lifecycle() {
 }
 
 #[test]
+fn in_follow_up_straight_from_received_keeps_the_acknowledgement_due() {
+    let c = dates(Status::InFollowUp, None, None);
+    assert_eq!(
+        compliance::next_due(&c),
+        Some((DeadlineKind::Acknowledgement, d("2026-03-09")))
+    );
+    // Only a report with no address at all owes none: feedback is what is due.
+    let c = CaseDates {
+        no_reply_address: true,
+        ..c
+    };
+    assert_eq!(
+        compliance::next_due(&c),
+        Some((DeadlineKind::Feedback, d("2026-06-09")))
+    );
+}
+
+#[test]
+fn acknowledging_a_case_already_in_follow_up_records_it_and_keeps_the_status() {
+    use Status::*;
+    assert_eq!(
+        InFollowUp.after_request(Acknowledged, false),
+        Ok(InFollowUp)
+    );
+    assert_eq!(
+        FeedbackGiven.after_request(Acknowledged, false),
+        Ok(FeedbackGiven)
+    );
+    assert!(InFollowUp.after_request(Acknowledged, true).is_err());
+    assert_eq!(
+        Received.after_request(Acknowledged, false),
+        Ok(Acknowledged)
+    );
+    assert!(Closed.after_request(Acknowledged, false).is_err());
+}
+
+#[test]
 fn compliance_is_judged_against_the_deadline_day_inclusive() {
     let c = dates(Status::Acknowledged, Some("2026-03-09"), None);
     assert_eq!(
@@ -187,9 +225,18 @@ fn compliance_is_judged_against_the_deadline_day_inclusive() {
         compliance::acknowledgement(&c, d("2026-03-10")),
         Compliance::Overdue
     );
+    // Follow-up started without an acknowledgement: still owed, and now late.
     let c = dates(Status::InFollowUp, None, None);
     assert_eq!(
         compliance::acknowledgement(&c, d("2026-04-01")),
+        Compliance::Overdue
+    );
+    let no_address = CaseDates {
+        no_reply_address: true,
+        ..c
+    };
+    assert_eq!(
+        compliance::acknowledgement(&no_address, d("2026-04-01")),
         Compliance::NotApplicable
     );
     assert_eq!(

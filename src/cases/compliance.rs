@@ -41,6 +41,16 @@ pub struct CaseDates {
     pub acknowledged_at: Option<NaiveDate>,
     /// Feedback given on.
     pub feedback_at: Option<NaiveDate>,
+    /// The report came with no address: there is no one to acknowledge to.
+    pub no_reply_address: bool,
+}
+
+impl CaseDates {
+    /// An acknowledgement is owed: the reporter gave an address and follow-up goes on. Starting
+    /// follow-up does not discharge it; only sending it does.
+    fn acknowledgement_owed(&self) -> bool {
+        !self.no_reply_address && !self.status.is_terminal()
+    }
 }
 
 /// The next open deadline of a case, if any.
@@ -48,7 +58,7 @@ pub fn next_due(c: &CaseDates) -> Option<(DeadlineKind, NaiveDate)> {
     if c.status.is_terminal() {
         return None;
     }
-    if c.status == Status::Received && c.acknowledged_at.is_none() {
+    if c.acknowledged_at.is_none() && c.acknowledgement_owed() {
         return Some((DeadlineKind::Acknowledgement, c.acknowledgement_due));
     }
     if c.feedback_at.is_none() {
@@ -129,7 +139,7 @@ pub fn acknowledgement(c: &CaseDates, today: NaiveDate) -> Compliance {
     judge(
         c.acknowledged_at,
         c.acknowledgement_due,
-        c.status == Status::Received,
+        c.acknowledgement_owed(),
         today,
     )
 }

@@ -117,6 +117,26 @@ impl Status {
     }
 }
 
+impl Status {
+    /// The status a case takes when `to` is asked for. Acknowledging a case whose follow-up
+    /// started first (the handler wrote to the reporter by hand) records the acknowledgement's
+    /// date and keeps the status: follow-up does not go back.
+    pub fn after_request(self, to: Status, acknowledged: bool) -> Result<Status, TransitionError> {
+        if to == Status::Acknowledged && matches!(self, Status::InFollowUp | Status::FeedbackGiven)
+        {
+            if acknowledged {
+                return Err(TransitionError {
+                    from: self,
+                    to,
+                    hint: " (its acknowledgement is recorded already)",
+                });
+            }
+            return Ok(self);
+        }
+        self.check_transition(to).map(|()| to)
+    }
+}
+
 text_enum! {
     /// Subject of the breach: the areas of art. 3 of the act (what the register records).
     Category {

@@ -154,6 +154,16 @@ fn print_added(added: &crate::desk::ReaderAdded) {
     for f in &added.also_approved {
         println!("  the same consent covers reader {f}");
     }
+    if added.secret_key_given {
+        eprintln!(
+            "WARN the file held {}'s SECRET key, not only the certificate: sygnal kept the public \
+             part only. A secret key belongs to its holder alone; one that was sent or copied \
+             around may be exposed: delete this copy, and if it left the holder's hands, have \
+             them make a new key and replace this one (`sygnal handlers remove`, then add the \
+             new certificate)",
+            added.name
+        );
+    }
 }
 
 fn approver(path: Option<&Path>) -> anyhow::Result<Option<ReaderKey>> {
@@ -169,8 +179,11 @@ pub async fn handlers(config_path: &Installation, command: HandlersCommand) -> a
             approve_key,
         } => {
             let role = Role::parse(&role).ok_or_else(|| coded(exit::USAGE, "unknown role"))?;
-            let bytes = std::fs::read(&cert)
-                .with_context(|| format!("cannot read certificate {}", cert.display()))?;
+            // Zeroized: the file may hold a secret key given by mistake.
+            let bytes = zeroize::Zeroizing::new(
+                std::fs::read(&cert)
+                    .with_context(|| format!("cannot read certificate {}", cert.display()))?,
+            );
             let source = cert.display().to_string();
             let key = approver(approve_key.as_deref())?;
             let added = with_desk(config_path, async |d| {
@@ -221,7 +234,10 @@ pub async fn handlers(config_path: &Installation, command: HandlersCommand) -> a
             }
         }
         HandlersCommand::List { json } => {
-            let readers = with_desk(config_path, async |d| d.readers().await).await?;
+            let (readers, pending) = with_desk(config_path, async |d| {
+                Ok((d.readers().await?, d.reseal_pending().await?))
+            })
+            .await?;
             if json {
                 print_json(&readers)?;
             } else if readers.is_empty() {
@@ -243,6 +259,9 @@ pub async fn handlers(config_path: &Installation, command: HandlersCommand) -> a
                         r.added_at
                     );
                 }
+            }
+            if let Some(p) = pending {
+                eprintln!("WARN {p}");
             }
         }
     }

@@ -51,9 +51,13 @@ pub struct RotateArgs {
 
 #[derive(Args, Debug)]
 pub struct RetireArgs {
-    /// Also retire superseded keys whose grace period has not ended yet.
+    /// Also retire superseded keys whose grace period has not ended yet (asks first: mail
+    /// still encrypted to them will never open).
     #[arg(long)]
     now: bool,
+    /// Confirm `--now` without being asked (scripts).
+    #[arg(long, requires = "now")]
+    yes: bool,
 }
 
 #[derive(Args, Debug)]
@@ -240,6 +244,18 @@ async fn rotate(config_path: &Installation, args: RotateArgs) -> anyhow::Result<
 }
 
 async fn retire(config_path: &Installation, args: RetireArgs) -> anyhow::Result<()> {
+    if args.now && !args.yes {
+        let in_grace: Vec<String> = with_desk(config_path, async |d| d.intake_keys().await)
+            .await?
+            .into_iter()
+            .filter(|k| k.state == IntakeKeyStateKind::Grace)
+            .map(|k| k.fingerprint)
+            .collect();
+        if !in_grace.is_empty() && !confirm_early_retirement(&in_grace)? {
+            println!("nothing retired");
+            return Ok(());
+        }
+    }
     let retired = with_desk(config_path, async |d| d.retire_intake_keys(args.now).await).await?;
     if retired.is_empty() {
         println!("no intake key to retire");
@@ -248,6 +264,32 @@ async fn retire(config_path: &Installation, args: RetireArgs) -> anyhow::Result<
         println!("retired intake key {f}: secret key overwritten and removed");
     }
     Ok(())
+}
+
+/// Destroying a key in its grace period cannot be undone: a reporter who still encrypts to it
+/// (an old WKD copy, a message in flight) is never read. Asked on a terminal; elsewhere only
+/// `--yes` will do.
+fn confirm_early_retirement(in_grace: &[String]) -> anyhow::Result<bool> {
+    let list = in_grace.join(", ");
+    let warning = format!(
+        "`keys retire --now` destroys {} intake key(s) still in their grace period: {list}. \
+         Mail encrypted to them that has not been filed yet (in flight, or from a reporter \
+         with an old copy of the key) will never open",
+        in_grace.len()
+    );
+    if !std::io::stdin().is_terminal() {
+        return Err(coded(
+            exit::USAGE,
+            format!("{warning}; add --yes to do it anyway"),
+        ));
+    }
+    eprintln!("{warning}.");
+    eprint!("Type \"yes\" to destroy them now: ");
+    let mut answer = String::new();
+    std::io::stdin()
+        .read_line(&mut answer)
+        .context("reading the answer")?;
+    Ok(answer.trim() == "yes")
 }
 
 async fn list(config_path: &Installation, json: bool) -> anyhow::Result<()> {

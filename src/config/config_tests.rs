@@ -40,7 +40,11 @@ fn unknown_keys_are_all_named_at_once() {
         .replace("dir = \"var/keys\"", "dir = \"var/keys\"\n[extra]\na = 1");
     match Config::from_toml(&text, Path::new("/")) {
         Err(FromTomlError::Invalid(p)) => {
-            assert_eq!(p.len(), 3, "{p:?}");
+            // The stray [extra] took `unprotected` from [keys]: said too, in the same run.
+            assert_eq!(p.len(), 4, "{p:?}");
+            assert!(p
+                .iter()
+                .any(|l| l.starts_with("keys: intake keys must be protected")));
             assert!(p
                 .iter()
                 .any(|l| l.starts_with("mailbox.foldr: unknown key")));
@@ -80,6 +84,49 @@ fn every_problem_is_reported_at_once() {
         }
         other => panic!("expected invalid, got {:?}", other.map(|_| ())),
     }
+}
+
+#[test]
+fn unknown_keys_wrong_types_and_bad_values_are_all_reported_in_one_run() {
+    // Four mistakes of three kinds: each used to need a run of its own.
+    let text = GOOD
+        .replace("port = 993", "port = \"993\"\nfoldr = \"x\"")
+        .replace("unprotected = true", "unprotected = \"yes\"")
+        .replace("driver = \"sqlite\"", "driver = \"oracle\"");
+    match Config::from_toml(&text, Path::new("/")) {
+        Err(FromTomlError::Invalid(p)) => {
+            assert_eq!(p.len(), 4, "{p:#?}");
+            assert!(p
+                .iter()
+                .any(|l| l.starts_with("mailbox.foldr: unknown key")));
+            assert!(p
+                .iter()
+                .any(|l| l.starts_with("mailbox.port: invalid type")));
+            assert!(p
+                .iter()
+                .any(|l| l.starts_with("keys.unprotected: invalid type")));
+            assert!(p.iter().any(|l| l.starts_with("register.driver")));
+        }
+        other => panic!("expected invalid, got {:?}", other.map(|_| ())),
+    }
+    // A missing required key is named with its place.
+    let text = GOOD.replace("host = \"imap.example.org\"", "");
+    match Config::from_toml(&text, Path::new("/")) {
+        Err(FromTomlError::Invalid(p)) => assert_eq!(p, ["mailbox.host: missing"]),
+        other => panic!("expected invalid, got {:?}", other.map(|_| ())),
+    }
+}
+
+#[test]
+fn a_polish_folder_name_is_accepted_and_control_characters_are_not() {
+    let text = GOOD.replace("folder = \"INBOX\"", "folder = \"Zgłoszenia\"");
+    let config = Config::from_toml(&text, Path::new("/")).unwrap();
+    assert_eq!(config.mailbox.folder, "Zgłoszenia");
+    let text = GOOD.replace("folder = \"INBOX\"", "folder = \"Zg\\tłoszenia\"");
+    assert!(matches!(
+        Config::from_toml(&text, Path::new("/")),
+        Err(FromTomlError::Invalid(p)) if p.iter().any(|l| l.starts_with("mailbox.folder"))
+    ));
 }
 
 #[test]

@@ -348,17 +348,25 @@ impl Deployment {
 
     /// Parses and validates config text; paths are resolved against `base_dir`.
     pub fn from_toml(text: &str, base_dir: &Path) -> Result<Deployment, FromTomlError> {
-        let table: toml::Table =
+        let mut table: toml::Table =
             toml::from_str(text).map_err(|e| FromTomlError::Syntax(e.to_string()))?;
-        // Unknown keys are all named at once, before serde would stop at the first one.
-        let unknown = raw::unknown_keys(&table);
-        if !unknown.is_empty() {
-            return Err(FromTomlError::Invalid(unknown));
+        // Every mistake is told in one run: unknown keys and values of the wrong type are
+        // named and taken out, and the rest is still checked.
+        let mut problems = Vec::new();
+        for unknown in raw::unknown_keys(&table) {
+            remove_key(&mut table, &unknown.path);
+            problems.push(unknown.problem);
         }
-        let raw: raw::RawConfig =
-            toml::from_str(text).map_err(|e| FromTomlError::Syntax(e.to_string()))?;
-        let tenants = raw.validate(base_dir).map_err(FromTomlError::Invalid)?;
-        Ok(Deployment { tenants })
+        let mut mistyped = Vec::new();
+        if let Some(raw) = typed(&mut table, &mut problems, &mut mistyped) {
+            match raw.validate(base_dir) {
+                Ok(tenants) if problems.is_empty() => return Ok(Deployment { tenants }),
+                Ok(_) => {}
+                // A check that names a key already reported as mistyped only follows from it.
+                Err(more) => problems.extend(more.into_iter().filter(|p| !names_any(p, &mistyped))),
+            }
+        }
+        Err(FromTomlError::Invalid(problems))
     }
 
     /// The tenants' names (empty for the single-mailbox form).
@@ -389,6 +397,74 @@ impl Deployment {
             },
         }
     }
+}
+
+/// The config read into its types, each value of the wrong type named in `problems` and taken
+/// out (its key added to `mistyped`); `None` when a required key is missing (nothing more can
+/// be checked without it).
+fn typed(
+    table: &mut toml::Table,
+    problems: &mut Vec<String>,
+    mistyped: &mut Vec<String>,
+) -> Option<raw::RawConfig> {
+    // One wrong value per pass; a config has a few dozen keys.
+    for _ in 0..=table_size(table) {
+        let error = match serde_path_to_error::deserialize(toml::Value::Table(table.clone())) {
+            Ok(raw) => return Some(raw),
+            Err(e) => e,
+        };
+        let mut path = Vec::new();
+        for segment in error.path().iter() {
+            match segment {
+                serde_path_to_error::Segment::Map { key } => path.push(key.clone()),
+                _ => {
+                    problems.push(format!("{}: {}", error.path(), error.inner()));
+                    return None;
+                }
+            }
+        }
+        // The TOML error repeats the key on lines of its own: the first line is the news.
+        let inner = error.inner().to_string();
+        let said = inner.lines().next().unwrap_or_default();
+        if let Some(field) = said.strip_prefix("missing field ") {
+            path.push(field.trim_matches('`').to_owned());
+            problems.push(format!("{}: missing", path.join(".")));
+            return None;
+        }
+        problems.push(format!("{}: {said}", path.join(".")));
+        if !remove_key(table, &path) {
+            return None;
+        }
+        mistyped.extend(path.last().cloned());
+    }
+    None
+}
+
+/// Whether `problem` names one of `keys` as a word of its own (`password` is not named by
+/// `password-file`).
+fn names_any(problem: &str, keys: &[String]) -> bool {
+    problem
+        .split(|c: char| !(c.is_alphanumeric() || c == '-' || c == '_'))
+        .any(|word| keys.iter().any(|k| k == word))
+}
+
+/// Takes the key at `path` out of `table`; false when it is not there.
+fn remove_key(table: &mut toml::Table, path: &[String]) -> bool {
+    match path {
+        [] => false,
+        [key] => table.remove(key).is_some(),
+        [first, rest @ ..] => match table.get_mut(first).and_then(toml::Value::as_table_mut) {
+            Some(inner) => remove_key(inner, rest),
+            None => false,
+        },
+    }
+}
+
+fn table_size(table: &toml::Table) -> usize {
+    table
+        .values()
+        .map(|v| 1 + v.as_table().map_or(0, table_size))
+        .sum()
 }
 
 /// `--tenant` names no tenant of the config, or is needed and missing.

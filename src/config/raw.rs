@@ -170,47 +170,67 @@ const KNOWN: &[(&str, &[&str])] = &[
     ),
 ];
 
-/// Names every unknown section and key, with a hint for the common mistake of an inline secret.
-pub(super) fn unknown_keys(table: &toml::Table) -> Vec<String> {
-    let mut problems = Vec::new();
+/// A key or section the config does not know: what to tell, and where it sits (so the rest of
+/// the file can still be checked without it).
+pub(super) struct Unknown {
+    /// Keys from the top, e.g. `["mailbox", "foldr"]`.
+    pub path: Vec<String>,
+    /// The line to show.
+    pub problem: String,
+}
+
+/// Every unknown section and key, named at once.
+pub(super) fn unknown_keys(table: &toml::Table) -> Vec<Unknown> {
+    let mut found = Vec::new();
     for (section, value) in table {
+        let at = [section.as_str()];
         if section == "tenants" {
-            unknown_tenant_keys(value, &mut problems);
+            unknown_tenant_keys(value, &mut found);
             continue;
         }
         if section == "contact" {
             if let Some(contact) = value.as_table() {
-                unknown_in(
-                    "contact",
-                    contact,
-                    super::contact::CONTACT_KEYS,
-                    &mut problems,
-                );
+                unknown_in(&at, contact, super::contact::CONTACT_KEYS, &mut found);
                 if let Some(smtp) = contact.get("smtp").and_then(toml::Value::as_table) {
                     unknown_in(
-                        "contact.smtp",
+                        &["contact", "smtp"],
                         smtp,
                         super::contact::SMTP_KEYS,
-                        &mut problems,
+                        &mut found,
                     );
                 }
                 continue;
             }
         }
         let Some((_, keys)) = KNOWN.iter().find(|(name, _)| name == section) else {
-            problems.push(format!("{section}: unknown section"));
+            let hint = if section == "imap" {
+                " (the mailbox's settings go in [mailbox])"
+            } else {
+                ""
+            };
+            found.push(unknown(&at, format!("{section}: unknown section{hint}")));
             continue;
         };
         let Some(inner) = value.as_table() else {
-            problems.push(format!("{section}: must be a table ([{section}])"));
+            found.push(unknown(
+                &at,
+                format!("{section}: must be a table ([{section}])"),
+            ));
             continue;
         };
-        unknown_in(section, inner, keys, &mut problems);
+        unknown_in(&at, inner, keys, &mut found);
     }
-    problems
+    found
 }
 
-fn unknown_in(at: &str, table: &toml::Table, known: &[&str], problems: &mut Vec<String>) {
+fn unknown(path: &[&str], problem: String) -> Unknown {
+    Unknown {
+        path: path.iter().map(|s| (*s).to_owned()).collect(),
+        problem,
+    }
+}
+
+fn unknown_in(at: &[&str], table: &toml::Table, known: &[&str], found: &mut Vec<Unknown>) {
     for key in table.keys() {
         if !known.contains(&key.as_str()) {
             let hint = if key == "password" {
@@ -218,25 +238,41 @@ fn unknown_in(at: &str, table: &toml::Table, known: &[&str], problems: &mut Vec<
             } else {
                 ""
             };
-            problems.push(format!("{at}.{key}: unknown key{hint}"));
+            let mut path = at.to_vec();
+            path.push(key);
+            found.push(unknown(
+                &path,
+                format!("{}: unknown key{hint}", path.join(".")),
+            ));
         }
     }
 }
 
-fn unknown_tenant_keys(value: &toml::Value, problems: &mut Vec<String>) {
+fn unknown_tenant_keys(value: &toml::Value, found: &mut Vec<Unknown>) {
     let Some(tenants) = value.as_table() else {
-        problems.push("tenants: must be tables ([tenants.NAME])".to_owned());
+        found.push(unknown(
+            &["tenants"],
+            "tenants: must be tables ([tenants.NAME])".to_owned(),
+        ));
         return;
     };
     for (name, tenant) in tenants {
-        let at = format!("tenants.{name}");
+        let at = ["tenants", name.as_str()];
         let Some(tenant) = tenant.as_table() else {
-            problems.push(format!("{at}: must be a table ([{at}])"));
+            found.push(unknown(
+                &at,
+                format!("tenants.{name}: must be a table ([tenants.{name}])"),
+            ));
             continue;
         };
-        unknown_in(&at, tenant, TENANT_KEYS, problems);
+        unknown_in(&at, tenant, TENANT_KEYS, found);
         if let Some(mailbox) = tenant.get("mailbox").and_then(toml::Value::as_table) {
-            unknown_in(&format!("{at}.mailbox"), mailbox, MAILBOX_KEYS, problems);
+            unknown_in(
+                &["tenants", name.as_str(), "mailbox"],
+                mailbox,
+                MAILBOX_KEYS,
+                found,
+            );
         }
     }
 }
@@ -296,6 +332,11 @@ impl RawMailbox {
         };
         if m.folder.is_empty() {
             problems.push(format!("{at}.folder: must not be empty"));
+        } else if m.folder.chars().any(char::is_control) {
+            // Any other name, Polish letters included, travels in modified UTF-7.
+            problems.push(format!(
+                "{at}.folder: must not hold control characters (tabs, line breaks)"
+            ));
         }
         let poll = m.poll_interval_secs.unwrap_or(30);
         if poll == 0 {

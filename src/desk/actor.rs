@@ -134,7 +134,7 @@ impl Desk {
             key.passphrase.as_ref(),
             MAX_RECORD_BYTES,
         )
-        .map_err(|e| DeskError::unseal(e, &format!("case {number}"), "a handler"))?;
+        .map_err(|e| DeskError::unseal_by_reader(e, &format!("case {number}"), "a handler"))?;
         Ok(ProvenReader {
             actor,
             record,

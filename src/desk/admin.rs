@@ -26,6 +26,9 @@ pub struct ReaderAdded {
     pub approved_by: Option<String>,
     /// Readers already there who were consented to in the same step (the first custodian's).
     pub also_approved: Vec<String>,
+    /// The file held the reader's secret key too: only the public part was kept, but the
+    /// secret key has been handed around and should be treated as exposed.
+    pub secret_key_given: bool,
 }
 
 /// Readers consented to by `handlers approve`.
@@ -231,7 +234,7 @@ impl Desk {
                 r.role.as_str()
             )));
         }
-        // The public part only, even if a secret key was given by mistake.
+        // The public part only: `parse_cert` drops secret key material given by mistake.
         let public = openpgp::parse_cert(openpgp::armored_public(&parsed)?.as_bytes())?;
         let approval = self
             .approve(
@@ -269,6 +272,7 @@ impl Desk {
             fingerprint,
             name: name.to_owned(),
             approved_by: approval.approver,
+            secret_key_given: openpgp::holds_secret_key(cert),
         })
     }
 
@@ -464,6 +468,16 @@ impl Desk {
         Ok(())
     }
 
+    /// When the readers changed without a reseal since, while older records exist (see
+    /// [`crate::register::Register::reseal_pending_since`]).
+    pub async fn reseal_pending(&self) -> Result<Option<ResealPending>, DeskError> {
+        Ok(self
+            .register
+            .reseal_pending_since()
+            .await?
+            .map(|since| ResealPending { since }))
+    }
+
     /// Current readers, in the order added, each with whether it is sealed to.
     pub async fn readers(&self) -> Result<Vec<ReaderListing>, DeskError> {
         let set = Readers::load(&self.register).await?;
@@ -492,6 +506,26 @@ impl Desk {
                 }
             })
             .collect())
+    }
+}
+
+/// Readers changed after the last reseal: older records still have the old readers.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ResealPending {
+    /// When the readers last changed (RFC 3339, UTC).
+    pub since: String,
+}
+
+impl std::fmt::Display for ResealPending {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "reseal pending: the readers changed on {} and records filed before still carry the \
+             old readers (a removed reader's key is refused here but still decrypts them; a \
+             reader added since cannot open them): run `sygnal keys reseal --key KEY` with a \
+             current reader's key",
+            self.since
+        )
     }
 }
 

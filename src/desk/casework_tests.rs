@@ -27,6 +27,7 @@ fn file(number: &str, status: Status, received: &str) -> CaseFile {
         identity_disclosed: false,
         encrypted: true,
         signature: crate::split::SignatureLabel::Unsigned,
+        no_reply_address: false,
     }
 }
 

@@ -97,12 +97,14 @@ pub enum DeskError {
     #[error(transparent)]
     Gateway(#[from] GatewayError),
     /// The mailbox's server.
-    #[error("mailbox {server}: {source}")]
+    #[error("mailbox {server}: {source}{hint}")]
     Mailbox {
         /// `host:port` and the login.
         server: String,
         /// Cause.
         source: crate::imap::ImapError,
+        /// What to check, naming the setting (empty when there is nothing to add).
+        hint: String,
     },
     /// A file the use case reads or writes.
     #[error("{context}: {source}")]
@@ -159,6 +161,23 @@ impl DeskError {
                 what: what.to_owned(),
                 source,
             },
+        }
+    }
+
+    /// As [`DeskError::unseal`], for a key already known to be a current reader's: if the
+    /// record was not sealed to it, it was filed before the reader was added (or re-added),
+    /// and a reseal is what brings it in.
+    pub(crate) fn unseal_by_reader(e: VaultError, what: &str, role: &str) -> DeskError {
+        use crate::openpgp::UnsealError;
+        match e {
+            VaultError::Unseal(UnsealError::NotARecipient { .. }) => {
+                DeskError::KeyRefused(format!(
+                "this key is not {role} of {what}: it cannot open it. It is a current reader's, \
+                 so {what} was sealed before it was added (or added again): it opens for this \
+                 key after `sygnal keys reseal --key KEY` with a key that opens it"
+            ))
+            }
+            e => DeskError::unseal(e, what, role),
         }
     }
 }

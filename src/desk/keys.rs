@@ -357,6 +357,10 @@ impl Desk {
         self.identity_promise_checks(&mut warnings, &mut checked)
             .await?;
         self.contact_checks(&mut warnings, &mut checked).await?;
+        match self.reseal_pending().await? {
+            Some(p) => warnings.push(p.to_string()),
+            None => checked.push("no reader change awaits a reseal".to_owned()),
+        }
         for q in self.register.list_quarantine().await? {
             if q.state == "left-on-server" {
                 warnings.push(format!(

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::{Desk, DeskError};
 use crate::audit::Event;
-use crate::imap::{Folder, Mailbox, SpecialUse, EXPUNGE_FOLDER, PROBE_FOLDER};
+use crate::imap::{Folder, ImapError, Mailbox, SpecialUse, EXPUNGE_FOLDER, PROBE_FOLDER};
 use crate::register::{today, AuditEntry};
 
 /// Who purges, in audit entries: the mailbox is the administrator's.
@@ -85,10 +85,8 @@ impl Desk {
     ) -> Result<MailboxInspection, DeskError> {
         let cut_off = cut_off(older_than_days)?;
         let (mut mailbox, server) = self.connect_mailbox().await?;
-        let on = |source| DeskError::Mailbox {
-            server: server.clone(),
-            source,
-        };
+        let m = &self.config.mailbox;
+        let on = |source| mailbox_error(m, None, source);
         let intake_folder = self.config.mailbox.folder.clone();
         let address = reporting_address(&self.config.mailbox.username);
         let mut folders = Vec::new();
@@ -97,7 +95,10 @@ impl Desk {
             if !folder.selectable || is_gateways_own(&folder) {
                 continue;
             }
-            mailbox.select(&folder.name).await.map_err(on)?;
+            mailbox
+                .select(&folder.name)
+                .await
+                .map_err(|e| mailbox_error(m, Some(&folder.name), e))?;
             let all = mailbox.search(None, None).await.map_err(on)?.len();
             if folder.name.eq_ignore_ascii_case(&intake_folder) {
                 intake_waiting = all;
@@ -161,11 +162,9 @@ impl Desk {
             )));
         }
         let before = cut_off(older_than_days)?;
-        let (mut mailbox, server) = self.connect_mailbox().await?;
-        let on = |source| DeskError::Mailbox {
-            server: server.clone(),
-            source,
-        };
+        let (mut mailbox, _) = self.connect_mailbox().await?;
+        let m = &self.config.mailbox;
+        let on = |source| mailbox_error(m, None, source);
         let listed = mailbox.folders().await.map_err(on)?;
         let mut purge = MailboxPurge {
             before,
@@ -199,7 +198,10 @@ impl Desk {
                 ));
                 continue;
             }
-            let selected = mailbox.select(&folder.name).await.map_err(on)?;
+            let selected = mailbox
+                .select(&folder.name)
+                .await
+                .map_err(|e| mailbox_error(m, Some(&folder.name), e))?;
             if selected.read_only {
                 purge.skipped.push((
                     folder.name.clone(),
@@ -248,11 +250,42 @@ impl Desk {
         let settings = m.imap_settings().map_err(DeskError::Setup)?;
         let mailbox = Mailbox::connect(&settings)
             .await
-            .map_err(|source| DeskError::Mailbox {
-                server: server.clone(),
-                source,
-            })?;
+            .map_err(|source| mailbox_error(m, None, source))?;
         Ok((mailbox, server))
+    }
+}
+
+/// A mailbox failure told with the server, the login and the setting to check: "connection
+/// refused" alone leaves an admin guessing which host, which password, which folder.
+/// `folder` is the folder the failed command named, when not the intake folder.
+pub(crate) fn mailbox_error(
+    m: &crate::config::MailboxConfig,
+    folder: Option<&str>,
+    source: ImapError,
+) -> DeskError {
+    let folder = folder.unwrap_or(&m.folder);
+    let hint = match &source {
+        ImapError::Connect { .. } => format!(
+            " (is the server running, and are [mailbox] host = \"{}\" and port = {} right?)",
+            m.host, m.port
+        ),
+        ImapError::Auth => format!(
+            " (user \"{}\", password from {}: check both; the server's log says which was wrong)",
+            m.username, m.password
+        ),
+        ImapError::Tls { .. } => " (check [mailbox] tls and, for a private CA, ca-file)".to_owned(),
+        ImapError::Rejected {
+            command: "SELECT", ..
+        } => format!(
+            " (folder \"{folder}\": does it exist for user \"{}\"? [mailbox] folder names it)",
+            m.username
+        ),
+        _ => String::new(),
+    };
+    DeskError::Mailbox {
+        server: format!("{}:{} as {}", m.host, m.port, m.username),
+        source,
+        hint,
     }
 }
 

@@ -32,7 +32,7 @@ mod desk_tests;
 use std::path::PathBuf;
 
 pub use actor::{Actor, ReaderKey};
-pub use admin::{ReaderAdded, ReaderListing, ReaderStanding, ReadersApproved};
+pub use admin::{ReaderAdded, ReaderListing, ReaderStanding, ReadersApproved, ResealPending};
 pub use art29::{RegisterAction, RegisterEntry};
 pub use audit::{audit_broken, AuditVerdict, Checkpoint, ExpectedHead};
 pub use casework::{

@@ -9,7 +9,7 @@ use tracing::Instrument as _;
 use super::audit::verify_rows;
 use super::{Desk, DeskError, Disposition, Installation};
 use crate::config::Deployment;
-use crate::intake::{DrainReport, Gateway, Share, Shutdown};
+use crate::intake::{DrainReport, Gateway, GatewayError, Share, Shutdown};
 
 /// Longest wait between attempts to open an unavailable register.
 const MAX_BACKOFF: Duration = Duration::from_secs(300);
@@ -97,8 +97,14 @@ async fn run_tenant(
             Err(e) => return Err(e),
         }
     };
+    let mailbox = gateway.config().mailbox.clone();
+    // A mailbox failure is told with its server, login and folder.
+    let told = |e: GatewayError| match e {
+        GatewayError::Imap(source) => super::mailbox::mailbox_error(&mailbox, None, source),
+        e => DeskError::from(e),
+    };
     if once {
-        let report = gateway.run(once, shutdown).await?;
+        let report = gateway.run(once, shutdown).await.map_err(told)?;
         // What this pass filed is acknowledged in the same run.
         deliver(config_path).await;
         return Ok(Some(report));
@@ -116,7 +122,7 @@ async fn run_tenant(
         daily_retention(config_path, done.clone()),
         keep_delivering(config_path, done)
     );
-    Ok(Some(report?))
+    Ok(Some(report.map_err(told)?))
 }
 
 /// How often `sygnal run` looks for mail to send to reporters.

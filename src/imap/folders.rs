@@ -5,7 +5,7 @@
 use async_imap::imap_proto::{MailboxDatum, NameAttribute, Response};
 use chrono::NaiveDate;
 
-use super::session::{check_uid, fetch_uid, quote};
+use super::session::{check_uid, fetch_uid, quote, quote_folder};
 use super::{from_async_imap, ImapError, Mailbox, Selected};
 
 /// What a folder is for, as the server marks it (RFC 6154 special use).
@@ -83,8 +83,9 @@ impl Mailbox {
                         _ => {}
                     }
                 }
+                let wire = data.name.to_string();
                 found.push(Folder {
-                    name: data.name.to_string(),
+                    name: super::utf7::decode(&wire).unwrap_or(wire),
                     special,
                     selectable,
                 });
@@ -182,11 +183,12 @@ impl Mailbox {
             return Err(ImapError::ConnectionLost);
         }
         self.poisoned = true;
-        // async-imap quotes the name itself; ours only checks it is printable ASCII.
-        quote(folder)?;
+        // async-imap quotes the name itself; it gets the wire form, checked by ours.
+        quote_folder(folder)?;
+        let wire = super::utf7::encode(folder);
         let outcome = super::connect::within(self.command_timeout, "APPEND", async {
             self.session
-                .append(folder, Some("(\\Seen)"), None, raw)
+                .append(&wire, Some("(\\Seen)"), None, raw)
                 .await
                 .map_err(|e| from_async_imap("APPEND", e))
         })
@@ -201,7 +203,7 @@ impl Mailbox {
 
     /// Creates `folder`; one that exists already is fine.
     pub async fn create(&mut self, folder: &str) -> Result<(), ImapError> {
-        let command = format!("CREATE {}", quote(folder)?);
+        let command = format!("CREATE {}", quote_folder(folder)?);
         match self.run("CREATE", &command, |_| {}).await {
             Ok(()) | Err(ImapError::Rejected { status: "NO", .. }) => Ok(()),
             Err(e) => Err(e),
@@ -247,7 +249,7 @@ impl Mailbox {
 
     /// Deletes `folder` (not the selected one); one already gone is fine.
     async fn remove_folder(&mut self, folder: &str) -> Result<(), ImapError> {
-        let command = format!("DELETE {}", quote(folder)?);
+        let command = format!("DELETE {}", quote_folder(folder)?);
         match self.run("DELETE", &command, |_| {}).await {
             Ok(()) | Err(ImapError::Rejected { status: "NO", .. }) => Ok(()),
             Err(e) => Err(e),

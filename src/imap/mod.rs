@@ -17,6 +17,7 @@ mod connect;
 mod folders;
 mod idle;
 mod session;
+pub mod utf7;
 
 use std::time::Duration;
 

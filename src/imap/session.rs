@@ -125,7 +125,7 @@ impl Mailbox {
     /// Selects `folder` read-write. A server that omits UIDVALIDITY is refused: without it,
     /// UIDs cannot be trusted across sessions.
     pub async fn select(&mut self, folder: &str) -> Result<Selected, ImapError> {
-        let command = format!("SELECT {}", quote(folder)?);
+        let command = format!("SELECT {}", quote_folder(folder)?);
         // Whatever was selected is deselected by the server as soon as SELECT is sent.
         self.selected = None;
         let mut seen = SelectCollector::default();
@@ -422,6 +422,16 @@ pub(super) fn quote(name: &str) -> Result<String, ImapError> {
     }
     quoted.push('"');
     Ok(quoted)
+}
+
+/// A folder name, as people write it, quoted in its wire form (modified UTF-7).
+pub(super) fn quote_folder(name: &str) -> Result<String, ImapError> {
+    if name.chars().any(char::is_control) {
+        return Err(ImapError::Settings {
+            detail: "folder name must not hold control characters",
+        });
+    }
+    quote(&super::utf7::encode(name))
 }
 
 pub(super) fn check_uid(uid: u32) -> Result<(), ImapError> {

@@ -175,7 +175,12 @@ impl Gateway {
         Ok(())
     }
 
-    /// The register.
+    /// The tenant's configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The register intake files into.
     pub fn register(&self) -> &Register {
         &self.register
     }
@@ -310,7 +315,12 @@ impl Gateway {
                 }
                 Ok(()) => return Ok(total),
                 Err(e) if e.is_transient() && !once => {
-                    tracing::warn!(error = %e, retry_in_secs = backoff.as_secs(), "mailbox session failed; reconnecting");
+                    tracing::warn!(
+                        error = %e,
+                        server = %format!("{}:{}", self.config.mailbox.host, self.config.mailbox.port),
+                        retry_in_secs = backoff.as_secs(),
+                        "mailbox session failed; reconnecting"
+                    );
                     tokio::select! {
                         _ = tokio::time::sleep(backoff) => {}
                         _ = shutdown.wait() => return Ok(total),

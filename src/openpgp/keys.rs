@@ -216,6 +216,12 @@ pub fn parse_cert(bytes: &[u8]) -> Result<Cert, KeyError> {
     Ok(parse_one(bytes)?.strip_secret_key_material())
 }
 
+/// Whether `bytes` (a certificate file as given) carry secret key material: someone handed
+/// over a secret key where a certificate was asked for.
+pub fn holds_secret_key(bytes: &[u8]) -> bool {
+    parse_one(bytes).is_ok_and(|c| c.is_tsk())
+}
+
 /// A certificate's public parts, serialized (binary).
 pub fn cert_bytes(cert: &Cert) -> Result<Vec<u8>, KeyError> {
     cert.to_vec().map_err(|_| KeyError::Parse {

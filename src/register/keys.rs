@@ -400,6 +400,43 @@ impl Register {
         .await
     }
 
+    /// When readers last changed, if that was after the last completed reseal and records
+    /// sealed before the change exist: those still decrypt for a removed reader's key (the
+    /// desk refuses it, the ciphertext does not) and not for one added since.
+    pub async fn reseal_pending_since(&self) -> Result<Option<String>, RegisterError> {
+        let r = self
+            .one(
+                "SELECT reader changes",
+                "SELECT \
+                 (SELECT MAX(id) FROM audit WHERE action IN ('ReaderAdded', 'ReaderRemoved', \
+                  'ReaderRoleChanged')) AS changed, \
+                 (SELECT MAX(id) FROM audit WHERE action = 'ResealCompleted') AS resealed, \
+                 (SELECT MIN(id) FROM audit WHERE action IN ('CaseFiled', 'MessageQuarantined')) \
+                  AS first_sealed",
+                &[],
+            )
+            .await?;
+        let what = "read reader changes";
+        let changed: Option<i64> = r.get("changed", what)?;
+        let resealed: Option<i64> = r.get("resealed", what)?;
+        let first_sealed: Option<i64> = r.get("first_sealed", what)?;
+        let Some(changed) = changed else {
+            return Ok(None);
+        };
+        let pending = changed > resealed.unwrap_or(0) && first_sealed.is_some_and(|f| f < changed);
+        if !pending {
+            return Ok(None);
+        }
+        let at = self
+            .one(
+                "SELECT reader change",
+                "SELECT at FROM audit WHERE id = $1",
+                args![changed],
+            )
+            .await?;
+        Ok(Some(at.get("at", what)?))
+    }
+
     /// Closes a run (audit `ResealCompleted` with the counts).
     pub async fn reseal_finish(
         &self,

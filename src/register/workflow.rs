@@ -51,6 +51,9 @@ pub struct CaseFile {
     pub encrypted: bool,
     /// What its signatures say.
     pub signature: SignatureLabel,
+    /// The report came with no address at all: no acknowledgement can be sent (art. 27
+    /// asks for one only where the reporter gave an address for contact).
+    pub no_reply_address: bool,
 }
 
 impl CaseFile {
@@ -72,6 +75,7 @@ impl CaseFile {
             feedback_due: self.feedback_due,
             acknowledged_at: self.acknowledged_at,
             feedback_at: self.feedback_at,
+            no_reply_address: self.no_reply_address,
         }
     }
 }
@@ -90,9 +94,19 @@ pub struct StatusChange {
 }
 
 impl StatusChange {
-    /// The audit event and detail recording this change from `from`: a close with its
-    /// outcome, any other change with both statuses and the day.
-    pub fn audit(&self, from: Status) -> (Event, String) {
+    /// The audit event and detail recording this change from `from` to `now`: a close with
+    /// its outcome, a late acknowledgement as such, any other change with both statuses and
+    /// the day.
+    pub fn audit(&self, from: Status, now: Status) -> (Event, String) {
+        if self.to == Status::Acknowledged && now != Status::Acknowledged {
+            return (
+                Event::StatusChanged,
+                format!(
+                    "acknowledgement sent on {} recorded; status stays {now}",
+                    self.on
+                ),
+            );
+        }
         match (self.to, self.outcome) {
             (Status::Closed, Some(o)) => (
                 Event::CaseClosed,
@@ -214,7 +228,9 @@ pub struct DisclosureRow {
 const CASE_FILE_SELECT: &str =
     "SELECT id, number, received_at, status, category, acknowledged_at, \
      feedback_at, ended_at, outcome, ack_due, feedback_due, retention_until, identity_disclosed, \
-     encrypted, signature, proceedings_ended_on FROM cases";
+     encrypted, signature, proceedings_ended_on, \
+     (SELECT k.reason FROM contacts k WHERE k.case_id = cases.id AND k.state = 'none') \
+      AS no_contact_reason FROM cases";
 
 /// The stored signature label of a case row.
 pub(super) fn signature_label(r: &Row) -> Result<SignatureLabel, RegisterError> {
@@ -265,6 +281,9 @@ fn case_file(r: &Row) -> Result<(i64, CaseFile), RegisterError> {
             identity_disclosed: r.get("identity_disclosed", what)?,
             encrypted: r.get("encrypted", what)?,
             signature: signature_label(r)?,
+            no_reply_address: r
+                .get::<Option<String>>("no_contact_reason", what)?
+                .is_some_and(|reason| reason == crate::contact::NoContact::NoAddress.code()),
         },
     ))
 }
@@ -292,9 +311,13 @@ pub(super) async fn change_status_in(
     change: &StatusChange,
 ) -> Result<Result<CaseFile, TransitionError>, RegisterError> {
     let (id, file) = case_file_in(tx, number).await?;
-    if let Err(e) = file.status.check_transition(change.to) {
-        return Ok(Err(e));
-    }
+    let now = match file
+        .status
+        .after_request(change.to, file.acknowledged_at.is_some())
+    {
+        Ok(now) => now,
+        Err(e) => return Ok(Err(e)),
+    };
     let days = file.days().after(change.to, change.on);
     let dl = days.deadlines();
     let ds = |d: Option<NaiveDate>| d.map(|d| d.to_string());
@@ -318,7 +341,7 @@ pub(super) async fn change_status_in(
                         outcome = COALESCE($5, outcome), ack_due = $6, feedback_due = $7, retention_until = $8
                  WHERE id = $9",
                 args![
-                    change.to.as_str(),
+                    now.as_str(),
                     acknowledged.as_deref(),
                     feedback.as_deref(),
                     ended.as_deref(),
@@ -330,7 +353,7 @@ pub(super) async fn change_status_in(
                 ],
             )
             .await?;
-    let (event, detail) = change.audit(file.status);
+    let (event, detail) = change.audit(file.status, now);
     tx.audit(&change.actor, event, Some(number), &detail)
         .await?;
     let (_, updated) = case_file_in(tx, number).await?;

@@ -217,12 +217,18 @@ async fn rows_from_before_the_chain_are_chained_once_and_only_on_the_migration_m
 fn closing_is_recorded_with_its_outcome_other_changes_with_both_statuses() {
     let mut c = change(Status::Closed, "2026-05-01");
     c.outcome = Some(Outcome::Substantiated);
-    let (event, detail) = c.audit(Status::FeedbackGiven);
+    let (event, detail) = c.audit(Status::FeedbackGiven, Status::Closed);
     assert_eq!(event, crate::audit::Event::CaseClosed);
     assert!(detail.contains("outcome substantiated"), "{detail}");
-    let (event, detail) = change(Status::Acknowledged, "2026-01-07").audit(Status::Received);
+    let ack = change(Status::Acknowledged, "2026-01-07");
+    let (event, detail) = ack.audit(Status::Received, Status::Acknowledged);
     assert_eq!(event, crate::audit::Event::StatusChanged);
     assert_eq!(detail, "received -> acknowledged on 2026-01-07");
+    let (_, detail) = ack.audit(Status::InFollowUp, Status::InFollowUp);
+    assert_eq!(
+        detail,
+        "acknowledgement sent on 2026-01-07 recorded; status stays in-follow-up"
+    );
 }
 
 on_each_backend! {

@@ -79,7 +79,17 @@ fn grace_files_old_key_mail_retirement_quarantines_it_naming_the_key() {
     // The grace period has not ended: a plain retire keeps the key.
     let out = s.gateway.run_ok(&["keys", "retire"]);
     assert!(out.contains("no intake key to retire"), "{out}");
-    let out = s.gateway.run_ok(&["keys", "retire", "--now"]);
+    // Destroying a key in its grace period is confirmed first; without a terminal, by --yes.
+    let refused = s.gateway.run(&["keys", "retire", "--now"]);
+    assert_eq!(refused.status.code(), Some(2), "{refused:?}");
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(said.contains(&old_fpr) && said.contains("--yes"), "{said}");
+    assert!(s
+        .gateway
+        .dir()
+        .join(format!("var/keys/intake/{old_fpr}.key"))
+        .exists());
+    let out = s.gateway.run_ok(&["keys", "retire", "--now", "--yes"]);
     assert!(out.contains(&old_fpr), "{out}");
     assert!(
         !s.gateway
@@ -211,9 +221,11 @@ fn removed_handler_opens_nothing_after_reseal_and_remaining_readers_open_everyth
     let dovecot = Dovecot::start();
     let s = Setup::new(&dovecot);
     let numbers = file_plain_cases(&s, &dovecot, 3);
+    assert!(!reseal_pending_told(&s), "nothing changed yet");
     let second = Holder::new("Henryk Handler", "henryk@handlers.example.org");
     s.gateway.add_handler(&second);
     s.gateway.remove_reader(&s.handler.fpr);
+    assert!(reseal_pending_told(&s), "the change awaits a reseal");
 
     // Dry run: counts, writes nothing. The removed handler's key is refused at once, though
     // it could still decrypt until the reseal.
@@ -244,6 +256,7 @@ fn removed_handler_opens_nothing_after_reseal_and_remaining_readers_open_everyth
     assert_eq!(summary["identities"], 3, "{summary}");
     assert_eq!(summary["cases"], 3, "{summary}");
     assert_eq!(summary["resumed"], true, "{summary}");
+    assert!(!reseal_pending_told(&s), "still pending after the reseal");
 
     for n in &numbers {
         assert_eq!(
@@ -265,6 +278,27 @@ fn removed_handler_opens_nothing_after_reseal_and_remaining_readers_open_everyth
     ] {
         assert!(actions.iter().any(|x| x == a), "no {a} in {actions:?}");
     }
+}
+
+/// Whether both `doctor` and `handlers list` say a reseal is pending (and agree).
+fn reseal_pending_told(s: &Setup) -> bool {
+    let doctor = s.gateway.run(&["doctor"]);
+    let doctor = String::from_utf8_lossy(&doctor.stdout).into_owned();
+    let list = s.gateway.run(&["handlers", "list"]);
+    assert!(list.status.success(), "{list:?}");
+    let list = String::from_utf8_lossy(&list.stderr).into_owned();
+    let (in_doctor, in_list) = (
+        doctor.contains("WARN reseal pending"),
+        list.contains("WARN reseal pending"),
+    );
+    assert_eq!(
+        in_doctor, in_list,
+        "doctor:\n{doctor}\nhandlers list:\n{list}"
+    );
+    if in_doctor {
+        assert!(doctor.contains("sygnal keys reseal"), "{doctor}");
+    }
+    in_doctor
 }
 
 fn sigkill_during_reseal_at(failpoint: &str) {
@@ -705,4 +739,74 @@ fn an_imported_protected_dsa_elgamal_key_decrypts_mail_after_import() {
         flags.contains(&"weak-encryption") && flags.contains(&"weak-intake-key"),
         "{listed}"
     );
+}
+
+#[test]
+fn a_reader_added_after_a_case_was_filed_is_told_to_reseal_not_only_refused() {
+    let dovecot = Dovecot::start();
+    let s = Setup::new(&dovecot);
+    let numbers = file_plain_cases(&s, &dovecot, 1);
+    let late = Holder::new("Lena Late", "lena@handlers.example.org");
+    s.gateway.add_handler(&late);
+    let out = s.gateway.run(&[
+        "cases",
+        "show",
+        &numbers[0],
+        "--key",
+        late.key_file.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(4));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("not a handler of case"), "{err}");
+    assert!(
+        err.contains("sygnal keys reseal"),
+        "no hint to reseal: {err}"
+    );
+}
+
+#[test]
+fn handlers_add_given_a_secret_key_warns_and_keeps_only_the_public_part() {
+    let dovecot = Dovecot::start();
+    let s = Setup::new(&dovecot);
+    let careless = Holder::new("Karol Careless", "karol@handlers.example.org");
+    let custodian = s.custodian.key_file.to_str().unwrap();
+    let out = s.gateway.run(&[
+        "handlers",
+        "add",
+        "--cert",
+        careless.key_file.to_str().unwrap(),
+        "--name",
+        "Karol",
+        "--role",
+        "handler",
+        "--approve-key",
+        custodian,
+    ]);
+    assert_success(&["handlers", "add"], &out);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("SECRET key"), "no warning: {err}");
+    let db = std::fs::read(s.gateway.dir().join("var/register.db")).unwrap();
+    assert!(
+        !db.windows(b"PRIVATE KEY BLOCK".len())
+            .any(|w| w == b"PRIVATE KEY BLOCK"),
+        "the register kept a secret key"
+    );
+    // A certificate alone draws no warning.
+    let other = Holder::new("Olga Ordinary", "olga@handlers.example.org");
+    let cert = s.gateway.dir().join("olga.asc");
+    std::fs::write(&cert, other.cert()).unwrap();
+    let out = s.gateway.run(&[
+        "handlers",
+        "add",
+        "--cert",
+        cert.to_str().unwrap(),
+        "--name",
+        "Olga",
+        "--role",
+        "handler",
+        "--approve-key",
+        custodian,
+    ]);
+    assert_success(&["handlers", "add"], &out);
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("SECRET"));
 }

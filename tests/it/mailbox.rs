@@ -169,3 +169,44 @@ fn a_server_that_keeps_expunged_mail_is_caught_by_the_probe_and_its_copies_purge
     ]);
     assert_eq!(dovecot.count("Trash"), 0);
 }
+
+#[test]
+fn a_folder_named_in_polish_is_drained_and_named_as_people_write_it() {
+    let dovecot = Dovecot::start();
+    let s = Setup::with_gateway(crate::support::gateway::Gateway::with_folder(
+        &dovecot,
+        "Zgłoszenia",
+    ));
+    let token = unique("PL");
+    dovecot.append("Zgłoszenia", &report(&s, &token));
+    // A copy a mail client left in another Polish-named folder.
+    dovecot.append("Usunięte", &report(&s, &unique("PL")));
+    let out = s.gateway.run_once();
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(s.gateway.case_numbers().len(), 1);
+    assert_eq!(
+        dovecot.count("Zgłoszenia"),
+        0,
+        "the server copy is still there"
+    );
+
+    let doctor = s.gateway.run(&["doctor", "--mailbox"]);
+    let said = String::from_utf8_lossy(&doctor.stdout);
+    assert!(
+        said.contains("WARN folder Usunięte holds 1 message(s)"),
+        "the folder is not named as people write it:\n{said}"
+    );
+    let purged = s.gateway.run_ok(&[
+        "mailbox",
+        "purge",
+        "--older-than",
+        "0d",
+        "--folder",
+        "Usunięte",
+    ]);
+    assert!(
+        purged.contains("Usunięte: deleted 1 message(s)"),
+        "{purged}"
+    );
+    assert_eq!(dovecot.count("Usunięte"), 0);
+}

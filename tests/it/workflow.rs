@@ -670,3 +670,57 @@ fn register_export_into_a_closed_pipe_ends_quietly_not_with_a_panic() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(out.status.code(), Some(0), "{stderr}");
 }
+
+#[test]
+fn in_follow_up_straight_from_received_keeps_the_acknowledgement_due_until_it_is_recorded() {
+    use crate::support::gnupg::{plain_mail, Report};
+    let dovecot = Dovecot::start();
+    let s = Setup::new(&dovecot);
+    dovecot.append(
+        "INBOX",
+        &plain_mail(&Report {
+            from: "R <r@example.net>",
+            to: TO,
+            subject: "x",
+            body: &format!("Body {}\n", unique("ACK")),
+            attachment: None,
+        }),
+    );
+    s.gateway.run_once();
+    let numbers = s.gateway.case_numbers();
+    let n = numbers[0].as_str();
+    let h = s.handler.key_file.to_str().unwrap();
+    s.gateway
+        .run_ok(&["cases", "status", n, "in-follow-up", "--key", h]);
+    // The reporter left an address: starting follow-up does not discharge the acknowledgement.
+    let due = json(&s.gateway, &["cases", "due", "--json"]);
+    assert_eq!(due[0]["deadline"], "acknowledgement", "{due}");
+    // The handler wrote by hand and records the day; follow-up does not go back.
+    let received = date(&s.gateway.cases_json()[0], "received_at");
+    let on = received.to_string();
+    let file = json(
+        &s.gateway,
+        &[
+            "cases",
+            "status",
+            n,
+            "acknowledged",
+            "--on",
+            &on,
+            "--key",
+            h,
+            "--json",
+        ],
+    );
+    assert_eq!(file["status"], "in-follow-up", "{file}");
+    assert_eq!(file["acknowledged_at"], on.as_str(), "{file}");
+    let due = json(&s.gateway, &["cases", "due", "--json"]);
+    assert_eq!(due[0]["deadline"], "feedback", "{due}");
+    // Once recorded, not twice.
+    let (rc, err) = code(
+        &s.gateway,
+        &["cases", "status", n, "acknowledged", "--key", h],
+    );
+    assert_eq!(rc, EXIT_USAGE, "{err}");
+    assert!(err.contains("recorded already"), "{err}");
+}
