@@ -342,3 +342,26 @@ fn status_changes_set_their_dates_and_the_first_feedback_date_stays() {
         "following up sets no date"
     );
 }
+
+#[test]
+fn rejecting_needs_a_reason_and_transferring_a_recipient() {
+    use super::{EndReason, Recipient, RejectionReason};
+    let why = EndReason::Rejected(RejectionReason::OutOfScope);
+    let whom = EndReason::Transferred(Recipient::Ombudsman);
+    assert!(EndReason::check(Status::Rejected, Some(why)).is_ok());
+    assert!(EndReason::check(Status::Transferred, Some(whom)).is_ok());
+    let e = EndReason::check(Status::Rejected, None).unwrap_err();
+    assert!(
+        e.contains("--reason") && e.contains("no-new-information"),
+        "{e}"
+    );
+    let e = EndReason::check(Status::Transferred, Some(why)).unwrap_err();
+    assert!(e.contains("--to") && e.contains("prosecutor"), "{e}");
+    assert!(EndReason::check(Status::InFollowUp, Some(whom)).is_err());
+    assert!(EndReason::check(Status::InFollowUp, None).is_ok());
+    assert_eq!(
+        EndReason::parse(Status::Transferred, "police"),
+        Some(EndReason::Transferred(Recipient::Police))
+    );
+    assert_eq!(EndReason::parse(Status::Rejected, "police"), None);
+}

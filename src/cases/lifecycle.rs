@@ -216,3 +216,95 @@ text_enum! {
         NotInvestigable = "not-investigable",
     }
 }
+
+text_enum! {
+    /// Why a report was rejected: left without follow-up.
+    RejectionReason {
+        /// Not a breach of law in an area the act covers (art. 3).
+        OutOfScope = "out-of-scope",
+        /// Repeats an earlier report on the same breach without new information.
+        NoNewInformation = "no-new-information",
+        /// Too little to follow up on, and the reporter cannot be asked for more.
+        InsufficientInformation = "insufficient-information",
+        /// Anything else (a sealed note says what).
+        Other = "other",
+    }
+}
+
+text_enum! {
+    /// Where a case was handed on.
+    Recipient {
+        /// The Ombudsman (Rzecznik Praw Obywatelskich), the central body for external reports.
+        Ombudsman = "ombudsman",
+        /// The public authority competent for the matter.
+        PublicAuthority = "public-authority",
+        /// The public prosecutor.
+        Prosecutor = "prosecutor",
+        /// The police.
+        Police = "police",
+        /// An institution, body or agency of the European Union.
+        EuBody = "eu-body",
+        /// Anyone else (a sealed note says whom).
+        Other = "other",
+    }
+}
+
+/// Why follow-up ended without an outcome, as the register records it: a rejection's reason,
+/// a transfer's recipient. Closed lists, so the register holds no free text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EndReason {
+    /// Rejected, and why.
+    Rejected(RejectionReason),
+    /// Transferred, and to whom.
+    Transferred(Recipient),
+}
+
+impl EndReason {
+    /// The status this reason goes with.
+    pub fn status(self) -> Status {
+        match self {
+            EndReason::Rejected(_) => Status::Rejected,
+            EndReason::Transferred(_) => Status::Transferred,
+        }
+    }
+
+    /// Stable text stored in the register.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EndReason::Rejected(r) => r.as_str(),
+            EndReason::Transferred(r) => r.as_str(),
+        }
+    }
+
+    /// The stored text read back for a case of `status`.
+    pub fn parse(status: Status, s: &str) -> Option<EndReason> {
+        match status {
+            Status::Rejected => RejectionReason::parse(s).map(EndReason::Rejected),
+            Status::Transferred => Recipient::parse(s).map(EndReason::Transferred),
+            _ => None,
+        }
+    }
+
+    /// Checks that `to` gets the reason it needs, and only that: a rejection names why, a
+    /// transfer names to whom. Says what to add when not.
+    pub fn check(to: Status, given: Option<EndReason>) -> Result<(), String> {
+        match (to, given) {
+            (Status::Rejected, Some(EndReason::Rejected(_)))
+            | (Status::Transferred, Some(EndReason::Transferred(_))) => Ok(()),
+            (Status::Rejected, _) => Err(format!(
+                "rejecting a case needs its reason: --reason {}",
+                RejectionReason::choices()
+            )),
+            (Status::Transferred, _) => Err(format!(
+                "transferring a case needs its recipient: --to {}",
+                Recipient::choices()
+            )),
+            (_, Some(r)) => Err(format!(
+                "{} goes with status {}, not {to}",
+                r.as_str(),
+                r.status()
+            )),
+            (_, None) => Ok(()),
+        }
+    }
+}

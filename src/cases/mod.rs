@@ -15,5 +15,7 @@ pub use compliance::{CaseDates, Compliance, DeadlineKind, Due};
 pub use deadlines::{
     add_months, check_event_date, kept_until, CaseDays, Deadlines, EventDateError,
 };
-pub use lifecycle::{ActionKind, Category, Outcome, Status, TransitionError};
+pub use lifecycle::{
+    ActionKind, Category, EndReason, Outcome, Recipient, RejectionReason, Status, TransitionError,
+};
 pub use number::{NumberPattern, PatternError, SeqKind};

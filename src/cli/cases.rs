@@ -12,8 +12,8 @@ use zeroize::Zeroizing;
 
 use super::{case_files, coded, exit, print_json, reader_key, report_view, term, with_desk};
 use crate::cases::acknowledgement::Lang;
-use crate::cases::{ActionKind, Category, Outcome, Status};
-use crate::desk::{CaseFile, DeskError, EventKind};
+use crate::cases::{ActionKind, Category, EndReason, Outcome, Recipient, RejectionReason, Status};
+use crate::desk::{CaseFile, DeskError, Ending, EventKind};
 use crate::desk::{NewNote, MAX_NOTE_BYTES};
 
 #[derive(Subcommand, Debug)]
@@ -51,6 +51,14 @@ pub enum CasesCommand {
         /// Date it happened (YYYY-MM-DD), e.g. the day the acknowledgement was sent.
         #[arg(long, value_parser = parse_date)]
         on: Option<chrono::NaiveDate>,
+        /// For `rejected`: why (out-of-scope, no-new-information, insufficient-information,
+        /// other; a note says more).
+        #[arg(long)]
+        reason: Option<String>,
+        /// For `transferred`: to whom (ombudsman, public-authority, prosecutor, police,
+        /// eu-body, other; a note names them).
+        #[arg(long)]
+        to: Option<String>,
         /// JSON output.
         #[arg(long)]
         json: bool,
@@ -107,7 +115,6 @@ pub enum CasesCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Set the subject of the breach (a category of art. 3 of the act).
     /// Keep a case past its retention date (court or other proceedings it started): scheduled
     /// destruction skips it until released. The reason is sealed as a note to the readers.
     Hold {
@@ -167,6 +174,7 @@ pub enum CasesCommand {
         #[arg(long)]
         key: PathBuf,
     },
+    /// Set the subject of the breach (a category of art. 3 of the act).
     SetCategory {
         /// Case number.
         number: String,
@@ -297,6 +305,31 @@ fn status_for_command(s: &str) -> anyhow::Result<Status> {
     Ok(st)
 }
 
+/// `--reason` or `--to`, parsed; which status takes which is the desk's rule.
+fn ending_for(reason: Option<&str>, recipient: Option<&str>) -> anyhow::Result<Ending> {
+    Ok(match (reason, recipient) {
+        (Some(_), Some(_)) => {
+            return Err(coded(
+                exit::USAGE,
+                "give --reason (rejected) or --to (transferred), not both",
+            ))
+        }
+        (Some(r), None) => Ending::Reason(EndReason::Rejected(parse_or_usage(
+            r,
+            RejectionReason::parse,
+            "reason",
+            RejectionReason::choices(),
+        )?)),
+        (None, Some(t)) => Ending::Reason(EndReason::Transferred(parse_or_usage(
+            t,
+            Recipient::parse,
+            "recipient",
+            Recipient::choices(),
+        )?)),
+        (None, None) => Ending::None,
+    })
+}
+
 fn read_note(file: Option<&Path>) -> anyhow::Result<Zeroizing<Vec<u8>>> {
     super::input::read_text(file, MAX_NOTE_BYTES)
 }
@@ -368,12 +401,15 @@ pub async fn cases(config_path: &Installation, command: CasesCommand) -> anyhow:
             status,
             key,
             on,
+            reason,
+            to: recipient,
             json,
         } => {
             let to = status_for_command(&status)?;
+            let ending = ending_for(reason.as_deref(), recipient.as_deref())?;
             let key = reader_key::load(&key)?;
             let file = with_desk(config_path, async |d| {
-                d.change_status(&number, &key, to, on, None).await
+                d.change_status(&number, &key, to, on, ending).await
             })
             .await?;
             print_file(&file, json)
@@ -388,7 +424,7 @@ pub async fn cases(config_path: &Installation, command: CasesCommand) -> anyhow:
             let outcome = parse_or_usage(&outcome, Outcome::parse, "outcome", Outcome::choices())?;
             let key = reader_key::load(&key)?;
             let file = with_desk(config_path, async |d| {
-                d.change_status(&number, &key, Status::Closed, on, Some(outcome))
+                d.change_status(&number, &key, Status::Closed, on, Ending::Outcome(outcome))
                     .await
             })
             .await?;
@@ -690,6 +726,11 @@ fn print_file(f: &CaseFile, json: bool) -> anyhow::Result<()> {
         "Outcome:           {}",
         f.outcome.map(Outcome::as_str).unwrap_or("-")
     );
+    match f.end_reason {
+        Some(EndReason::Rejected(r)) => println!("Rejected because:  {r}"),
+        Some(EndReason::Transferred(r)) => println!("Transferred to:    {r}"),
+        None => {}
+    }
     println!("Keep until:        {}", d(f.retention_until));
     if let Some(p) = f.proceedings_ended_on {
         println!("Proceedings ended: {p} (the case started them; kept 3 years after that year)");

@@ -125,7 +125,7 @@ async fn migrate(
 fn to_csv(entries: &[RegisterEntry]) -> String {
     let d = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
     let mut out = String::from(
-        "number,received_at,category,status,acknowledged_at,feedback_at,actions,ended_at,outcome,retention_until,identity_disclosed,personal_data\r\n",
+        "number,received_at,category,status,acknowledged_at,feedback_at,actions,ended_at,outcome,end_reason,retention_until,identity_disclosed,personal_data\r\n",
     );
     for e in entries {
         let actions = e
@@ -149,6 +149,9 @@ fn to_csv(entries: &[RegisterEntry]) -> String {
             actions,
             d(e.ended_at),
             e.outcome.map(|o| o.as_str().to_owned()).unwrap_or_default(),
+            e.end_reason
+                .map(|r| r.as_str().to_owned())
+                .unwrap_or_default(),
             d(e.retention_until),
             e.identity_disclosed.to_string(),
             e.personal_data.clone(),

@@ -48,6 +48,9 @@ pub struct RegisterEntry {
     pub ended_at: Option<NaiveDate>,
     /// How it ended.
     pub outcome: Option<Outcome>,
+    /// Why it was rejected, or to whom it was transferred.
+    #[serde(serialize_with = "crate::register::end_reason_text")]
+    pub end_reason: Option<crate::cases::EndReason>,
     /// Kept until.
     pub retention_until: Option<NaiveDate>,
     /// The identity was disclosed to a third party.
@@ -127,6 +130,7 @@ impl Desk {
                 actions,
                 ended_at: f.ended_at,
                 outcome: f.outcome,
+                end_reason: f.end_reason,
                 retention_until: f.retention_until,
                 identity_disclosed: f.identity_disclosed,
             });

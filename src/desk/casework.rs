@@ -12,7 +12,7 @@ use super::{Desk, DeskError, ReaderKey};
 use crate::audit::Event;
 use crate::cases::{
     acknowledgement, check_event_date, compliance, ActionKind, Category, DeadlineKind, Deadlines,
-    Outcome, Status,
+    EndReason, Outcome, Status,
 };
 use crate::readers::Readers;
 use crate::register::{
@@ -36,6 +36,18 @@ pub struct OpenedCase {
     pub follow_ups: Vec<super::OpenedFollowUp>,
     /// Whether the reporter can be written to through the gateway (never the address).
     pub contact: Option<super::ContactState>,
+}
+
+/// How a status change ends follow-up, when it does: closing takes an outcome, rejecting its
+/// reason, transferring its recipient.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ending {
+    /// The change ends nothing.
+    None,
+    /// Closed with this outcome.
+    Outcome(Outcome),
+    /// Rejected or transferred, and why or to whom.
+    Reason(EndReason),
 }
 
 /// A note or action to record.
@@ -262,19 +274,26 @@ impl Desk {
         key: &ReaderKey,
         to: Status,
         on: Option<NaiveDate>,
-        outcome: Option<Outcome>,
+        ending: Ending,
     ) -> Result<CaseFile, DeskError> {
+        let (outcome, end_reason) = match ending {
+            Ending::None => (None, None),
+            Ending::Outcome(o) => (Some(o), None),
+            Ending::Reason(r) => (None, Some(r)),
+        };
         if to == Status::Closed && outcome.is_none() {
             return Err(DeskError::Invalid(format!(
                 "closing a case needs an outcome: `sygnal cases close {number} --outcome OUTCOME` ({})",
                 Outcome::choices()
             )));
         }
+        EndReason::check(to, end_reason).map_err(DeskError::Invalid)?;
         let proven = self.prove_reader(number, key).await?;
         let change = StatusChange {
             to,
             on: on.unwrap_or_else(today),
             outcome,
+            end_reason,
             actor: proven.actor.into_string(),
         };
         check_on(proven.record.summary.received_at, change.on)?;

@@ -20,6 +20,7 @@ fn file(number: &str, status: Status, received: &str) -> CaseFile {
         feedback_at: None,
         ended_at: None,
         outcome: None,
+        end_reason: None,
         acknowledgement_due: dl.acknowledgement_due,
         feedback_due: dl.feedback_due,
         retention_until: None,

@@ -163,7 +163,7 @@ on_each_backend! {
         let number = file_report(&f.desk).await;
         let refused = f
             .desk
-            .change_status(&number, &key(&f.handler), Status::Closed, None, None)
+            .change_status(&number, &key(&f.handler), Status::Closed, None, crate::desk::Ending::None)
             .await;
         assert!(matches!(refused, Err(DeskError::Invalid(m)) if m.contains("outcome")));
         // The lifecycle decides the order: follow-up before closing.
@@ -174,12 +174,12 @@ on_each_backend! {
                 &key(&f.handler),
                 Status::Closed,
                 None,
-                Some(Outcome::Unsubstantiated),
+                crate::desk::Ending::Outcome(Outcome::Unsubstantiated),
             )
             .await;
         assert!(matches!(early, Err(DeskError::Invalid(m)) if m.contains("in-follow-up")));
         f.desk
-            .change_status(&number, &key(&f.handler), Status::InFollowUp, None, None)
+            .change_status(&number, &key(&f.handler), Status::InFollowUp, None, crate::desk::Ending::None)
             .await
             .unwrap();
         let closed = f
@@ -189,7 +189,7 @@ on_each_backend! {
                 &key(&f.handler),
                 Status::Closed,
                 None,
-                Some(Outcome::Unsubstantiated),
+                crate::desk::Ending::Outcome(Outcome::Unsubstantiated),
             )
             .await
             .unwrap();

@@ -403,6 +403,7 @@ impl Register {
                     to,
                     on,
                     outcome: None,
+                    end_reason: None,
                     actor: actor.clone(),
                 };
                 // A status the lifecycle does not allow from here (an acknowledgement after

@@ -131,7 +131,7 @@ on_each_backend! {
         reg.message_sent(id, d("2026-12-02")).await.unwrap();
         assert!(reg.end_finished_contacts(false).await.unwrap().is_empty(), "still open");
         for (to, outcome) in [(Status::InFollowUp, None), (Status::Closed, Some(Outcome::Unsubstantiated))] {
-            reg.change_status(&number, &StatusChange { to, on: d("2026-12-03"), outcome, actor: "H".into() })
+            reg.change_status(&number, &StatusChange { to, on: d("2026-12-03"), outcome, end_reason: None, actor: "H".into() })
                 .await
                 .unwrap()
                 .unwrap();
@@ -146,7 +146,7 @@ on_each_backend! {
         // Mail still waiting keeps a finished case's contact, unless nothing sends any more.
         let waiting = case_with_contact(&reg, "w", "hash-w").await;
         for (to, outcome) in [(Status::InFollowUp, None), (Status::Closed, Some(Outcome::Unsubstantiated))] {
-            reg.change_status(&waiting, &StatusChange { to, on: d("2026-12-03"), outcome, actor: "H".into() })
+            reg.change_status(&waiting, &StatusChange { to, on: d("2026-12-03"), outcome, end_reason: None, actor: "H".into() })
                 .await
                 .unwrap()
                 .unwrap();
@@ -195,7 +195,7 @@ on_each_backend! {
         assert_eq!(states.iter().map(|s| s.index).collect::<Vec<_>>(), vec![1, 2]);
 
         for (to, outcome) in [(Status::InFollowUp, None), (Status::Closed, Some(Outcome::Unsubstantiated))] {
-            reg.change_status(&number, &StatusChange { to, on: d("2026-12-05"), outcome, actor: "H".into() })
+            reg.change_status(&number, &StatusChange { to, on: d("2026-12-05"), outcome, end_reason: None, actor: "H".into() })
                 .await
                 .unwrap()
                 .unwrap();
@@ -280,7 +280,7 @@ on_each_backend! {
         let number = case_with_contact(&reg, "l", "hash-l").await;
         reg.change_status(
             &number,
-            &StatusChange { to: Status::InFollowUp, on: d("2026-12-02"), outcome: None, actor: "H".into() },
+            &StatusChange { to: Status::InFollowUp, on: d("2026-12-02"), outcome: None, end_reason: None, actor: "H".into() },
         )
         .await
         .unwrap()

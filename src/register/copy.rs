@@ -83,6 +83,7 @@ const TABLES: &[Table] = &[
             ("destroyed_on", Text),
             ("hold_since", Text),
             ("proceedings_ended_on", Text),
+            ("end_reason", Text),
         ],
     },
     Table {

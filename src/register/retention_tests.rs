@@ -92,6 +92,7 @@ async fn closed_case(reg: &Register, fp: &str, received: &str, ended: &str, big:
             to: Status::InFollowUp,
             on: d(received),
             outcome: None,
+            end_reason: None,
             actor: "H".into(),
         },
     )
@@ -104,6 +105,7 @@ async fn closed_case(reg: &Register, fp: &str, received: &str, ended: &str, big:
             to: Status::Closed,
             on: d(ended),
             outcome: Some(Outcome::Unsubstantiated),
+            end_reason: None,
             actor: "H".into(),
         },
     )

@@ -9,7 +9,8 @@ use super::store::{args, now_rfc3339, today_stored, Row, Tx};
 use super::{AuditEntry, Register, RegisterError};
 use crate::audit::Event;
 use crate::cases::{
-    ActionKind, CaseDates, CaseDays, Category, Deadlines, Outcome, Status, TransitionError,
+    ActionKind, CaseDates, CaseDays, Category, Deadlines, EndReason, Outcome, Status,
+    TransitionError,
 };
 use crate::split::SignatureLabel;
 use crate::vault::StoredBlob;
@@ -37,6 +38,9 @@ pub struct CaseFile {
     pub ended_at: Option<NaiveDate>,
     /// How follow-up ended.
     pub outcome: Option<Outcome>,
+    /// Why it was rejected, or to whom it was transferred.
+    #[serde(serialize_with = "end_reason_text")]
+    pub end_reason: Option<EndReason>,
     /// Acknowledgement due.
     pub acknowledgement_due: NaiveDate,
     /// Feedback due.
@@ -89,6 +93,8 @@ pub struct StatusChange {
     pub on: NaiveDate,
     /// How follow-up ended (for `closed`).
     pub outcome: Option<Outcome>,
+    /// Why (for `rejected`) or to whom (for `transferred`).
+    pub end_reason: Option<EndReason>,
     /// Audit actor.
     pub actor: String,
 }
@@ -114,7 +120,14 @@ impl StatusChange {
             ),
             _ => (
                 Event::StatusChanged,
-                format!("{from} -> {} on {}", self.to, self.on),
+                format!(
+                    "{from} -> {} on {}{}",
+                    self.to,
+                    self.on,
+                    self.end_reason
+                        .map(|r| format!(" ({})", r.as_str()))
+                        .unwrap_or_default()
+                ),
             ),
         }
     }
@@ -228,9 +241,17 @@ pub struct DisclosureRow {
 const CASE_FILE_SELECT: &str =
     "SELECT id, number, received_at, status, category, acknowledged_at, \
      feedback_at, ended_at, outcome, ack_due, feedback_due, retention_until, identity_disclosed, \
-     encrypted, signature, proceedings_ended_on, \
+     encrypted, signature, proceedings_ended_on, end_reason, \
      (SELECT k.reason FROM contacts k WHERE k.case_id = cases.id AND k.state = 'none') \
       AS no_contact_reason FROM cases";
+
+/// An end reason in JSON: its stored text.
+pub fn end_reason_text<S: serde::Serializer>(
+    reason: &Option<EndReason>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    serde::Serialize::serialize(&reason.map(EndReason::as_str), s)
+}
 
 /// The stored signature label of a case row.
 pub(super) fn signature_label(r: &Row) -> Result<SignatureLabel, RegisterError> {
@@ -255,16 +276,18 @@ fn case_file(r: &Row) -> Result<(i64, CaseFile), RegisterError> {
     let status: String = r.get("status", what)?;
     let category: Option<String> = r.get("category", what)?;
     let outcome: Option<String> = r.get("outcome", what)?;
+    let end_reason: Option<String> = r.get("end_reason", what)?;
     let acknowledged_at = opt_date(r, "acknowledged_at")?;
     let ended_at = opt_date(r, "ended_at")?;
     // Deadlines stored at filing and on each change; derived again when a row predates them.
     let derived = Deadlines::compute(received_at, acknowledged_at, ended_at);
+    let status = Status::parse(&status).ok_or_else(|| corrupt("status", &status))?;
     Ok((
         r.get("id", what)?,
         CaseFile {
             number: r.get("number", what)?,
             received_at,
-            status: Status::parse(&status).ok_or_else(|| corrupt("status", &status))?,
+            status,
             category: category
                 .map(|c| Category::parse(&c).ok_or_else(|| corrupt("category", &c)))
                 .transpose()?,
@@ -273,6 +296,9 @@ fn case_file(r: &Row) -> Result<(i64, CaseFile), RegisterError> {
             ended_at,
             outcome: outcome
                 .map(|o| Outcome::parse(&o).ok_or_else(|| corrupt("outcome", &o)))
+                .transpose()?,
+            end_reason: end_reason
+                .map(|e| EndReason::parse(status, &e).ok_or_else(|| corrupt("end_reason", &e)))
                 .transpose()?,
             acknowledgement_due: opt_date(r, "ack_due")?.unwrap_or(derived.acknowledgement_due),
             feedback_due: opt_date(r, "feedback_due")?.unwrap_or(derived.feedback_due),
@@ -338,7 +364,8 @@ pub(super) async fn change_status_in(
     tx.exec(
                 "UPDATE case status",
                 "UPDATE cases SET status = $1, acknowledged_at = $2, feedback_at = $3, ended_at = $4,
-                        outcome = COALESCE($5, outcome), ack_due = $6, feedback_due = $7, retention_until = $8
+                        outcome = COALESCE($5, outcome), ack_due = $6, feedback_due = $7, retention_until = $8,
+                        end_reason = COALESCE($10, end_reason)
                  WHERE id = $9",
                 args![
                     now.as_str(),
@@ -349,7 +376,8 @@ pub(super) async fn change_status_in(
                     ack_due.as_str(),
                     feedback_due.as_str(),
                     retention.as_deref(),
-                    id
+                    id,
+                    change.end_reason.map(EndReason::as_str)
                 ],
             )
             .await?;

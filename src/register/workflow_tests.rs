@@ -55,6 +55,7 @@ fn change(to: Status, on: &str) -> StatusChange {
         to,
         on: d(on),
         outcome: None,
+        end_reason: None,
         actor: "FPR (Hanna)".into(),
     }
 }
@@ -111,6 +112,27 @@ on_each_backend! {
         assert_eq!(last.action, "CaseClosed");
         assert_eq!(last.actor, "FPR (Hanna)");
         chain_ok(&reg.audit_entries().await.unwrap()).unwrap();
+    }
+    async fn a_rejected_case_keeps_its_reason_and_a_transferred_one_its_recipient(backend) {
+        use crate::cases::{EndReason, Recipient, RejectionReason};
+        let (_held, reg, n) = open_with_case(backend, "2027-11-23").await;
+        let mut reject = change(Status::Rejected, "2027-11-25");
+        reject.end_reason = Some(EndReason::Rejected(RejectionReason::NoNewInformation));
+        let f = reg.change_status(&n, &reject).await.unwrap().unwrap();
+        assert_eq!(f.end_reason, reject.end_reason);
+        assert_eq!(reg.case_file(&n).await.unwrap().unwrap().end_reason, reject.end_reason);
+        let last = reg.audit_entries().await.unwrap().pop().unwrap();
+        assert!(last.detail.ends_with("(no-new-information)"), "{}", last.detail);
+
+        let (_held2, reg2, m) = open_with_case(backend, "2027-11-23").await;
+        let mut hand_on = change(Status::Transferred, "2027-11-26");
+        hand_on.end_reason = Some(EndReason::Transferred(Recipient::Prosecutor));
+        let f = reg2.change_status(&m, &hand_on).await.unwrap().unwrap();
+        assert_eq!(f.end_reason, hand_on.end_reason);
+        assert_eq!(
+            serde_json::to_value(&f).unwrap()["end_reason"],
+            "prosecutor"
+        );
     }
     async fn events_keep_kind_date_and_sealed_note_and_disclosures_mark_the_case(backend) {
         let (_held, reg, n) = open_with_case(backend, "2026-05-04").await;

@@ -671,24 +671,29 @@ fn register_export_into_a_closed_pipe_ends_quietly_not_with_a_panic() {
     assert_eq!(out.status.code(), Some(0), "{stderr}");
 }
 
-#[test]
-fn in_follow_up_straight_from_received_keeps_the_acknowledgement_due_until_it_is_recorded() {
+/// One plain report filed as a case; its number.
+fn file_plain_report(s: &Setup, dovecot: &Dovecot) -> String {
     use crate::support::gnupg::{plain_mail, Report};
-    let dovecot = Dovecot::start();
-    let s = Setup::new(&dovecot);
     dovecot.append(
         "INBOX",
         &plain_mail(&Report {
             from: "R <r@example.net>",
             to: TO,
             subject: "x",
-            body: &format!("Body {}\n", unique("ACK")),
+            body: &format!("Body {}\n", unique("PLAIN")),
             attachment: None,
         }),
     );
     s.gateway.run_once();
-    let numbers = s.gateway.case_numbers();
-    let n = numbers[0].as_str();
+    s.gateway.case_numbers().pop().unwrap()
+}
+
+#[test]
+fn in_follow_up_straight_from_received_keeps_the_acknowledgement_due_until_it_is_recorded() {
+    let dovecot = Dovecot::start();
+    let s = Setup::new(&dovecot);
+    let number = file_plain_report(&s, &dovecot);
+    let n = number.as_str();
     let h = s.handler.key_file.to_str().unwrap();
     s.gateway
         .run_ok(&["cases", "status", n, "in-follow-up", "--key", h]);
@@ -723,4 +728,69 @@ fn in_follow_up_straight_from_received_keeps_the_acknowledgement_due_until_it_is
     );
     assert_eq!(rc, EXIT_USAGE, "{err}");
     assert!(err.contains("recorded already"), "{err}");
+}
+
+#[test]
+fn rejected_and_transferred_cases_record_why_and_to_whom() {
+    let dovecot = Dovecot::start();
+    let s = Setup::new(&dovecot);
+    let rejected = file_plain_report(&s, &dovecot);
+    let transferred = file_plain_report(&s, &dovecot);
+    let h = s.handler.key_file.to_str().unwrap();
+    let (rc, err) = code(
+        &s.gateway,
+        &["cases", "status", &rejected, "rejected", "--key", h],
+    );
+    assert_eq!(rc, EXIT_USAGE, "{err}");
+    assert!(
+        err.contains("--reason") && err.contains("out-of-scope"),
+        "{err}"
+    );
+    let (rc, err) = code(
+        &s.gateway,
+        &[
+            "cases",
+            "status",
+            &transferred,
+            "transferred",
+            "--reason",
+            "other",
+            "--key",
+            h,
+        ],
+    );
+    assert_eq!(rc, EXIT_USAGE, "{err}");
+    assert!(err.contains("--to"), "{err}");
+
+    let shown = s.gateway.run_ok(&[
+        "cases",
+        "status",
+        &rejected,
+        "rejected",
+        "--reason",
+        "no-new-information",
+        "--key",
+        h,
+    ]);
+    assert!(
+        shown.contains("Rejected because:  no-new-information"),
+        "{shown}"
+    );
+    s.gateway.run_ok(&[
+        "cases",
+        "status",
+        &transferred,
+        "transferred",
+        "--to",
+        "prosecutor",
+        "--key",
+        h,
+    ]);
+    let csv = s.gateway.run_ok(&["register", "export", "--format", "csv"]);
+    assert!(
+        csv.lines().next().unwrap().contains("outcome,end_reason,"),
+        "{csv}"
+    );
+    assert!(csv.contains(",no-new-information,"), "{csv}");
+    assert!(csv.contains(",prosecutor,"), "{csv}");
 }
