@@ -43,6 +43,7 @@ pub mod config;
 pub mod contact;
 pub mod desk;
 pub mod failpoint;
+pub mod i18n;
 pub mod imap;
 pub mod intake;
 pub mod keystore;

@@ -2,8 +2,6 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
 /// `sygnal register export | head`: once the reader has what it wants and closes the pipe, the
 /// next print fails. Rust ignores SIGPIPE and `println!` then panics (exit 101, a backtrace
 /// hint); a command-line tool ends quietly instead. Only that panic is taken over.
@@ -24,7 +22,7 @@ fn quiet_on_closed_stdout() {
 }
 
 fn main() -> ExitCode {
-    let cli = sygnal::cli::Cli::parse();
+    let cli = sygnal::cli::Cli::parse_localized();
     if cli.is_worker() {
         // Single-threaded, silent, no config: everything comes over its stdin.
         return ExitCode::from(sygnal::intake::worker::child::main());

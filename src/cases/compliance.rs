@@ -55,16 +55,20 @@ impl CaseDates {
 
 /// The next open deadline of a case, if any.
 pub fn next_due(c: &CaseDates) -> Option<(DeadlineKind, NaiveDate)> {
-    if c.status.is_terminal() {
-        return None;
-    }
+    open_deadlines(c).into_iter().next()
+}
+
+/// Every open deadline of a case, soonest first: the acknowledgement while it is owed and not
+/// sent, the feedback while follow-up goes on and none was given.
+pub fn open_deadlines(c: &CaseDates) -> Vec<(DeadlineKind, NaiveDate)> {
+    let mut open = Vec::new();
     if c.acknowledged_at.is_none() && c.acknowledgement_owed() {
-        return Some((DeadlineKind::Acknowledgement, c.acknowledgement_due));
+        open.push((DeadlineKind::Acknowledgement, c.acknowledgement_due));
     }
-    if c.feedback_at.is_none() {
-        return Some((DeadlineKind::Feedback, c.feedback_due));
+    if c.feedback_at.is_none() && !c.status.is_terminal() {
+        open.push((DeadlineKind::Feedback, c.feedback_due));
     }
-    None
+    open
 }
 
 /// The next open deadline of a case as seen on a given day.

@@ -3,23 +3,39 @@
 //! desk's.
 
 use crate::desk::Installation;
-use crate::split::SignatureLabel;
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 use clap::Subcommand;
 use zeroize::Zeroizing;
 
-use super::{case_files, coded, exit, print_json, reader_key, report_view, term, with_desk};
+use super::{
+    case_files, case_text, coded, exit, print_json, reader_key, report_view, term, with_desk,
+};
 use crate::cases::acknowledgement::Lang;
 use crate::cases::{ActionKind, Category, EndReason, Outcome, Recipient, RejectionReason, Status};
-use crate::desk::{CaseFile, DeskError, Ending, EventKind};
+use crate::desk::{
+    CaseFile, CaseFilter, CaseListing, DeskError, DueItem, Ending, EventKind, OpenedEvent,
+};
 use crate::desk::{NewNote, MAX_NOTE_BYTES};
 
 #[derive(Subcommand, Debug)]
 pub enum CasesCommand {
-    /// List cases: number, date received, status, encrypted, signed. Never content.
+    /// List cases: number, date received, status, next deadline, how it arrived. Never
+    /// content; no key needed.
     List {
+        /// Only cases in this status (received, acknowledged, in-follow-up, ...).
+        #[arg(long)]
+        status: Option<String>,
+        /// Only cases with a deadline due within this many days (overdue ones included).
+        #[arg(long)]
+        due_within: Option<i64>,
+        /// Only cases of this subject (a category of art. 3).
+        #[arg(long)]
+        category: Option<String>,
+        /// Only cases received in this year.
+        #[arg(long)]
+        year: Option<i32>,
         /// JSON output.
         #[arg(long)]
         json: bool,
@@ -336,44 +352,28 @@ fn read_note(file: Option<&Path>) -> anyhow::Result<Zeroizing<Vec<u8>>> {
 
 pub async fn cases(config_path: &Installation, command: CasesCommand) -> anyhow::Result<()> {
     match command {
-        CasesCommand::List { json } => {
-            let cases = with_desk(config_path, async |d| d.list_cases().await).await?;
+        CasesCommand::List {
+            status,
+            due_within,
+            category,
+            year,
+            json,
+        } => {
+            let filter = CaseFilter {
+                status: status
+                    .map(|s| parse_or_usage(&s, Status::parse, "status", Status::choices()))
+                    .transpose()?,
+                due_within,
+                category: category
+                    .map(|c| parse_or_usage(&c, Category::parse, "category", Category::choices()))
+                    .transpose()?,
+                year,
+            };
+            let cases = with_desk(config_path, async |d| d.case_list(&filter).await).await?;
             if json {
                 return print_json(&cases);
             }
-            if cases.is_empty() {
-                println!("no cases");
-            }
-            for c in &cases {
-                if let Some(d) = c.destroyed_on {
-                    println!(
-                        "{:<16} {}  {:<15} DESTROYED on {d} (retention): nothing of it opens",
-                        c.number, c.received_at, c.status
-                    );
-                    continue;
-                }
-                println!(
-                    "{:<16} {}  {:<15} {}{}{}",
-                    c.number,
-                    c.received_at,
-                    c.status,
-                    if c.encrypted {
-                        "encrypted"
-                    } else {
-                        "UNENCRYPTED"
-                    },
-                    match c.signature {
-                        SignatureLabel::TrustedSigner => ", signed by a trusted key",
-                        SignatureLabel::UnknownSigner => ", signed (signer unknown)",
-                        SignatureLabel::Unsigned => "",
-                    },
-                    if c.flags.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" [{}]", c.flags.join(", "))
-                    }
-                );
-            }
+            print_list(&cases);
             Ok(())
         }
         CasesCommand::Show {
@@ -412,7 +412,7 @@ pub async fn cases(config_path: &Installation, command: CasesCommand) -> anyhow:
                 d.change_status(&number, &key, to, on, ending).await
             })
             .await?;
-            print_file(&file, json)
+            print_case_file(&file, json)
         }
         CasesCommand::Close {
             number,
@@ -428,7 +428,7 @@ pub async fn cases(config_path: &Installation, command: CasesCommand) -> anyhow:
                     .await
             })
             .await?;
-            print_file(&file, json)
+            print_case_file(&file, json)
         }
         CasesCommand::Note {
             number,
@@ -565,7 +565,7 @@ pub async fn cases(config_path: &Installation, command: CasesCommand) -> anyhow:
                 d.set_category(&number, &key, category).await
             })
             .await?;
-            print_file(&file, json)
+            print_case_file(&file, json)
         }
         CasesCommand::History { number, key, json } => {
             let key = reader_key::load(&key)?;
@@ -575,32 +575,9 @@ pub async fn cases(config_path: &Installation, command: CasesCommand) -> anyhow:
                     &serde_json::json!({ "case": history.file, "events": history.events }),
                 );
             }
-            print_file(&history.file, false)?;
+            case_text::print_file(&history.file);
             println!();
-            if history.events.is_empty() {
-                println!("no notes or actions");
-            }
-            for opened in &history.events {
-                let e = &opened.event;
-                println!(
-                    "#{} {} {}{} by {}",
-                    e.id,
-                    e.on,
-                    e.kind,
-                    e.action_kind.map(|k| format!(" ({k})")).unwrap_or_default(),
-                    term::line(&e.actor)
-                );
-                if let Some(n) = &opened.note {
-                    for line in term::text(n).lines() {
-                        println!("    {line}");
-                    }
-                }
-                if let Some(d) = e.note_destroyed_on {
-                    println!("    (note destroyed on {d} as irrelevant to the report)");
-                } else if let Some(d) = e.note_destroy_by {
-                    println!("    (found irrelevant: destroyed by {d})");
-                }
-            }
+            print_events(&history.events);
             Ok(())
         }
         CasesCommand::AckText { number, lang } => {
@@ -635,28 +612,7 @@ pub async fn cases(config_path: &Installation, command: CasesCommand) -> anyhow:
             if json {
                 return print_json(&items);
             }
-            if items.is_empty() {
-                println!("nothing due");
-            }
-            for i in &items {
-                let deadline = match (i.attachment, i.note) {
-                    (Some(a), _) => format!("{} (attachment {a})", i.deadline.as_str()),
-                    (None, Some(n)) => format!("{} (note #{n})", i.deadline.as_str()),
-                    (None, None) => i.deadline.as_str().to_owned(),
-                };
-                println!(
-                    "{:<16} {:<15} {:<16} {} {}",
-                    i.number,
-                    deadline,
-                    i.status.as_str(),
-                    i.due,
-                    if i.overdue {
-                        format!("OVERDUE by {} day(s)", -i.days_left)
-                    } else {
-                        format!("in {} day(s)", i.days_left)
-                    }
-                );
-            }
+            print_due(&items);
             super::contact::print_unsent(&unsent);
             Ok(())
         }
@@ -686,59 +642,140 @@ async fn record_event(
     if json {
         return print_json(&out);
     }
-    println!(
-        "recorded {} #{} on case {number}{}",
-        out.kind,
-        out.id,
-        if out.sealed_note {
-            " (note sealed)"
-        } else {
-            ""
-        }
-    );
+    let what = match out.action_kind {
+        None => t!("recorded-note", id = out.id, number = number),
+        Some(k) => t!(
+            "recorded-action",
+            id = out.id,
+            number = number,
+            kind = case_text::action(k)
+        ),
+    };
+    println!("{what}");
+    if out.sealed_note {
+        println!("{}", t!("recorded-note-sealed"));
+    }
     Ok(())
 }
 
-fn print_file(f: &CaseFile, json: bool) -> anyhow::Result<()> {
+fn print_case_file(f: &CaseFile, json: bool) -> anyhow::Result<()> {
     if json {
         return print_json(f);
     }
-    let d = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_else(|| "-".to_owned());
-    println!("Case:              {}", f.number);
-    println!("Status:            {}", f.status);
-    println!(
-        "Category:          {}",
-        f.category.map(Category::as_str).unwrap_or("-")
-    );
-    println!("Received:          {}", f.received_at);
-    println!(
-        "Acknowledged:      {} (due {})",
-        d(f.acknowledged_at),
-        f.acknowledgement_due
-    );
-    println!(
-        "Feedback given:    {} (due {})",
-        d(f.feedback_at),
-        f.feedback_due
-    );
-    println!("Ended:             {}", d(f.ended_at));
-    println!(
-        "Outcome:           {}",
-        f.outcome.map(Outcome::as_str).unwrap_or("-")
-    );
-    match f.end_reason {
-        Some(EndReason::Rejected(r)) => println!("Rejected because:  {r}"),
-        Some(EndReason::Transferred(r)) => println!("Transferred to:    {r}"),
-        None => {}
-    }
-    println!("Keep until:        {}", d(f.retention_until));
-    if let Some(p) = f.proceedings_ended_on {
-        println!("Proceedings ended: {p} (the case started them; kept 3 years after that year)");
-    }
-    if f.identity_disclosed {
-        println!("Identity:          DISCLOSED to a third party (see `sygnal identity log`)");
-    }
+    case_text::print_file(f);
     Ok(())
+}
+
+/// `cases list`: a header, then one case per line.
+fn print_list(cases: &[CaseListing]) {
+    if cases.is_empty() {
+        println!("{}", t!("cases-none"));
+        return;
+    }
+    let rows: Vec<[String; 5]> = cases.iter().map(list_row).collect();
+    let header = [
+        t!("col-case"),
+        t!("col-received"),
+        t!("col-status"),
+        t!("col-deadline"),
+        t!("col-arrived"),
+    ];
+    let width = |i: usize| {
+        rows.iter()
+            .chain(std::iter::once(&header))
+            .map(|r| r.get(i).map_or(0, |c| c.chars().count()))
+            .max()
+            .unwrap_or(0)
+    };
+    let (w0, w1, w2, w3) = (width(0), width(1), width(2), width(3));
+    for [a, b, c, d, e] in std::iter::once(&header).chain(rows.iter()) {
+        println!("{a:<w0$}  {b:<w1$}  {c:<w2$}  {d:<w3$}  {e}");
+    }
+}
+
+fn list_row(c: &CaseListing) -> [String; 5] {
+    let s = &c.summary;
+    if let Some(d) = s.destroyed_on {
+        return [
+            s.number.clone(),
+            s.received_at.to_string(),
+            case_text::status_text(&s.status),
+            "-".to_owned(),
+            t!("case-destroyed", on = d.to_string()),
+        ];
+    }
+    let deadline = c.next_deadline.map_or_else(
+        || "-".to_owned(),
+        |n| {
+            format!(
+                "{} {}",
+                case_text::deadline(n.kind),
+                case_text::when(n.due, n.days_left)
+            )
+        },
+    );
+    let mut arrived = case_text::arrived(s.encrypted, s.signature);
+    if !s.flags.is_empty() {
+        arrived.push_str(&format!(" [{}]", s.flags.join(", ")));
+    }
+    [
+        s.number.clone(),
+        s.received_at.to_string(),
+        case_text::status_text(&s.status),
+        deadline,
+        arrived,
+    ]
+}
+
+/// `cases due`: each open deadline, soonest first.
+fn print_due(items: &[DueItem]) {
+    if items.is_empty() {
+        println!("{}", t!("due-nothing"));
+    }
+    for i in items {
+        let what = match (i.attachment, i.note) {
+            (Some(a), _) => t!("due-attachment", attachment = a),
+            (None, Some(n)) => t!("due-note", note = n),
+            (None, None) => String::new(),
+        };
+        println!(
+            "{:<16} {}{what}: {}  [{}]",
+            i.number,
+            case_text::deadline(i.deadline),
+            case_text::when(i.due, i.days_left),
+            case_text::status(i.status)
+        );
+    }
+}
+
+/// A case's notes and actions, oldest first, with their opened notes.
+pub(super) fn print_events(events: &[OpenedEvent]) {
+    if events.is_empty() {
+        println!("{}", t!("events-none"));
+    }
+    for opened in events {
+        let e = &opened.event;
+        let what = match e.action_kind {
+            Some(k) => t!("event-action", kind = case_text::action(k)),
+            None => t!("event-note"),
+        };
+        println!(
+            "#{} {} {what} {}",
+            e.id,
+            e.on,
+            t!("event-by", actor = term::line(&e.actor))
+        );
+        if let Some(n) = &opened.note {
+            for line in term::text(n).lines() {
+                println!("    {line}");
+            }
+        }
+        if let Some(d) = e.note_destroyed_on {
+            println!("    {}", t!("event-note-destroyed", on = d.to_string()));
+        } else if let Some(d) = e.note_destroy_by {
+            println!("    {}", t!("event-note-irrelevant", by = d.to_string()));
+        }
+    }
 }
 
 #[cfg(test)]

@@ -88,22 +88,28 @@ pub fn print_unsent(entries: &[OutboxEntry]) {
         return;
     }
     println!();
-    println!("mail to reporters not sent yet:");
+    println!("{}", t!("unsent-heading"));
     for e in entries {
         let when = match e.state.as_str() {
-            "failed" => "FAILED".to_owned(),
-            "sending" => "interrupted while sending; sent again on the next pass".to_owned(),
-            _ if e.attempts == 0 => "planned".to_owned(),
-            _ => format!("next attempt {}", e.next_attempt),
+            "failed" => t!("unsent-failed"),
+            "sending" => t!("unsent-interrupted"),
+            _ if e.attempts == 0 => t!("unsent-planned"),
+            _ => t!("unsent-next-attempt", at = e.next_attempt.as_str()),
         };
         let error = if e.last_error.is_empty() {
             String::new()
         } else {
             format!(": {}", e.last_error)
         };
+        let kind = match e.kind {
+            "acknowledgement" => t!("deadline-acknowledgement"),
+            "feedback" => t!("deadline-feedback"),
+            _ => t!("unsent-reply"),
+        };
         println!(
-            "{:<16} {:<15} {} attempt(s), {when}{error}",
-            e.number, e.kind, e.attempts
+            "{:<16} {kind}: {}, {when}{error}",
+            e.number,
+            t!("unsent-attempts", n = e.attempts)
         );
     }
 }

@@ -2,12 +2,24 @@
 //! an exit code. No rule lives here: who may do what, what is recorded and what stays sealed
 //! are the desk's.
 
+/// A message of the CLI in the user's language: `t!("cases-none")`, `t!("due-in", due = d, days = 3)`.
+macro_rules! t {
+    ($id:literal) => {
+        $crate::cli::texts().text($id, None)
+    };
+    ($id:literal, $($name:ident = $value:expr),+ $(,)?) => {
+        $crate::cli::texts().text($id, Some(&$crate::fluent_args!($($name = $value),+)))
+    };
+}
+
 mod admin;
 mod audit;
 mod case_files;
+mod case_text;
 mod cases;
 mod contact;
 mod doctor;
+mod help_pl;
 mod identity;
 mod input;
 mod keys;
@@ -30,6 +42,13 @@ use crate::desk::Installation;
 use clap::{Parser, Subcommand};
 
 use crate::desk::{Desk, DeskError, Disposition, Refusal};
+
+/// The CLI's texts, in the language the environment asks for (see
+/// [`crate::i18n::lang_from_env`]); chosen once per process.
+pub fn texts() -> &'static crate::i18n::Texts {
+    static TEXTS: std::sync::OnceLock<crate::i18n::Texts> = std::sync::OnceLock::new();
+    TEXTS.get_or_init(|| crate::i18n::Texts::new(crate::i18n::lang_from_env()))
+}
 
 /// Exit codes (documented in the README).
 pub mod exit {
@@ -132,6 +151,17 @@ enum Command {
 }
 
 impl Cli {
+    /// Parses the process's arguments, with the help in the user's language.
+    pub fn parse_localized() -> Cli {
+        use clap::{CommandFactory, FromArgMatches};
+        let mut command = Cli::command();
+        if texts().lang() == crate::i18n::Lang::Pl {
+            command = help_pl::localize(command, texts());
+        }
+        let matches = command.get_matches();
+        Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+    }
+
     /// Whether this is an intake worker, which runs without logging or an async runtime
     /// (see [`crate::intake::worker`]).
     pub fn is_worker(&self) -> bool {

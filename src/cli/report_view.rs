@@ -61,6 +61,10 @@ struct CaseJson<'a> {
     #[serde(flatten)]
     report: ReportJson<'a>,
     follow_ups: Vec<FollowUpJson<'a>>,
+    /// Register fields and deadlines.
+    register: &'a crate::desk::CaseFile,
+    /// Notes and actions, the notes opened.
+    events: &'a [crate::desk::OpenedEvent],
 }
 
 /// A reporter's answer filed into the case; its attachments numbered as the case's.
@@ -131,6 +135,8 @@ pub(super) fn case_json(c: &OpenedCase) -> anyhow::Result<serde_json::Value> {
         status: &c.status,
         report: report_json(&c.report),
         follow_ups: c.follow_ups.iter().map(follow_up_json).collect(),
+        register: &c.file,
+        events: &c.events,
     })?)
 }
 
@@ -159,94 +165,112 @@ fn report_json(r: &Report) -> ReportJson<'_> {
 /// cleaned (values are in the sealed identity record only).
 fn print_cleaning(a: &ReportAttachment) {
     if !a.cleaned {
-        println!(
-            "     NOT CLEANED: {}",
-            term::line(a.not_cleaned_reason.as_deref().unwrap_or("unknown reason"))
-        );
+        let why = a
+            .not_cleaned_reason
+            .as_deref()
+            .map_or_else(|| t!("attachment-unknown-reason"), term::line);
+        println!("     {}", t!("attachment-not-cleaned", why = why));
     } else if !a.metadata_removed.is_empty() {
         println!(
-            "     metadata removed: {}",
-            term::line(&a.metadata_removed.join(", "))
+            "     {}",
+            t!(
+                "attachment-metadata-removed",
+                fields = term::line(&a.metadata_removed.join(", "))
+            )
         );
     } else {
-        println!("     no identifying metadata found");
+        println!("     {}", t!("attachment-no-metadata"));
     }
 }
 
 /// Whether and how the reporter can be written to (`cases reply`).
 fn reply_line(contact: Option<&crate::desk::ContactState>) -> String {
     match contact {
-        None => "not through the gateway ([contact] was off when this was filed)".to_owned(),
-        Some(c) if c.state == "open" => format!(
-            "possible with `sygnal cases reply` ({})",
-            if c.encrypted {
-                "encrypted to the reporter's key"
-            } else {
-                "unencrypted: the reporter gave no key"
-            }
-        ),
-        Some(c) if c.state == "ended" => format!("contact ended: {}", term::line(&c.reason)),
-        Some(c) => format!(
-            "not possible: {}",
-            crate::contact::NoContact::parse(&c.reason)
+        None => t!("reply-off"),
+        Some(c) if c.state == "open" && c.encrypted => t!("reply-open-encrypted"),
+        Some(c) if c.state == "open" => t!("reply-open-plain"),
+        Some(c) if c.state == "ended" => t!("reply-ended", why = term::line(&c.reason)),
+        Some(c) => t!(
+            "reply-none",
+            why = crate::contact::NoContact::parse(&c.reason)
                 .map_or_else(|| term::line(&c.reason), |n| n.describe().to_owned())
         ),
     }
 }
 
-/// `cases show`.
+/// Labels and values, the labels padded to one width.
+fn print_rows(rows: &[(String, String)]) {
+    let width = rows
+        .iter()
+        .map(|(l, _)| l.chars().count())
+        .max()
+        .unwrap_or(0);
+    for (label, value) in rows {
+        println!("{label:<width$}  {value}");
+    }
+}
+
+/// `cases show`: the case's register fields and deadlines, the report, the reporter's answers,
+/// then the notes and actions.
 pub(super) fn print_case(c: &OpenedCase) {
     let r = &c.report;
     let s = |v: &Option<String>| term::text(v.as_deref().unwrap_or(""));
-    println!("Case:     {}", c.number);
-    println!("Received: {}", term::line(&r.received_at));
-    println!("Status:   {}", c.status);
-    println!("Reply:    {}", reply_line(c.contact.as_ref()));
-    println!(
-        "Arrived:  {}, {}",
-        if r.encrypted {
-            "encrypted"
-        } else {
-            "UNENCRYPTED"
-        },
-        r.signature().describe()
-    );
+    let f = &c.file;
+    let mut rows = vec![
+        (t!("field-case"), c.number.clone()),
+        (t!("field-received"), term::line(&r.received_at)),
+        (t!("field-status"), super::case_text::status_text(&c.status)),
+    ];
+    let today = crate::register::today();
+    for (kind, due) in crate::cases::compliance::open_deadlines(&f.dates()) {
+        rows.push((
+            t!("field-due", deadline = super::case_text::deadline(kind)),
+            super::case_text::when(due, (due - today).num_days()),
+        ));
+    }
+    rows.push((t!("field-reply"), reply_line(c.contact.as_ref())));
+    rows.push((
+        t!("field-arrived"),
+        super::case_text::arrived(r.encrypted, r.signature()),
+    ));
     if !r.decryption_flags.is_empty() {
-        println!(
-            "Opened:   only by accepting what the standard policy refuses: {} (an old client or \
-             an old intake key; the content is as sent, but the encryption was weaker)",
-            term::line(&r.decryption_flags.join(", "))
-        );
+        rows.push((
+            t!("field-opened"),
+            t!(
+                "value-weak-decryption",
+                flags = term::line(&r.decryption_flags.join(", "))
+            ),
+        ));
     }
-    if r.subject_outside_encryption {
-        println!(
-            "Subject:  {} (sent UNENCRYPTED, outside the encryption: anyone on the way could read or change it)",
-            s(&r.subject)
-        );
+    let subject = if r.subject_outside_encryption {
+        t!("value-subject-unencrypted", subject = s(&r.subject))
     } else {
-        println!("Subject:  {}", s(&r.subject));
-    }
+        s(&r.subject)
+    };
+    rows.push((t!("field-subject"), subject));
+    print_rows(&rows);
     println!();
     println!("{}", s(&r.body));
     print_attachments_and_parts(r, 1);
     for f in &c.follow_ups {
         println!();
         println!(
-            "--- Message {} from the reporter (an answer to the case's mail), received {}: {}, {}",
-            f.message,
-            f.received_at,
-            if f.encrypted {
-                "encrypted"
-            } else {
-                "UNENCRYPTED"
-            },
-            f.signature.describe()
+            "--- {}",
+            t!(
+                "follow-up-heading",
+                message = f.message,
+                received = f.received_at.to_string(),
+                arrived = super::case_text::arrived(f.encrypted, f.signature)
+            )
         );
-        println!("Subject:  {}", s(&f.report.subject));
+        print_rows(&[(t!("field-subject"), s(&f.report.subject))]);
         println!();
         println!("{}", s(&f.report.body));
         print_attachments_and_parts(&f.report, f.first_attachment);
     }
+    println!();
+    println!("--- {}", t!("events-heading"));
+    super::cases::print_events(&c.events);
 }
 
 /// A message's attachments (numbered as the case's, from `first`) and the parts that arrived
@@ -254,35 +278,37 @@ pub(super) fn print_case(c: &OpenedCase) {
 fn print_attachments_and_parts(r: &Report, first: u32) {
     if !r.attachments.is_empty() {
         println!();
-        println!("Attachments:");
+        println!("{}", t!("attachments-heading"));
         for (i, a) in r.attachments.iter().enumerate() {
             println!(
-                "  {}. {} ({}, {} bytes, sha256 {})",
+                "  {}. {} ({}, {}, sha256 {})",
                 u32::try_from(i).unwrap_or(u32::MAX).saturating_add(first),
-                term::line(a.name.as_deref().unwrap_or("(no name)")),
+                a.name
+                    .as_deref()
+                    .map_or_else(|| t!("attachment-no-name"), term::line),
                 term::line(&a.content_type),
-                a.size,
+                t!("size-bytes", bytes = a.size),
                 a.sha256,
             );
             if let Some(d) = a.destroyed_on {
-                println!("     destroyed on {d} as irrelevant to the report: nothing of it opens");
+                println!("     {}", t!("attachment-destroyed", on = d.to_string()));
                 continue;
             }
             if let Some(d) = a.destroy_by {
-                println!("     found irrelevant: destroyed by {d}");
+                println!("     {}", t!("attachment-irrelevant", by = d.to_string()));
             }
             print_cleaning(a);
         }
     }
     if !r.unencrypted_parts.is_empty() {
         println!();
-        println!("Parts that arrived OUTSIDE the encryption (not from the encrypted report; may be forged):");
+        println!("{}", t!("unencrypted-parts-heading"));
         for (i, p) in r.unencrypted_parts.iter().enumerate() {
             println!(
-                "  {}. {} ({} bytes)",
+                "  {}. {} ({})",
                 i + 1,
                 term::line(&p.content_type),
-                p.size
+                t!("size-bytes", bytes = p.size)
             );
             if let Some(text) = &p.text {
                 for line in term::text(text).lines() {

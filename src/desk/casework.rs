@@ -3,7 +3,7 @@
 //! that reads or changes content proves the actor with a key that opens the case's report, and
 //! every read of content is audited before it is returned.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 use zeroize::Zeroizing;
 
@@ -36,6 +36,10 @@ pub struct OpenedCase {
     pub follow_ups: Vec<super::OpenedFollowUp>,
     /// Whether the reporter can be written to through the gateway (never the address).
     pub contact: Option<super::ContactState>,
+    /// Its register fields: dates, deadlines, outcome.
+    pub file: CaseFile,
+    /// Its notes and actions, the notes opened.
+    pub events: Vec<OpenedEvent>,
 }
 
 /// How a status change ends follow-up, when it does: closing takes an outcome, rejecting its
@@ -213,10 +217,83 @@ fn parse_report(plain: &[u8]) -> Result<Report, DeskError> {
     })
 }
 
+/// Which cases `cases list` shows; every condition given must hold.
+#[derive(Debug, Clone, Default)]
+pub struct CaseFilter {
+    /// In this status.
+    pub status: Option<Status>,
+    /// With a deadline due within this many days (overdue ones included).
+    pub due_within: Option<i64>,
+    /// Of this subject.
+    pub category: Option<Category>,
+    /// Received in this year.
+    pub year: Option<i32>,
+}
+
+/// A case as listed: its summary, subject and next deadline. No content.
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseListing {
+    /// Number, dates, status, how it arrived.
+    #[serde(flatten)]
+    pub summary: CaseSummary,
+    /// Subject of the breach, once set.
+    pub category: Option<Category>,
+    /// The next legal deadline, while one is open.
+    pub next_deadline: Option<NextDeadline>,
+}
+
+/// A case's next open deadline as seen today.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct NextDeadline {
+    /// Which deadline.
+    pub kind: DeadlineKind,
+    /// Due date (inclusive).
+    pub due: NaiveDate,
+    /// Days left (negative: overdue).
+    pub days_left: i64,
+}
+
+impl CaseFilter {
+    fn admits(&self, f: &CaseFile, next: Option<&NextDeadline>) -> bool {
+        self.status.is_none_or(|s| s == f.status)
+            && self.category.is_none_or(|c| Some(c) == f.category)
+            && self.year.is_none_or(|y| y == f.received_at.year())
+            && self
+                .due_within
+                .is_none_or(|w| next.is_some_and(|n| n.days_left <= w))
+    }
+}
+
 impl Desk {
     /// Case summaries, oldest first. No content, no key needed.
     pub async fn list_cases(&self) -> Result<Vec<CaseSummary>, DeskError> {
         Ok(self.register.list_cases().await?)
+    }
+
+    /// The cases `filter` admits, oldest first, each with its next deadline. No content, no
+    /// key needed.
+    pub async fn case_list(&self, filter: &CaseFilter) -> Result<Vec<CaseListing>, DeskError> {
+        let files = self.register.case_files().await?;
+        let today = today();
+        let mut out = Vec::new();
+        for summary in self.register.list_cases().await? {
+            let Some(f) = files.iter().find(|f| f.number == summary.number) else {
+                continue;
+            };
+            let next = compliance::due_on(&f.dates(), today).map(|d| NextDeadline {
+                kind: d.deadline,
+                due: d.due,
+                days_left: d.days_left,
+            });
+            if filter.admits(f, next.as_ref()) {
+                out.push(CaseListing {
+                    summary,
+                    category: f.category,
+                    next_deadline: next,
+                });
+            }
+        }
+        Ok(out)
     }
 
     async fn case_file(&self, number: &str) -> Result<CaseFile, DeskError> {
@@ -247,13 +324,15 @@ impl Desk {
     /// Opens a case's report with a reader's key; recorded before it is returned.
     pub async fn open_case(&self, number: &str, key: &ReaderKey) -> Result<OpenedCase, DeskError> {
         let proven = self.prove_reader(number, key).await?;
-        self.audit(
-            &proven.actor,
-            Event::CaseOpened,
-            Some(number),
-            String::new(),
-        )
-        .await?;
+        let events = self.open_events(number, key, &proven).await?;
+        // The notes open with the case: the one audit entry says so.
+        let detail = if events.is_empty() {
+            String::new()
+        } else {
+            format!("with {} note(s) and action(s)", events.len())
+        };
+        self.audit(&proven.actor, Event::CaseOpened, Some(number), detail)
+            .await?;
         let mut report = parse_report(&proven.report)?;
         self.fill_report(number, key, &mut report, 1).await?;
         let follow_ups = self.open_follow_ups(number, key).await?;
@@ -263,6 +342,8 @@ impl Desk {
             report,
             follow_ups,
             contact: self.register.contact_state(number).await?,
+            file: self.case_file(number).await?,
+            events,
         })
     }
 

@@ -19,6 +19,7 @@ mod faults;
 mod identity;
 mod imap;
 mod keys;
+mod language;
 mod mailbox;
 mod postgres;
 mod quarantine;

@@ -171,6 +171,8 @@ impl Gateway {
             .env_remove("SYGNAL_IMAP_PASSWORD")
             .env("SYGNAL_LOG", "debug")
             .env("RUST_LOG", "debug")
+            // The tests read English; the Polish session has a test of its own.
+            .env("SYGNAL_LANG", "en")
             .stdin(Stdio::null());
         if let Some(t) = self.tenant.lock().unwrap().as_deref() {
             c.env("SYGNAL_TENANT", t);
