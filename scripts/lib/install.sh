@@ -69,7 +69,7 @@ ensure_rust() {
 # Building: sequoia's OpenSSL backend compiles openssl-sys with bindgen, which needs libclang.
 SYGNAL_BUILD_PACKAGES=(libssl-dev pkg-config libclang1-14 libclang-common-14-dev ca-certificates)
 # Running the demo and the tests: a real IMAP server and a real OpenPGP client.
-SYGNAL_RUN_PACKAGES=(dovecot-imapd gnupg openssl sqlite3)
+SYGNAL_RUN_PACKAGES=(dovecot-imapd gnupg openssl sqlite3 tzdata)
 # Attachment-cleaning fixtures and checks: real producers (Ghostscript, ExifTool, pandoc) and readers
 # (djpeg, pdfinfo/pdftoppm, xmllint, unzip). pandoc writes .docx with tracked changes at a fraction
 # of LibreOffice's install size.

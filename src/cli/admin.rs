@@ -256,7 +256,7 @@ pub async fn handlers(config_path: &Installation, command: HandlersCommand) -> a
                         r.role.as_str(),
                         r.fingerprint,
                         super::term::line(&r.name),
-                        r.added_at
+                        super::term::local_time(&r.added_at)
                     );
                 }
             }

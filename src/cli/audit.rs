@@ -61,7 +61,7 @@ pub async fn audit(config_path: &Installation, command: AuditCommand) -> anyhow:
                 println!(
                     "{:>5} {} {:<22} {:<14} {} {}",
                     r.id,
-                    r.at,
+                    term::local_time(&r.at),
                     term::line(&r.action),
                     term::line(r.case_number.as_deref().unwrap_or("-")),
                     term::line(&r.actor),

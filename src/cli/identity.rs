@@ -151,7 +151,7 @@ pub async fn identity(config_path: &Installation, command: IdentityCommand) -> a
             for e in &log {
                 println!(
                     "{} {:<14} {:<9} {} {}",
-                    e.at,
+                    term::local_time(&e.at),
                     term::line(e.case_number.as_deref().unwrap_or("-")),
                     e.kind.as_str(),
                     term::line(&e.actor),

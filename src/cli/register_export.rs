@@ -50,6 +50,9 @@ pub enum RegisterCommand {
 pub enum Format {
     /// Comma-separated values (RFC 4180), one row per case.
     Csv,
+    /// The same for Excel in a Polish (or any comma-decimal) locale, which opens it as it is:
+    /// semicolons between fields and a UTF-8 byte order mark, so Polish letters show right.
+    CsvExcel,
     /// JSON array, one object per case.
     Json,
 }
@@ -72,8 +75,13 @@ pub async fn register(config_path: &Installation, command: RegisterCommand) -> a
     match format {
         Format::Json => print_json(&entries),
         Format::Csv => {
-            let csv = Zeroizing::new(to_csv(&entries));
+            let csv = Zeroizing::new(to_csv(&entries, ','));
             print!("{}", csv.as_str());
+            Ok(())
+        }
+        Format::CsvExcel => {
+            let csv = Zeroizing::new(to_csv(&entries, ';'));
+            print!("\u{feff}{}", csv.as_str());
             Ok(())
         }
     }
@@ -122,11 +130,27 @@ async fn migrate(
     Ok(())
 }
 
-fn to_csv(entries: &[RegisterEntry]) -> String {
+/// The register as CSV with `sep` between fields (`,` by RFC 4180; `;` for Excel where the
+/// comma is the decimal sign).
+fn to_csv(entries: &[RegisterEntry], sep: char) -> String {
     let d = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
-    let mut out = String::from(
-        "number,received_at,category,status,acknowledged_at,feedback_at,actions,ended_at,outcome,end_reason,retention_until,identity_disclosed,personal_data\r\n",
-    );
+    let mut out = [
+        "number",
+        "received_at",
+        "category",
+        "status",
+        "acknowledged_at",
+        "feedback_at",
+        "actions",
+        "ended_at",
+        "outcome",
+        "end_reason",
+        "retention_until",
+        "identity_disclosed",
+        "personal_data",
+    ]
+    .join(&sep.to_string());
+    out.push_str("\r\n");
     for e in entries {
         let actions = e
             .actions
@@ -159,23 +183,24 @@ fn to_csv(entries: &[RegisterEntry]) -> String {
         out.push_str(
             &fields
                 .iter()
-                .map(|f| csv_field(f))
+                .map(|f| csv_field(f, sep))
                 .collect::<Vec<_>>()
-                .join(","),
+                .join(&sep.to_string()),
         );
         out.push_str("\r\n");
     }
     out
 }
 
-/// RFC 4180 quoting; a leading `= + - @` is defused so a spreadsheet does not run it as a formula.
-fn csv_field(f: &str) -> String {
+/// RFC 4180 quoting (a field holding `sep` is quoted too); a leading `= + - @` is defused so a
+/// spreadsheet does not run it as a formula.
+fn csv_field(f: &str, sep: char) -> String {
     let f = if f.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{f}")
     } else {
         f.to_owned()
     };
-    if f.contains([',', '"', '\n', '\r']) {
+    if f.contains([sep, ',', '"', '\n', '\r']) {
         format!("\"{}\"", f.replace('"', "\"\""))
     } else {
         f
@@ -188,10 +213,16 @@ mod tests {
 
     #[test]
     fn csv_fields_are_quoted_and_formulas_defused() {
-        assert_eq!(csv_field("plain"), "plain");
-        assert_eq!(csv_field("a,b"), "\"a,b\"");
-        assert_eq!(csv_field("say \"x\""), "\"say \"\"x\"\"\"");
-        assert_eq!(csv_field("=HYPERLINK(1)"), "'=HYPERLINK(1)");
-        assert_eq!(csv_field("line\nbreak"), "\"line\nbreak\"");
+        assert_eq!(csv_field("plain", ','), "plain");
+        assert_eq!(csv_field("a,b", ','), "\"a,b\"");
+        assert_eq!(csv_field("say \"x\"", ','), "\"say \"\"x\"\"\"");
+        assert_eq!(csv_field("=HYPERLINK(1)", ','), "'=HYPERLINK(1)");
+        assert_eq!(csv_field("line\nbreak", ','), "\"line\nbreak\"");
+    }
+
+    #[test]
+    fn a_field_holding_the_excel_separator_is_quoted() {
+        assert_eq!(csv_field("a;b", ';'), "\"a;b\"");
+        assert_eq!(csv_field("Zgłoszenie nr 7", ';'), "Zgłoszenie nr 7");
     }
 }

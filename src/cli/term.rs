@@ -24,6 +24,19 @@ pub(crate) fn text(text: &str) -> String {
     out
 }
 
+/// A time the register stores in UTC (RFC 3339), as people read it: local time with its offset
+/// (`2026-12-03 11:00:00+01:00`), like the case dates beside it. JSON keeps UTC. Anything
+/// that is not such a time is printed as a [`line`].
+pub(crate) fn local_time(stored: &str) -> String {
+    match chrono::DateTime::parse_from_rfc3339(stored) {
+        Ok(t) => t
+            .with_timezone(&chrono::Local)
+            .format("%Y-%m-%d %H:%M:%S%:z")
+            .to_string(),
+        Err(_) => line(stored),
+    }
+}
+
 /// One line of a listing: as [`text`], and line breaks and tabs too become U+FFFD, so a value
 /// cannot forge the next line.
 pub(crate) fn line(text: &str) -> String {
@@ -44,7 +57,17 @@ fn is_bidi_control(c: char) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{line, text};
+    use super::{line, local_time, text};
+
+    #[test]
+    fn stored_utc_times_print_as_local_time_with_the_offset() {
+        let shown = local_time("2026-12-03T10:00:00.123456Z");
+        let back = chrono::DateTime::parse_from_str(&shown, "%Y-%m-%d %H:%M:%S%:z")
+            .unwrap_or_else(|e| panic!("{shown:?}: {e}"));
+        assert_eq!(back.timestamp(), 1_796_292_000, "{shown}");
+        assert!(!shown.ends_with('Z'), "{shown}");
+        assert_eq!(local_time("not a time\x1b[2J"), "not a time\u{FFFD}[2J");
+    }
 
     #[test]
     fn escape_sequences_and_bidi_overrides_do_not_reach_the_terminal() {

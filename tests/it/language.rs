@@ -161,3 +161,27 @@ fn the_help_a_handler_reads_is_polish_with_a_polish_locale_and_english_otherwise
     let en = help("C.UTF-8", &["cases", "show", "--help"]);
     assert!(en.contains("Usage:") && en.contains("secret key"), "{en}");
 }
+
+#[test]
+fn audit_and_reader_times_print_in_local_time_with_the_offset_and_json_keeps_utc() {
+    let dovecot = Dovecot::start();
+    let s = Setup::new(&dovecot);
+    let in_warsaw = |args: &[&str]| {
+        let out = s
+            .gateway
+            .command(args)
+            .env("TZ", "Europe/Warsaw")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}: {out:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    // December in Warsaw: UTC+1.
+    let trail = in_warsaw(&["audit", "show"]);
+    assert!(trail.contains("+01:00 ReaderAdded"), "{trail}");
+    assert!(!trail.contains("Z ReaderAdded"), "{trail}");
+    let readers = in_warsaw(&["handlers", "list"]);
+    assert!(readers.contains("+01:00)"), "{readers}");
+    let json = in_warsaw(&["audit", "show", "--json"]);
+    assert!(json.contains("Z\""), "JSON lost UTC: {json}");
+}

@@ -329,8 +329,9 @@ fn an_attachment_found_irrelevant_is_gone_after_fourteen_days_and_the_rest_still
     assert!(marked.contains(&format!("destroyed by {by}")), "{marked}");
     let due = s.gateway.run_ok(&["cases", "due"]);
     assert!(
-        due.lines()
-            .any(|l| l.contains(&number) && l.contains("destroy-irrelevant (attachment 1)")),
+        due.lines().any(
+            |l| l.contains(&number) && l.contains("destroy irrelevant material (attachment 1)")
+        ),
         "{due}"
     );
     // Before the 14 days are up nothing goes.
@@ -405,7 +406,7 @@ fn an_attachment_found_irrelevant_is_gone_after_fourteen_days_and_the_rest_still
     ]);
     let due = s.gateway.run_ok(&["cases", "due"]);
     assert!(
-        due.contains(&format!("destroy-irrelevant (note #{note_id})")),
+        due.contains(&format!("destroy irrelevant material (note #{note_id})")),
         "{due}"
     );
     let redacted = s.gateway.run_ok(&[

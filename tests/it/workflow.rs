@@ -793,4 +793,13 @@ fn rejected_and_transferred_cases_record_why_and_to_whom() {
     );
     assert!(csv.contains(",no-new-information,"), "{csv}");
     assert!(csv.contains(",prosecutor,"), "{csv}");
+    // For Excel in a Polish locale: a byte order mark and semicolons.
+    let excel = s
+        .gateway
+        .run_ok(&["register", "export", "--format", "csv-excel"]);
+    assert!(
+        excel.starts_with("\u{feff}number;received_at;category;status;"),
+        "{excel}"
+    );
+    assert!(excel.contains(";prosecutor;"), "{excel}");
 }
