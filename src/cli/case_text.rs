@@ -3,8 +3,9 @@
 
 use chrono::NaiveDate;
 
+use super::term;
 use crate::cases::{ActionKind, Category, DeadlineKind, EndReason, Outcome, Status};
-use crate::desk::CaseFile;
+use crate::desk::{CaseFile, OpenedEvent};
 use crate::split::SignatureLabel;
 
 /// A status as people say it.
@@ -90,7 +91,11 @@ fn date(d: Option<NaiveDate>) -> String {
 
 /// The register fields of a case, one per line, labels aligned.
 pub(super) fn print_file(f: &CaseFile) {
-    let rows = file_rows(f);
+    print_rows(&file_rows(f));
+}
+
+/// Labels and values, the labels padded to one width.
+pub(super) fn print_rows(rows: &[(String, String)]) {
     let width = rows
         .iter()
         .map(|(l, _)| l.chars().count())
@@ -98,6 +103,36 @@ pub(super) fn print_file(f: &CaseFile) {
         .unwrap_or(0);
     for (label, value) in rows {
         println!("{label:<width$}  {value}");
+    }
+}
+
+/// A case's notes and actions, oldest first, with their opened notes.
+pub(super) fn print_events(events: &[OpenedEvent]) {
+    if events.is_empty() {
+        println!("{}", t!("events-none"));
+    }
+    for opened in events {
+        let e = &opened.event;
+        let what = match e.action_kind {
+            Some(k) => t!("event-action", kind = action(k)),
+            None => t!("event-note"),
+        };
+        println!(
+            "#{} {} {what} {}",
+            e.id,
+            e.on,
+            t!("event-by", actor = term::line(&e.actor))
+        );
+        if let Some(n) = &opened.note {
+            for line in term::text(n).lines() {
+                println!("    {line}");
+            }
+        }
+        if let Some(d) = e.note_destroyed_on {
+            println!("    {}", t!("event-note-destroyed", on = d.to_string()));
+        } else if let Some(d) = e.note_destroy_by {
+            println!("    {}", t!("event-note-irrelevant", by = d.to_string()));
+        }
     }
 }
 

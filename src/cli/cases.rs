@@ -9,14 +9,10 @@ use chrono::NaiveDate;
 use clap::Subcommand;
 use zeroize::Zeroizing;
 
-use super::{
-    case_files, case_text, coded, exit, print_json, reader_key, report_view, term, with_desk,
-};
+use super::{case_files, case_text, coded, exit, print_json, reader_key, report_view, with_desk};
 use crate::cases::acknowledgement::Lang;
 use crate::cases::{ActionKind, Category, EndReason, Outcome, Recipient, RejectionReason, Status};
-use crate::desk::{
-    CaseFile, CaseFilter, CaseListing, DeskError, DueItem, Ending, EventKind, OpenedEvent,
-};
+use crate::desk::{CaseFile, CaseFilter, CaseListing, DeskError, DueItem, Ending, EventKind};
 use crate::desk::{NewNote, MAX_NOTE_BYTES};
 
 #[derive(Subcommand, Debug)]
@@ -577,7 +573,7 @@ pub async fn cases(config_path: &Installation, command: CasesCommand) -> anyhow:
             }
             case_text::print_file(&history.file);
             println!();
-            print_events(&history.events);
+            case_text::print_events(&history.events);
             Ok(())
         }
         CasesCommand::AckText { number, lang } => {
@@ -745,36 +741,6 @@ fn print_due(items: &[DueItem]) {
             case_text::when(i.due, i.days_left),
             case_text::status(i.status)
         );
-    }
-}
-
-/// A case's notes and actions, oldest first, with their opened notes.
-pub(super) fn print_events(events: &[OpenedEvent]) {
-    if events.is_empty() {
-        println!("{}", t!("events-none"));
-    }
-    for opened in events {
-        let e = &opened.event;
-        let what = match e.action_kind {
-            Some(k) => t!("event-action", kind = case_text::action(k)),
-            None => t!("event-note"),
-        };
-        println!(
-            "#{} {} {what} {}",
-            e.id,
-            e.on,
-            t!("event-by", actor = term::line(&e.actor))
-        );
-        if let Some(n) = &opened.note {
-            for line in term::text(n).lines() {
-                println!("    {line}");
-            }
-        }
-        if let Some(d) = e.note_destroyed_on {
-            println!("    {}", t!("event-note-destroyed", on = d.to_string()));
-        } else if let Some(d) = e.note_destroy_by {
-            println!("    {}", t!("event-note-irrelevant", by = d.to_string()));
-        }
     }
 }
 

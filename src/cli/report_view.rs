@@ -198,18 +198,6 @@ fn reply_line(contact: Option<&crate::desk::ContactState>) -> String {
     }
 }
 
-/// Labels and values, the labels padded to one width.
-fn print_rows(rows: &[(String, String)]) {
-    let width = rows
-        .iter()
-        .map(|(l, _)| l.chars().count())
-        .max()
-        .unwrap_or(0);
-    for (label, value) in rows {
-        println!("{label:<width$}  {value}");
-    }
-}
-
 /// `cases show`: the case's register fields and deadlines, the report, the reporter's answers,
 /// then the notes and actions.
 pub(super) fn print_case(c: &OpenedCase) {
@@ -221,11 +209,10 @@ pub(super) fn print_case(c: &OpenedCase) {
         (t!("field-received"), term::line(&r.received_at)),
         (t!("field-status"), super::case_text::status_text(&c.status)),
     ];
-    let today = crate::register::today();
-    for (kind, due) in crate::cases::compliance::open_deadlines(&f.dates()) {
+    for d in crate::desk::open_deadlines(f) {
         rows.push((
-            t!("field-due", deadline = super::case_text::deadline(kind)),
-            super::case_text::when(due, (due - today).num_days()),
+            t!("field-due", deadline = super::case_text::deadline(d.kind)),
+            super::case_text::when(d.due, d.days_left),
         ));
     }
     rows.push((t!("field-reply"), reply_line(c.contact.as_ref())));
@@ -248,7 +235,7 @@ pub(super) fn print_case(c: &OpenedCase) {
         s(&r.subject)
     };
     rows.push((t!("field-subject"), subject));
-    print_rows(&rows);
+    super::case_text::print_rows(&rows);
     println!();
     println!("{}", s(&r.body));
     print_attachments_and_parts(r, 1);
@@ -263,14 +250,14 @@ pub(super) fn print_case(c: &OpenedCase) {
                 arrived = super::case_text::arrived(f.encrypted, f.signature)
             )
         );
-        print_rows(&[(t!("field-subject"), s(&f.report.subject))]);
+        super::case_text::print_rows(&[(t!("field-subject"), s(&f.report.subject))]);
         println!();
         println!("{}", s(&f.report.body));
         print_attachments_and_parts(&f.report, f.first_attachment);
     }
     println!();
     println!("--- {}", t!("events-heading"));
-    super::cases::print_events(&c.events);
+    super::case_text::print_events(&c.events);
 }
 
 /// A message's attachments (numbered as the case's, from `first`) and the parts that arrived

@@ -253,6 +253,19 @@ pub struct NextDeadline {
     pub days_left: i64,
 }
 
+/// Every open deadline of a case as seen today, soonest first.
+pub fn open_deadlines(f: &CaseFile) -> Vec<NextDeadline> {
+    let today = today();
+    compliance::open_deadlines(&f.dates())
+        .into_iter()
+        .map(|(kind, due)| NextDeadline {
+            kind,
+            due,
+            days_left: (due - today).num_days(),
+        })
+        .collect()
+}
+
 impl CaseFilter {
     fn admits(&self, f: &CaseFile, next: Option<&NextDeadline>) -> bool {
         self.status.is_none_or(|s| s == f.status)

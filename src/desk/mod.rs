@@ -36,8 +36,8 @@ pub use admin::{ReaderAdded, ReaderListing, ReaderStanding, ReadersApproved, Res
 pub use art29::{RegisterAction, RegisterEntry};
 pub use audit::{audit_broken, AuditVerdict, Checkpoint, ExpectedHead};
 pub use casework::{
-    CaseExport, CaseFilter, CaseListing, DueItem, Ending, EventRecorded, History, NewNote,
-    OpenedCase, OpenedEvent, MAX_NOTE_BYTES,
+    open_deadlines, CaseExport, CaseFilter, CaseListing, DueItem, Ending, EventRecorded, History,
+    NewNote, OpenedCase, OpenedEvent, MAX_NOTE_BYTES,
 };
 pub use error::{DeskError, Disposition, Refusal};
 pub use follow_ups::{FollowUpIdentity, OpenedFollowUp};
