@@ -129,3 +129,20 @@ unsent-attempts = { $n ->
     [one] { $n } attempt
    *[other] { $n } attempts
 }
+
+## cases list --key, cases search
+col-subject = Subject
+cases-not-opened = { $n ->
+    [one] { $n } case this key does not open was left out (sealed before the key was added: `sygnal keys reseal`)
+   *[other] { $n } cases this key does not open were left out (sealed before the key was added: `sygnal keys reseal`)
+}
+search-where = message { $message }
+search-subject = subject
+search-body = text
+search-summary = { $hits ->
+    [one] 1 line found
+   *[other] { $hits } lines found
+} in { $searched ->
+    [one] 1 case
+   *[other] { $searched } cases
+}

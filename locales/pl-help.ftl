@@ -96,3 +96,6 @@ help-identity-disclose--reason = Dlaczego
 help-identity-disclose--reporter_notice = informed (sygnalistę uprzedzono) albo withheld-would-endanger (nie uprzedzono, bo zagroziłoby to postępowaniu)
 help-identity-log = Każdy odczyt i każde ujawnienie tożsamości, także jednej sprawy. Z kluczem powiernika widać też zaszyfrowane powody, adresatów i podstawy prawne
 help-identity-log--key = Klucz prywatny powiernika, by otworzyć zaszyfrowane powody
+help-cases-list--key = Klucz prywatny osoby rozpatrującej: pokazuje też temat każdej sprawy (każde otwarcie trafia do dziennika)
+help-cases-search = Przeszukuje tematy i treści wszystkich spraw, które otwiera twój klucz, także odpowiedzi sygnalisty (każda przeszukana sprawa jest odnotowana jako otwarta)
+help-cases-search--text = Szukany tekst (co najmniej 3 znaki; wielkość liter bez znaczenia)

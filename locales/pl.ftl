@@ -133,3 +133,11 @@ unsent-attempts = { $n ->
     [few] { $n } próby
    *[many] { $n } prób
 }
+
+## cases list --key, cases search
+col-subject = Temat
+cases-not-opened = Pominięto spraw, których ten klucz nie otwiera: { $n } (zaszyfrowano je przed dodaniem klucza: `sygnal keys reseal`)
+search-where = wiadomość { $message }
+search-subject = temat
+search-body = treść
+search-summary = Znalezione wiersze: { $hits }; przeszukane sprawy: { $searched }

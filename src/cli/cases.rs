@@ -9,7 +9,9 @@ use chrono::NaiveDate;
 use clap::Subcommand;
 use zeroize::Zeroizing;
 
-use super::{case_files, case_text, coded, exit, print_json, reader_key, report_view, with_desk};
+use super::{
+    case_files, case_text, coded, exit, print_json, reader_key, report_view, term, with_desk,
+};
 use crate::cases::acknowledgement::Lang;
 use crate::cases::{ActionKind, Category, EndReason, Outcome, Recipient, RejectionReason, Status};
 use crate::desk::{CaseFile, CaseFilter, CaseListing, DeskError, DueItem, Ending, EventKind};
@@ -32,6 +34,21 @@ pub enum CasesCommand {
         /// Only cases received in this year.
         #[arg(long)]
         year: Option<i32>,
+        /// A handler's secret key: show each case's subject too (each case opened is recorded).
+        #[arg(long)]
+        key: Option<PathBuf>,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Search the subjects and texts of every case your key opens, the reporter's answers
+    /// included (each case searched is recorded as opened).
+    Search {
+        /// The text to look for (at least 3 characters; case does not matter).
+        text: String,
+        /// The handler's secret key file.
+        #[arg(long)]
+        key: PathBuf,
         /// JSON output.
         #[arg(long)]
         json: bool,
@@ -353,6 +370,7 @@ pub async fn cases(config_path: &Installation, command: CasesCommand) -> anyhow:
             due_within,
             category,
             year,
+            key,
             json,
         } => {
             let filter = CaseFilter {
@@ -365,11 +383,28 @@ pub async fn cases(config_path: &Installation, command: CasesCommand) -> anyhow:
                     .transpose()?,
                 year,
             };
-            let cases = with_desk(config_path, async |d| d.case_list(&filter).await).await?;
+            let key = key.as_deref().map(reader_key::load).transpose()?;
+            let (cases, not_opened) = with_desk(config_path, async |d| match &key {
+                Some(k) => d.case_list_with_subjects(&filter, k).await,
+                None => Ok((d.case_list(&filter).await?, 0)),
+            })
+            .await?;
             if json {
                 return print_json(&cases);
             }
-            print_list(&cases);
+            print_list(&cases, key.is_some());
+            if not_opened > 0 {
+                eprintln!("{}", t!("cases-not-opened", n = not_opened));
+            }
+            Ok(())
+        }
+        CasesCommand::Search { text, key, json } => {
+            let key = reader_key::load(&key)?;
+            let found = with_desk(config_path, async |d| d.search_cases(&text, &key).await).await?;
+            if json {
+                return print_json(&found);
+            }
+            print_search(&found);
             Ok(())
         }
         CasesCommand::Show {
@@ -662,19 +697,34 @@ fn print_case_file(f: &CaseFile, json: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `cases list`: a header, then one case per line.
-fn print_list(cases: &[CaseListing]) {
+/// `cases list`: a header, then one case per line (with its subject last, when opened).
+fn print_list(cases: &[CaseListing], subjects: bool) {
     if cases.is_empty() {
         println!("{}", t!("cases-none"));
         return;
     }
-    let rows: Vec<[String; 5]> = cases.iter().map(list_row).collect();
+    let rows: Vec<[String; 5]> = cases
+        .iter()
+        .map(|c| {
+            let mut row = list_row(c);
+            if subjects {
+                let [.., last] = &mut row;
+                let subject = c.subject.as_deref().map(term::line).unwrap_or_default();
+                *last = format!("{subject}  | {last}");
+            }
+            row
+        })
+        .collect();
     let header = [
         t!("col-case"),
         t!("col-received"),
         t!("col-status"),
         t!("col-deadline"),
-        t!("col-arrived"),
+        if subjects {
+            format!("{}  | {}", t!("col-subject"), t!("col-arrived"))
+        } else {
+            t!("col-arrived")
+        },
     ];
     let width = |i: usize| {
         rows.iter()
@@ -721,6 +771,34 @@ fn list_row(c: &CaseListing) -> [String; 5] {
         deadline,
         arrived,
     ]
+}
+
+/// `cases search`: each line found, by case and message.
+fn print_search(found: &crate::desk::SearchResult) {
+    for h in &found.hits {
+        println!(
+            "{:<16} {} {}: {}",
+            h.number,
+            t!("search-where", message = h.message),
+            if h.field == "subject" {
+                t!("search-subject")
+            } else {
+                t!("search-body")
+            },
+            term::line(&h.line)
+        );
+    }
+    println!(
+        "{}",
+        t!(
+            "search-summary",
+            hits = found.hits.len(),
+            searched = found.searched
+        )
+    );
+    if found.not_opened > 0 {
+        eprintln!("{}", t!("cases-not-opened", n = found.not_opened));
+    }
 }
 
 /// `cases due`: each open deadline, soonest first.

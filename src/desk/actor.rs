@@ -73,6 +73,14 @@ pub(super) struct ProvenReader {
     pub report: Zeroizing<Vec<u8>>,
 }
 
+/// A report opened (or not) by a current reader's key, with what it took.
+type OpenedReport = (
+    Actor,
+    CaseRecord,
+    ShredKey,
+    Result<Zeroizing<Vec<u8>>, vault::VaultError>,
+);
+
 /// A custodian who opened a case's identity record with their key.
 pub(super) struct ProvenCustodian {
     pub actor: Actor,
@@ -123,6 +131,47 @@ impl Desk {
         number: &str,
         key: &ReaderKey,
     ) -> Result<ProvenReader, DeskError> {
+        let (actor, record, shred, report) = self.open_report(number, key).await?;
+        let report = report
+            .map_err(|e| DeskError::unseal_by_reader(e, &format!("case {number}"), "a handler"))?;
+        Ok(ProvenReader {
+            actor,
+            record,
+            shred,
+            report,
+        })
+    }
+
+    /// As [`Desk::prove_reader`], but `None` when the case is not sealed to this current
+    /// reader's key (a search across cases skips it); every other refusal still stops.
+    pub(super) async fn prove_reader_if_sealed(
+        &self,
+        number: &str,
+        key: &ReaderKey,
+    ) -> Result<Option<ProvenReader>, DeskError> {
+        use crate::openpgp::UnsealError;
+        let (actor, record, shred, report) = self.open_report(number, key).await?;
+        let report = match report {
+            Ok(r) => r,
+            Err(vault::VaultError::Unseal(UnsealError::NotARecipient { .. })) => return Ok(None),
+            Err(e) => {
+                return Err(DeskError::unseal_by_reader(
+                    e,
+                    &format!("case {number}"),
+                    "a handler",
+                ))
+            }
+        };
+        Ok(Some(ProvenReader {
+            actor,
+            record,
+            shred,
+            report,
+        }))
+    }
+
+    /// The case's report opened with `key`, after the key was found a current reader's.
+    async fn open_report(&self, number: &str, key: &ReaderKey) -> Result<OpenedReport, DeskError> {
         let actor = self.current_reader(key).await?;
         let record = self.case_record(number).await?;
         let shred = self.keys.shred_key(&record.shred_key)?;
@@ -133,14 +182,8 @@ impl Desk {
             &key.cert,
             key.passphrase.as_ref(),
             MAX_RECORD_BYTES,
-        )
-        .map_err(|e| DeskError::unseal_by_reader(e, &format!("case {number}"), "a handler"))?;
-        Ok(ProvenReader {
-            actor,
-            record,
-            shred,
-            report,
-        })
+        );
+        Ok((actor, record, shred, report))
     }
 
     /// Only a key the case's identity record was sealed to passes: a custodian.

@@ -210,7 +210,7 @@ fn due_list(files: Vec<CaseFile>, today: NaiveDate, within: Option<i64>) -> Vec<
     items
 }
 
-fn parse_report(plain: &[u8]) -> Result<Report, DeskError> {
+pub(super) fn parse_report(plain: &[u8]) -> Result<Report, DeskError> {
     serde_json::from_slice(plain).map_err(|e| DeskError::Damaged {
         what: "report",
         detail: e.to_string(),
@@ -240,6 +240,9 @@ pub struct CaseListing {
     pub category: Option<Category>,
     /// The next legal deadline, while one is open.
     pub next_deadline: Option<NextDeadline>,
+    /// Its subject, when listed with a reader's key (opened and recorded).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
 }
 
 /// A case's next open deadline as seen today.
@@ -303,6 +306,7 @@ impl Desk {
                     summary,
                     category: f.category,
                     next_deadline: next,
+                    subject: None,
                 });
             }
         }

@@ -21,6 +21,7 @@ mod material;
 mod migrate;
 mod outbox;
 mod quarantine;
+mod reading;
 mod retention;
 mod run;
 mod signers;
@@ -54,6 +55,7 @@ pub use material::IrrelevantItem;
 pub use migrate::migrate_register;
 pub use outbox::{texts, Delivery, ReplyPlanned, MAX_REPLY_BYTES};
 pub use quarantine::RetryItem;
+pub use reading::{SearchHit, SearchResult};
 pub use retention::{
     RetentionReview, RetentionRun, ReviewCounts, ReviewedCase, Standing, SCHEDULE,
 };

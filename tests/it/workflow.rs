@@ -803,3 +803,72 @@ fn rejected_and_transferred_cases_record_why_and_to_whom() {
     );
     assert!(excel.contains(";prosecutor;"), "{excel}");
 }
+
+#[test]
+fn a_handler_lists_subjects_and_searches_content_with_each_case_opened_on_record() {
+    let dovecot = Dovecot::start();
+    let s = Setup::new(&dovecot);
+    let token = unique("SZUKAJ");
+    dovecot.append(
+        "INBOX",
+        &Gpg::new().encrypt_pgp_mime(
+            &s.intake_cert,
+            "R <r@example.net>",
+            TO,
+            "Nieprawidłowości w przetargu",
+            &format!("Pierwszy wiersz.\nKierownik {token} zmienił ofertę.\n"),
+            None,
+            None,
+        ),
+    );
+    s.gateway.run_once();
+    let other = file_plain_report(&s, &dovecot);
+    let h = s.handler.key_file.to_str().unwrap();
+
+    // Without a key: no subjects, nothing opened.
+    let plain = s.gateway.run_ok(&["cases", "list"]);
+    assert!(!plain.contains("przetargu"), "{plain}");
+    let listed = s.gateway.run_ok(&["cases", "list", "--key", h]);
+    assert!(listed.contains("Nieprawidłowości w przetargu"), "{listed}");
+
+    let found = json(
+        &s.gateway,
+        &[
+            "cases",
+            "search",
+            &token.to_lowercase(),
+            "--key",
+            h,
+            "--json",
+        ],
+    );
+    assert_eq!(found["searched"], 2, "{found}");
+    assert_eq!(found["hits"].as_array().unwrap().len(), 1, "{found}");
+    assert_eq!(found["hits"][0]["field"], "body", "{found}");
+    assert!(
+        str_field(&found["hits"][0], "line").contains(&token),
+        "{found}"
+    );
+    let (rc, err) = code(&s.gateway, &["cases", "search", "ab", "--key", h]);
+    assert_eq!(rc, EXIT_USAGE, "{err}");
+
+    // A reader added later does not open the older cases: they are counted, not shown.
+    let late = Holder::new("Lena Late", "lena@handlers.example.org");
+    s.gateway.add_handler(&late);
+    let out = s.gateway.run(&[
+        "cases",
+        "search",
+        &token,
+        "--key",
+        late.key_file.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{out:?}");
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(!said.contains(&token), "{said}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("2 cases this key does not open"));
+
+    // Every case read was recorded, saying why.
+    let trail = s.gateway.run_ok(&["audit", "show", "--case", &other]);
+    assert!(trail.contains("subject shown in cases list"), "{trail}");
+    assert!(trail.contains("searched (cases search)"), "{trail}");
+}
