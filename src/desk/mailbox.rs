@@ -363,3 +363,54 @@ fn warnings(i: &MailboxInspection) -> Vec<String> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::mailbox_error;
+    use crate::config::{MailboxConfig, PasswordSource};
+    use crate::imap::{ImapError, TlsMode};
+
+    fn mailbox() -> MailboxConfig {
+        MailboxConfig {
+            host: "imap.urzad.example.org".into(),
+            port: 993,
+            tls: TlsMode::Implicit,
+            username: "zgloszenia".into(),
+            password: PasswordSource::File("/etc/sygnal/imap.pass".into()),
+            folder: "Zgłoszenia".into(),
+            ca_file: None,
+            idle: true,
+            poll_interval: std::time::Duration::from_secs(30),
+        }
+    }
+
+    #[test]
+    fn mailbox_errors_name_the_server_the_login_the_password_file_and_the_folder() {
+        let m = mailbox();
+        let refused = mailbox_error(
+            &m,
+            None,
+            ImapError::Connect {
+                kind: std::io::ErrorKind::ConnectionRefused,
+            },
+        )
+        .to_string();
+        assert!(refused.contains("imap.urzad.example.org:993"), "{refused}");
+        assert!(refused.contains("port = 993"), "{refused}");
+        let login = mailbox_error(&m, None, ImapError::Auth).to_string();
+        assert!(login.contains("\"zgloszenia\""), "{login}");
+        assert!(login.contains("/etc/sygnal/imap.pass"), "{login}");
+        let select = ImapError::Rejected {
+            command: "SELECT",
+            status: "NO",
+        };
+        let said = mailbox_error(&m, None, select).to_string();
+        assert!(said.contains("folder \"Zgłoszenia\""), "{said}");
+        let other = ImapError::Rejected {
+            command: "SELECT",
+            status: "NO",
+        };
+        let said = mailbox_error(&m, Some("Kosz"), other).to_string();
+        assert!(said.contains("folder \"Kosz\""), "{said}");
+    }
+}
