@@ -46,7 +46,7 @@ case-destroyed = DESTROYED on { $on } (retention): nothing of it opens
 ## Register fields
 field-case = Case:
 field-status = Status:
-field-category = Subject:
+field-category = Category:
 field-received = Received:
 field-acknowledged = Acknowledged:
 field-feedback = Feedback given:
@@ -57,7 +57,7 @@ field-transferred-to = Transferred to:
 field-keep-until = Keep until:
 field-proceedings-ended = Proceedings ended:
 field-identity = Identity:
-field-due = { $deadline } due:
+field-due = Due ({ $deadline }):
 field-reply = Reply:
 field-arrived = Arrived:
 field-opened = Opened:

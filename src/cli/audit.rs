@@ -59,7 +59,8 @@ pub async fn audit(config_path: &Installation, command: AuditCommand) -> anyhow:
             }
             for r in rows {
                 println!(
-                    "{:>5} {} {:<22} {:<14} {} {}",
+                    // A time with its offset is 25 wide; entries dated to the day only line up.
+                    "{:>5} {:<25} {:<22} {:<14} {} {}",
                     r.id,
                     term::local_time(&r.at),
                     term::line(&r.action),
