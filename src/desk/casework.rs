@@ -289,19 +289,20 @@ impl Desk {
     /// The cases `filter` admits, oldest first, each with its next deadline. No content, no
     /// key needed.
     pub async fn case_list(&self, filter: &CaseFilter) -> Result<Vec<CaseListing>, DeskError> {
-        let files = self.register.case_files().await?;
-        let today = today();
+        let mut files: std::collections::HashMap<String, CaseFile> = self
+            .register
+            .case_files()
+            .await?
+            .into_iter()
+            .map(|f| (f.number.clone(), f))
+            .collect();
         let mut out = Vec::new();
         for summary in self.register.list_cases().await? {
-            let Some(f) = files.iter().find(|f| f.number == summary.number) else {
+            let Some(f) = files.remove(&summary.number) else {
                 continue;
             };
-            let next = compliance::due_on(&f.dates(), today).map(|d| NextDeadline {
-                kind: d.deadline,
-                due: d.due,
-                days_left: d.days_left,
-            });
-            if filter.admits(f, next.as_ref()) {
+            let next = open_deadlines(&f).into_iter().next();
+            if filter.admits(&f, next.as_ref()) {
                 out.push(CaseListing {
                     summary,
                     category: f.category,
