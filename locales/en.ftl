@@ -146,3 +146,19 @@ search-summary = { $hits ->
     [one] 1 case
    *[other] { $searched } cases
 }
+
+## The printed case file (cases export --pdf)
+pdf-case-title = CASE FILE { $number } (INTERNAL REPORT)
+pdf-made-on = Printed from the register of internal reports on { $on }
+pdf-register-heading = 1. The case in the register
+pdf-report-heading = 2. The report (message 1)
+pdf-follow-ups-heading = 3. Further messages from the reporter
+pdf-follow-ups-none = none
+pdf-events-heading = 4. Notes and follow-up actions
+pdf-signature-heading = 5. Signature
+pdf-signature = Prepared by: ________________________________   date: ______________
+pdf-no-identity = The reporter's personal data and anything that identifies them are not part of this printout; sygnal keeps them encrypted to the authorised persons. Taking out this printout is recorded in the audit trail.
+pdf-page = Case { $number } · page { $page }/{ $pages }
+case-pdf-written = { $path }: case file { $number } (without the reporter's identity)
+case-exported = case { $number } exported to { $path } (identity not included)
+file-exists = { $path } exists: give a new file name (an existing file is never overwritten)

@@ -81,8 +81,10 @@ help-cases-reply--file = Czyta odpowiedź z tego pliku zamiast ze standardowego 
 help-cases-reply--feedback = To ustawowa informacja zwrotna (art. 27): z datą przyjęcia przez serwer
 help-cases-end-contact = Kończy kontakt z sygnalistą (prosił, by do niego nie pisać): jego adres, klucz i token odpowiedzi są niszczone; niewysłane wiadomości przepadają
 help-cases-end-contact--reason = Dlaczego, w jednym wierszu (zapisane dosłownie: bez nazwisk)
-help-cases-export = Zapisuje pełne akta sprawy (zgłoszenie, załączniki, notatki, działania; nigdy tożsamość)
+help-cases-export = Zapisuje pełne akta sprawy (zgłoszenie, załączniki, notatki, działania; nigdy tożsamość): do folderu (JSON, załączniki i case.pdf do wydruku) albo jako PDF do wydruku
 help-cases-export--out = Nowy folder docelowy (zakładany z prawami 0700, pliki 0600)
+help-cases-export--pdf = Zapisuje akta do wydruku (PDF, A4) w tym nowym pliku (0600)
+help-cases-export--lang = Język wydruku: pl (domyślnie) albo en
 
 ## sygnal identity
 help-identity-unseal = Otwiera zaszyfrowany zapis tożsamości sprawy (klucz powiernika; powód trafia do dziennika)

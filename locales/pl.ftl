@@ -141,3 +141,19 @@ search-where = wiadomość { $message }
 search-subject = temat
 search-body = treść
 search-summary = Znalezione wiersze: { $hits }; przeszukane sprawy: { $searched }
+
+## The printed case file (cases export --pdf)
+pdf-case-title = AKTA SPRAWY { $number } (ZGŁOSZENIE WEWNĘTRZNE)
+pdf-made-on = Wydruk z rejestru zgłoszeń wewnętrznych, sporządzony { $on }
+pdf-register-heading = 1. Dane sprawy w rejestrze
+pdf-report-heading = 2. Zgłoszenie (wiadomość 1)
+pdf-follow-ups-heading = 3. Dalsze wiadomości od sygnalisty
+pdf-follow-ups-none = brak
+pdf-events-heading = 4. Notatki i działania następcze
+pdf-signature-heading = 5. Podpis
+pdf-signature = Sporządził(a): ________________________________   data: ______________
+pdf-no-identity = Dane osobowe zgłaszającego i dane pozwalające ustalić jego tożsamość nie są częścią tego wydruku; przechowuje je sygnal zaszyfrowane dla osób upoważnionych. Wydanie wydruku zapisano w dzienniku audytu.
+pdf-page = Sprawa { $number } · strona { $page }/{ $pages }
+case-pdf-written = { $path }: akta sprawy { $number } (bez danych zgłaszającego)
+case-exported = Sprawę { $number } zapisano w folderze { $path } (bez danych zgłaszającego)
+file-exists = { $path } już istnieje: podaj nową nazwę pliku (istniejący plik nie jest nadpisywany)

@@ -6,29 +6,30 @@ use chrono::NaiveDate;
 use super::term;
 use crate::cases::{ActionKind, Category, DeadlineKind, EndReason, Outcome, Status};
 use crate::desk::{CaseFile, OpenedEvent};
+use crate::i18n::Texts;
 use crate::split::SignatureLabel;
 
 /// A status as people say it.
-pub(super) fn status(s: Status) -> String {
+pub(super) fn status(tx: &Texts, s: Status) -> String {
     match s {
-        Status::Received => t!("status-received"),
-        Status::Acknowledged => t!("status-acknowledged"),
-        Status::InFollowUp => t!("status-in-follow-up"),
-        Status::FeedbackGiven => t!("status-feedback-given"),
-        Status::Closed => t!("status-closed"),
-        Status::Rejected => t!("status-rejected"),
-        Status::Transferred => t!("status-transferred"),
+        Status::Received => t!(tx => "status-received"),
+        Status::Acknowledged => t!(tx => "status-acknowledged"),
+        Status::InFollowUp => t!(tx => "status-in-follow-up"),
+        Status::FeedbackGiven => t!(tx => "status-feedback-given"),
+        Status::Closed => t!(tx => "status-closed"),
+        Status::Rejected => t!(tx => "status-rejected"),
+        Status::Transferred => t!(tx => "status-transferred"),
     }
 }
 
 /// A stored status text as people say it (the text itself if it is not a status).
-pub(super) fn status_text(code: &str) -> String {
-    Status::parse(code).map_or_else(|| code.to_owned(), status)
+pub(super) fn status_text(tx: &Texts, code: &str) -> String {
+    Status::parse(code).map_or_else(|| code.to_owned(), |s| status(tx, s))
 }
 
 /// A status with the word a command takes for it: "w działaniach następczych (in-follow-up)".
-pub(super) fn status_with_code(s: Status) -> String {
-    let label = status(s);
+pub(super) fn status_with_code(tx: &Texts, s: Status) -> String {
+    let label = status(tx, s);
     if label == s.as_str() {
         label
     } else {
@@ -37,51 +38,51 @@ pub(super) fn status_with_code(s: Status) -> String {
 }
 
 /// Which deadline.
-pub(super) fn deadline(kind: DeadlineKind) -> String {
+pub(super) fn deadline(tx: &Texts, kind: DeadlineKind) -> String {
     match kind {
-        DeadlineKind::Acknowledgement => t!("deadline-acknowledgement"),
-        DeadlineKind::Feedback => t!("deadline-feedback"),
-        DeadlineKind::DestroyIrrelevant => t!("deadline-destroy-irrelevant"),
+        DeadlineKind::Acknowledgement => t!(tx => "deadline-acknowledgement"),
+        DeadlineKind::Feedback => t!(tx => "deadline-feedback"),
+        DeadlineKind::DestroyIrrelevant => t!(tx => "deadline-destroy-irrelevant"),
     }
 }
 
 /// "2026-12-10 (in 3 days)", "(today)", "(OVERDUE by 2 days)".
-pub(super) fn when(due: NaiveDate, days_left: i64) -> String {
+pub(super) fn when(tx: &Texts, due: NaiveDate, days_left: i64) -> String {
     let due = due.to_string();
     if days_left < 0 {
-        t!("due-overdue", due = due, days = -days_left)
+        t!(tx => "due-overdue", due = due, days = -days_left)
     } else {
-        t!("due-in", due = due, days = days_left)
+        t!(tx => "due-in", due = due, days = days_left)
     }
 }
 
 /// How a message arrived: encrypted or not, and what its signature says.
-pub(super) fn arrived(encrypted: bool, signature: SignatureLabel) -> String {
+pub(super) fn arrived(tx: &Texts, encrypted: bool, signature: SignatureLabel) -> String {
     let how = if encrypted {
-        t!("arrived-encrypted")
+        t!(tx => "arrived-encrypted")
     } else {
-        t!("arrived-unencrypted")
+        t!(tx => "arrived-unencrypted")
     };
     let signed = match signature {
-        SignatureLabel::TrustedSigner => t!("signature-trusted"),
-        SignatureLabel::UnknownSigner => t!("signature-unknown"),
-        SignatureLabel::Unsigned => t!("signature-none"),
+        SignatureLabel::TrustedSigner => t!(tx => "signature-trusted"),
+        SignatureLabel::UnknownSigner => t!(tx => "signature-unknown"),
+        SignatureLabel::Unsigned => t!(tx => "signature-none"),
     };
     format!("{how}, {signed}")
 }
 
 /// A follow-up action's kind.
-pub(super) fn action(kind: ActionKind) -> String {
+pub(super) fn action(tx: &Texts, kind: ActionKind) -> String {
     match kind {
-        ActionKind::Investigation => t!("action-investigation"),
-        ActionKind::Interview => t!("action-interview"),
-        ActionKind::DocumentRequest => t!("action-document-request"),
-        ActionKind::ReporterContact => t!("action-reporter-contact"),
-        ActionKind::ExternalReview => t!("action-external-review"),
-        ActionKind::CorrectiveAction => t!("action-corrective-action"),
-        ActionKind::Referral => t!("action-referral"),
-        ActionKind::Recovery => t!("action-recovery"),
-        ActionKind::Other => t!("action-other"),
+        ActionKind::Investigation => t!(tx => "action-investigation"),
+        ActionKind::Interview => t!(tx => "action-interview"),
+        ActionKind::DocumentRequest => t!(tx => "action-document-request"),
+        ActionKind::ReporterContact => t!(tx => "action-reporter-contact"),
+        ActionKind::ExternalReview => t!(tx => "action-external-review"),
+        ActionKind::CorrectiveAction => t!(tx => "action-corrective-action"),
+        ActionKind::Referral => t!(tx => "action-referral"),
+        ActionKind::Recovery => t!(tx => "action-recovery"),
+        ActionKind::Other => t!(tx => "action-other"),
     }
 }
 
@@ -90,8 +91,8 @@ fn date(d: Option<NaiveDate>) -> String {
 }
 
 /// The register fields of a case, one per line, labels aligned.
-pub(super) fn print_file(f: &CaseFile) {
-    print_rows(&file_rows(f));
+pub(super) fn print_file(tx: &Texts, f: &CaseFile) {
+    print_rows(&file_rows(tx, f));
 }
 
 /// Labels and values, the labels padded to one width.
@@ -107,80 +108,103 @@ pub(super) fn print_rows(rows: &[(String, String)]) {
 }
 
 /// A case's notes and actions, oldest first, with their opened notes.
-pub(super) fn print_events(events: &[OpenedEvent]) {
-    if events.is_empty() {
-        println!("{}", t!("events-none"));
-    }
-    for opened in events {
-        let e = &opened.event;
-        let what = match e.action_kind {
-            Some(k) => t!("event-action", kind = action(k)),
-            None => t!("event-note"),
-        };
-        println!(
-            "#{} {} {what} {}",
-            e.id,
-            e.on,
-            t!("event-by", actor = term::line(&e.actor))
-        );
-        if let Some(n) = &opened.note {
-            for line in term::text(n).lines() {
-                println!("    {line}");
-            }
-        }
-        if let Some(d) = e.note_destroyed_on {
-            println!("    {}", t!("event-note-destroyed", on = d.to_string()));
-        } else if let Some(d) = e.note_destroy_by {
-            println!("    {}", t!("event-note-irrelevant", by = d.to_string()));
-        }
+pub(super) fn print_events(tx: &Texts, events: &[OpenedEvent]) {
+    for line in event_lines(tx, events) {
+        println!("{line}");
     }
 }
 
-fn file_rows(f: &CaseFile) -> Vec<(String, String)> {
+/// The lines of [`print_events`] (a printed case file too).
+pub(super) fn event_lines(tx: &Texts, events: &[OpenedEvent]) -> Vec<String> {
+    if events.is_empty() {
+        return vec![t!(tx => "events-none")];
+    }
+    let mut out = Vec::new();
+    for opened in events {
+        let e = &opened.event;
+        let what = match e.action_kind {
+            Some(k) => t!(tx => "event-action", kind = action(tx, k)),
+            None => t!(tx => "event-note"),
+        };
+        out.push(format!(
+            "#{} {} {what} {}",
+            e.id,
+            e.on,
+            t!(tx => "event-by", actor = term::line(&e.actor))
+        ));
+        if let Some(n) = &opened.note {
+            for line in term::text(n).lines() {
+                out.push(format!("    {line}"));
+            }
+        }
+        if let Some(d) = e.note_destroyed_on {
+            out.push(format!(
+                "    {}",
+                t!(tx => "event-note-destroyed", on = d.to_string())
+            ));
+        } else if let Some(d) = e.note_destroy_by {
+            out.push(format!(
+                "    {}",
+                t!(tx => "event-note-irrelevant", by = d.to_string())
+            ));
+        }
+    }
+    out
+}
+
+/// The register fields of a case: label and value.
+pub(super) fn file_rows(tx: &Texts, f: &CaseFile) -> Vec<(String, String)> {
     let mut rows = vec![
-        (t!("field-case"), f.number.clone()),
-        (t!("field-status"), status_with_code(f.status)),
+        (t!(tx => "field-case"), f.number.clone()),
+        (t!(tx => "field-status"), status_with_code(tx, f.status)),
         (
-            t!("field-category"),
+            t!(tx => "field-category"),
             f.category.map_or_else(|| "-".to_owned(), category),
         ),
-        (t!("field-received"), f.received_at.to_string()),
+        (t!(tx => "field-received"), f.received_at.to_string()),
         (
-            t!("field-acknowledged"),
+            t!(tx => "field-acknowledged"),
             t!(
-                "value-done-due",
+                tx => "value-done-due",
                 done = date(f.acknowledged_at),
                 due = f.acknowledgement_due.to_string()
             ),
         ),
         (
-            t!("field-feedback"),
+            t!(tx => "field-feedback"),
             t!(
-                "value-done-due",
+                tx => "value-done-due",
                 done = date(f.feedback_at),
                 due = f.feedback_due.to_string()
             ),
         ),
-        (t!("field-ended"), date(f.ended_at)),
+        (t!(tx => "field-ended"), date(f.ended_at)),
         (
-            t!("field-outcome"),
-            f.outcome.map_or_else(|| "-".to_owned(), outcome),
+            t!(tx => "field-outcome"),
+            f.outcome.map_or_else(|| "-".to_owned(), |o| outcome(tx, o)),
         ),
     ];
     match f.end_reason {
-        Some(EndReason::Rejected(r)) => rows.push((t!("field-rejected-because"), r.to_string())),
-        Some(EndReason::Transferred(r)) => rows.push((t!("field-transferred-to"), r.to_string())),
+        Some(EndReason::Rejected(r)) => {
+            rows.push((t!(tx => "field-rejected-because"), r.to_string()))
+        }
+        Some(EndReason::Transferred(r)) => {
+            rows.push((t!(tx => "field-transferred-to"), r.to_string()))
+        }
         None => {}
     }
-    rows.push((t!("field-keep-until"), date(f.retention_until)));
+    rows.push((t!(tx => "field-keep-until"), date(f.retention_until)));
     if let Some(p) = f.proceedings_ended_on {
         rows.push((
-            t!("field-proceedings-ended"),
-            t!("value-proceedings-ended", on = p.to_string()),
+            t!(tx => "field-proceedings-ended"),
+            t!(tx => "value-proceedings-ended", on = p.to_string()),
         ));
     }
     if f.identity_disclosed {
-        rows.push((t!("field-identity"), t!("value-identity-disclosed")));
+        rows.push((
+            t!(tx => "field-identity"),
+            t!(tx => "value-identity-disclosed"),
+        ));
     }
     rows
 }
@@ -190,11 +214,11 @@ fn category(c: Category) -> String {
     c.as_str().to_owned()
 }
 
-fn outcome(o: Outcome) -> String {
+fn outcome(tx: &Texts, o: Outcome) -> String {
     match o {
-        Outcome::Substantiated => t!("outcome-substantiated"),
-        Outcome::PartlySubstantiated => t!("outcome-partly-substantiated"),
-        Outcome::Unsubstantiated => t!("outcome-unsubstantiated"),
-        Outcome::NotInvestigable => t!("outcome-not-investigable"),
+        Outcome::Substantiated => t!(tx => "outcome-substantiated"),
+        Outcome::PartlySubstantiated => t!(tx => "outcome-partly-substantiated"),
+        Outcome::Unsubstantiated => t!(tx => "outcome-unsubstantiated"),
+        Outcome::NotInvestigable => t!(tx => "outcome-not-investigable"),
     }
 }

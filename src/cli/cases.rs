@@ -9,8 +9,11 @@ use chrono::NaiveDate;
 use clap::Subcommand;
 use zeroize::Zeroizing;
 
+use anyhow::Context;
+
 use super::{
-    case_files, case_text, coded, exit, print_json, reader_key, report_view, term, with_desk,
+    case_files, case_pdf, case_text, coded, exit, print_json, reader_key, report_view, term,
+    with_desk,
 };
 use crate::cases::acknowledgement::Lang;
 use crate::cases::{ActionKind, Category, EndReason, Outcome, Recipient, RejectionReason, Status};
@@ -276,7 +279,9 @@ pub enum CasesCommand {
         #[arg(long)]
         reason: String,
     },
-    /// Write a complete case file (report, attachments, notes, actions; never the identity).
+    /// Write a complete case file (report, attachments, notes, actions; never the identity):
+    /// into a folder (JSON, attachments and a printable case.pdf), or as a PDF to print.
+    #[command(group(clap::ArgGroup::new("into").required(true).multiple(true).args(["out", "pdf"])))]
     Export {
         /// Case number.
         number: String,
@@ -285,8 +290,18 @@ pub enum CasesCommand {
         key: PathBuf,
         /// New folder to write into (created 0700, files 0600).
         #[arg(long)]
-        out: PathBuf,
+        out: Option<PathBuf>,
+        /// Write the printable case file (PDF, A4) to this new file (0600).
+        #[arg(long)]
+        pdf: Option<PathBuf>,
+        /// Language of the printed case file: pl (default) or en.
+        #[arg(long, default_value = "pl", value_parser = parse_lang)]
+        lang: Lang,
     },
+}
+
+fn parse_lang(s: &str) -> Result<Lang, String> {
+    Lang::parse(s).ok_or_else(|| format!("{s:?}: the case file is printed in pl or en"))
 }
 
 /// Parses `--on` dates.
@@ -606,9 +621,9 @@ pub async fn cases(config_path: &Installation, command: CasesCommand) -> anyhow:
                     &serde_json::json!({ "case": history.file, "events": history.events }),
                 );
             }
-            case_text::print_file(&history.file);
+            case_text::print_file(super::texts(), &history.file);
             println!();
-            case_text::print_events(&history.events);
+            case_text::print_events(super::texts(), &history.events);
             Ok(())
         }
         CasesCommand::AckText { number, lang } => {
@@ -647,16 +662,51 @@ pub async fn cases(config_path: &Installation, command: CasesCommand) -> anyhow:
             super::contact::print_unsent(&unsent);
             Ok(())
         }
-        CasesCommand::Export { number, key, out } => {
-            case_files::check_new_folder(&out)?;
+        CasesCommand::Export {
+            number,
+            key,
+            out,
+            pdf,
+            lang,
+        } => {
+            if let Some(out) = &out {
+                case_files::check_new_folder(out)?;
+            }
+            if let Some(pdf) = pdf.as_deref().filter(|p| p.exists()) {
+                return Err(coded(
+                    exit::USAGE,
+                    t!("file-exists", path = pdf.display().to_string()),
+                ));
+            }
             let key = reader_key::load(&key)?;
             let export =
                 with_desk(config_path, async |d| d.export_case(&number, &key).await).await?;
-            case_files::write_export(&export, &out)?;
-            eprintln!(
-                "case {number} exported to {} (identity not included)",
-                out.display()
-            );
+            let printed = case_pdf::render(&export, lang).map_err(anyhow::Error::msg)?;
+            if let Some(out) = &out {
+                case_files::write_export(&export, out)?;
+                case_files::write_private(&out.join("case.pdf"), &printed)
+                    .with_context(|| format!("cannot write case.pdf into {}", out.display()))?;
+                eprintln!(
+                    "{}",
+                    t!(
+                        "case-exported",
+                        number = number.as_str(),
+                        path = out.display().to_string()
+                    )
+                );
+            }
+            if let Some(pdf) = &pdf {
+                case_files::write_private(pdf, &printed)
+                    .with_context(|| format!("cannot write {}", pdf.display()))?;
+                eprintln!(
+                    "{}",
+                    t!(
+                        "case-pdf-written",
+                        number = number.as_str(),
+                        path = pdf.display().to_string()
+                    )
+                );
+            }
             Ok(())
         }
     }
@@ -679,7 +729,7 @@ async fn record_event(
             "recorded-action",
             id = out.id,
             number = number,
-            kind = case_text::action(k)
+            kind = case_text::action(super::texts(), k)
         ),
     };
     println!("{what}");
@@ -693,7 +743,7 @@ fn print_case_file(f: &CaseFile, json: bool) -> anyhow::Result<()> {
     if json {
         return print_json(f);
     }
-    case_text::print_file(f);
+    case_text::print_file(super::texts(), f);
     Ok(())
 }
 
@@ -745,7 +795,7 @@ fn list_row(c: &CaseListing) -> [String; 5] {
         return [
             s.number.clone(),
             s.received_at.to_string(),
-            case_text::status_text(&s.status),
+            case_text::status_text(super::texts(), &s.status),
             "-".to_owned(),
             t!("case-destroyed", on = d.to_string()),
         ];
@@ -755,19 +805,19 @@ fn list_row(c: &CaseListing) -> [String; 5] {
         |n| {
             format!(
                 "{} {}",
-                case_text::deadline(n.kind),
-                case_text::when(n.due, n.days_left)
+                case_text::deadline(super::texts(), n.kind),
+                case_text::when(super::texts(), n.due, n.days_left)
             )
         },
     );
-    let mut arrived = case_text::arrived(s.encrypted, s.signature);
+    let mut arrived = case_text::arrived(super::texts(), s.encrypted, s.signature);
     if !s.flags.is_empty() {
         arrived.push_str(&format!(" [{}]", s.flags.join(", ")));
     }
     [
         s.number.clone(),
         s.received_at.to_string(),
-        case_text::status_text(&s.status),
+        case_text::status_text(super::texts(), &s.status),
         deadline,
         arrived,
     ]
@@ -815,9 +865,9 @@ fn print_due(items: &[DueItem]) {
         println!(
             "{:<16} {}{what}: {}  [{}]",
             i.number,
-            case_text::deadline(i.deadline),
-            case_text::when(i.due, i.days_left),
-            case_text::status(i.status)
+            case_text::deadline(super::texts(), i.deadline),
+            case_text::when(super::texts(), i.due, i.days_left),
+            case_text::status(super::texts(), i.status)
         );
     }
 }

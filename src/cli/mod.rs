@@ -10,11 +10,19 @@ macro_rules! t {
     ($id:literal, $($name:ident = $value:expr),+ $(,)?) => {
         $crate::cli::texts().text($id, Some(&$crate::fluent_args!($($name = $value),+)))
     };
+    // In a language other than the session's (a document asked for in another language).
+    ($tx:expr => $id:literal) => {
+        $tx.text($id, None)
+    };
+    ($tx:expr => $id:literal, $($name:ident = $value:expr),+ $(,)?) => {
+        $tx.text($id, Some(&$crate::fluent_args!($($name = $value),+)))
+    };
 }
 
 mod admin;
 mod audit;
 mod case_files;
+mod case_pdf;
 mod case_text;
 mod cases;
 mod contact;
@@ -24,6 +32,7 @@ mod identity;
 mod input;
 mod keys;
 mod mailbox;
+mod pdf;
 mod quarantine;
 mod reader_key;
 mod register_export;

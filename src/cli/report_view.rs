@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use super::term;
 use crate::desk::{OpenedCase, OpenedFollowUp};
+use crate::i18n::Texts;
 use crate::split::{Report, ReportAttachment, ReportPart};
 
 /// An attachment as shown: everything but the bytes (`--save-attachments` writes those).
@@ -163,23 +164,20 @@ fn report_json(r: &Report) -> ReportJson<'_> {
 
 /// What cleaning did to an attachment: the names of the fields removed, or why it was not
 /// cleaned (values are in the sealed identity record only).
-fn print_cleaning(a: &ReportAttachment) {
+fn cleaning(tx: &Texts, a: &ReportAttachment) -> String {
     if !a.cleaned {
         let why = a
             .not_cleaned_reason
             .as_deref()
-            .map_or_else(|| t!("attachment-unknown-reason"), term::line);
-        println!("     {}", t!("attachment-not-cleaned", why = why));
+            .map_or_else(|| t!(tx => "attachment-unknown-reason"), term::line);
+        t!(tx => "attachment-not-cleaned", why = why)
     } else if !a.metadata_removed.is_empty() {
-        println!(
-            "     {}",
-            t!(
-                "attachment-metadata-removed",
-                fields = term::line(&a.metadata_removed.join(", "))
-            )
-        );
+        t!(
+            tx => "attachment-metadata-removed",
+            fields = term::line(&a.metadata_removed.join(", "))
+        )
     } else {
-        println!("     {}", t!("attachment-no-metadata"));
+        t!(tx => "attachment-no-metadata")
     }
 }
 
@@ -207,18 +205,24 @@ pub(super) fn print_case(c: &OpenedCase) {
     let mut rows = vec![
         (t!("field-case"), c.number.clone()),
         (t!("field-received"), term::line(&r.received_at)),
-        (t!("field-status"), super::case_text::status_text(&c.status)),
+        (
+            t!("field-status"),
+            super::case_text::status_text(super::texts(), &c.status),
+        ),
     ];
     for d in crate::desk::open_deadlines(f) {
         rows.push((
-            t!("field-due", deadline = super::case_text::deadline(d.kind)),
-            super::case_text::when(d.due, d.days_left),
+            t!(
+                "field-due",
+                deadline = super::case_text::deadline(super::texts(), d.kind)
+            ),
+            super::case_text::when(super::texts(), d.due, d.days_left),
         ));
     }
     rows.push((t!("field-reply"), reply_line(c.contact.as_ref())));
     rows.push((
         t!("field-arrived"),
-        super::case_text::arrived(r.encrypted, r.signature()),
+        super::case_text::arrived(super::texts(), r.encrypted, r.signature()),
     ));
     if !r.decryption_flags.is_empty() {
         rows.push((
@@ -247,7 +251,7 @@ pub(super) fn print_case(c: &OpenedCase) {
                 "follow-up-heading",
                 message = f.message,
                 received = f.received_at.to_string(),
-                arrived = super::case_text::arrived(f.encrypted, f.signature)
+                arrived = super::case_text::arrived(super::texts(), f.encrypted, f.signature)
             )
         );
         super::case_text::print_rows(&[(t!("field-subject"), s(&f.report.subject))]);
@@ -257,51 +261,66 @@ pub(super) fn print_case(c: &OpenedCase) {
     }
     println!();
     println!("--- {}", t!("events-heading"));
-    super::case_text::print_events(&c.events);
+    super::case_text::print_events(super::texts(), &c.events);
 }
 
 /// A message's attachments (numbered as the case's, from `first`) and the parts that arrived
 /// outside its encryption.
 fn print_attachments_and_parts(r: &Report, first: u32) {
+    for line in attachment_lines(super::texts(), r, first) {
+        println!("{line}");
+    }
+}
+
+/// The lines of [`print_attachments_and_parts`], in `tx`'s language (a printed case file too).
+pub(super) fn attachment_lines(tx: &Texts, r: &Report, first: u32) -> Vec<String> {
+    let mut out = Vec::new();
     if !r.attachments.is_empty() {
-        println!();
-        println!("{}", t!("attachments-heading"));
+        out.push(String::new());
+        out.push(t!(tx => "attachments-heading"));
         for (i, a) in r.attachments.iter().enumerate() {
-            println!(
+            out.push(format!(
                 "  {}. {} ({}, {}, sha256 {})",
                 u32::try_from(i).unwrap_or(u32::MAX).saturating_add(first),
                 a.name
                     .as_deref()
-                    .map_or_else(|| t!("attachment-no-name"), term::line),
+                    .map_or_else(|| t!(tx => "attachment-no-name"), term::line),
                 term::line(&a.content_type),
-                t!("size-bytes", bytes = a.size),
+                t!(tx => "size-bytes", bytes = a.size),
                 a.sha256,
-            );
+            ));
             if let Some(d) = a.destroyed_on {
-                println!("     {}", t!("attachment-destroyed", on = d.to_string()));
+                out.push(format!(
+                    "     {}",
+                    t!(tx => "attachment-destroyed", on = d.to_string())
+                ));
                 continue;
             }
             if let Some(d) = a.destroy_by {
-                println!("     {}", t!("attachment-irrelevant", by = d.to_string()));
+                out.push(format!(
+                    "     {}",
+                    t!(tx => "attachment-irrelevant", by = d.to_string())
+                ));
             }
-            print_cleaning(a);
+            out.push(format!("     {}", cleaning(tx, a)));
         }
     }
     if !r.unencrypted_parts.is_empty() {
-        println!();
-        println!("{}", t!("unencrypted-parts-heading"));
+        out.push(String::new());
+        out.push(t!(tx => "unencrypted-parts-heading"));
         for (i, p) in r.unencrypted_parts.iter().enumerate() {
-            println!(
+            out.push(format!(
                 "  {}. {} ({})",
                 i + 1,
                 term::line(&p.content_type),
-                t!("size-bytes", bytes = p.size)
-            );
+                t!(tx => "size-bytes", bytes = p.size)
+            ));
             if let Some(text) = &p.text {
                 for line in term::text(text).lines() {
-                    println!("     | {line}");
+                    out.push(format!("     | {line}"));
                 }
             }
         }
     }
+    out
 }

@@ -1,104 +1,13 @@
 //! The yearly review record (protokół przeglądu) as a PDF for the data-protection officer to sign:
 //! totals, every destruction of the year, every case kept and why, signature lines. Polish by
-//! default, English available. Laid out in a monospaced font (DejaVu Sans Mono, embedded and
-//! subset by krilla) so that columns line up and lines wrap by character count, exactly.
+//! default, English available.
 
 use chrono::NaiveDate;
-use krilla::geom::Point;
-use krilla::metadata::Metadata;
-use krilla::page::PageSettings;
-use krilla::text::{Font, TextDirection};
-use krilla::Document;
+
+use super::pdf::{self, Flow};
 
 use crate::cases::acknowledgement::Lang;
 use crate::desk::{RetentionReview, Standing};
-
-const FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSansMono.ttf");
-/// A4 in points.
-const PAGE_W: f32 = 595.28;
-const PAGE_H: f32 = 841.89;
-const MARGIN: f32 = 50.0;
-const BODY: f32 = 8.5;
-const TITLE: f32 = 12.0;
-const HEADING: f32 = 10.0;
-/// DejaVu Sans Mono's advance: 1233 of 2048 units per em.
-const ADVANCE: f32 = 1233.0 / 2048.0;
-const LEADING: f32 = 1.45;
-
-/// Characters per line at `size`.
-fn columns(size: f32) -> usize {
-    // Truncation intended: a partial character does not fit.
-    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-    let n = ((PAGE_W - 2.0 * MARGIN) / (size * ADVANCE)).floor() as usize;
-    n
-}
-
-struct Line {
-    text: String,
-    size: f32,
-    space_before: f32,
-}
-
-/// Lines of text, wrapped, before they are put on pages.
-#[derive(Default)]
-struct Flow(Vec<Line>);
-
-impl Flow {
-    fn title(&mut self, text: &str) {
-        self.wrapped(text, TITLE, 0.0);
-    }
-    fn heading(&mut self, text: &str) {
-        self.wrapped(text, HEADING, 10.0);
-    }
-    fn line(&mut self, text: &str) {
-        self.wrapped(text, BODY, 0.0);
-    }
-    fn gap(&mut self) {
-        self.0.push(Line {
-            text: String::new(),
-            size: BODY,
-            space_before: 0.0,
-        });
-    }
-    /// Word-wrapped to the page width; continuation lines keep the first line's indent. A line
-    /// that fits is kept as it is (table columns keep their spacing).
-    fn wrapped(&mut self, text: &str, size: f32, space_before: f32) {
-        let width = columns(size);
-        if text.chars().count() <= width {
-            self.0.push(Line {
-                text: text.to_owned(),
-                size,
-                space_before,
-            });
-            return;
-        }
-        let indent = text.chars().take_while(|c| *c == ' ').count();
-        let mut current = String::new();
-        let mut first = true;
-        for word in text.split_whitespace() {
-            let len = current.chars().count();
-            if len > indent && len + 1 + word.chars().count() > width {
-                self.0.push(Line {
-                    text: std::mem::take(&mut current),
-                    size,
-                    space_before: if first { space_before } else { 0.0 },
-                });
-                first = false;
-            }
-            if current.is_empty() {
-                current = " ".repeat(indent);
-            } else if current.chars().count() > indent {
-                current.push(' ');
-            }
-            current.push_str(word);
-        }
-        self.0.push(Line {
-            text: current,
-            size,
-            space_before: if first { space_before } else { 0.0 },
-        });
-    }
-}
 
 /// Words of the record, in one language.
 struct Words {
@@ -366,83 +275,14 @@ fn flow(review: &RetentionReview, lang: Lang) -> Flow {
 
 /// Renders the record; the error says what failed.
 pub fn render(review: &RetentionReview, lang: Lang) -> Result<Vec<u8>, String> {
-    let font = Font::new(FONT.into(), 0).ok_or("the embedded font does not load")?;
-    let settings = PageSettings::from_wh(PAGE_W, PAGE_H).ok_or("the page size is not valid")?;
     let w = match lang {
         Lang::Pl => &PL,
         Lang::En => &EN,
     };
-    // Lines to pages: a page ends when the next line would cross the bottom margin (less
-    // room for the footer).
-    let mut pages: Vec<Vec<(f32, &Line)>> = vec![Vec::new()];
-    let lines = flow(review, lang);
-    let mut y = MARGIN;
-    for line in &lines.0 {
-        let height = line.size * LEADING;
-        if y + line.space_before + height > PAGE_H - MARGIN - 20.0 {
-            pages.push(Vec::new());
-            y = MARGIN;
-        }
-        y += if y > MARGIN { line.space_before } else { 0.0 } + height;
-        if let Some(page) = pages.last_mut() {
-            page.push((y, line));
-        }
-    }
-    let mut document = Document::new();
-    let total = pages.len();
-    for (n, page_lines) in pages.iter().enumerate() {
-        let mut page = document.start_page_with(settings.clone());
-        let mut surface = page.surface();
-        for (y, line) in page_lines {
-            surface.draw_text(
-                Point::from_xy(MARGIN, *y),
-                font.clone(),
-                line.size,
-                &line.text,
-                false,
-                TextDirection::Auto,
-            );
-        }
-        surface.draw_text(
-            Point::from_xy(MARGIN, PAGE_H - MARGIN + 10.0),
-            font.clone(),
-            BODY - 1.0,
-            &format!("{} {} · {} {}/{total}", w.year, review.year, w.page, n + 1),
-            false,
-            TextDirection::Auto,
-        );
-        surface.finish();
-        page.finish();
-    }
-    document.set_metadata(
-        Metadata::new()
-            .title(format!("{} {}", w.title, review.year))
-            .language(match lang {
-                Lang::Pl => "pl".to_owned(),
-                Lang::En => "en".to_owned(),
-            })
-            .creator("sygnal".to_owned()),
-    );
-    document
-        .finish()
-        .map_err(|e| format!("the PDF could not be written: {e:?}"))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{columns, Flow, BODY};
-
-    #[test]
-    fn wrapped_lines_fit_the_page_and_keep_every_word_and_the_indent() {
-        let text = format!("    {}", "słowo ".repeat(60));
-        let mut f = Flow::default();
-        f.wrapped(&text, BODY, 0.0);
-        assert!(f.0.len() > 1);
-        for l in &f.0 {
-            assert!(l.text.chars().count() <= columns(BODY), "{}", l.text);
-            assert!(l.text.starts_with("    słowo"), "{}", l.text);
-        }
-        let words: usize = f.0.iter().map(|l| l.text.split_whitespace().count()).sum();
-        assert_eq!(words, 60);
-    }
+    pdf::render(
+        &flow(review, lang),
+        &format!("{} {}", w.title, review.year),
+        lang,
+        |n, total| format!("{} {} · {} {n}/{total}", w.year, review.year, w.page),
+    )
 }

@@ -111,6 +111,8 @@ pub struct CaseExport {
     pub follow_ups: Vec<super::OpenedFollowUp>,
     /// Notes and actions.
     pub events: Vec<OpenedEvent>,
+    /// The day it was taken out (the register's clock).
+    pub made_on: NaiveDate,
 }
 
 /// One open deadline.
@@ -557,6 +559,7 @@ impl Desk {
             report,
             follow_ups,
             events,
+            made_on: today(),
         })
     }
 

@@ -11,6 +11,7 @@ use crate::support::gateway::{
     str_field, Gateway, Setup, EXIT_KEY_REFUSED, EXIT_RUNTIME, EXIT_USAGE,
 };
 use crate::support::gnupg::{unique, Gpg, Holder};
+use crate::support::pdf::{ocr_pdf, pdf_text};
 
 const TO: &str = "zgloszenia@urzad.example.org";
 
@@ -871,4 +872,122 @@ fn a_handler_lists_subjects_and_searches_content_with_each_case_opened_on_record
     let trail = s.gateway.run_ok(&["audit", "show", "--case", &other]);
     assert!(trail.contains("subject shown in cases list"), "{trail}");
     assert!(trail.contains("searched (cases search)"), "{trail}");
+}
+
+/// The paper file the procedure keeps: a printed case file, Polish unless asked otherwise,
+/// with the register fields, the report as written, its attachments listed and the notes, and
+/// never anything that identifies the reporter. Taking it out is on the audit trail.
+#[test]
+fn a_printed_case_file_is_polish_by_default_holds_the_report_and_notes_and_never_the_identity() {
+    let dovecot = Dovecot::start();
+    let s = Setup::new(&dovecot);
+    let token = unique("AKTA");
+    dovecot.append(
+        "INBOX",
+        &Gpg::new().encrypt_pgp_mime(
+            &s.intake_cert,
+            &format!("Zofia Zgłaszająca <zofia.{token}@example.net>"),
+            TO,
+            "Zażółcona gęśla jaźń",
+            &format!("Kierownik {token}-BODY przyjął łapówkę.\n\nDrugi akapit zgłoszenia.\n"),
+            Some(("faktura.txt", b"faktura 17/2026\n")),
+            None,
+        ),
+    );
+    s.gateway.run_once();
+    let number = s.gateway.case_numbers().pop().unwrap();
+    let n = number.as_str();
+    let h = s.handler.key_file.to_str().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let note = dir.path().join("note.txt");
+    std::fs::write(&note, format!("Rozmowa z kierownikiem {token}-NOTE.\n")).unwrap();
+    s.gateway.run_ok(&[
+        "cases",
+        "note",
+        n,
+        "--key",
+        h,
+        "--file",
+        note.to_str().unwrap(),
+    ]);
+
+    let polish = dir.path().join("akta.pdf");
+    let said = s.gateway.run_ok(&[
+        "cases",
+        "export",
+        n,
+        "--key",
+        h,
+        "--pdf",
+        polish.to_str().unwrap(),
+    ]);
+    assert!(!said.contains(&token), "{said}");
+    let text = pdf_text(&polish);
+    for expected in [
+        format!("AKTA SPRAWY {n}"),
+        "Dane sprawy w rejestrze".to_owned(),
+        "Zażółcona gęśla jaźń".to_owned(),
+        format!("Kierownik {token}-BODY przyjął łapówkę."),
+        "Drugi akapit zgłoszenia.".to_owned(),
+        "faktura.txt".to_owned(),
+        format!("Rozmowa z kierownikiem {token}-NOTE."),
+        "Termin (informacja zwrotna)".to_owned(),
+        "Sporządził(a)".to_owned(),
+        "strona 1/".to_owned(),
+    ] {
+        assert!(text.contains(&expected), "{expected:?} missing:\n{text}");
+    }
+    assert!(
+        !text.contains("zofia."),
+        "the identity is in the case file:\n{text}"
+    );
+    assert!(
+        !text.contains("Zofia"),
+        "the identity is in the case file:\n{text}"
+    );
+    // What a person sees on the page, not only the text layer: the glyphs are there.
+    assert!(
+        ocr_pdf(&polish).contains(n),
+        "the case number is not on the page"
+    );
+    assert_private(&polish);
+
+    // An existing file is never overwritten.
+    let out = s.gateway.run(&[
+        "cases",
+        "export",
+        n,
+        "--key",
+        h,
+        "--pdf",
+        polish.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(EXIT_USAGE), "{out:?}");
+
+    // English on request; the export folder carries the printable file too.
+    let folder = dir.path().join("export");
+    s.gateway.run_ok(&[
+        "cases",
+        "export",
+        n,
+        "--key",
+        h,
+        "--out",
+        folder.to_str().unwrap(),
+        "--lang",
+        "en",
+    ]);
+    let english = pdf_text(&folder.join("case.pdf"));
+    assert!(english.contains(&format!("CASE FILE {n}")), "{english}");
+    assert!(english.contains("Notes and follow-up actions"), "{english}");
+    assert_private(&folder.join("case.pdf"));
+
+    let trail = s.gateway.run_ok(&["audit", "show", "--case", n]);
+    assert_eq!(trail.matches("CaseExported").count(), 2, "{trail}");
+}
+
+fn assert_private(path: &std::path::Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "{}", path.display());
 }

@@ -3,6 +3,7 @@
 pub mod dovecot;
 pub mod gateway;
 pub mod gnupg;
+pub mod pdf;
 pub mod poison;
 pub mod postfix;
 pub mod postgres;
