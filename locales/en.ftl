@@ -162,3 +162,13 @@ pdf-page = Case { $number } · page { $page }/{ $pages }
 case-pdf-written = { $path }: case file { $number } (without the reporter's identity)
 case-exported = case { $number } exported to { $path } (identity not included)
 file-exists = { $path } exists: give a new file name (an existing file is never overwritten)
+
+## The daily deadline digest (e-mail to handlers)
+digest-subject = sygnal: case deadlines for { $day }
+digest-intro = Deadlines in report cases as of { $day }: missed ones and those due within { $days ->
+    [one] { $days } day
+   *[other] { $days } days
+}.
+digest-line = { $number }  { $deadline }: { $when }
+digest-details = Details: sygnal cases due --key YOUR-KEY; a case: sygnal cases show NUMBER --key YOUR-KEY.
+digest-footer = Sent automatically by sygnal, once a day when deadlines are near; do not reply. It holds no report content and no one's details. The administrator turns it off with deadline-digest = false in [contact].

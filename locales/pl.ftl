@@ -157,3 +157,13 @@ pdf-page = Sprawa { $number } · strona { $page }/{ $pages }
 case-pdf-written = { $path }: akta sprawy { $number } (bez danych zgłaszającego)
 case-exported = Sprawę { $number } zapisano w folderze { $path } (bez danych zgłaszającego)
 file-exists = { $path } już istnieje: podaj nową nazwę pliku (istniejący plik nie jest nadpisywany)
+
+## Codzienne zestawienie terminów (e-mail do osób prowadzących sprawy)
+digest-subject = sygnal: terminy spraw na { $day }
+digest-intro = Terminy w sprawach zgłoszeń na dzień { $day }: zaległe i przypadające w ciągu { $days ->
+    [one] { $days } dnia
+   *[other] { $days } dni
+}.
+digest-line = { $number }  { $deadline }: { $when }
+digest-details = Szczegóły: sygnal cases due --key TWÓJ-KLUCZ, sprawa: sygnal cases show NUMER --key TWÓJ-KLUCZ.
+digest-footer = Wiadomość wysłana automatycznie przez sygnal, raz dziennie, gdy są terminy; nie odpowiadaj na nią. Nie zawiera treści zgłoszeń ani danych osób. Wyłącza ją administrator: deadline-digest = false w sekcji [contact].

@@ -39,21 +39,12 @@ pub(super) fn status_with_code(tx: &Texts, s: Status) -> String {
 
 /// Which deadline.
 pub(super) fn deadline(tx: &Texts, kind: DeadlineKind) -> String {
-    match kind {
-        DeadlineKind::Acknowledgement => t!(tx => "deadline-acknowledgement"),
-        DeadlineKind::Feedback => t!(tx => "deadline-feedback"),
-        DeadlineKind::DestroyIrrelevant => t!(tx => "deadline-destroy-irrelevant"),
-    }
+    tx.deadline(kind)
 }
 
 /// "2026-12-10 (in 3 days)", "(today)", "(OVERDUE by 2 days)".
 pub(super) fn when(tx: &Texts, due: NaiveDate, days_left: i64) -> String {
-    let due = due.to_string();
-    if days_left < 0 {
-        t!(tx => "due-overdue", due = due, days = -days_left)
-    } else {
-        t!(tx => "due-in", due = due, days = days_left)
-    }
+    tx.when(due, days_left)
 }
 
 /// How a message arrived: encrypted or not, and what its signature says.

@@ -13,6 +13,9 @@ use crate::imap::TlsMode;
 /// Acknowledgements sent in any one hour, at most, by default: a flood of forged reports must
 /// not turn the gateway into a mail cannon aimed at third parties.
 pub const DEFAULT_ACKS_PER_HOUR: u32 = 60;
+/// Days ahead the deadline digest looks by default: a week, so that a deadline shows in a
+/// handler's mail on several days before it is due.
+pub const DEFAULT_DIGEST_DAYS: i64 = 7;
 
 /// Talking with the reporter (`[contact]`).
 #[derive(Debug, Clone)]
@@ -34,6 +37,9 @@ pub struct ContactConfig {
     /// The SMTP envelope sender (where bounces go); None: the null sender `<>`, so that no
     /// bounce (which quotes the reporter's address) comes back into the reporting mailbox.
     pub envelope_from: Option<lettre::Address>,
+    /// The daily deadline digest to handlers covers deadlines due within this many days (and
+    /// missed ones); None: no digest.
+    pub deadline_digest_days: Option<i64>,
 }
 
 /// The outgoing server (`[contact.smtp]`).
@@ -64,6 +70,8 @@ pub(super) struct RawContact {
     templates_dir: Option<PathBuf>,
     max_acknowledgements_per_hour: Option<u32>,
     envelope_from: Option<String>,
+    deadline_digest: Option<bool>,
+    deadline_digest_days: Option<i64>,
 }
 
 #[derive(Deserialize)]
@@ -89,6 +97,8 @@ pub(super) const CONTACT_KEYS: &[&str] = &[
     "templates-dir",
     "max-acknowledgements-per-hour",
     "envelope-from",
+    "deadline-digest",
+    "deadline-digest-days",
 ];
 
 /// Keys of `[contact.smtp]`.
@@ -146,6 +156,13 @@ impl RawContact {
                 }
             },
         };
+        let digest_days = self.deadline_digest_days.unwrap_or(DEFAULT_DIGEST_DAYS);
+        if !(1..=90).contains(&digest_days) {
+            problems.push(format!(
+                "contact.deadline-digest-days: {digest_days} is not 1-90 (turn the digest off \
+                 with deadline-digest = false)"
+            ));
+        }
         let templates_dir = self.templates_dir.map(|d| resolve(base, &d));
         if let Some(d) = &templates_dir {
             if !d.is_dir() {
@@ -164,6 +181,7 @@ impl RawContact {
             templates_dir,
             max_acknowledgements_per_hour: per_hour,
             envelope_from: envelope_from?,
+            deadline_digest_days: self.deadline_digest.unwrap_or(true).then_some(digest_days),
         })
     }
 }

@@ -22,10 +22,10 @@ use crate::openpgp;
 pub struct Outgoing<'a> {
     /// The gateway's From.
     pub from: &'a SenderAddress,
-    /// The reporter's address.
+    /// The recipient (the reporter; a handler for a deadline digest).
     pub to: &'a str,
-    /// The case's reply address (with its token).
-    pub reply_to: &'a str,
+    /// The case's reply address (with its token); None for a message not to be answered.
+    pub reply_to: Option<&'a str>,
     /// Subject.
     pub subject: &'a str,
     /// Text body.
@@ -34,11 +34,20 @@ pub struct Outgoing<'a> {
     pub message_id: &'a str,
     /// Date of the first attempt (kept for a re-send).
     pub date: SystemTime,
-    /// An automatic message (RFC 3834 `Auto-Submitted: auto-replied`): the reporter's
-    /// auto-responder will not answer it.
-    pub auto_submitted: bool,
-    /// The reporter's key (binary OpenPGP): encrypt to it.
+    /// An automatic message (RFC 3834 `Auto-Submitted`: `auto-replied` for an acknowledgement,
+    /// `auto-generated` for a digest): an auto-responder will not answer it.
+    pub auto_submitted: Option<AutoSubmitted>,
+    /// The recipient's key (binary OpenPGP): encrypt to it.
     pub encrypt_to: Option<&'a [u8]>,
+}
+
+/// Why a message was sent without a person writing it (RFC 3834).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AutoSubmitted {
+    /// In answer to a message (an acknowledgement).
+    Replied,
+    /// On a schedule (a deadline digest).
+    Generated,
 }
 
 /// A message that could not be composed. No address or text in it.
@@ -50,23 +59,31 @@ pub enum ComposeError {
     /// lettre refused the message.
     #[error("the message could not be built: {0}")]
     Build(String),
-    /// Encryption to the reporter's key failed.
-    #[error("the message could not be encrypted to the reporter's key: {0}")]
+    /// Encryption to the recipient's key failed.
+    #[error("the message could not be encrypted to the recipient's key: {0}")]
     Encrypt(String),
 }
 
 /// The whole message, as sent (CRLF line ends).
 pub fn compose(o: &Outgoing<'_>) -> Result<Vec<u8>, ComposeError> {
-    let to = Mailbox::from_str(o.to).map_err(|_| ComposeError::Address("reporter's"))?;
-    let reply_to = Mailbox::from_str(o.reply_to).map_err(|_| ComposeError::Address("reply"))?;
+    let to = Mailbox::from_str(o.to).map_err(|_| ComposeError::Address("recipient's"))?;
     let mut builder = Message::builder()
         .from(o.from.mailbox().clone())
         .to(to)
-        .reply_to(reply_to)
         .date(o.date)
         .message_id(Some(format!("<{}>", o.message_id)));
-    if o.auto_submitted {
-        builder = builder.raw_header(raw("Auto-Submitted", "auto-replied")?);
+    if let Some(reply_to) = o.reply_to {
+        builder = builder
+            .reply_to(Mailbox::from_str(reply_to).map_err(|_| ComposeError::Address("reply"))?);
+    }
+    match o.auto_submitted {
+        Some(AutoSubmitted::Replied) => {
+            builder = builder.raw_header(raw("Auto-Submitted", "auto-replied")?);
+        }
+        Some(AutoSubmitted::Generated) => {
+            builder = builder.raw_header(raw("Auto-Submitted", "auto-generated")?);
+        }
+        None => {}
     }
     let message = match o.encrypt_to {
         None => builder
@@ -120,7 +137,7 @@ fn raw(name: &'static str, value: &str) -> Result<HeaderValue, ComposeError> {
     Ok(HeaderValue::new(name, value.to_owned()))
 }
 
-/// Encrypts `plaintext` to the reporter's key, ASCII-armored.
+/// Encrypts `plaintext` to the recipient's key, ASCII-armored.
 fn encrypt(plaintext: &[u8], cert: &[u8]) -> Result<String, ComposeError> {
     let cert = openpgp::parse_cert(cert).map_err(|e| ComposeError::Encrypt(e.to_string()))?;
     let sealed =

@@ -214,12 +214,12 @@ fn outgoing_mail_carries_no_header_of_the_original() {
     let raw = compose(&Outgoing {
         from: &from,
         to: "jan@example.net",
-        reply_to: "zgloszenia+abcdefghijklmnopqrstuvwxyz@urzad.example.org",
+        reply_to: Some("zgloszenia+abcdefghijklmnopqrstuvwxyz@urzad.example.org"),
         subject: "Potwierdzenie ZW/2026/0007",
         body: "Treść",
         message_id: "fixed123@urzad.example.org",
         date: SystemTime::UNIX_EPOCH,
-        auto_submitted: true,
+        auto_submitted: Some(AutoSubmitted::Replied),
         encrypt_to: None,
     })
     .unwrap();

@@ -20,7 +20,7 @@ mod templates;
 mod contact_tests;
 
 pub use address::{ReplyPattern, ReplyToken, SenderAddress};
-pub use compose::{compose, ComposeError, Outgoing};
+pub use compose::{compose, AutoSubmitted, ComposeError, Outgoing};
 pub use route::{reply_route, reply_token, NoContact, Route};
 pub use sealed::{open_contact, open_text, seal_contact, seal_text, SealedContact};
 pub use templates::{Template, TemplateError, Texts};

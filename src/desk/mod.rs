@@ -12,6 +12,7 @@ mod admin;
 mod art29;
 mod audit;
 mod casework;
+mod digest;
 mod error;
 mod follow_ups;
 mod identity;
@@ -40,6 +41,7 @@ pub use casework::{
     open_deadlines, CaseExport, CaseFilter, CaseListing, DueItem, Ending, EventRecorded, History,
     NewNote, OpenedCase, OpenedEvent, MAX_NOTE_BYTES,
 };
+pub use digest::DigestRun;
 pub use error::{DeskError, Disposition, Refusal};
 pub use follow_ups::{FollowUpIdentity, OpenedFollowUp};
 pub use identity::{

@@ -287,12 +287,13 @@ impl Desk {
         let message = contact::compose(&Outgoing {
             from: &config.from,
             to: &contact.to,
-            reply_to: &reply_to,
+            reply_to: Some(&reply_to),
             subject: &subject,
             body: &body,
             message_id: &due.message_id,
             date,
-            auto_submitted: due.kind == OutKind::Acknowledgement,
+            auto_submitted: (due.kind == OutKind::Acknowledgement)
+                .then_some(contact::AutoSubmitted::Replied),
             encrypt_to: contact.cert.as_deref(),
         })
         .map_err(|e| e.to_string())?;
@@ -443,7 +444,7 @@ impl Desk {
                 "{failed} message(s) to reporters failed for good: see `sygnal cases due`"
             ));
         }
-        Ok(())
+        self.digest_checks(warnings, checked).await
     }
 
     /// Mail to reporters not yet sent (planned, being sent, failed): no address, no text.

@@ -128,8 +128,12 @@ async fn run_tenant(
 /// How often `sygnal run` looks for mail to send to reporters.
 const DELIVER_EVERY: Duration = Duration::from_secs(10);
 
-/// One pass over the outbox (a failure is logged, never stops intake); the desk is kept.
-async fn deliver_with(at: &Installation, desk: Option<Desk>) -> Option<Desk> {
+/// How often `sygnal run` looks whether today's deadline digest is due.
+const DIGEST_EVERY: Duration = Duration::from_secs(15 * 60);
+
+/// One pass over the outbox, then (`digest`) the deadline digest; a failure is logged, never
+/// stops intake. The desk is kept.
+async fn deliver_with(at: &Installation, desk: Option<Desk>, digest: bool) -> Option<Desk> {
     let desk = match desk {
         Some(d) => d,
         None => match Desk::open(at).await {
@@ -157,20 +161,30 @@ async fn deliver_with(at: &Installation, desk: Option<Desk>) -> Option<Desk> {
             tracing::error!(error = %format!("{e:#}"), "OutboxFailed: tried again shortly; `sygnal cases due` lists what is unsent")
         }
     }
+    if digest {
+        if let Err(e) = desk.send_deadline_digests().await {
+            tracing::error!(error = %format!("{e:#}"), "DeadlineDigestFailed: tried again later");
+        }
+    }
     Some(desk)
 }
 
-/// One pass over the outbox.
+/// One pass over the outbox, and the deadline digest.
 async fn deliver(at: &Installation) {
-    if let Some(desk) = deliver_with(at, None).await {
+    if let Some(desk) = deliver_with(at, None, true).await {
         desk.close().await;
     }
 }
 
 async fn keep_delivering(at: &Installation, mut done: tokio::sync::watch::Receiver<bool>) {
     let mut desk = None;
+    let mut digest_at = std::time::Instant::now();
     loop {
-        desk = deliver_with(at, desk.take()).await;
+        let digest = std::time::Instant::now() >= digest_at;
+        if digest {
+            digest_at = std::time::Instant::now() + DIGEST_EVERY;
+        }
+        desk = deliver_with(at, desk.take(), digest).await;
         if desk.as_ref().is_some_and(|d| d.config.contact.is_none()) {
             break;
         }

@@ -5,10 +5,13 @@
 
 use std::borrow::Cow;
 
+use chrono::NaiveDate;
+
 use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource};
 
 pub use crate::cases::acknowledgement::Lang;
+use crate::cases::DeadlineKind;
 pub use fluent_bundle::FluentValue;
 
 const POLISH: &str = include_str!("../../locales/pl.ftl");
@@ -68,6 +71,31 @@ impl Texts {
         let mut errors = Vec::new();
         let out: Cow<'_, str> = self.bundle.format_pattern(pattern, args, &mut errors);
         out.into_owned()
+    }
+
+    /// Which deadline, as people say it.
+    pub fn deadline(&self, kind: DeadlineKind) -> String {
+        match kind {
+            DeadlineKind::Acknowledgement => self.text("deadline-acknowledgement", None),
+            DeadlineKind::Feedback => self.text("deadline-feedback", None),
+            DeadlineKind::DestroyIrrelevant => self.text("deadline-destroy-irrelevant", None),
+        }
+    }
+
+    /// "2026-12-10 (in 3 days)", "(today)", "(OVERDUE by 2 days)".
+    pub fn when(&self, due: NaiveDate, days_left: i64) -> String {
+        let due = due.to_string();
+        if days_left < 0 {
+            self.text(
+                "due-overdue",
+                Some(&crate::fluent_args!(due = due, days = -days_left)),
+            )
+        } else {
+            self.text(
+                "due-in",
+                Some(&crate::fluent_args!(due = due, days = days_left)),
+            )
+        }
     }
 }
 

@@ -356,6 +356,18 @@ pub fn fingerprint_hex(cert: &Cert) -> String {
     cert.fingerprint().to_hex()
 }
 
+/// The e-mail address of a certificate's primary user ID valid under the standard policy (the
+/// first user ID with an address, when the primary has none): where a reader's deadline digest
+/// goes.
+pub fn cert_email(cert: &Cert) -> Option<String> {
+    let vc = cert.with_policy(&POLICY, None).ok()?;
+    let primary = vc.primary_userid().ok().map(|u| u.userid().clone());
+    primary
+        .into_iter()
+        .chain(vc.userids().map(|u| u.userid().clone()))
+        .find_map(|u| u.email().ok().flatten().map(|e| e.to_string()))
+}
+
 /// Checks that a reader's (handler's or custodian's) certificate can be encrypted to now:
 /// valid under the standard policy, not revoked, not expired, with a live encryption subkey.
 pub fn check_recipient(cert: &Cert) -> Result<(), KeyError> {

@@ -30,9 +30,10 @@ use sq::policy::StandardPolicy;
 use zeroize::Zeroizing;
 
 pub use keys::{
-    armored_public, armored_secret, can_decrypt, cert_bytes, check_recipient, fingerprint_hex,
-    generate_intake_key, holds_secret_key, needs_passphrase, parse_cert, parse_secret_key,
-    parse_secret_keyring, protect, unlock, IntakeKeyring, KeyAlgorithm, KeyError, KeyringParts,
+    armored_public, armored_secret, can_decrypt, cert_bytes, cert_email, check_recipient,
+    fingerprint_hex, generate_intake_key, holds_secret_key, needs_passphrase, parse_cert,
+    parse_secret_key, parse_secret_keyring, protect, unlock, IntakeKeyring, KeyAlgorithm, KeyError,
+    KeyringParts,
 };
 pub use open::{open, OpenError, OpenLimits, Opened, PgpMetadata, SignatureInfo, SignatureStatus};
 pub use rewrap::{rewrap, rewrap_to, ReaderKeys, RecipientKeys, RewrapError};

@@ -383,6 +383,22 @@ const TABLES: &[Table] = &[
         identity: false,
         columns: &[("owner", Text), ("seq", Int), ("data", Blob)],
     },
+    Table {
+        name: "deadline_digests",
+        order: "day, reader",
+        page: 200,
+        identity: false,
+        columns: &[
+            ("day", Text),
+            ("reader", Text),
+            ("message_id", Text),
+            ("state", Text),
+            ("attempts", Int),
+            ("next_attempt", Text),
+            ("last_error", Text),
+            ("sent_at", Text),
+        ],
+    },
 ];
 
 /// One stored value, owned.

@@ -13,6 +13,7 @@ mod chunks;
 mod contact;
 mod copy;
 mod destruction;
+mod digests;
 mod filing;
 mod keys;
 mod lease;
@@ -50,6 +51,7 @@ pub use contact::{
 };
 pub use copy::CopyReport;
 pub use destruction::Destruction;
+pub use digests::{DigestAttempt, DigestRow, DIGEST_ATTEMPTS};
 pub use lease::{Acquired, Lease};
 pub use lifecycle::*;
 pub use messages::{NewFollowUp, StoredFollowUp};

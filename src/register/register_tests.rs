@@ -647,3 +647,44 @@ async fn postgres_runs_a_transaction_again_after_a_serialization_failure() {
     assert!(err.is_err());
     assert_eq!(tries, 1);
 }
+
+on_each_backend! {
+    /// A handler gets one digest a day: a sent one is not sent again, an interrupted one is
+    /// sent once more under the same Message-ID, a failed one waits for its retry time and
+    /// gives up after DIGEST_ATTEMPTS attempts.
+    async fn a_deadline_digest_goes_once_a_day_and_an_interrupted_one_keeps_its_message_id(backend) {
+        let (_held, reg) = backend.open().await;
+        let day: chrono::NaiveDate = "2026-12-04".parse().unwrap();
+        let send = |id: &str, resend| DigestAttempt::Send { message_id: id.to_owned(), resend };
+        assert_eq!(reg.begin_digest(day, "H1", "m1@x").await.unwrap(), send("m1@x", false));
+        // Cut off before the server answered: the same message again.
+        assert_eq!(reg.begin_digest(day, "H1", "m2@x").await.unwrap(), send("m1@x", true));
+        reg.digest_sent(day, "H1").await.unwrap();
+        assert_eq!(reg.begin_digest(day, "H1", "m3@x").await.unwrap(), DigestAttempt::Skip);
+        // The next day is a new digest.
+        let next = day.succ_opt().unwrap();
+        assert_eq!(reg.begin_digest(next, "H1", "m4@x").await.unwrap(), send("m4@x", false));
+
+        assert_eq!(reg.begin_digest(day, "H2", "m5@x").await.unwrap(), send("m5@x", false));
+        reg.digest_failed(day, "H2", "451 try later", Some("2999-01-01T00:00:00Z"))
+            .await
+            .unwrap();
+        assert_eq!(reg.begin_digest(day, "H2", "m6@x").await.unwrap(), DigestAttempt::Skip);
+        for _ in 1..DIGEST_ATTEMPTS {
+            reg.digest_failed(day, "H2", "451 try later", Some("2000-01-01T00:00:00Z"))
+                .await
+                .unwrap();
+            assert_eq!(reg.begin_digest(day, "H2", "m7@x").await.unwrap(), send("m5@x", false));
+        }
+        reg.digest_failed(day, "H2", "451 try later", Some("2000-01-01T00:00:00Z"))
+            .await
+            .unwrap();
+        assert_eq!(reg.begin_digest(day, "H2", "m8@x").await.unwrap(), DigestAttempt::Skip);
+        let rows = reg.digests_on(day).await.unwrap();
+        let states: Vec<(&str, &str, i64)> = rows
+            .iter()
+            .map(|r| (r.reader.as_str(), r.state.as_str(), r.attempts))
+            .collect();
+        assert_eq!(states, [("H1", "sent", 2), ("H2", "failed", DIGEST_ATTEMPTS)]);
+    }
+}

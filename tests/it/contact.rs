@@ -412,3 +412,81 @@ fn reporter_reply_joins_its_case_and_a_forged_token_makes_a_new_case() {
     let audit = s.gateway.run_ok(&["audit", "show", "--case", &number]);
     assert!(audit.contains("message 2: content re-encrypted"), "{audit}");
 }
+
+/// The messages in `user`'s INBOX once Postfix's queue is empty.
+fn delivered_to(mail: &MailSystem, user: &str) -> Vec<Vec<u8>> {
+    mail.settle();
+    mail.dovecot.messages_of(user, "INBOX")
+}
+
+#[test]
+fn handlers_get_one_encrypted_deadline_digest_a_day_with_case_numbers_and_dates_only() {
+    let mail = MailSystem::start();
+    let s = Setup::new(&mail.dovecot);
+    configure_contact(&s, &mail);
+    for user in ["hanna", "celina"] {
+        mail.dovecot.add_user(user, None);
+    }
+    let token = unique("DIGEST");
+    mail.dovecot
+        .append("INBOX", &report("Jan <reporter@example.net>", &token));
+
+    s.gateway.run_once();
+    let number = s.gateway.case_numbers().pop().expect("a case");
+    assert!(
+        delivered_to(&mail, "hanna").is_empty(),
+        "acknowledged today, feedback months away: nothing near, no digest"
+    );
+
+    // Two days before the feedback is due (3 months from today's acknowledgement).
+    let due = chrono::Local::now().date_naive() + chrono::Months::new(3);
+    let day = due - chrono::Days::new(2);
+    let at = format!("{day} 08:00:00");
+    let out = s.gateway.run_at(&at, &["run", "--once"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let inbox = delivered_to(&mail, "hanna");
+    assert_eq!(inbox.len(), 1, "one digest to the handler");
+    let outer = text(&inbox[0]);
+    assert!(
+        outer.contains("multipart/encrypted"),
+        "not PGP/MIME:\n{outer}"
+    );
+    assert!(outer.contains("Auto-Submitted: auto-generated"), "{outer}");
+    assert!(
+        !outer.contains(&number),
+        "the case number leaked outside the encryption"
+    );
+    let start = find(&inbox[0], b"-----BEGIN PGP MESSAGE-----").expect("an armored message");
+    let (code, inner) = s.handler.gpg.decrypt(&inbox[0][start..]);
+    assert_eq!(code, 0, "the handler's gpg cannot decrypt the digest");
+    let inner = text(&inner);
+    assert!(
+        inner.contains(&format!("{number}  informacja zwrotna: {due} (za 2 dni)")),
+        "no case number with its deadline in:\n{inner}"
+    );
+    assert!(
+        !inner.contains(&token) && !outer.contains(&token),
+        "report content in the digest"
+    );
+    assert!(
+        !inner.contains("reporter@example.net"),
+        "the reporter's address in the digest"
+    );
+    assert_eq!(
+        delivered_to(&mail, "celina").len(),
+        1,
+        "a custodian works cases too and gets it as well"
+    );
+
+    // The gateway runs again the same day: nothing more.
+    let out = s
+        .gateway
+        .run_at(&format!("{day} 14:00:00"), &["run", "--once"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(delivered_to(&mail, "hanna").len(), 1, "one digest a day");
+    let log = text(&out.stderr);
+    assert!(
+        !log.contains(&s.handler.email),
+        "a handler's address next to the deadlines in the log:\n{log}"
+    );
+}
