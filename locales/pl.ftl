@@ -167,3 +167,105 @@ digest-intro = Terminy w sprawach zgłoszeń na dzień { $day }: zaległe i przy
 digest-line = { $number }  { $deadline }: { $when }
 digest-details = Szczegóły: sygnal cases due --key TWÓJ-KLUCZ, sprawa: sygnal cases show NUMER --key TWÓJ-KLUCZ.
 digest-footer = Wiadomość wysłana automatycznie przez sygnal, raz dziennie, gdy są terminy; nie odpowiadaj na nią. Nie zawiera treści zgłoszeń ani danych osób. Wyłącza ją administrator: deadline-digest = false w sekcji [contact].
+
+## Odmowy, które spotyka osoba rozpatrująca zgłoszenia lub powiernik (co, gdzie, co zrobić)
+error-prefix = sygnal: błąd:
+err-no-case = nie ma sprawy { $number }: numery spraw pokazuje `sygnal cases list`
+err-not-current-reader = klucz { $key } nie należy do żadnej z obecnych osób z dostępem (usuniętej albo nigdy niedodanej): niczego nim nie otworzysz ani nie odnotujesz; osoby z dostępem pokazuje `sygnal handlers list`
+err-not-custodian = klucz { $key } nie należy do obecnego powiernika tożsamości: może to zrobić tylko powiernik
+err-not-custodian-secret = to nie jest klucz prywatny powiernika { $key } (albo hasło jest błędne, albo klucz nie może podpisywać)
+err-not-recipient = ten klucz nie otwiera { $record }: nie jest kluczem { $role }
+err-not-recipient-reseal = ten klucz nie otwiera { $record }: nie jest kluczem { $role }. Należy do obecnej osoby z dostępem, więc { $record } zaszyfrowano, zanim ją dodano (lub dodano ponownie): otworzy się po `sygnal keys reseal --key KLUCZ` wykonanym kluczem, który ją otwiera
+err-wrong-passphrase = błędne hasło klucza prywatnego: sprawdź SYGNAL_PASSPHRASE albo wpisz hasło ponownie
+record-case = sprawy { $number }
+record-detail = szczegółu #{ $id } sprawy { $number }
+record-attachment = załącznika { $index } sprawy { $number }
+record-message = wiadomości { $seq } sprawy { $number }
+record-quarantine = wpisu kwarantanny #{ $id }
+role-handler = osoby rozpatrującej zgłoszenia
+role-custodian = powiernika tożsamości
+role-note-reader = osoby, dla której zaszyfrowano notatki
+err-on-before-receipt = --on: { $on } to data sprzed przyjęcia sprawy ({ $received })
+err-on-future = --on: { $on } to data z przyszłości; odnotuj to w dniu, w którym się stanie
+err-note-empty = notatka jest pusta
+err-note-not-utf8 = notatka nie jest tekstem w UTF-8
+err-note-too-large = notatka ma więcej niż { $max } bajtów; dokumenty dołącz do akt sprawy
+err-close-needs-outcome = zakończenie sprawy wymaga wyniku: `sygnal cases close { $number } --outcome WYNIK` ({ $choices })
+err-reject-needs-reason = odrzucenie sprawy wymaga powodu: --reason { $choices }
+err-transfer-needs-recipient = przekazanie sprawy wymaga adresata: --to { $choices }
+err-end-reason-wrong-status = { $given } dotyczy statusu { $status }, nie { $to }
+err-transition = sprawa nie może przejść ze statusu „{ $from }” do „{ $to }”{ $hint ->
+    [ended] {" "}(działania następcze się zakończyły)
+    [already] {" "}(już ma ten status)
+    [received-once] {" "}(sprawę przyjmuje się tylko raz)
+    [acknowledgement-first] {" "}(najpierw potwierdzenie przyjęcia)
+    [follow-up-first] {" "}(najpierw rozpocznij działania następcze: status in-follow-up)
+    [acknowledged-already] {" "}(potwierdzenie przyjęcia jest już odnotowane)
+   *[none] {""}
+}
+err-search-too-short = podaj co najmniej 3 znaki do wyszukania
+err-unseal-reason = --reason musi mówić, po co potrzebna jest tożsamość (co najmniej kilka słów); powód trafia do dziennika
+err-reporter-notice = przed ujawnieniem tożsamości sygnalistę zawiadamia się na piśmie, z uzasadnieniem, chyba że zawiadomienie zagroziłoby postępowaniu wyjaśniającemu lub sądowemu (art. 8 ustawy z 14 czerwca 2024 r.). Wskaż, co zachodzi: --reporter-notice informed | --reporter-notice withheld-would-endanger
+err-disclosure-field = trzeba podać { $flag } (trafia do rejestru)
+err-reason-irrelevant-attachment = --reason: napisz, dlaczego załącznik nie ma znaczenia dla zgłoszenia
+err-reason-irrelevant-note = --reason: napisz, dlaczego notatka nie ma znaczenia dla zgłoszenia
+err-reason-hold = --reason: napisz, dlaczego sprawę trzeba zachować (np. postępowanie, które wszczęła)
+err-contact-off = kontakt z sygnalistami jest wyłączony: skonfiguruj [contact] i [contact.smtp] (zob. README)
+err-reply-empty = odpowiedź jest pusta
+err-reply-too-large = odpowiedź ma { $bytes } bajtów, ponad limit { $max }: wyślij ją w częściach
+err-no-contact = w sprawie { $number } nie można niczego wysłać: { $why }
+err-contact-ended = kontakt w sprawie { $number } zakończono: { $why }
+err-no-reply-address = sprawa { $number } nie ma adresu do odpowiedzi (wpłynęła, zanim skonfigurowano [contact])
+err-end-contact-reason = napisz w jednym wierszu (najwyżej 200 bajtów), dlaczego kontakt się kończy, np. „wycofane przez sygnalistę”; zapisuje się dosłownie, więc bez nazwisk
+as-given = { $text }
+no-contact-no-address = wiadomość nie ma adresu nadawcy
+no-contact-several-addresses = wiadomość podaje kilka adresów nadawcy
+no-contact-auto-submitted = wiadomość wysłano automatycznie (Auto-Submitted)
+no-contact-bulk = wiadomość przyszła z listy dyskusyjnej lub od nadawcy masowego
+no-contact-null-sender = wiadomość ma pusty adres nadawcy (zwrot lub demon pocztowy)
+no-contact-reply-to-elsewhere = jej Reply-To wskazuje inną domenę niż From; powiernik może sprawdzić zapis tożsamości
+
+## Odmowy samego wiersza poleceń
+cli-unknown-choice = nieznana wartość { $what }: „{ $given }”; do wyboru: { $choices }
+cli-status-choices = { $offered } (zakończenie: `sygnal cases close NUMER --outcome WYNIK`)
+cli-close-with-close = sprawę kończy się poleceniem `sygnal cases close NUMER --outcome WYNIK`
+cli-reason-or-recipient = podaj --reason (odrzucona) albo --to (przekazana), nie oba naraz
+cli-key-unreadable = nie można odczytać pliku klucza { $path }
+cli-key-unusable = { $path } nie jest użytecznym kluczem prywatnym: { $why }
+cli-passphrase-prompt = Hasło klucza { $key }:{" "}
+cli-passphrase-unreadable = nie można odczytać hasła (poza terminalem ustaw SYGNAL_PASSPHRASE)
+cli-file-unreadable = nie można odczytać { $path }: { $why }
+word-status = statusu
+word-category = kategorii
+word-outcome = wyniku
+word-reason = powodu
+word-recipient = adresata
+word-action-kind = rodzaju działania
+
+## identity unseal, disclose, log (powiernicy)
+identity-heading = Zapis tożsamości w sprawie { $number } (to otwarcie trafia do dziennika)
+identity-later-message = --- Wiadomość { $message } od sygnalisty
+identity-originating-ip = Adres IP nadawcy:
+identity-received-via = Przez serwery:
+identity-signed-by = Podpis:
+identity-also-encrypted-to = Zaszyfrowano też do:
+identity-pgp-file-name = Nazwa pliku PGP:
+identity-none = brak
+identity-signature-trusted = zweryfikowany zaufanym kluczem
+identity-signature-self = zweryfikowany tylko kluczem z samej wiadomości: niczego nie dowodzi
+identity-signature-unverified = niezweryfikowany
+identity-all-headers = (wszystkie nagłówki: --json)
+identity-attachments-heading = Metadane załączników (oryginały są tu zaszyfrowane; sprawa ma oczyszczone kopie):
+identity-attachment = załącznik { $index } (sha256 oryginału { $sha256 }):
+disclosure-recorded = odnotowano ujawnienie #{ $id } tożsamości w sprawie { $number }
+disclosure-informed = odnotowano: sygnalistę zawiadomiono wcześniej
+disclosure-withheld = odnotowano: sygnalisty NIE zawiadomiono, bo zagroziłoby to postępowaniu; zawiadom go, gdy ta przyczyna ustanie
+identity-log-none = brak otwarć i ujawnień tożsamości
+identity-log-unsealed = otwarcie
+identity-log-disclosed = ujawnienie
+identity-log-reason = powód
+identity-log-to = komu
+identity-log-legal-basis = podstawa prawna
+identity-log-sealed = (powody są zaszyfrowane: dodaj --key KLUCZ-POWIERNIKA, by je odczytać)
+identity-log-informed = sygnalistę zawiadomiono wcześniej
+identity-log-withheld = sygnalisty nie zawiadomiono (zagroziłoby to postępowaniu)

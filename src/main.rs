@@ -42,7 +42,11 @@ fn main() -> ExitCode {
     match runtime.block_on(sygnal::cli::run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("sygnal: error: {}", sygnal::cli::error_text(&e));
+            eprintln!(
+                "{} {}",
+                sygnal::cli::texts().text("error-prefix", None),
+                sygnal::cli::error_text(&e)
+            );
             ExitCode::from(sygnal::cli::exit_code(&e))
         }
     }

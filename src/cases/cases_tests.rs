@@ -350,12 +350,16 @@ fn rejecting_needs_a_reason_and_transferring_a_recipient() {
     let whom = EndReason::Transferred(Recipient::Ombudsman);
     assert!(EndReason::check(Status::Rejected, Some(why)).is_ok());
     assert!(EndReason::check(Status::Transferred, Some(whom)).is_ok());
-    let e = EndReason::check(Status::Rejected, None).unwrap_err();
+    let e = EndReason::check(Status::Rejected, None)
+        .unwrap_err()
+        .to_string();
     assert!(
         e.contains("--reason") && e.contains("no-new-information"),
         "{e}"
     );
-    let e = EndReason::check(Status::Transferred, Some(why)).unwrap_err();
+    let e = EndReason::check(Status::Transferred, Some(why))
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("--to") && e.contains("prosecutor"), "{e}");
     assert!(EndReason::check(Status::InFollowUp, Some(whom)).is_err());
     assert!(EndReason::check(Status::InFollowUp, None).is_ok());

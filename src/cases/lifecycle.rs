@@ -61,14 +61,86 @@ text_enum! {
 
 /// A status change that the lifecycle does not allow.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("a case cannot go from {from} to {to}{hint}")]
+#[error("a case cannot go from {from} to {to}{}", hint.english())]
 pub struct TransitionError {
     /// Current status.
     pub from: Status,
     /// Requested status.
     pub to: Status,
     /// Why, or what to do instead.
-    pub hint: &'static str,
+    pub hint: TransitionHint,
+}
+
+/// Why a status change is refused, or what to do instead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransitionHint {
+    /// The case is closed, rejected or transferred.
+    Ended,
+    /// The case has that status already.
+    Already,
+    /// `received` is only where a case starts.
+    ReceivedOnce,
+    /// Acknowledging comes before the later steps.
+    AcknowledgementFirst,
+    /// Feedback and closing come after follow-up has started.
+    FollowUpFirst,
+    /// The acknowledgement's date is recorded already.
+    AcknowledgedAlready,
+    /// Nothing more to say.
+    None,
+}
+
+impl TransitionHint {
+    /// A stable code (front ends look up their words by it).
+    pub fn code(self) -> &'static str {
+        match self {
+            TransitionHint::Ended => "ended",
+            TransitionHint::Already => "already",
+            TransitionHint::ReceivedOnce => "received-once",
+            TransitionHint::AcknowledgementFirst => "acknowledgement-first",
+            TransitionHint::FollowUpFirst => "follow-up-first",
+            TransitionHint::AcknowledgedAlready => "acknowledged-already",
+            TransitionHint::None => "none",
+        }
+    }
+
+    fn english(self) -> &'static str {
+        match self {
+            TransitionHint::Ended => " (follow-up has ended)",
+            TransitionHint::Already => " (it already is)",
+            TransitionHint::ReceivedOnce => " (a case is received only once)",
+            TransitionHint::AcknowledgementFirst => " (the acknowledgement comes first)",
+            TransitionHint::FollowUpFirst => " (start follow-up first: status in-follow-up)",
+            TransitionHint::AcknowledgedAlready => " (its acknowledgement is recorded already)",
+            TransitionHint::None => "",
+        }
+    }
+}
+
+/// A rejection without its reason, a transfer without its recipient, or either given with
+/// another status. Says what to add.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum EndReasonError {
+    /// `rejected` without `--reason`.
+    #[error(
+        "rejecting a case needs its reason: --reason {}",
+        RejectionReason::choices()
+    )]
+    ReasonMissing,
+    /// `transferred` without `--to`.
+    #[error(
+        "transferring a case needs its recipient: --to {}",
+        Recipient::choices()
+    )]
+    RecipientMissing,
+    /// A reason or recipient given with a status that takes none (or the other one).
+    #[error("{} goes with status {}, not {to}", given.as_str(), given.status())]
+    NotFor {
+        /// What was given.
+        given: EndReason,
+        /// The status asked for.
+        to: Status,
+    },
 }
 
 impl Status {
@@ -96,10 +168,10 @@ impl Status {
             })
         };
         if self.is_terminal() {
-            return err(" (follow-up has ended)");
+            return err(TransitionHint::Ended);
         }
         if self == to {
-            return err(" (it already is)");
+            return err(TransitionHint::Already);
         }
         match (self, to) {
             (Received, Acknowledged | InFollowUp)
@@ -107,12 +179,12 @@ impl Status {
             | (InFollowUp, FeedbackGiven | Closed)
             | (FeedbackGiven, InFollowUp | Closed)
             | (_, Rejected | Transferred) => Ok(()),
-            (_, Received) => err(" (a case is received only once)"),
-            (_, Acknowledged) => err(" (the acknowledgement comes first)"),
+            (_, Received) => err(TransitionHint::ReceivedOnce),
+            (_, Acknowledged) => err(TransitionHint::AcknowledgementFirst),
             (Received, FeedbackGiven | Closed) | (Acknowledged, Closed) => {
-                err(" (start follow-up first: status in-follow-up)")
+                err(TransitionHint::FollowUpFirst)
             }
-            _ => err(""),
+            _ => err(TransitionHint::None),
         }
     }
 }
@@ -128,7 +200,7 @@ impl Status {
                 return Err(TransitionError {
                     from: self,
                     to,
-                    hint: " (its acknowledgement is recorded already)",
+                    hint: TransitionHint::AcknowledgedAlready,
                 });
             }
             return Ok(self);
@@ -286,24 +358,14 @@ impl EndReason {
     }
 
     /// Checks that `to` gets the reason it needs, and only that: a rejection names why, a
-    /// transfer names to whom. Says what to add when not.
-    pub fn check(to: Status, given: Option<EndReason>) -> Result<(), String> {
+    /// transfer names to whom.
+    pub fn check(to: Status, given: Option<EndReason>) -> Result<(), EndReasonError> {
         match (to, given) {
             (Status::Rejected, Some(EndReason::Rejected(_)))
             | (Status::Transferred, Some(EndReason::Transferred(_))) => Ok(()),
-            (Status::Rejected, _) => Err(format!(
-                "rejecting a case needs its reason: --reason {}",
-                RejectionReason::choices()
-            )),
-            (Status::Transferred, _) => Err(format!(
-                "transferring a case needs its recipient: --to {}",
-                Recipient::choices()
-            )),
-            (_, Some(r)) => Err(format!(
-                "{} goes with status {}, not {to}",
-                r.as_str(),
-                r.status()
-            )),
+            (Status::Rejected, _) => Err(EndReasonError::ReasonMissing),
+            (Status::Transferred, _) => Err(EndReasonError::RecipientMissing),
+            (_, Some(given)) => Err(EndReasonError::NotFor { given, to }),
             (_, None) => Ok(()),
         }
     }

@@ -16,6 +16,7 @@ pub use deadlines::{
     add_months, check_event_date, kept_until, CaseDays, Deadlines, EventDateError,
 };
 pub use lifecycle::{
-    ActionKind, Category, EndReason, Outcome, Recipient, RejectionReason, Status, TransitionError,
+    ActionKind, Category, EndReason, EndReasonError, Outcome, Recipient, RejectionReason, Status,
+    TransitionError, TransitionHint,
 };
 pub use number::{NumberPattern, PatternError, SeqKind};

@@ -11,15 +11,7 @@ use crate::split::SignatureLabel;
 
 /// A status as people say it.
 pub(super) fn status(tx: &Texts, s: Status) -> String {
-    match s {
-        Status::Received => t!(tx => "status-received"),
-        Status::Acknowledged => t!(tx => "status-acknowledged"),
-        Status::InFollowUp => t!(tx => "status-in-follow-up"),
-        Status::FeedbackGiven => t!(tx => "status-feedback-given"),
-        Status::Closed => t!(tx => "status-closed"),
-        Status::Rejected => t!(tx => "status-rejected"),
-        Status::Transferred => t!(tx => "status-transferred"),
-    }
+    tx.status(s)
 }
 
 /// A stored status text as people say it (the text itself if it is not a status).

@@ -310,6 +310,7 @@ fn parse_date(s: &str) -> Result<NaiveDate, String> {
         .map_err(|_| format!("{s:?} is not a date (YYYY-MM-DD)"))
 }
 
+/// Parses a word of a closed list; `what` is the message naming the list.
 fn parse_or_usage<T>(
     s: &str,
     parse: fn(&str) -> Option<T>,
@@ -319,7 +320,12 @@ fn parse_or_usage<T>(
     parse(s).ok_or_else(|| {
         coded(
             exit::USAGE,
-            format!("unknown {what} {s:?}; one of: {choices}"),
+            t!(
+                "cli-unknown-choice",
+                what = super::texts().text(what, None),
+                given = s,
+                choices = choices
+            ),
         )
     })
 }
@@ -337,14 +343,11 @@ fn status_for_command(s: &str) -> anyhow::Result<Status> {
     let st = parse_or_usage(
         s,
         Status::parse,
-        "status",
-        format!("{offered} (to close: `sygnal cases close NUMBER --outcome OUTCOME`)"),
+        "word-status",
+        t!("cli-status-choices", offered = offered),
     )?;
     if st == Status::Closed {
-        return Err(coded(
-            exit::USAGE,
-            "use `sygnal cases close NUMBER --outcome OUTCOME` to close a case",
-        ));
+        return Err(coded(exit::USAGE, t!("cli-close-with-close")));
     }
     Ok(st)
 }
@@ -352,22 +355,17 @@ fn status_for_command(s: &str) -> anyhow::Result<Status> {
 /// `--reason` or `--to`, parsed; which status takes which is the desk's rule.
 fn ending_for(reason: Option<&str>, recipient: Option<&str>) -> anyhow::Result<Ending> {
     Ok(match (reason, recipient) {
-        (Some(_), Some(_)) => {
-            return Err(coded(
-                exit::USAGE,
-                "give --reason (rejected) or --to (transferred), not both",
-            ))
-        }
+        (Some(_), Some(_)) => return Err(coded(exit::USAGE, t!("cli-reason-or-recipient"))),
         (Some(r), None) => Ending::Reason(EndReason::Rejected(parse_or_usage(
             r,
             RejectionReason::parse,
-            "reason",
+            "word-reason",
             RejectionReason::choices(),
         )?)),
         (None, Some(t)) => Ending::Reason(EndReason::Transferred(parse_or_usage(
             t,
             Recipient::parse,
-            "recipient",
+            "word-recipient",
             Recipient::choices(),
         )?)),
         (None, None) => Ending::None,
@@ -390,11 +388,13 @@ pub async fn cases(config_path: &Installation, command: CasesCommand) -> anyhow:
         } => {
             let filter = CaseFilter {
                 status: status
-                    .map(|s| parse_or_usage(&s, Status::parse, "status", Status::choices()))
+                    .map(|s| parse_or_usage(&s, Status::parse, "word-status", Status::choices()))
                     .transpose()?,
                 due_within,
                 category: category
-                    .map(|c| parse_or_usage(&c, Category::parse, "category", Category::choices()))
+                    .map(|c| {
+                        parse_or_usage(&c, Category::parse, "word-category", Category::choices())
+                    })
                     .transpose()?,
                 year,
             };
@@ -467,7 +467,8 @@ pub async fn cases(config_path: &Installation, command: CasesCommand) -> anyhow:
             on,
             json,
         } => {
-            let outcome = parse_or_usage(&outcome, Outcome::parse, "outcome", Outcome::choices())?;
+            let outcome =
+                parse_or_usage(&outcome, Outcome::parse, "word-outcome", Outcome::choices())?;
             let key = reader_key::load(&key)?;
             let file = with_desk(config_path, async |d| {
                 d.change_status(&number, &key, Status::Closed, on, Ending::Outcome(outcome))
@@ -502,7 +503,7 @@ pub async fn cases(config_path: &Installation, command: CasesCommand) -> anyhow:
             let kind = parse_or_usage(
                 &kind,
                 ActionKind::parse,
-                "action kind",
+                "word-action-kind",
                 ActionKind::choices(),
             )?;
             let key = reader_key::load(&key)?;
@@ -604,8 +605,12 @@ pub async fn cases(config_path: &Installation, command: CasesCommand) -> anyhow:
             key,
             json,
         } => {
-            let category =
-                parse_or_usage(&category, Category::parse, "category", Category::choices())?;
+            let category = parse_or_usage(
+                &category,
+                Category::parse,
+                "word-category",
+                Category::choices(),
+            )?;
             let key = reader_key::load(&key)?;
             let file = with_desk(config_path, async |d| {
                 d.set_category(&number, &key, category).await

@@ -8,7 +8,7 @@ use clap::Subcommand;
 
 use super::{print_json, reader_key, term, with_desk};
 use crate::desk::Disclosure;
-use crate::desk::ReporterNotice;
+use crate::desk::{IdentityAccessKind, ReporterNotice};
 use crate::split::SenderIdentity;
 
 #[derive(Subcommand, Debug)]
@@ -95,7 +95,7 @@ pub async fn identity(config_path: &Installation, command: IdentityCommand) -> a
             print_identity(&number, &unsealed.identity);
             for f in &unsealed.follow_ups {
                 println!();
-                println!("--- Message {} from the reporter", f.message);
+                println!("{}", t!("identity-later-message", message = f.message));
                 print_identity(&number, &f.identity);
             }
             Ok(())
@@ -124,15 +124,18 @@ pub async fn identity(config_path: &Installation, command: IdentityCommand) -> a
                 return print_json(&done);
             }
             println!(
-                "disclosure #{} of the identity in case {number} recorded",
-                done.id
+                "{}",
+                t!(
+                    "disclosure-recorded",
+                    id = done.id,
+                    number = number.as_str()
+                )
             );
             match done.reporter_notice {
-                ReporterNotice::Informed => println!("recorded: the reporter was told beforehand"),
-                ReporterNotice::WithheldWouldEndanger => println!(
-                    "recorded: the reporter was NOT told because it would endanger the proceedings; \
-                     tell them once that no longer applies"
-                ),
+                ReporterNotice::Informed => println!("{}", t!("disclosure-informed")),
+                ReporterNotice::WithheldWouldEndanger => {
+                    println!("{}", t!("disclosure-withheld"))
+                }
             }
             Ok(())
         }
@@ -146,22 +149,32 @@ pub async fn identity(config_path: &Installation, command: IdentityCommand) -> a
                 return print_json(&log);
             }
             if log.is_empty() {
-                println!("no unseals or disclosures");
+                println!("{}", t!("identity-log-none"));
             }
             for e in &log {
+                // The audit entry's own words stay in `audit show` and --json.
+                let kind = match e.kind {
+                    IdentityAccessKind::Unsealed => t!("identity-log-unsealed"),
+                    IdentityAccessKind::Disclosed => t!("identity-log-disclosed"),
+                };
                 println!(
-                    "{} {:<14} {:<9} {} {}",
+                    "{} {:<14} {kind:<11} {}",
                     term::local_time(&e.at),
                     term::line(e.case_number.as_deref().unwrap_or("-")),
-                    e.kind.as_str(),
                     term::line(&e.actor),
-                    term::line(&e.detail)
                 );
+                if let Some(d) = &e.disclosure {
+                    let notice = match d.reporter_notice {
+                        ReporterNotice::Informed => t!("identity-log-informed"),
+                        ReporterNotice::WithheldWouldEndanger => t!("identity-log-withheld"),
+                    };
+                    println!("    {notice}");
+                }
                 if let Some(d) = &e.sealed {
                     for (label, v) in [
-                        ("reason", &d.reason),
-                        ("to", &d.to),
-                        ("legal basis", &d.legal_basis),
+                        (t!("identity-log-reason"), &d.reason),
+                        (t!("identity-log-to"), &d.to),
+                        (t!("identity-log-legal-basis"), &d.legal_basis),
                     ] {
                         if let Some(v) = v {
                             println!("    {label}: {}", term::line(v));
@@ -170,7 +183,7 @@ pub async fn identity(config_path: &Installation, command: IdentityCommand) -> a
                 }
             }
             if key.is_none() && !log.is_empty() {
-                println!("(reasons are sealed: add --key CUSTODIAN-KEY to read them)");
+                println!("{}", t!("identity-log-sealed"));
             }
             Ok(())
         }
@@ -178,11 +191,16 @@ pub async fn identity(config_path: &Installation, command: IdentityCommand) -> a
 }
 
 fn print_identity(number: &str, id: &SenderIdentity) {
-    println!("Identity record of case {number} (this disclosure is recorded)");
+    println!("{}", t!("identity-heading", number = number));
+    let labelled = |label: &str, text: &str| {
+        // Padded by characters, not bytes: Polish labels hold two-byte letters.
+        let pad = 20usize.saturating_sub(label.chars().count());
+        println!("{label}{:pad$} {}", "", term::line(text));
+    };
     let show = |label: &str, values: &[String]| {
         let text = values.join(", ");
         if !text.is_empty() {
-            println!("{label:<18} {}", term::line(&text));
+            labelled(label, &text);
         }
     };
     show("From:", &id.from);
@@ -193,12 +211,12 @@ fn print_identity(number: &str, id: &SenderIdentity) {
     show("Cc:", &id.cc);
     show("Message-ID:", id.message_id.as_slice());
     show("User-Agent:", &id.user_agent);
-    show("Originating IP:", &id.x_originating_ip);
-    show("Received via:", &id.received_hosts_ips);
+    show(&t!("identity-originating-ip"), &id.x_originating_ip);
+    show(&t!("identity-received-via"), &id.received_hosts_ips);
     let pgp = &id.openpgp;
     let list = |items: Vec<String>| {
         if items.is_empty() {
-            "none".to_owned()
+            t!("identity-none")
         } else {
             items.join(", ")
         }
@@ -211,24 +229,23 @@ fn print_identity(number: &str, id: &SenderIdentity) {
                 "{} ({})",
                 s.issuer,
                 match (s.verified, s.trusted) {
-                    (true, true) => "verified by a key you trust",
-                    (true, false) => "verified only with a key inside the message: proves nothing",
-                    (false, _) => "not verified",
+                    (true, true) => t!("identity-signature-trusted"),
+                    (true, false) => t!("identity-signature-self"),
+                    (false, _) => t!("identity-signature-unverified"),
                 }
             )
         })
         .collect();
-    println!("{:<18} {}", "Signed by:", term::line(&list(signatures)));
-    println!(
-        "{:<18} {}",
-        "Also encrypted to:",
-        term::line(&list(pgp.foreign_recipients.clone()))
+    labelled(&t!("identity-signed-by"), &list(signatures));
+    labelled(
+        &t!("identity-also-encrypted-to"),
+        &list(pgp.foreign_recipients.clone()),
     );
     if let Some(name) = &pgp.literal_filename {
-        println!("{:<18} {}", "PGP file name:", term::line(name));
+        labelled(&t!("identity-pgp-file-name"), name);
     }
     print_original_attachments(id);
-    println!("(all headers: use --json)");
+    println!("{}", t!("identity-all-headers"));
 }
 
 /// Metadata found in the attachments before cleaning (the originals themselves: `--json`).
@@ -236,11 +253,15 @@ fn print_original_attachments(id: &SenderIdentity) {
     if id.original_attachments.is_empty() {
         return;
     }
-    println!("Attachment metadata (originals sealed here; the case has cleaned copies):");
+    println!("{}", t!("identity-attachments-heading"));
     for item in &id.original_attachments {
         println!(
-            "  attachment {} (original sha256 {}):",
-            item.index, item.sha256
+            "  {}",
+            t!(
+                "identity-attachment",
+                index = item.index,
+                sha256 = item.sha256.as_str()
+            )
         );
         for m in &item.metadata {
             // One line per value: a multi-line XMP packet is shown whole by --json.

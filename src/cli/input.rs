@@ -12,7 +12,13 @@ pub(super) fn read_text(file: Option<&Path>, limit: usize) -> anyhow::Result<Zer
     let limit = (limit as u64) + 1;
     match file {
         Some(p) => std::fs::File::open(p)
-            .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", p.display()))?
+            .map_err(|e| {
+                anyhow::anyhow!(t!(
+                    "cli-file-unreadable",
+                    path = p.display().to_string(),
+                    why = e.to_string()
+                ))
+            })?
             .take(limit)
             .read_to_end(&mut buf)?,
         None => std::io::stdin().lock().take(limit).read_to_end(&mut buf)?,

@@ -228,11 +228,16 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
 }
 
 /// An error as told to the user: each cause once. Many errors already say their cause in their
-/// own message; the chain adds only what was not said yet.
+/// own message; the chain adds only what was not said yet. A refusal of the desk is told in the session's language.
 pub fn error_text(err: &anyhow::Error) -> String {
-    let mut out = err.to_string();
-    for cause in err.chain().skip(1) {
-        let said = cause.to_string();
+    let told = |cause: &(dyn std::error::Error + 'static)| match cause.downcast_ref::<DeskError>() {
+        Some(DeskError::Refused(why)) => why.text(texts()),
+        _ => cause.to_string(),
+    };
+    let mut chain = err.chain();
+    let mut out = chain.next().map(told).unwrap_or_default();
+    for cause in chain {
+        let said = told(cause);
         if !out.contains(&said) {
             out.push_str(": ");
             out.push_str(&said);

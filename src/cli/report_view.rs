@@ -190,8 +190,10 @@ fn reply_line(contact: Option<&crate::desk::ContactState>) -> String {
         Some(c) if c.state == "ended" => t!("reply-ended", why = term::line(&c.reason)),
         Some(c) => t!(
             "reply-none",
-            why = crate::contact::NoContact::parse(&c.reason)
-                .map_or_else(|| term::line(&c.reason), |n| n.describe().to_owned())
+            why = crate::contact::NoContact::parse(&c.reason).map_or_else(
+                || term::line(&c.reason),
+                |n| super::texts().text(n.message_id(), None)
+            )
         ),
     }
 }

@@ -76,17 +76,15 @@ impl NoContact {
         NoContact::ALL.into_iter().find(|n| n.code() == code)
     }
 
-    /// What a handler is told.
-    pub fn describe(self) -> &'static str {
+    /// The message that tells a handler why (`locales/*.ftl`).
+    pub fn message_id(self) -> &'static str {
         match self {
-            NoContact::NoAddress => "the message has no sender address",
-            NoContact::SeveralAddresses => "the message names several sender addresses",
-            NoContact::AutoSubmitted => "the message was sent automatically (Auto-Submitted)",
-            NoContact::Bulk => "the message came from a list or bulk sender",
-            NoContact::NullSender => "the message has a null sender (a bounce or a mailer daemon)",
-            NoContact::ReplyToElsewhere => {
-                "its Reply-To points to another domain than its From; a custodian may check the identity record"
-            }
+            NoContact::NoAddress => "no-contact-no-address",
+            NoContact::SeveralAddresses => "no-contact-several-addresses",
+            NoContact::AutoSubmitted => "no-contact-auto-submitted",
+            NoContact::Bulk => "no-contact-bulk",
+            NoContact::NullSender => "no-contact-null-sender",
+            NoContact::ReplyToElsewhere => "no-contact-reply-to-elsewhere",
         }
     }
 }

@@ -6,7 +6,7 @@ use secrecy::SecretString;
 use sequoia_openpgp::Cert;
 use zeroize::Zeroizing;
 
-use super::{Desk, DeskError};
+use super::{Desk, DeskError, Opener, Sealed, Why};
 use crate::register::CaseRecord;
 use crate::vault::{self, BlobKind, ShredKey, MAX_RECORD_BYTES};
 
@@ -108,11 +108,9 @@ impl Desk {
     async fn current_reader(&self, key: &ReaderKey) -> Result<Actor, DeskError> {
         let readers = self.register.readers().await?;
         let Some(r) = readers.iter().find(|r| r.fingerprint == key.fingerprint) else {
-            return Err(DeskError::KeyRefused(format!(
-                "key {} is not a current reader's (removed, or never added): nothing is opened \
-                 or recorded with it; `sygnal handlers list` shows the readers",
-                key.fingerprint
-            )));
+            return Err(Why::key_refused("err-not-current-reader")
+                .arg("key", key.fingerprint.as_str())
+                .into());
         };
         Ok(Actor::reader(&key.fingerprint, &r.name))
     }
@@ -122,7 +120,7 @@ impl Desk {
         self.register
             .case(number)
             .await?
-            .ok_or_else(|| DeskError::NotFound(format!("no case {number}")))
+            .ok_or_else(|| Why::not_found("err-no-case").arg("number", number).into())
     }
 
     /// Only a key the case's report was sealed to passes: a handler or a custodian.
@@ -133,7 +131,7 @@ impl Desk {
     ) -> Result<ProvenReader, DeskError> {
         let (actor, record, shred, report) = self.open_report(number, key).await?;
         let report = report
-            .map_err(|e| DeskError::unseal_by_reader(e, &format!("case {number}"), "a handler"))?;
+            .map_err(|e| DeskError::unseal_by_reader(e, Sealed::Case(number), Opener::Handler))?;
         Ok(ProvenReader {
             actor,
             record,
@@ -157,8 +155,8 @@ impl Desk {
             Err(e) => {
                 return Err(DeskError::unseal_by_reader(
                     e,
-                    &format!("case {number}"),
-                    "a handler",
+                    Sealed::Case(number),
+                    Opener::Handler,
                 ))
             }
         };
@@ -203,7 +201,7 @@ impl Desk {
             key.passphrase.as_ref(),
             MAX_RECORD_BYTES,
         )
-        .map_err(|e| DeskError::unseal(e, &format!("case {number}"), "an identity custodian"))?;
+        .map_err(|e| DeskError::unseal(e, Sealed::Case(number), Opener::Custodian))?;
         Ok(ProvenCustodian {
             actor,
             identity,
@@ -218,35 +216,30 @@ impl Desk {
         let member = set
             .member(&key.fingerprint, crate::register::Role::Custodian)
             .ok_or_else(|| {
-                DeskError::KeyRefused(format!(
-                    "key {} is not a current identity custodian's: only a custodian may do this",
-                    key.fingerprint
-                ))
+                Why::key_refused("err-not-custodian").arg("key", key.fingerprint.as_str())
             })?;
         let challenge = b"sygnal custodian proof v1\n";
         crate::openpgp::sign_detached(&key.cert, key.passphrase.as_ref(), challenge)
             .ok()
             .filter(|sig| crate::openpgp::verify_detached(&member.cert, challenge, sig).is_ok())
             .ok_or_else(|| {
-                DeskError::KeyRefused(format!(
-                    "this is not the secret key of custodian {} (or its passphrase is wrong, or                      it cannot sign)",
-                    key.fingerprint
-                ))
+                DeskError::from(
+                    Why::key_refused("err-not-custodian-secret")
+                        .arg("key", key.fingerprint.as_str()),
+                )
             })?;
         self.actor(&key.fingerprint).await
     }
 
     /// Refuses a key that is not a current reader's.
-    pub(super) async fn require_reader(
-        &self,
-        key: &ReaderKey,
-        refusal: impl FnOnce(&str) -> String,
-    ) -> Result<(), DeskError> {
+    pub(super) async fn require_reader(&self, key: &ReaderKey) -> Result<(), DeskError> {
         let readers = self.register.readers().await?;
         if readers.iter().any(|r| r.fingerprint == key.fingerprint) {
             Ok(())
         } else {
-            Err(DeskError::KeyRefused(refusal(&key.fingerprint)))
+            Err(Why::key_refused("err-not-current-reader")
+                .arg("key", key.fingerprint.as_str())
+                .into())
         }
     }
 }

@@ -7,7 +7,7 @@ use serde::Serialize;
 use zeroize::Zeroizing;
 
 use super::casework::{note_text, serialize_secret};
-use super::{Actor, Desk, DeskError, ReaderKey};
+use super::{Actor, Desk, DeskError, Opener, ReaderKey, Why};
 use crate::audit::Event;
 use crate::cases::{ActionKind, Category, Outcome, Status};
 use crate::register::AuditEntry;
@@ -81,8 +81,7 @@ impl Desk {
         key: Option<&ReaderKey>,
     ) -> Result<Vec<RegisterEntry>, DeskError> {
         if let Some(k) = key {
-            self.require_reader(k, |f| format!("{f} is not a registered handler key"))
-                .await?;
+            self.require_reader(k).await?;
         }
         let mut entries = Vec::new();
         for f in self.register.case_files().await? {
@@ -94,7 +93,11 @@ impl Desk {
                     Ok(Some(record)) => Some(self.keys.shred_key(&record.shred_key)?),
                     // Destroyed under retention: its number and dates stay, its notes are gone.
                     Err(crate::register::RegisterError::Destroyed(_)) => None,
-                    Ok(None) => return Err(DeskError::NotFound(format!("no case {}", f.number))),
+                    Ok(None) => {
+                        return Err(Why::not_found("err-no-case")
+                            .arg("number", f.number.as_str())
+                            .into())
+                    }
                     Err(e) => return Err(e.into()),
                 },
                 None => None,
@@ -104,7 +107,7 @@ impl Desk {
                 let Some(kind) = e.action_kind else { continue };
                 let note = match (key, &shred, &e.note) {
                     (Some(k), Some(shred), Some(blob)) => {
-                        let plain = self.open_note(blob, shred, k, &f.number, "a handler")?;
+                        let plain = self.open_note(blob, shred, k, &f.number, Opener::Handler)?;
                         Some(note_text(&plain))
                     }
                     (None, _, Some(_)) => Some(Zeroizing::new("(sealed)".to_owned())),

@@ -221,6 +221,7 @@ pub fn audit_broken(verdict: &AuditVerdict) -> Result<(), DeskError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::desk::Refusal;
 
     #[test]
     fn a_recorded_head_is_id_colon_hash_or_a_bare_hash_found_in_the_trail() {
@@ -236,7 +237,7 @@ mod tests {
         assert_eq!(ExpectedHead::parse(&hash, &[]).unwrap().id, 0);
         assert!(matches!(
             ExpectedHead::parse("nonsense", &[]),
-            Err(DeskError::Invalid(_))
+            Err(ref e) if e.refusal() == Some(Refusal::Invalid)
         ));
     }
 }

@@ -8,11 +8,12 @@ use serde::Serialize;
 use zeroize::Zeroizing;
 
 use super::actor::ProvenReader;
-use super::{Desk, DeskError, ReaderKey};
+use super::{Desk, DeskError, Opener, ReaderKey, Sealed, Why};
 use crate::audit::Event;
 use crate::cases::{
     acknowledgement, check_event_date, compliance, ActionKind, Category, DeadlineKind, Deadlines,
-    EndReason, Outcome, Status,
+    EndReason, EndReasonError, EventDateError, Outcome, Recipient, RejectionReason, Status,
+    TransitionError,
 };
 use crate::readers::Readers;
 use crate::register::{
@@ -157,25 +158,64 @@ pub(super) fn note_text(plain: &[u8]) -> Zeroizing<String> {
 /// A date given for something that happened on a case: not before the case arrived, not in
 /// the future.
 fn check_on(received: NaiveDate, on: NaiveDate) -> Result<(), DeskError> {
-    check_event_date(received, on, today()).map_err(|e| DeskError::Invalid(format!("--on: {e}")))
+    check_event_date(received, on, today()).map_err(|e| {
+        match e {
+            EventDateError::BeforeReceipt { on, received } => Why::invalid("err-on-before-receipt")
+                .arg("on", on.to_string())
+                .arg("received", received.to_string()),
+            EventDateError::Future { on } => {
+                Why::invalid("err-on-future").arg("on", on.to_string())
+            }
+        }
+        .into()
+    })
+}
+
+/// A status the lifecycle does not allow, as the person is told.
+pub(super) fn transition_refused(e: &TransitionError) -> Why {
+    let status = |s: Status| Why::invalid(crate::i18n::status_id(s));
+    Why::invalid("err-transition")
+        .nested("from", status(e.from))
+        .nested("to", status(e.to))
+        .arg("hint", e.hint.code())
+}
+
+/// A rejection names why, a transfer names to whom ([`EndReason::check`]), as the person is
+/// told.
+fn check_end_reason(to: Status, given: Option<EndReason>) -> Result<(), DeskError> {
+    EndReason::check(to, given).map_err(|e| {
+        match e {
+            EndReasonError::ReasonMissing => {
+                Why::invalid("err-reject-needs-reason").arg("choices", RejectionReason::choices())
+            }
+            EndReasonError::RecipientMissing => {
+                Why::invalid("err-transfer-needs-recipient").arg("choices", Recipient::choices())
+            }
+            EndReasonError::NotFor { given, to } => Why::invalid("err-end-reason-wrong-status")
+                .arg("given", given.as_str())
+                .arg("status", given.status().as_str())
+                .arg("to", to.as_str()),
+        }
+        .into()
+    })
 }
 
 /// The note rules: bounded, UTF-8, and a note (unlike an action's remark) says something.
 fn check_note(kind: EventKind, text: Option<&[u8]>) -> Result<(), DeskError> {
     if let Some(t) = text {
         if t.len() > MAX_NOTE_BYTES {
-            return Err(DeskError::Invalid(format!(
-                "the note is larger than {MAX_NOTE_BYTES} bytes; attach documents to the case file instead"
-            )));
+            return Err(Why::invalid("err-note-too-large")
+                .arg("max", MAX_NOTE_BYTES)
+                .into());
         }
         if std::str::from_utf8(t).is_err() {
-            return Err(DeskError::Invalid("the note is not UTF-8 text".to_owned()));
+            return Err(Why::invalid("err-note-not-utf8").into());
         }
     }
     match (kind, text) {
-        (EventKind::Note, None) => Err(DeskError::Invalid("the note is empty".to_owned())),
+        (EventKind::Note, None) => Err(Why::invalid("err-note-empty").into()),
         (EventKind::Note, Some(t)) if t.iter().all(u8::is_ascii_whitespace) => {
-            Err(DeskError::Invalid("the note is empty".to_owned()))
+            Err(Why::invalid("err-note-empty").into())
         }
         _ => Ok(()),
     }
@@ -320,7 +360,7 @@ impl Desk {
         self.register
             .case_file(number)
             .await?
-            .ok_or_else(|| DeskError::NotFound(format!("no case {number}")))
+            .ok_or_else(|| Why::not_found("err-no-case").arg("number", number).into())
     }
 
     async fn audit(
@@ -383,12 +423,12 @@ impl Desk {
             Ending::Reason(r) => (None, Some(r)),
         };
         if to == Status::Closed && outcome.is_none() {
-            return Err(DeskError::Invalid(format!(
-                "closing a case needs an outcome: `sygnal cases close {number} --outcome OUTCOME` ({})",
-                Outcome::choices()
-            )));
+            return Err(Why::invalid("err-close-needs-outcome")
+                .arg("number", number)
+                .arg("choices", Outcome::choices())
+                .into());
         }
-        EndReason::check(to, end_reason).map_err(DeskError::Invalid)?;
+        check_end_reason(to, end_reason)?;
         let proven = self.prove_reader(number, key).await?;
         let change = StatusChange {
             to,
@@ -401,7 +441,7 @@ impl Desk {
         self.register
             .change_status(number, &change)
             .await?
-            .map_err(|e| DeskError::Invalid(e.to_string()))
+            .map_err(|e| transition_refused(&e).into())
     }
 
     /// Sets the subject of the breach.
@@ -489,7 +529,7 @@ impl Desk {
                     &proven.shred,
                     key,
                     number,
-                    "a reader of the notes",
+                    Opener::NoteReader,
                 )?)),
                 None => None,
             };
@@ -504,7 +544,7 @@ impl Desk {
         shred: &ShredKey,
         key: &ReaderKey,
         number: &str,
-        role: &str,
+        role: Opener,
     ) -> Result<Zeroizing<Vec<u8>>, DeskError> {
         vault::open(
             blob,
@@ -514,7 +554,7 @@ impl Desk {
             key.passphrase.as_ref(),
             MAX_NOTE_BYTES,
         )
-        .map_err(|err| DeskError::unseal(err, &format!("case {number}"), role))
+        .map_err(|err| DeskError::unseal(err, Sealed::Case(number), role))
     }
 
     /// Register fields, actions and opened notes of a case (audited).

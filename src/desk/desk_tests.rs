@@ -140,7 +140,7 @@ on_each_backend! {
         let f = fixture(backend).await;
         let number = file_report(&f.desk).await;
         let refused = f.desk.open_case(&number, &key(&f.outsider)).await;
-        assert!(matches!(refused, Err(DeskError::KeyRefused(_))));
+        assert!(matches!(refused, Err(ref e) if e.refusal() == Some(Refusal::KeyRefused)));
         assert!(!events(&f.desk).await.contains(&Event::CaseOpened));
 
         let opened = f.desk.open_case(&number, &key(&f.handler)).await.unwrap();
@@ -165,7 +165,7 @@ on_each_backend! {
             .desk
             .change_status(&number, &key(&f.handler), Status::Closed, None, crate::desk::Ending::None)
             .await;
-        assert!(matches!(refused, Err(DeskError::Invalid(m)) if m.contains("outcome")));
+        assert!(matches!(refused, Err(ref e) if e.refusal() == Some(Refusal::Invalid) && e.to_string().contains("--outcome")));
         // The lifecycle decides the order: follow-up before closing.
         let early = f
             .desk
@@ -177,7 +177,7 @@ on_each_backend! {
                 crate::desk::Ending::Outcome(Outcome::Unsubstantiated),
             )
             .await;
-        assert!(matches!(early, Err(DeskError::Invalid(m)) if m.contains("in-follow-up")));
+        assert!(matches!(early, Err(ref e) if e.refusal() == Some(Refusal::Invalid) && e.to_string().contains("in-follow-up")));
         f.desk
             .change_status(&number, &key(&f.handler), Status::InFollowUp, None, crate::desk::Ending::None)
             .await
@@ -208,12 +208,12 @@ on_each_backend! {
             .desk
             .unseal_identity(&number, &key(&f.handler), "prosecutor's request")
             .await;
-        assert!(matches!(refused, Err(DeskError::KeyRefused(_))));
+        assert!(matches!(refused, Err(ref e) if e.refusal() == Some(Refusal::KeyRefused)));
         let no_reason = f
             .desk
             .unseal_identity(&number, &key(&f.custodian), "why")
             .await;
-        assert!(matches!(no_reason, Err(DeskError::Invalid(_))));
+        assert!(matches!(no_reason, Err(ref e) if e.refusal() == Some(Refusal::Invalid)));
         assert!(!events(&f.desk).await.contains(&Event::IdentityUnsealed));
 
         let unsealed = f
@@ -242,7 +242,7 @@ on_each_backend! {
             f.desk
                 .identity_log(Some(&number), Some(&key(&f.handler)))
                 .await,
-            Err(DeskError::KeyRefused(_))
+            Err(ref e) if e.refusal() == Some(Refusal::KeyRefused)
         ));
         let opened = f
             .desk
@@ -264,7 +264,7 @@ on_each_backend! {
             f.desk
                 .disclose_identity(&number, &key(&f.handler), &d)
                 .await,
-            Err(DeskError::KeyRefused(_))
+            Err(ref e) if e.refusal() == Some(Refusal::KeyRefused)
         ));
         f.desk
             .disclose_identity(&number, &key(&f.custodian), &d)
@@ -344,7 +344,7 @@ on_each_backend! {
         );
         assert!(matches!(
             f.desk.export_register(None, Some(&key(&f.outsider))).await,
-            Err(DeskError::KeyRefused(_))
+            Err(ref e) if e.refusal() == Some(Refusal::KeyRefused)
         ));
         let opened = f
             .desk
@@ -384,7 +384,7 @@ on_each_backend! {
         assert!(matches!(refused, Err(DeskError::KeyRefused(m)) if m.contains("not a current reader")));
         assert!(matches!(
             f.desk.remove_reader(&fpr, Some(&key(&f.custodian))).await,
-            Err(DeskError::NotFound(_))
+            Err(ref e) if e.refusal() == Some(Refusal::NotFound)
         ));
         f.desk.close().await;
     }
@@ -396,7 +396,7 @@ on_each_backend! {
         let number = file_report(&f.desk).await;
         assert!(matches!(
             f.desk.export_case(&number, &key(&f.outsider)).await,
-            Err(DeskError::KeyRefused(_))
+            Err(ref e) if e.refusal() == Some(Refusal::KeyRefused)
         ));
         let export = f.desk.export_case(&number, &key(&f.handler)).await.unwrap();
         assert!(export
@@ -450,7 +450,7 @@ on_each_backend! {
             f.desk
                 .import_intake_keys("junk", b"not a key", &mut no_passphrase)
                 .await,
-            Err(DeskError::KeyRefused(_))
+            Err(ref e) if e.refusal() == Some(Refusal::KeyRefused)
         ));
         f.desk
             .rotate_intake_key(
@@ -507,7 +507,7 @@ on_each_backend! {
                 f.desk
                     .retry_quarantine(Some(filed.id), &key(refused), |_| {})
                     .await,
-                Err(DeskError::KeyRefused(_))
+                Err(ref e) if e.refusal() == Some(Refusal::KeyRefused)
             ));
         }
         let mut seen = Vec::new();
@@ -575,7 +575,7 @@ on_each_backend! {
             f.desk
                 .discard_quarantine(dropped_id, &key(&f.handler))
                 .await,
-            Err(DeskError::KeyRefused(_))
+            Err(ref e) if e.refusal() == Some(Refusal::KeyRefused)
         ));
         f.desk
             .discard_quarantine(dropped_id, &key(&f.custodian))
@@ -599,7 +599,7 @@ on_each_backend! {
             f.desk
                 .discard_quarantine(dropped_id, &key(&f.custodian))
                 .await,
-            Err(DeskError::NotFound(_))
+            Err(ref e) if e.refusal() == Some(Refusal::NotFound)
         ));
         f.desk.close().await;
     }
@@ -622,7 +622,7 @@ on_each_backend! {
                 )
                 .await;
             assert!(
-                matches!(refused, Err(DeskError::KeyRefused(_))),
+                matches!(refused, Err(ref e) if e.refusal() == Some(Refusal::KeyRefused)),
                 "{refused:?}"
             );
         }
@@ -631,7 +631,7 @@ on_each_backend! {
             f.desk
                 .set_reader_role(&handler_fpr, Role::Custodian, None)
                 .await,
-            Err(DeskError::KeyRefused(_))
+            Err(ref e) if e.refusal() == Some(Refusal::KeyRefused)
         ));
         // Re-adding an existing reader never changes its role.
         let again = armored_public(&f.handler).unwrap();
@@ -645,7 +645,7 @@ on_each_backend! {
                     Some(&key(&f.custodian))
                 )
                 .await,
-            Err(DeskError::Invalid(_))
+            Err(ref e) if e.refusal() == Some(Refusal::Invalid)
         ));
         let roles = |rows: Vec<ReaderListing>| -> Vec<(String, Role)> {
             rows.into_iter().map(|r| (r.fingerprint, r.role)).collect()
@@ -722,7 +722,7 @@ on_each_backend! {
             f.desk
                 .import_intake_keys("old.asc", &armored, &mut wrong)
                 .await,
-            Err(DeskError::KeyRefused(_))
+            Err(ref e) if e.refusal() == Some(Refusal::KeyRefused)
         ));
         let fpr = crate::openpgp::fingerprint_hex(&old);
         assert!(f.desk.keys.check_intake(&fpr).is_err());

@@ -1,7 +1,10 @@
 //! One typed error for every use case and its disposition, which each front end maps once:
 //! the CLI to exit codes, a web console later to HTTP statuses.
 
+use std::sync::LazyLock;
+
 use crate::config::ConfigError;
+use crate::i18n::{FluentValue, Lang, Texts};
 use crate::intake::GatewayError;
 use crate::keystore::KeyStoreError;
 use crate::lifecycle::intake::IntakeKeyError;
@@ -35,9 +38,121 @@ pub enum Disposition {
     Halt,
 }
 
+/// A refusal told in the person's language: a message of `locales/*.ftl` and its arguments,
+/// rendered by the front end with the texts of its session (English when shown as `Display`).
+/// The message names cases, fingerprints, flags and choices, never content.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Why {
+    /// Which kind of refusal.
+    pub refusal: Refusal,
+    id: &'static str,
+    args: Vec<(&'static str, Arg)>,
+}
+
+/// An argument of a [`Why`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Arg {
+    /// Shown as it is (a case number, a fingerprint, a flag).
+    Text(String),
+    /// A number (Polish picks the plural form from it).
+    Num(i64),
+    /// Another message, in the same language (a status's name, a record's).
+    Message(Box<Why>),
+}
+
+impl From<&str> for Arg {
+    fn from(s: &str) -> Arg {
+        Arg::Text(s.to_owned())
+    }
+}
+
+impl From<String> for Arg {
+    fn from(s: String) -> Arg {
+        Arg::Text(s)
+    }
+}
+
+impl From<usize> for Arg {
+    fn from(n: usize) -> Arg {
+        Arg::Num(i64::try_from(n).unwrap_or(i64::MAX))
+    }
+}
+
+impl Why {
+    /// The request breaks a rule.
+    pub fn invalid(id: &'static str) -> Why {
+        Why::new(Refusal::Invalid, id)
+    }
+
+    /// No such thing.
+    pub fn not_found(id: &'static str) -> Why {
+        Why::new(Refusal::NotFound, id)
+    }
+
+    /// The key may not do this.
+    pub fn key_refused(id: &'static str) -> Why {
+        Why::new(Refusal::KeyRefused, id)
+    }
+
+    fn new(refusal: Refusal, id: &'static str) -> Why {
+        Why {
+            refusal,
+            id,
+            args: Vec::new(),
+        }
+    }
+
+    /// With argument `name`.
+    pub fn arg(mut self, name: &'static str, value: impl Into<Arg>) -> Why {
+        self.args.push((name, value.into()));
+        self
+    }
+
+    /// With argument `name` told by another message.
+    pub fn nested(mut self, name: &'static str, why: Why) -> Why {
+        self.args.push((name, Arg::Message(Box::new(why))));
+        self
+    }
+
+    /// The message id.
+    pub fn id(&self) -> &'static str {
+        self.id
+    }
+
+    /// The refusal in the language of `texts`.
+    pub fn text(&self, texts: &Texts) -> String {
+        let mut args = crate::i18n::Args::new();
+        for (name, value) in &self.args {
+            let value = match value {
+                Arg::Text(s) => FluentValue::from(s.clone()),
+                Arg::Num(n) => FluentValue::from(*n),
+                Arg::Message(why) => FluentValue::from(why.text(texts)),
+            };
+            args.set(*name, value);
+        }
+        texts.text(self.id, Some(&args))
+    }
+}
+
+impl std::fmt::Display for Why {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        static ENGLISH: LazyLock<Texts> = LazyLock::new(|| Texts::new(Lang::En));
+        f.write_str(&self.text(&ENGLISH))
+    }
+}
+
+impl From<Why> for DeskError {
+    fn from(why: Why) -> DeskError {
+        DeskError::Refused(why)
+    }
+}
+
 /// A use case's failure. Messages name cases, entries and fingerprints, never content.
 #[derive(Debug, thiserror::Error)]
 pub enum DeskError {
+    /// Refused, told in the person's language.
+    #[error("{0}")]
+    Refused(Why),
     /// The request breaks a rule; the message says which and what to do.
     #[error("{0}")]
     Invalid(String),
@@ -120,6 +235,7 @@ impl DeskError {
     /// What the caller should do.
     pub fn disposition(&self) -> Disposition {
         match self {
+            DeskError::Refused(why) => Disposition::Refused(why.refusal),
             DeskError::Invalid(_) => Disposition::Refused(Refusal::Invalid),
             DeskError::NotFound(_) => Disposition::Refused(Refusal::NotFound),
             DeskError::KeyRefused(_) => Disposition::Refused(Refusal::KeyRefused),
@@ -140,6 +256,14 @@ impl DeskError {
         }
     }
 
+    /// Why the use case refused, if it did (rather than failing).
+    pub fn refusal(&self) -> Option<Refusal> {
+        match self.disposition() {
+            Disposition::Refused(r) => Some(r),
+            Disposition::Retry | Disposition::Halt => None,
+        }
+    }
+
     pub(crate) fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> DeskError {
         let context = context.into();
         move |source| DeskError::Io { context, source }
@@ -147,18 +271,20 @@ impl DeskError {
 
     /// A sealed record that would not open with `key`: refused when the key is not among its
     /// readers or its passphrase is wrong; otherwise the record itself is at fault.
-    /// `what` names the record ("case ZW/2026/0001", "quarantine #3").
-    pub(crate) fn unseal(e: VaultError, what: &str, role: &str) -> DeskError {
+    pub(crate) fn unseal(e: VaultError, what: Sealed<'_>, role: Opener) -> DeskError {
         use crate::openpgp::UnsealError;
         match e {
-            VaultError::Unseal(UnsealError::NotARecipient { .. }) => DeskError::KeyRefused(
-                format!("this key is not {role} of {what}: it cannot open it"),
-            ),
+            VaultError::Unseal(UnsealError::NotARecipient { .. }) => {
+                Why::key_refused("err-not-recipient")
+                    .nested("record", what.why())
+                    .nested("role", role.why())
+                    .into()
+            }
             VaultError::Unseal(UnsealError::WrongPassphrase { .. }) => {
-                DeskError::KeyRefused("wrong passphrase for the secret key".to_owned())
+                Why::key_refused("err-wrong-passphrase").into()
             }
             source => DeskError::Open {
-                what: what.to_owned(),
+                what: what.why().to_string(),
                 source,
             },
         }
@@ -167,24 +293,119 @@ impl DeskError {
     /// As [`DeskError::unseal`], for a key already known to be a current reader's: if the
     /// record was not sealed to it, it was filed before the reader was added (or re-added),
     /// and a reseal is what brings it in.
-    pub(crate) fn unseal_by_reader(e: VaultError, what: &str, role: &str) -> DeskError {
+    pub(crate) fn unseal_by_reader(e: VaultError, what: Sealed<'_>, role: Opener) -> DeskError {
         use crate::openpgp::UnsealError;
         match e {
             VaultError::Unseal(UnsealError::NotARecipient { .. }) => {
-                DeskError::KeyRefused(format!(
-                "this key is not {role} of {what}: it cannot open it. It is a current reader's, \
-                 so {what} was sealed before it was added (or added again): it opens for this \
-                 key after `sygnal keys reseal --key KEY` with a key that opens it"
-            ))
+                Why::key_refused("err-not-recipient-reseal")
+                    .nested("record", what.why())
+                    .nested("role", role.why())
+                    .into()
             }
             e => DeskError::unseal(e, what, role),
         }
     }
 }
 
+/// A sealed record named in a refusal.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Sealed<'a> {
+    /// A case's report (or its notes, or its identity record).
+    Case(&'a str),
+    /// A sealed detail of a case's identity log (audit entry id).
+    Detail(&'a str, i64),
+    /// An attachment of a case (1-based).
+    Attachment(&'a str, u32),
+    /// A later message of a case (its sequence number).
+    Message(&'a str, i64),
+    /// A quarantine entry.
+    Quarantine(i64),
+}
+
+impl Sealed<'_> {
+    fn why(self) -> Why {
+        match self {
+            Sealed::Case(n) => Why::invalid("record-case").arg("number", n),
+            Sealed::Detail(n, id) => Why::invalid("record-detail")
+                .arg("number", n)
+                .arg("id", Arg::Num(id)),
+            Sealed::Attachment(n, i) => Why::invalid("record-attachment")
+                .arg("number", n)
+                .arg("index", Arg::Num(i.into())),
+            Sealed::Message(n, seq) => Why::invalid("record-message")
+                .arg("number", n)
+                .arg("seq", Arg::Num(seq)),
+            Sealed::Quarantine(id) => Why::invalid("record-quarantine").arg("id", Arg::Num(id)),
+        }
+    }
+}
+
+/// The role whose key would open a record.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Opener {
+    /// A handler (or a custodian, who handles too).
+    Handler,
+    /// An identity custodian.
+    Custodian,
+    /// Whoever the notes were sealed to.
+    NoteReader,
+}
+
+impl Opener {
+    fn why(self) -> Why {
+        Why::invalid(match self {
+            Opener::Handler => "role-handler",
+            Opener::Custodian => "role-custodian",
+            Opener::NoteReader => "role-note-reader",
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{DeskError, Disposition, Refusal};
+    use super::{DeskError, Disposition, Opener, Refusal, Sealed, Why};
+    use crate::cases::{Status, TransitionHint};
+    use crate::i18n::{Lang, Texts};
+
+    #[test]
+    fn a_refusal_is_told_in_the_sessions_language_and_in_english_as_display() {
+        let e = crate::vault::VaultError::Unseal(crate::openpgp::UnsealError::NotARecipient {
+            fingerprint: "F00".into(),
+        });
+        let DeskError::Refused(why) =
+            DeskError::unseal_by_reader(e, Sealed::Attachment("ZW/2026/0001", 2), Opener::Handler)
+        else {
+            panic!("not a refusal");
+        };
+        assert_eq!(why.refusal, Refusal::KeyRefused);
+        let pl = why.text(&Texts::new(Lang::Pl));
+        assert!(
+            pl.starts_with("ten klucz nie otwiera załącznika 2 sprawy ZW/2026/0001: nie jest kluczem osoby rozpatrującej"),
+            "{pl}"
+        );
+        assert!(pl.contains("sygnal keys reseal"), "{pl}");
+        let en = why.to_string();
+        assert!(
+            en.starts_with("this key is not a handler of attachment 2 of case ZW/2026/0001"),
+            "{en}"
+        );
+        let transition =
+            super::super::casework::transition_refused(&crate::cases::TransitionError {
+                from: Status::Received,
+                to: Status::Closed,
+                hint: TransitionHint::FollowUpFirst,
+            });
+        assert_eq!(
+            transition.text(&Texts::new(Lang::Pl)),
+            "sprawa nie może przejść ze statusu „przyjęta” do „zakończona” (najpierw rozpocznij \
+             działania następcze: status in-follow-up)"
+        );
+        let none = Why::invalid("err-transition")
+            .nested("from", Why::invalid("status-closed"))
+            .nested("to", Why::invalid("status-closed"))
+            .arg("hint", "none");
+        assert_eq!(none.to_string(), "a case cannot go from closed to closed");
+    }
 
     #[test]
     fn refusals_are_told_to_the_person_and_storage_trouble_is_retried() {

@@ -4,7 +4,7 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use super::{Desk, DeskError, ReaderKey};
+use super::{Desk, DeskError, Opener, ReaderKey, Sealed};
 use crate::register::StoredFollowUp;
 use crate::split::{Report, SenderIdentity, SignatureLabel};
 use crate::vault::{self, BlobKind, MAX_RECORD_BYTES};
@@ -45,9 +45,9 @@ impl Desk {
     ) -> Result<zeroize::Zeroizing<Vec<u8>>, DeskError> {
         let shred = self.keys.shred_key(&m.shred_key)?;
         let (blob, kind, who) = if identity {
-            (&m.identity, BlobKind::Identity, "an identity custodian")
+            (&m.identity, BlobKind::Identity, Opener::Custodian)
         } else {
-            (&m.report, BlobKind::Report, "a handler")
+            (&m.report, BlobKind::Report, Opener::Handler)
         };
         vault::open(
             blob,
@@ -57,7 +57,7 @@ impl Desk {
             key.passphrase.as_ref(),
             MAX_RECORD_BYTES,
         )
-        .map_err(|e| DeskError::unseal(e, &format!("case {number} message {}", m.seq), who))
+        .map_err(|e| DeskError::unseal(e, Sealed::Message(number, m.seq), who))
     }
 
     /// The reporter's answers in case `number`, opened with a reader's `key` (already proven

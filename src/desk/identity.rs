@@ -9,7 +9,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Desk, DeskError, ReaderKey};
+use super::{Desk, DeskError, Opener, ReaderKey, Sealed, Why};
 use crate::audit::Event;
 use crate::readers::Readers;
 use crate::register::{AuditEntry, DisclosureRow, NewDisclosure, ReporterNotice};
@@ -34,12 +34,6 @@ pub struct IdentityDetail {
 const MIN_UNSEAL_REASON: usize = 5;
 /// Shortest recipient, legal basis and reason of a disclosure.
 const MIN_DISCLOSURE_FIELD: usize = 3;
-
-const NOTICE_REMINDER: &str =
-    "before the identity is disclosed the reporter must be told, in writing, with the reasons \
-     for the disclosure, unless telling them would endanger the investigation or the proceedings \
-     (art. 8 of the act of 14 June 2024). Say which applies: \
-     --reporter-notice informed | --reporter-notice withheld-would-endanger";
 
 /// An opened identity record.
 pub struct UnsealedIdentity {
@@ -121,10 +115,7 @@ pub struct IdentityAccess {
 fn check_unseal_reason(reason: &str) -> Result<&str, DeskError> {
     let reason = reason.trim();
     if reason.chars().count() < MIN_UNSEAL_REASON {
-        return Err(DeskError::Invalid(
-            "--reason must say why the identity is needed (at least a few words); it is recorded"
-                .to_owned(),
-        ));
+        return Err(Why::invalid("err-unseal-reason").into());
     }
     Ok(reason)
 }
@@ -136,16 +127,16 @@ fn check_disclosure(d: &Disclosure) -> Result<ReporterNotice, DeskError> {
         .reporter_notice
         .as_deref()
         .and_then(ReporterNotice::parse)
-        .ok_or_else(|| DeskError::Invalid(NOTICE_REMINDER.to_owned()))?;
+        .ok_or_else(|| DeskError::from(Why::invalid("err-reporter-notice")))?;
     for (flag, v) in [
         ("--to", &d.to),
         ("--legal-basis", &d.legal_basis),
         ("--reason", &d.reason),
     ] {
         if v.trim().chars().count() < MIN_DISCLOSURE_FIELD {
-            return Err(DeskError::Invalid(format!(
-                "{flag} must be given (it is recorded)"
-            )));
+            return Err(Why::invalid("err-disclosure-field")
+                .arg("flag", flag)
+                .into());
         }
     }
     Ok(notice)
@@ -336,11 +327,7 @@ impl Desk {
                     MAX_RECORD_BYTES,
                 )
                 .map_err(|e| {
-                    DeskError::unseal(
-                        e,
-                        &format!("case {case} detail #{audit_id}"),
-                        "an identity custodian",
-                    )
+                    DeskError::unseal(e, Sealed::Detail(case, audit_id), Opener::Custodian)
                 })?;
                 let detail = serde_json::from_slice(&plain).map_err(|e| DeskError::Damaged {
                     what: "identity event detail",
@@ -359,6 +346,7 @@ impl Desk {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::desk::Refusal;
 
     fn disclosure(notice: Option<&str>) -> Disclosure {
         Disclosure {
@@ -373,11 +361,11 @@ mod tests {
     fn identity_unseal_needs_a_stated_reason() {
         assert!(matches!(
             check_unseal_reason("  x  "),
-            Err(DeskError::Invalid(_))
+            Err(ref e) if e.refusal() == Some(Refusal::Invalid)
         ));
         assert!(matches!(
             check_unseal_reason("abcd"),
-            Err(DeskError::Invalid(_))
+            Err(ref e) if e.refusal() == Some(Refusal::Invalid)
         ));
         assert_eq!(
             check_unseal_reason("  request of the prosecutor ").unwrap(),

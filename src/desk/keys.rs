@@ -453,6 +453,7 @@ impl Desk {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::desk::Refusal;
 
     #[test]
     fn reseal_that_could_not_open_every_record_is_refused_and_names_them() {
@@ -460,7 +461,7 @@ mod tests {
         assert!(reseal_incomplete(&s).is_ok());
         s.not_readable = vec!["ZW/2026/0001 (identity)".into()];
         let e = reseal_incomplete(&s).unwrap_err();
-        assert!(matches!(e, DeskError::KeyRefused(_)));
+        assert!(e.refusal() == Some(Refusal::KeyRefused));
         assert!(e.to_string().contains("ZW/2026/0001"));
     }
 

@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 use zeroize::Zeroizing;
 
-use super::{Desk, DeskError, ReaderKey};
+use super::{Desk, DeskError, Opener, ReaderKey, Sealed, Why};
 use crate::register::{today, AttachmentCopy, CaseShredSet, EventKind, NewEvent, RegisterError};
 use crate::split::{Report, SenderIdentity};
 use crate::vault::{self, BlobKind, MAX_RECORD_BYTES};
@@ -115,16 +115,16 @@ impl Desk {
         )
         .map_err(|e| {
             let role = match copy {
-                AttachmentCopy::Cleaned => "a handler",
-                AttachmentCopy::Original => "an identity custodian",
+                AttachmentCopy::Cleaned => Opener::Handler,
+                AttachmentCopy::Original => Opener::Custodian,
             };
-            DeskError::unseal(e, &format!("attachment {index} of case {number}"), role)
+            DeskError::unseal(e, Sealed::Attachment(number, index), role)
         })?;
         Ok(Some(plain))
     }
 
-    /// A decision recorded with its reason: the reason must say something (`missing` says
-    /// what is wanted otherwise), the reader is proven by the key that opens the case, `record`
+    /// A decision recorded with its reason: the reason must say something (`missing` is the message
+    /// saying what is wanted otherwise), the reader is proven by the key that opens the case, `record`
     /// changes the register as that reader, and the reason is sealed as a note headed
     /// `heading`, never stored in the clear.
     pub(super) async fn record_with_reason<T>(
@@ -132,12 +132,12 @@ impl Desk {
         number: &str,
         key: &ReaderKey,
         reason: Zeroizing<Vec<u8>>,
-        missing: &str,
+        missing: &'static str,
         heading: &str,
         record: impl AsyncFnOnce(&str) -> Result<T, RegisterError>,
     ) -> Result<T, DeskError> {
         if reason.iter().all(u8::is_ascii_whitespace) {
-            return Err(DeskError::Invalid(format!("--reason: {missing}")));
+            return Err(Why::invalid(missing).into());
         }
         let proven = self.prove_reader(number, key).await?;
         let mut text = Zeroizing::new(heading.as_bytes().to_vec());
@@ -174,7 +174,7 @@ impl Desk {
             number,
             key,
             reason,
-            "say why the attachment is irrelevant to the report",
+            "err-reason-irrelevant-attachment",
             &format!("Załącznik {index} uznany za nieistotny dla zgłoszenia: "),
             async |actor| {
                 self.register
@@ -214,7 +214,7 @@ impl Desk {
             number,
             key,
             reason,
-            "say why the note is irrelevant to the report",
+            "err-reason-irrelevant-note",
             &format!("Notatka #{note} uznana za nieistotną dla zgłoszenia: "),
             async |actor| {
                 self.register

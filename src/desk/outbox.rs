@@ -12,7 +12,7 @@ use std::time::{Duration, SystemTime};
 use serde::Serialize;
 use zeroize::Zeroizing;
 
-use super::{Desk, DeskError, ReaderKey};
+use super::{Desk, DeskError, ReaderKey, Why};
 use crate::cases::Deadlines;
 use crate::config::ContactConfig;
 use crate::contact::{self, Outgoing, ReplyToken, Template, Texts};
@@ -116,12 +116,10 @@ pub fn texts(config: &ContactConfig) -> Result<Texts, DeskError> {
 
 impl Desk {
     fn contact_config(&self) -> Result<&ContactConfig, DeskError> {
-        self.config.contact.as_ref().ok_or_else(|| {
-            DeskError::Invalid(
-                "talking with reporters is off: configure [contact] and [contact.smtp] (see the README)"
-                    .to_owned(),
-            )
-        })
+        self.config
+            .contact
+            .as_ref()
+            .ok_or_else(|| DeskError::from(Why::invalid("err-contact-off")))
     }
 
     /// Sends what is due in the outbox, then ends the contacts no longer needed. Nothing to do
@@ -314,31 +312,33 @@ impl Desk {
     ) -> Result<ReplyPlanned, DeskError> {
         let config = self.contact_config()?;
         if text.trim().is_empty() {
-            return Err(DeskError::Invalid("the reply is empty".to_owned()));
+            return Err(Why::invalid("err-reply-empty").into());
         }
         if text.len() > MAX_REPLY_BYTES {
-            return Err(DeskError::Invalid(format!(
-                "the reply is {} bytes, over the limit of {MAX_REPLY_BYTES}: send it in parts",
-                text.len()
-            )));
+            return Err(Why::invalid("err-reply-too-large")
+                .arg("bytes", text.len())
+                .arg("max", MAX_REPLY_BYTES)
+                .into());
         }
         let proven = self.prove_reader(number, key).await?;
         let state = self.register.contact_state(number).await?;
         let Some((key_id, _)) = self.register.open_contact(number).await? else {
             let why = match state {
-                Some(s) if s.state == "none" => format!(
-                    "nothing can be sent in case {number}: {}",
-                    contact::NoContact::parse(&s.reason)
-                        .map_or_else(|| s.reason.clone(), |n| n.describe().to_owned())
-                ),
-                Some(s) if s.state == "ended" => {
-                    format!("the contact of case {number} ended: {}", s.reason)
+                Some(s) if s.state == "none" => {
+                    let reason = match contact::NoContact::parse(&s.reason) {
+                        Some(n) => Why::invalid(n.message_id()),
+                        None => Why::invalid("as-given").arg("text", s.reason),
+                    };
+                    Why::invalid("err-no-contact")
+                        .arg("number", number)
+                        .nested("why", reason)
                 }
-                _ => format!(
-                    "case {number} has no reply address (filed before [contact] was configured)"
-                ),
+                Some(s) if s.state == "ended" => Why::invalid("err-contact-ended")
+                    .arg("number", number)
+                    .arg("why", s.reason),
+                _ => Why::invalid("err-no-reply-address").arg("number", number),
             };
-            return Err(DeskError::Invalid(why));
+            return Err(why.into());
         };
         let contact_key = self.keys.shred_key(&key_id).map_err(|e| {
             DeskError::Failed(format!(
@@ -391,9 +391,7 @@ impl Desk {
     ) -> Result<bool, DeskError> {
         let reason = crate::mail::sanitize::one_line(reason.trim());
         if reason.is_empty() || reason.len() > 200 {
-            return Err(DeskError::Invalid(
-                "say why contact ends in one line (at most 200 bytes), e.g. \"withdrawn by the reporter\"; it is stored as it is, so no names".to_owned(),
-            ));
+            return Err(Why::invalid("err-end-contact-reason").into());
         }
         let proven = self.prove_reader(number, key).await?;
         let ended = self

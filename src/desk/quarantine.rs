@@ -6,7 +6,7 @@
 
 use serde::Serialize;
 
-use super::{Desk, DeskError, ReaderKey};
+use super::{Desk, DeskError, Opener, ReaderKey, Sealed};
 use crate::audit::Event;
 use crate::intake::worker::{self, protocol::Request, WorkerPool};
 use crate::intake::{case_to_file, Decision};
@@ -142,9 +142,7 @@ impl Desk {
                     key.passphrase.as_ref(),
                     limits.max_message_bytes.saturating_mul(2),
                 )
-                .map_err(|e| {
-                    DeskError::unseal(e, &format!("quarantine #{qid}"), "an identity custodian")
-                })?;
+                .map_err(|e| DeskError::unseal(e, Sealed::Quarantine(qid), Opener::Custodian))?;
                 self.register
                     .audit(&AuditEntry {
                         actor: actor.as_str().to_owned(),

@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use super::casework::{parse_report, CaseFilter, CaseListing};
-use super::{Desk, DeskError, ReaderKey};
+use super::{Desk, DeskError, ReaderKey, Why};
 use crate::audit::Event;
 use crate::register::AuditEntry;
 use crate::split::Report;
@@ -69,9 +69,7 @@ impl Desk {
     ) -> Result<SearchResult, DeskError> {
         let needle = text.trim().to_lowercase();
         if needle.chars().count() < 3 {
-            return Err(DeskError::Invalid(
-                "give at least 3 characters to search for".to_owned(),
-            ));
+            return Err(Why::invalid("err-search-too-short").into());
         }
         let mut result = SearchResult {
             hits: Vec::new(),

@@ -294,7 +294,7 @@ impl Desk {
             number,
             key,
             reason,
-            "say why the case must be kept (e.g. the proceedings it started)",
+            "err-reason-hold",
             "Wstrzymanie usunięcia (legal hold): ",
             async |actor| self.register.hold(number, actor).await,
         )

@@ -11,7 +11,7 @@ use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource};
 
 pub use crate::cases::acknowledgement::Lang;
-use crate::cases::DeadlineKind;
+use crate::cases::{DeadlineKind, Status};
 pub use fluent_bundle::FluentValue;
 
 const POLISH: &str = include_str!("../../locales/pl.ftl");
@@ -73,6 +73,11 @@ impl Texts {
         out.into_owned()
     }
 
+    /// A status, as people say it.
+    pub fn status(&self, s: Status) -> String {
+        self.text(status_id(s), None)
+    }
+
     /// Which deadline, as people say it.
     pub fn deadline(&self, kind: DeadlineKind) -> String {
         match kind {
@@ -96,6 +101,19 @@ impl Texts {
                 Some(&crate::fluent_args!(due = due, days = days_left)),
             )
         }
+    }
+}
+
+/// The message id of a status's name.
+pub fn status_id(s: Status) -> &'static str {
+    match s {
+        Status::Received => "status-received",
+        Status::Acknowledged => "status-acknowledged",
+        Status::InFollowUp => "status-in-follow-up",
+        Status::FeedbackGiven => "status-feedback-given",
+        Status::Closed => "status-closed",
+        Status::Rejected => "status-rejected",
+        Status::Transferred => "status-transferred",
     }
 }
 

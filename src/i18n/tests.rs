@@ -57,6 +57,40 @@ fn every_message_the_cli_asks_for_exists() {
     assert!(missing.is_empty(), "no such message: {missing:?}");
 }
 
+/// Ids named outside `t!()`: the desk's refusals (`Why`), the words of closed lists, the
+/// records and roles a refusal names.
+#[test]
+fn every_message_named_by_id_in_the_code_exists() {
+    let known = ids(ENGLISH);
+    let mut missing = Vec::new();
+    let mut dirs = vec![std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src")];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+                continue;
+            }
+            let code = std::fs::read_to_string(&path).unwrap();
+            for quoted in code.split('"').skip(1).step_by(2) {
+                let named = ["err-", "cli-", "word-", "record-", "role-", "no-contact-"]
+                    .iter()
+                    .any(|p| quoted.starts_with(p))
+                    && quoted
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+                if named && !known.contains(quoted) {
+                    missing.push(format!("{}: {quoted}", path.display()));
+                }
+            }
+        }
+    }
+    assert!(missing.is_empty(), "no such message: {missing:?}");
+    for n in crate::contact::NoContact::ALL {
+        assert!(known.contains(n.message_id()), "{n:?}");
+    }
+}
+
 #[test]
 fn polish_counts_take_their_plural_forms() {
     let pl = Texts::new(Lang::Pl);
