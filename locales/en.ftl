@@ -222,7 +222,6 @@ err-no-contact = nothing can be sent in case { $number }: { $why }
 err-contact-ended = the contact of case { $number } ended: { $why }
 err-no-reply-address = case { $number } has no reply address (filed before [contact] was configured)
 err-end-contact-reason = say why contact ends in one line (at most 200 bytes), e.g. "withdrawn by the reporter"; it is stored as it is, so no names
-as-given = { $text }
 no-contact-no-address = the message has no sender address
 no-contact-several-addresses = the message names several sender addresses
 no-contact-auto-submitted = the message was sent automatically (Auto-Submitted)

@@ -217,7 +217,6 @@ err-no-contact = w sprawie { $number } nie można niczego wysłać: { $why }
 err-contact-ended = kontakt w sprawie { $number } zakończono: { $why }
 err-no-reply-address = sprawa { $number } nie ma adresu do odpowiedzi (wpłynęła, zanim skonfigurowano [contact])
 err-end-contact-reason = napisz w jednym wierszu (najwyżej 200 bajtów), dlaczego kontakt się kończy, np. „wycofane przez sygnalistę”; zapisuje się dosłownie, więc bez nazwisk
-as-given = { $text }
 no-contact-no-address = wiadomość nie ma adresu nadawcy
 no-contact-several-addresses = wiadomość podaje kilka adresów nadawcy
 no-contact-auto-submitted = wiadomość wysłano automatycznie (Auto-Submitted)

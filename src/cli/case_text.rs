@@ -9,19 +9,14 @@ use crate::desk::{CaseFile, OpenedEvent};
 use crate::i18n::Texts;
 use crate::split::SignatureLabel;
 
-/// A status as people say it.
-pub(super) fn status(tx: &Texts, s: Status) -> String {
-    tx.status(s)
-}
-
 /// A stored status text as people say it (the text itself if it is not a status).
 pub(super) fn status_text(tx: &Texts, code: &str) -> String {
-    Status::parse(code).map_or_else(|| code.to_owned(), |s| status(tx, s))
+    Status::parse(code).map_or_else(|| code.to_owned(), |s| tx.status(s))
 }
 
 /// A status with the word a command takes for it: "w działaniach następczych (in-follow-up)".
 pub(super) fn status_with_code(tx: &Texts, s: Status) -> String {
-    let label = status(tx, s);
+    let label = tx.status(s);
     if label == s.as_str() {
         label
     } else {

@@ -872,7 +872,7 @@ fn print_due(items: &[DueItem]) {
             i.number,
             case_text::deadline(super::texts(), i.deadline),
             case_text::when(super::texts(), i.due, i.days_left),
-            case_text::status(super::texts(), i.status)
+            super::texts().status(i.status)
         );
     }
 }

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use clap::Subcommand;
 
-use super::{print_json, reader_key, term, with_desk};
+use super::{case_text, print_json, reader_key, term, with_desk};
 use crate::desk::Disclosure;
 use crate::desk::{IdentityAccessKind, ReporterNotice};
 use crate::split::SenderIdentity;
@@ -192,33 +192,34 @@ pub async fn identity(config_path: &Installation, command: IdentityCommand) -> a
 
 fn print_identity(number: &str, id: &SenderIdentity) {
     println!("{}", t!("identity-heading", number = number));
-    let labelled = |label: &str, text: &str| {
-        // Padded by characters, not bytes: Polish labels hold two-byte letters.
-        let pad = 20usize.saturating_sub(label.chars().count());
-        println!("{label}{:pad$} {}", "", term::line(text));
-    };
-    let show = |label: &str, values: &[String]| {
+    let mut rows: Vec<(String, String)> = Vec::new();
+    let mut show = |label: String, values: &[String]| {
         let text = values.join(", ");
         if !text.is_empty() {
-            labelled(label, &text);
+            rows.push((label, term::line(&text)));
         }
     };
-    show("From:", &id.from);
-    show("Reply-To:", &id.reply_to);
-    show("Sender:", &id.sender);
-    show("Return-Path:", &id.return_path);
-    show("To:", &id.to);
-    show("Cc:", &id.cc);
-    show("Message-ID:", id.message_id.as_slice());
-    show("User-Agent:", &id.user_agent);
-    show(&t!("identity-originating-ip"), &id.x_originating_ip);
-    show(&t!("identity-received-via"), &id.received_hosts_ips);
+    let headers: [(&str, &[String]); 8] = [
+        ("From:", &id.from),
+        ("Reply-To:", &id.reply_to),
+        ("Sender:", &id.sender),
+        ("Return-Path:", &id.return_path),
+        ("To:", &id.to),
+        ("Cc:", &id.cc),
+        ("Message-ID:", id.message_id.as_slice()),
+        ("User-Agent:", &id.user_agent),
+    ];
+    for (header, values) in headers {
+        show(header.to_owned(), values);
+    }
+    show(t!("identity-originating-ip"), &id.x_originating_ip);
+    show(t!("identity-received-via"), &id.received_hosts_ips);
     let pgp = &id.openpgp;
     let list = |items: Vec<String>| {
         if items.is_empty() {
             t!("identity-none")
         } else {
-            items.join(", ")
+            term::line(&items.join(", "))
         }
     };
     let signatures = pgp
@@ -236,14 +237,15 @@ fn print_identity(number: &str, id: &SenderIdentity) {
             )
         })
         .collect();
-    labelled(&t!("identity-signed-by"), &list(signatures));
-    labelled(
-        &t!("identity-also-encrypted-to"),
-        &list(pgp.foreign_recipients.clone()),
-    );
+    rows.push((t!("identity-signed-by"), list(signatures)));
+    rows.push((
+        t!("identity-also-encrypted-to"),
+        list(pgp.foreign_recipients.clone()),
+    ));
     if let Some(name) = &pgp.literal_filename {
-        labelled(&t!("identity-pgp-file-name"), name);
+        rows.push((t!("identity-pgp-file-name"), term::line(name)));
     }
+    case_text::print_rows(&rows);
     print_original_attachments(id);
     println!("{}", t!("identity-all-headers"));
 }

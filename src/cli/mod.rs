@@ -228,7 +228,8 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
 }
 
 /// An error as told to the user: each cause once. Many errors already say their cause in their
-/// own message; the chain adds only what was not said yet. A refusal of the desk is told in the session's language.
+/// own message; the chain adds only what was not said yet. A refusal of the desk is told in the
+/// session's language.
 pub fn error_text(err: &anyhow::Error) -> String {
     let told = |cause: &(dyn std::error::Error + 'static)| match cause.downcast_ref::<DeskError>() {
         Some(DeskError::Refused(why)) => why.text(texts()),

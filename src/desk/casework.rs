@@ -8,7 +8,7 @@ use serde::Serialize;
 use zeroize::Zeroizing;
 
 use super::actor::ProvenReader;
-use super::{Desk, DeskError, Opener, ReaderKey, Sealed, Why};
+use super::{Desk, DeskError, Message, Opener, ReaderKey, Sealed, Why};
 use crate::audit::Event;
 use crate::cases::{
     acknowledgement, check_event_date, compliance, ActionKind, Category, DeadlineKind, Deadlines,
@@ -173,10 +173,10 @@ fn check_on(received: NaiveDate, on: NaiveDate) -> Result<(), DeskError> {
 
 /// A status the lifecycle does not allow, as the person is told.
 pub(super) fn transition_refused(e: &TransitionError) -> Why {
-    let status = |s: Status| Why::invalid(crate::i18n::status_id(s));
+    let status = |s: Status| Message::new(crate::i18n::status_id(s));
     Why::invalid("err-transition")
-        .nested("from", status(e.from))
-        .nested("to", status(e.to))
+        .arg("from", status(e.from))
+        .arg("to", status(e.to))
         .arg("hint", e.hint.code())
 }
 

@@ -38,26 +38,33 @@ pub enum Disposition {
     Halt,
 }
 
-/// A refusal told in the person's language: a message of `locales/*.ftl` and its arguments,
-/// rendered by the front end with the texts of its session (English when shown as `Display`).
+/// A refusal told in the person's language: its kind and the message that tells it, rendered
+/// by the front end with the texts of its session (English when shown as `Display`).
 /// The message names cases, fingerprints, flags and choices, never content.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Why {
     /// Which kind of refusal.
     pub refusal: Refusal,
+    message: Message,
+}
+
+/// A message of `locales/*.ftl` with its arguments: a refusal's text, or words inside one (a
+/// status's name, a record's).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
     id: &'static str,
     args: Vec<(&'static str, Arg)>,
 }
 
-/// An argument of a [`Why`].
+/// An argument of a [`Message`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Arg {
     /// Shown as it is (a case number, a fingerprint, a flag).
     Text(String),
     /// A number (Polish picks the plural form from it).
     Num(i64),
-    /// Another message, in the same language (a status's name, a record's).
-    Message(Box<Why>),
+    /// Another message, in the same language.
+    Message(Box<Message>),
 }
 
 impl From<&str> for Arg {
@@ -75,6 +82,49 @@ impl From<String> for Arg {
 impl From<usize> for Arg {
     fn from(n: usize) -> Arg {
         Arg::Num(i64::try_from(n).unwrap_or(i64::MAX))
+    }
+}
+
+impl From<Message> for Arg {
+    fn from(m: Message) -> Arg {
+        Arg::Message(Box::new(m))
+    }
+}
+
+impl Message {
+    /// Message `id`, without arguments yet.
+    pub fn new(id: &'static str) -> Message {
+        Message {
+            id,
+            args: Vec::new(),
+        }
+    }
+
+    /// With argument `name`.
+    pub fn arg(mut self, name: &'static str, value: impl Into<Arg>) -> Message {
+        self.args.push((name, value.into()));
+        self
+    }
+
+    /// The message in the language of `texts`.
+    pub fn text(&self, texts: &Texts) -> String {
+        let mut args = crate::i18n::Args::new();
+        for (name, value) in &self.args {
+            let value = match value {
+                Arg::Text(s) => FluentValue::from(s.clone()),
+                Arg::Num(n) => FluentValue::from(*n),
+                Arg::Message(m) => FluentValue::from(m.text(texts)),
+            };
+            args.set(*name, value);
+        }
+        texts.text(self.id, Some(&args))
+    }
+}
+
+impl std::fmt::Display for Message {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        static ENGLISH: LazyLock<Texts> = LazyLock::new(|| Texts::new(Lang::En));
+        f.write_str(&self.text(&ENGLISH))
     }
 }
 
@@ -97,47 +147,25 @@ impl Why {
     fn new(refusal: Refusal, id: &'static str) -> Why {
         Why {
             refusal,
-            id,
-            args: Vec::new(),
+            message: Message::new(id),
         }
     }
 
-    /// With argument `name`.
+    /// With argument `name` (text, a number, or words told by another [`Message`]).
     pub fn arg(mut self, name: &'static str, value: impl Into<Arg>) -> Why {
-        self.args.push((name, value.into()));
+        self.message = self.message.arg(name, value);
         self
-    }
-
-    /// With argument `name` told by another message.
-    pub fn nested(mut self, name: &'static str, why: Why) -> Why {
-        self.args.push((name, Arg::Message(Box::new(why))));
-        self
-    }
-
-    /// The message id.
-    pub fn id(&self) -> &'static str {
-        self.id
     }
 
     /// The refusal in the language of `texts`.
     pub fn text(&self, texts: &Texts) -> String {
-        let mut args = crate::i18n::Args::new();
-        for (name, value) in &self.args {
-            let value = match value {
-                Arg::Text(s) => FluentValue::from(s.clone()),
-                Arg::Num(n) => FluentValue::from(*n),
-                Arg::Message(why) => FluentValue::from(why.text(texts)),
-            };
-            args.set(*name, value);
-        }
-        texts.text(self.id, Some(&args))
+        self.message.text(texts)
     }
 }
 
 impl std::fmt::Display for Why {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        static ENGLISH: LazyLock<Texts> = LazyLock::new(|| Texts::new(Lang::En));
-        f.write_str(&self.text(&ENGLISH))
+        self.message.fmt(f)
     }
 }
 
@@ -276,15 +304,15 @@ impl DeskError {
         match e {
             VaultError::Unseal(UnsealError::NotARecipient { .. }) => {
                 Why::key_refused("err-not-recipient")
-                    .nested("record", what.why())
-                    .nested("role", role.why())
+                    .arg("record", what.message())
+                    .arg("role", role.message())
                     .into()
             }
             VaultError::Unseal(UnsealError::WrongPassphrase { .. }) => {
                 Why::key_refused("err-wrong-passphrase").into()
             }
             source => DeskError::Open {
-                what: what.why().to_string(),
+                what: what.message().to_string(),
                 source,
             },
         }
@@ -298,8 +326,8 @@ impl DeskError {
         match e {
             VaultError::Unseal(UnsealError::NotARecipient { .. }) => {
                 Why::key_refused("err-not-recipient-reseal")
-                    .nested("record", what.why())
-                    .nested("role", role.why())
+                    .arg("record", what.message())
+                    .arg("role", role.message())
                     .into()
             }
             e => DeskError::unseal(e, what, role),
@@ -323,19 +351,19 @@ pub(crate) enum Sealed<'a> {
 }
 
 impl Sealed<'_> {
-    fn why(self) -> Why {
+    fn message(self) -> Message {
         match self {
-            Sealed::Case(n) => Why::invalid("record-case").arg("number", n),
-            Sealed::Detail(n, id) => Why::invalid("record-detail")
+            Sealed::Case(n) => Message::new("record-case").arg("number", n),
+            Sealed::Detail(n, id) => Message::new("record-detail")
                 .arg("number", n)
                 .arg("id", Arg::Num(id)),
-            Sealed::Attachment(n, i) => Why::invalid("record-attachment")
+            Sealed::Attachment(n, i) => Message::new("record-attachment")
                 .arg("number", n)
                 .arg("index", Arg::Num(i.into())),
-            Sealed::Message(n, seq) => Why::invalid("record-message")
+            Sealed::Message(n, seq) => Message::new("record-message")
                 .arg("number", n)
                 .arg("seq", Arg::Num(seq)),
-            Sealed::Quarantine(id) => Why::invalid("record-quarantine").arg("id", Arg::Num(id)),
+            Sealed::Quarantine(id) => Message::new("record-quarantine").arg("id", Arg::Num(id)),
         }
     }
 }
@@ -352,8 +380,8 @@ pub(crate) enum Opener {
 }
 
 impl Opener {
-    fn why(self) -> Why {
-        Why::invalid(match self {
+    fn message(self) -> Message {
+        Message::new(match self {
             Opener::Handler => "role-handler",
             Opener::Custodian => "role-custodian",
             Opener::NoteReader => "role-note-reader",
@@ -363,7 +391,7 @@ impl Opener {
 
 #[cfg(test)]
 mod tests {
-    use super::{DeskError, Disposition, Opener, Refusal, Sealed, Why};
+    use super::{DeskError, Disposition, Message, Opener, Refusal, Sealed, Why};
     use crate::cases::{Status, TransitionHint};
     use crate::i18n::{Lang, Texts};
 
@@ -401,8 +429,8 @@ mod tests {
              działania następcze: status in-follow-up)"
         );
         let none = Why::invalid("err-transition")
-            .nested("from", Why::invalid("status-closed"))
-            .nested("to", Why::invalid("status-closed"))
+            .arg("from", Message::new("status-closed"))
+            .arg("to", Message::new("status-closed"))
             .arg("hint", "none");
         assert_eq!(none.to_string(), "a case cannot go from closed to closed");
     }

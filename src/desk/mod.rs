@@ -42,7 +42,7 @@ pub use casework::{
     NewNote, OpenedCase, OpenedEvent, MAX_NOTE_BYTES,
 };
 pub use digest::DigestRun;
-pub use error::{Arg, DeskError, Disposition, Refusal, Why};
+pub use error::{Arg, DeskError, Disposition, Message, Refusal, Why};
 pub(crate) use error::{Opener, Sealed};
 pub use follow_ups::{FollowUpIdentity, OpenedFollowUp};
 pub use identity::{

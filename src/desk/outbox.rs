@@ -12,7 +12,7 @@ use std::time::{Duration, SystemTime};
 use serde::Serialize;
 use zeroize::Zeroizing;
 
-use super::{Desk, DeskError, ReaderKey, Why};
+use super::{Desk, DeskError, Message, ReaderKey, Why};
 use crate::cases::Deadlines;
 use crate::config::ContactConfig;
 use crate::contact::{self, Outgoing, ReplyToken, Template, Texts};
@@ -325,13 +325,12 @@ impl Desk {
         let Some((key_id, _)) = self.register.open_contact(number).await? else {
             let why = match state {
                 Some(s) if s.state == "none" => {
-                    let reason = match contact::NoContact::parse(&s.reason) {
-                        Some(n) => Why::invalid(n.message_id()),
-                        None => Why::invalid("as-given").arg("text", s.reason),
-                    };
-                    Why::invalid("err-no-contact")
-                        .arg("number", number)
-                        .nested("why", reason)
+                    let why = Why::invalid("err-no-contact").arg("number", number);
+                    match contact::NoContact::parse(&s.reason) {
+                        Some(n) => why.arg("why", Message::new(n.message_id())),
+                        // A code this version does not know: told as stored.
+                        None => why.arg("why", s.reason),
+                    }
                 }
                 Some(s) if s.state == "ended" => Why::invalid("err-contact-ended")
                     .arg("number", number)
