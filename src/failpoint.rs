@@ -3,13 +3,16 @@
 //! process announce the point on stderr and block, so a test can SIGKILL it exactly there. A
 //! release binary has no failpoints and reads no such variable.
 
-/// Every failpoint of intake, in pipeline order per message. `opened` and `sealed` are reached
-/// in the intake worker (a child process of the gateway).
+/// Every failpoint of intake, in pipeline order per batch: after the batch's one fetch, in a
+/// worker (`opened`, `sealed`: a child process of the gateway), before the batch's
+/// transaction, inside it after its first filing (`mid-commit`), after it commits, between
+/// the batch's `UID STORE` and its `UID EXPUNGE`, and after each.
 pub const FAILPOINTS: &[&str] = &[
     "fetched",
     "opened",
     "sealed",
     "before-commit",
+    "mid-commit",
     "committed",
     "flagged-deleted",
     "expunged",

@@ -37,12 +37,38 @@ pub struct Config {
     pub cases: CasesConfig,
     /// Bounds on memory and time per message.
     pub limits: Limits,
+    /// How intake takes mail in batches and in parallel (`[intake]`).
+    pub intake: IntakeConfig,
     /// Management statistics.
     pub stats: StatsConfig,
     /// Retention (`[retention]`).
     pub retention: RetentionConfig,
     /// Talking with reporters by e-mail (`[contact]`); None: nothing is ever sent.
     pub contact: Option<ContactConfig>,
+}
+
+/// Batches and parallel work of intake (`[intake]`). A batch is fetched in one round trip,
+/// decided by the workers in parallel, filed in one transaction and deleted with one
+/// `UID STORE` and one `UID EXPUNGE`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IntakeConfig {
+    /// Intake workers deciding messages at once (`workers`; default: one per core).
+    pub workers: usize,
+    /// Most messages in one batch (`batch-messages`).
+    pub batch_messages: usize,
+    /// Most raw bytes in one batch (`batch-bytes`): every message of a batch is in memory at
+    /// once. A message larger than this is a batch of its own.
+    pub batch_bytes: usize,
+}
+
+impl Default for IntakeConfig {
+    fn default() -> Self {
+        IntakeConfig {
+            workers: std::thread::available_parallelism().map_or(2, std::num::NonZero::get),
+            batch_messages: 64,
+            batch_bytes: 4 * 1024 * 1024,
+        }
+    }
 }
 
 /// How long a quarantine entry never filed as a case is kept, by default.

@@ -6,8 +6,8 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use super::{
-    CasesConfig, Config, KeepAfterDestruction, KeyProtection, KeysConfig, Limits, MailboxConfig,
-    PassphraseSource, PasswordSource, RegisterConfig, RetentionConfig, StatsConfig,
+    CasesConfig, Config, IntakeConfig, KeepAfterDestruction, KeyProtection, KeysConfig, Limits,
+    MailboxConfig, PassphraseSource, PasswordSource, RegisterConfig, RetentionConfig, StatsConfig,
 };
 use crate::cases::NumberPattern;
 use crate::imap::TlsMode;
@@ -24,6 +24,8 @@ pub(super) struct RawConfig {
     cases: RawCases,
     #[serde(default)]
     limits: RawLimits,
+    #[serde(default)]
+    intake: RawIntake,
     #[serde(default)]
     stats: RawStats,
     #[serde(default)]
@@ -113,6 +115,14 @@ struct RawLimits {
     worker_memory_bytes: Option<usize>,
 }
 
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+struct RawIntake {
+    workers: Option<usize>,
+    batch_messages: Option<usize>,
+    batch_bytes: Option<usize>,
+}
+
 /// Every key the file may hold, per section.
 const MAILBOX_KEYS: &[&str] = &[
     "host",
@@ -155,6 +165,7 @@ const KNOWN: &[(&str, &[&str])] = &[
     ("cases", &["number-pattern"]),
     ("stats", &["min-cell"]),
     ("retention", &["quarantine-days", "keep-after-destruction"]),
+    ("intake", &["workers", "batch-messages", "batch-bytes"]),
     (
         "limits",
         &[
@@ -461,6 +472,21 @@ impl RawConfig {
         if limits.message_timeout.is_zero() {
             problems.push("limits.message-timeout-secs: must be greater than 0".to_owned());
         }
+        let d = IntakeConfig::default();
+        let intake = IntakeConfig {
+            workers: self.intake.workers.unwrap_or(d.workers),
+            batch_messages: self.intake.batch_messages.unwrap_or(d.batch_messages),
+            batch_bytes: self.intake.batch_bytes.unwrap_or(d.batch_bytes),
+        };
+        for (name, value) in [
+            ("intake.workers", intake.workers),
+            ("intake.batch-messages", intake.batch_messages),
+            ("intake.batch-bytes", intake.batch_bytes),
+        ] {
+            if value == 0 {
+                problems.push(format!("{name}: must be greater than 0"));
+            }
+        }
 
         let k = &self.keys;
         let protection = match (
@@ -528,6 +554,7 @@ impl RawConfig {
                 keep_after_destruction,
             },
             limits: limits.clone(),
+            intake: intake.clone(),
             contact: contact.clone(),
         };
         let mut configs = Vec::new();

@@ -114,8 +114,8 @@ impl Desk {
             &keyring,
             &readers,
             limits,
-            // One entry at a time from a person's command: no worker waits ahead.
-            0,
+            // One entry at a time from a person's command.
+            1,
             self.config.contact.as_ref().map(|c| &c.reply_address),
         )
         .map_err(|e| DeskError::Failed(e.to_string()))?;
@@ -166,13 +166,15 @@ impl Desk {
                 drop(raw);
                 match decided {
                     Ok(Decision::File(sealed)) => {
+                        let mut keys = self.keys.pending_keys();
                         let case = case_to_file(
                             sealed,
                             received_at,
                             new_shred_id,
-                            &self.keys,
+                            &mut keys,
                             self.config.contact.as_ref(),
-                        )?;
+                        );
+                        keys.write()?;
                         let filed = self
                             .register
                             .file_case_from_quarantine(

@@ -5,8 +5,9 @@
 use async_imap::imap_proto::{MailboxDatum, NameAttribute, Response};
 use chrono::NaiveDate;
 
+use super::batch::uid_set;
 use super::session::{check_uid, fetch_uid, quote, quote_folder};
-use super::{from_async_imap, ImapError, Mailbox, Selected};
+use super::{from_async_imap, ImapError, Mailbox};
 
 /// What a folder is for, as the server marks it (RFC 6154 special use).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -254,44 +255,5 @@ impl Mailbox {
             Ok(()) | Err(ImapError::Rejected { status: "NO", .. }) => Ok(()),
             Err(e) => Err(e),
         }
-    }
-
-    fn current_selection(&self) -> Result<&Selected, ImapError> {
-        self.selected.as_ref().ok_or(ImapError::NotSelected)
-    }
-}
-
-/// `1,3:5,9` for ascending, deduplicated UIDs.
-fn uid_set(uids: &[u32]) -> String {
-    let mut out = String::new();
-    let mut i = 0;
-    while let Some(&start) = uids.get(i) {
-        let mut end = start;
-        while uids.get(i + 1) == Some(&(end + 1)) {
-            end += 1;
-            i += 1;
-        }
-        if !out.is_empty() {
-            out.push(',');
-        }
-        if start == end {
-            out.push_str(&start.to_string());
-        } else {
-            out.push_str(&format!("{start}:{end}"));
-        }
-        i += 1;
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::uid_set;
-
-    #[test]
-    fn uid_sets_join_runs_into_ranges() {
-        assert_eq!(uid_set(&[1, 2, 3, 5, 7, 8]), "1:3,5,7:8");
-        assert_eq!(uid_set(&[4]), "4");
-        assert_eq!(uid_set(&[]), "");
     }
 }

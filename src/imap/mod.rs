@@ -13,6 +13,7 @@
 //! async-imap logs raw protocol traffic (including the LOGIN line and message bodies) through the
 //! `log` crate at TRACE level; the binary must keep [`LOG_DIRECTIVES`] in its filter.
 
+mod batch;
 mod connect;
 mod folders;
 mod idle;
@@ -21,6 +22,7 @@ pub mod utf7;
 
 use std::time::Duration;
 
+pub use batch::Fetched;
 pub use connect::is_loopback;
 pub use folders::{Folder, SpecialUse, PROBE_FOLDER};
 pub use idle::MAX_IDLE;

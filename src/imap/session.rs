@@ -156,7 +156,7 @@ impl Mailbox {
 
     /// UID, size and `\Deleted` of every message in the selected folder, ascending by UID.
     pub async fn list(&mut self) -> Result<Vec<Listed>, ImapError> {
-        self.current()?;
+        self.current_selection()?;
         self.view.changed = false;
         if self.view.exists == 0 {
             return Ok(Vec::new());
@@ -175,7 +175,7 @@ impl Mailbox {
     /// body, an empty body, a body for another UID, a length other than the announced
     /// RFC822.SIZE or a cut connection is an error, never a (partial) message.
     pub async fn fetch(&mut self, uid: u32) -> Result<Zeroizing<Vec<u8>>, ImapError> {
-        self.current()?;
+        self.current_selection()?;
         check_uid(uid)?;
         let mut seen = BodyCollector::new(uid);
         let command = format!("UID FETCH {uid} (UID RFC822.SIZE BODY.PEEK[])");
@@ -196,49 +196,14 @@ impl Mailbox {
     /// [`ImapError::CannotDeleteSafely`]. Refused, with nothing sent, when the selected folder's
     /// UIDVALIDITY is not `uidvalidity`. Idempotent: a UID that is already gone is not an error.
     pub async fn flag_deleted(&mut self, uidvalidity: u32, uid: u32) -> Result<(), ImapError> {
-        self.check_position(uidvalidity, uid)?;
-        if self.caps.uidplus {
-            let command = format!("UID STORE {uid} +FLAGS.SILENT (\\Deleted)");
-            self.run("UID STORE", &command, |_| {}).await?;
-        } else {
-            let target = quote(EXPUNGE_FOLDER)?;
-            let command = format!("UID MOVE {uid} {target}");
-            match self.run("UID MOVE", &command, |_| {}).await {
-                Err(ImapError::Rejected { status: "NO", .. }) => {
-                    // Most likely [TRYCREATE]: the folder does not exist yet.
-                    self.create_expunge_folder().await?;
-                    self.run("UID MOVE", &command, |_| {}).await?;
-                }
-                other => other?,
-            }
-        }
-        tracing::debug!(uid, "IMAP message flagged for deletion");
-        Ok(())
+        self.flag_deleted_many(uidvalidity, &[uid]).await
     }
 
     /// Second deletion step: `UID EXPUNGE uid` (UIDPLUS), or with MOVE only: empty
     /// [`EXPUNGE_FOLDER`] and reselect. Then checks that `uid` is gone
     /// ([`ImapError::NotExpunged`] otherwise). Never a bare EXPUNGE in a shared folder.
     pub async fn expunge(&mut self, uidvalidity: u32, uid: u32) -> Result<(), ImapError> {
-        self.check_position(uidvalidity, uid)?;
-        if self.caps.uidplus {
-            self.run("UID EXPUNGE", &format!("UID EXPUNGE {uid}"), |_| {})
-                .await?;
-        } else {
-            self.purge_moved().await?;
-        }
-        let mut present = false;
-        self.run("UID FETCH", &format!("UID FETCH {uid} (UID)"), |r| {
-            if fetch_uid(r) == Some(uid) {
-                present = true;
-            }
-        })
-        .await?;
-        if present {
-            return Err(ImapError::NotExpunged { uid });
-        }
-        tracing::debug!(uid, "IMAP message expunged");
-        Ok(())
+        self.expunge_many(uidvalidity, &[uid]).await
     }
 
     /// On a server without UIDPLUS, where deletion goes through the gateway's own folder:
@@ -249,7 +214,7 @@ impl Mailbox {
         if self.caps.uidplus {
             return Ok(());
         }
-        let source = self.current()?.clone();
+        let source = self.current_selection()?.clone();
         self.empty_expunge_folder().await?;
         let again = self.select(&source.folder).await?;
         if again.uidvalidity != source.uidvalidity {
@@ -271,13 +236,13 @@ impl Mailbox {
     }
 
     /// The selection, or NotSelected.
-    fn current(&self) -> Result<&Selected, ImapError> {
+    pub(super) fn current_selection(&self) -> Result<&Selected, ImapError> {
         self.selected.as_ref().ok_or(ImapError::NotSelected)
     }
 
     /// Refuses to act on a UID from another UIDVALIDITY epoch or without a safe way to delete.
     pub(super) fn check_position(&self, uidvalidity: u32, uid: u32) -> Result<(), ImapError> {
-        let selected = self.current()?;
+        let selected = self.current_selection()?;
         let found = self.view.uidvalidity.unwrap_or(selected.uidvalidity);
         if found != uidvalidity {
             return Err(ImapError::UidValidityChanged {
@@ -292,7 +257,7 @@ impl Mailbox {
         Ok(())
     }
 
-    async fn create_expunge_folder(&mut self) -> Result<(), ImapError> {
+    pub(super) async fn create_expunge_folder(&mut self) -> Result<(), ImapError> {
         let command = format!("CREATE {}", quote(EXPUNGE_FOLDER)?);
         match self.run("CREATE", &command, |_| {}).await {
             // NO [ALREADYEXISTS] is fine.

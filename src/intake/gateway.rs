@@ -101,11 +101,10 @@ pub struct Gateway {
     pub(super) lease: std::sync::Mutex<Option<crate::register::Lease>>,
     /// This process's share of the deployment's mailboxes.
     pub(super) share: std::sync::Arc<super::replica_id::Share>,
+    /// The intake workers of the last pass, kept running for the next while the keys and
+    /// readers they hold stay the same (a pass in IDLE mode often takes one message).
+    kept_pool: std::sync::Mutex<Option<WorkerPool>>,
 }
-
-/// Workers started ahead of need: while one handles a message, this many wait with their keys
-/// parsed for the next.
-const WORKER_SPARES: usize = 1;
 
 impl Gateway {
     /// Opens the register and key folder.
@@ -124,6 +123,7 @@ impl Gateway {
             replica: super::replica_id::Replica::new(),
             lease: std::sync::Mutex::new(None),
             share: std::sync::Arc::new(super::replica_id::Share::whole()),
+            kept_pool: std::sync::Mutex::new(None),
         })
     }
 
@@ -223,8 +223,29 @@ impl Gateway {
         Ok((keyring, readers))
     }
 
-    /// Workers for one drain pass, holding this pass's keys and readers.
+    /// Workers for one drain pass, holding this pass's keys and readers: the last pass's if
+    /// they hold the same, new ones otherwise.
     pub(super) fn worker_pool(
+        &self,
+        keyring: &IntakeKeyring,
+        readers: &Readers,
+    ) -> Result<WorkerPool, GatewayError> {
+        let wanted = self.new_worker_pool(keyring, readers)?;
+        let kept = self.kept_pool.lock().ok().and_then(|mut k| k.take());
+        Ok(match kept {
+            Some(pool) if pool.same_setup(&wanted) => pool,
+            _ => wanted,
+        })
+    }
+
+    /// Keeps a pass's workers for the next pass.
+    pub(super) fn keep_pool(&self, pool: WorkerPool) {
+        if let Ok(mut kept) = self.kept_pool.lock() {
+            *kept = Some(pool);
+        }
+    }
+
+    fn new_worker_pool(
         &self,
         keyring: &IntakeKeyring,
         readers: &Readers,
@@ -234,7 +255,7 @@ impl Gateway {
             keyring,
             readers,
             &self.config.limits,
-            WORKER_SPARES,
+            self.config.intake.workers,
             self.config.contact.as_ref().map(|c| &c.reply_address),
         )?)
     }

@@ -5,6 +5,7 @@
 //! recognised by a keyed fingerprint of its bytes, so a crash at any instant neither loses nor
 //! duplicates it.
 
+mod batch;
 mod deadlines;
 mod drain;
 pub(crate) use drain::case_to_file;

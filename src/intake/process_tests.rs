@@ -402,9 +402,11 @@ fn a_worker_over_a_pipe_decides_as_the_gateway_would() {
     let mut input = Vec::new();
     write_frame(&mut input, &setup.encode()).unwrap();
     write_frame(&mut input, &request.encode()).unwrap();
+    // One worker answers messages one after the other until the gateway closes the pipe.
+    write_frame(&mut input, &request.encode()).unwrap();
     let mut output = Vec::new();
     let mut confined = false;
-    serve(&mut input.as_slice(), &mut output, |_| {
+    serve(&mut input.as_slice(), &mut output, |_: &Limits| {
         confined = true;
         Ok(())
     })
@@ -423,6 +425,12 @@ fn a_worker_over_a_pipe_decides_as_the_gateway_would() {
     assert!(case.encrypted);
     let report = open_json(&case.report, &shred, BlobKind::Report, &f.handler);
     assert_eq!(report["subject"], "Korupcja w dziale zamowien");
+    let second = Reply::decode(&read_frame(&mut out, u64::MAX).unwrap()).unwrap();
+    assert!(
+        matches!(second.answer, Answer::File(_)),
+        "the second message is answered too"
+    );
+    assert!(out.is_empty(), "nothing after the last answer");
 
     // A request cut short: no answer at all (the gateway sees a worker that died).
     let mut input = Vec::new();
@@ -430,7 +438,7 @@ fn a_worker_over_a_pipe_decides_as_the_gateway_would() {
     let payload = request.encode();
     write_frame(&mut input, &payload[..payload.len() / 2]).unwrap();
     let mut output = Vec::new();
-    assert!(serve(&mut input.as_slice(), &mut output, |_| Ok(())).is_err());
+    assert!(serve(&mut input.as_slice(), &mut output, |_: &Limits| Ok(())).is_err());
     let mut out = output.as_slice();
     assert!(read_frame(&mut out, u64::MAX).unwrap().is_empty());
     assert!(out.is_empty(), "no answer after the ready frame");

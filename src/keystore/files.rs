@@ -69,6 +69,30 @@ pub(super) fn write_private(path: &Path, bytes: &[u8]) -> Result<(), KeyStoreErr
     Ok(())
 }
 
+/// Creates `path` (0600) holding `bytes`, unsynced: for keys under fresh random names that
+/// [`sync_filesystem_of`] makes durable together before anything refers to them.
+pub(super) fn create_private_unsynced(path: &Path, bytes: &[u8]) -> Result<(), KeyStoreError> {
+    let mut f = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(io(format!("create {}", path.display())))?;
+    f.write_all(bytes)
+        .map_err(io(format!("write {}", path.display())))
+}
+
+/// Writes everything written so far on the filesystem holding `dir` to disk, data and
+/// directory entries alike (syncfs): one journal commit for a batch of new files instead of
+/// two fsyncs each.
+pub(super) fn sync_filesystem_of(dir: &Path) -> Result<(), KeyStoreError> {
+    let d = fs::File::open(dir).map_err(io(format!("open {}", dir.display())))?;
+    rustix::fs::syncfs(&d)
+        .map_err(|e| io(format!("sync the filesystem of {}", dir.display()))(e.into()))?;
+    // The folder itself too, for filesystems whose syncfs does not reach directory entries.
+    d.sync_all().map_err(io(format!("fsync {}", dir.display())))
+}
+
 /// Writes `bytes` (0600, synced) to a fresh temporary file beside `path`; returns the folder and
 /// the temporary file.
 fn write_temp_beside<'p>(

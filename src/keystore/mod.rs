@@ -220,6 +220,16 @@ impl KeyStore {
         Ok(id)
     }
 
+    /// Shred keys gathered for one batch of filings and written together with one sync:
+    /// [`PendingKeys::write`] before anything they protect is committed.
+    #[must_use]
+    pub fn pending_keys(&self) -> PendingKeys<'_> {
+        PendingKeys {
+            store: self,
+            keys: Vec::new(),
+        }
+    }
+
     /// Loads a shred key.
     pub fn shred_key(&self, id: &str) -> Result<ShredKey, KeyStoreError> {
         let path = self.shred_path(id)?;
@@ -241,5 +251,49 @@ impl KeyStore {
             )));
         }
         Ok(self.dir.join("shred").join(format!("{id}.key")))
+    }
+}
+
+/// Shred keys given their ids now and written durably later, all at once: each to a file of
+/// its own (destroying one key still destroys exactly its records), one filesystem sync for
+/// all. Until written nothing refers to them, so a crash before [`PendingKeys::write`] leaves
+/// at most unreferenced key files behind.
+pub struct PendingKeys<'a> {
+    store: &'a KeyStore,
+    keys: Vec<(String, ShredKey)>,
+}
+
+impl PendingKeys<'_> {
+    /// Takes `key` to be written; returns the id it will be stored under.
+    pub fn add(&mut self, key: ShredKey) -> String {
+        let mut id = [0u8; 16];
+        rand::rngs::OsRng.fill_bytes(&mut id);
+        let id = hex::encode(id);
+        self.keys.push((id.clone(), key));
+        id
+    }
+
+    /// Keys gathered so far.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// Whether none are gathered.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    /// Writes every gathered key (0600, a new file each) and syncs them and the folder to disk
+    /// together.
+    pub fn write(self) -> Result<(), KeyStoreError> {
+        if self.keys.is_empty() {
+            return Ok(());
+        }
+        for (id, key) in &self.keys {
+            files::create_private_unsynced(&self.store.shred_path(id)?, key.expose())?;
+        }
+        files::sync_filesystem_of(&self.store.dir.join("shred"))
     }
 }

@@ -194,6 +194,109 @@ pub(super) async fn insert_intake(
     .get("id", "INSERT INTO intake")
 }
 
+pub(super) async fn file_case_in(
+    tx: &mut Tx,
+    intake: &IntakeRef,
+    case: &NewCase,
+    pattern: &NumberPattern,
+) -> Result<FiledCase, RegisterError> {
+    let (case_id, number) = insert_case(tx, case, pattern).await?;
+    let intake_id = insert_intake(tx, intake, Some(case_id), None, Deletion::Pending).await?;
+    tx.audit("gateway", Event::CaseFiled, Some(&number), "")
+        .await?;
+    Ok(FiledCase { intake_id, number })
+}
+
+pub(super) async fn file_quarantine_in(
+    tx: &mut Tx,
+    intake: &IntakeRef,
+    entry: &NewQuarantine,
+) -> Result<FiledQuarantine, RegisterError> {
+    let (state, deletion) = match entry.raw {
+        Some(_) => ("held", Deletion::Pending),
+        None => ("left-on-server", Deletion::LeftOnServer),
+    };
+    let (shred, pkesks, body) = match &entry.raw {
+        Some((shred, blob)) => (
+            Some(shred.as_str()),
+            Some(blob.pkesks.as_slice()),
+            Some(chunks::column(&blob.body)),
+        ),
+        None => (None, None, None),
+    };
+    let (received, held_at) = (entry.received_at.to_string(), today_stored());
+    let id: i64 = tx
+        .one(
+            "INSERT INTO quarantine",
+            "INSERT INTO quarantine (received_at, reason, detail, state, shred_key, raw_pkesks, raw_body, held_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+            args![
+                received.as_str(),
+                entry.reason.as_str(),
+                entry.detail.as_str(),
+                state,
+                shred,
+                pkesks,
+                body,
+                held_at.as_str()
+            ],
+        )
+        .await?
+        .get("id", "INSERT INTO quarantine")?;
+    if let Some((_, blob)) = &entry.raw {
+        chunks::write(tx, &chunks::owner("quarantine.raw", id), &blob.body).await?;
+    }
+    let intake_id = insert_intake(tx, intake, None, Some(id), deletion).await?;
+    tx.audit(
+        "gateway",
+        Event::MessageQuarantined,
+        None,
+        &format!("quarantine #{id}: {}", entry.reason),
+    )
+    .await?;
+    Ok(FiledQuarantine { intake_id, id })
+}
+
+/// Records in `tx` that `row`'s server copy is gone; see [`Register::mark_deleted`].
+pub(super) async fn mark_deleted_in(tx: &mut Tx, row: &IntakeRow) -> Result<(), RegisterError> {
+    tx.exec(
+        "UPDATE intake deletion",
+        "UPDATE intake SET deletion = 'deleted', fingerprint = NULL, mailbox = NULL, \
+         uidvalidity = NULL, uid = NULL WHERE id = $1",
+        args![row.id],
+    )
+    .await?;
+    let case = (!row.label.starts_with("quarantine")).then_some(row.label.as_str());
+    let detail = if case.is_some() {
+        ""
+    } else {
+        row.label.as_str()
+    };
+    tx.audit("gateway", Event::ServerCopyDeleted, case, detail)
+        .await?;
+    Ok(())
+}
+
+/// Counts, in `tx`, one more attempt at the message with `fingerprint`; returns the count.
+pub(super) async fn record_attempt_in(
+    tx: &mut Tx,
+    fingerprint: &str,
+) -> Result<u32, RegisterError> {
+    let what = "UPSERT intake_attempts";
+    let today = today_stored();
+    let n: i64 = tx
+        .one(
+            what,
+            "INSERT INTO intake_attempts (fingerprint, attempts, last_on) VALUES ($1, 1, $2) \
+             ON CONFLICT (fingerprint) DO UPDATE SET attempts = intake_attempts.attempts + 1, \
+             last_on = excluded.last_on RETURNING attempts",
+            args![fingerprint, today.as_str()],
+        )
+        .await?
+        .get("attempts", what)?;
+    Ok(u32::try_from(n).unwrap_or(u32::MAX))
+}
+
 impl Register {
     /// Files a case and records its intake (deletion pending), in one transaction.
     pub async fn file_case(
@@ -202,15 +305,8 @@ impl Register {
         case: &NewCase,
         pattern: &NumberPattern,
     ) -> Result<FiledCase, RegisterError> {
-        self.write(async |tx| {
-            let (case_id, number) = insert_case(tx, case, pattern).await?;
-            let intake_id =
-                insert_intake(tx, intake, Some(case_id), None, Deletion::Pending).await?;
-            tx.audit("gateway", Event::CaseFiled, Some(&number), "")
-                .await?;
-            Ok(FiledCase { intake_id, number })
-        })
-        .await
+        self.write(async |tx| file_case_in(tx, intake, case, pattern).await)
+            .await
     }
 
     /// Files a quarantine entry and records its intake, in one transaction. An entry without
@@ -220,52 +316,8 @@ impl Register {
         intake: &IntakeRef,
         entry: &NewQuarantine,
     ) -> Result<FiledQuarantine, RegisterError> {
-        self.write(async |tx| {
-            let (state, deletion) = match entry.raw {
-                Some(_) => ("held", Deletion::Pending),
-                None => ("left-on-server", Deletion::LeftOnServer),
-            };
-            let (shred, pkesks, body) = match &entry.raw {
-                Some((shred, blob)) => (
-                    Some(shred.as_str()),
-                    Some(blob.pkesks.as_slice()),
-                    Some(chunks::column(&blob.body)),
-                ),
-                None => (None, None, None),
-            };
-            let (received, held_at) = (entry.received_at.to_string(), today_stored());
-            let id: i64 = tx
-                .one(
-                    "INSERT INTO quarantine",
-                    "INSERT INTO quarantine (received_at, reason, detail, state, shred_key, raw_pkesks, raw_body, held_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-                    args![
-                        received.as_str(),
-                        entry.reason.as_str(),
-                        entry.detail.as_str(),
-                        state,
-                        shred,
-                        pkesks,
-                        body,
-                        held_at.as_str()
-                    ],
-                )
-                .await?
-                .get("id", "INSERT INTO quarantine")?;
-            if let Some((_, blob)) = &entry.raw {
-                chunks::write(tx, &chunks::owner("quarantine.raw", id), &blob.body).await?;
-            }
-            let intake_id = insert_intake(tx, intake, None, Some(id), deletion).await?;
-            tx.audit(
-                "gateway",
-                Event::MessageQuarantined,
-                None,
-                &format!("quarantine #{id}: {}", entry.reason),
-            )
-            .await?;
-            Ok(FiledQuarantine { intake_id, id })
-        })
-        .await
+        self.write(async |tx| file_quarantine_in(tx, intake, entry).await)
+            .await
     }
 
     /// Files a case from a held quarantine entry and marks the entry filed, in one transaction.
@@ -560,44 +612,15 @@ impl Register {
     /// Records that the server copy is gone (with an audit entry), and forgets where it was and
     /// its fingerprint: exactly-once needs them only until now.
     pub async fn mark_deleted(&self, row: &IntakeRow) -> Result<(), RegisterError> {
-        self.write(async |tx| {
-            tx.exec(
-                "UPDATE intake deletion",
-                "UPDATE intake SET deletion = 'deleted', fingerprint = NULL, mailbox = NULL, \
-                 uidvalidity = NULL, uid = NULL WHERE id = $1",
-                args![row.id],
-            )
-            .await?;
-            let case = (!row.label.starts_with("quarantine")).then_some(row.label.as_str());
-            let detail = if case.is_some() {
-                ""
-            } else {
-                row.label.as_str()
-            };
-            tx.audit("gateway", Event::ServerCopyDeleted, case, detail)
-                .await?;
-            Ok(())
-        })
-        .await
+        self.write(async |tx| mark_deleted_in(tx, row).await).await
     }
 
     /// Records, durably, that processing of the message with this fingerprint starts now;
     /// returns how many attempts there have been, this one included. Attempts that ended
     /// without a result (the process killed or aborted) are what it counts.
     pub async fn record_attempt(&self, fingerprint: &str) -> Result<u32, RegisterError> {
-        let what = "UPSERT intake_attempts";
-        let today = today_stored();
-        let n: i64 = self
-            .one(
-                what,
-                "INSERT INTO intake_attempts (fingerprint, attempts, last_on) VALUES ($1, 1, $2) \
-                 ON CONFLICT (fingerprint) DO UPDATE SET attempts = intake_attempts.attempts + 1, \
-                 last_on = excluded.last_on RETURNING attempts",
-                args![fingerprint, today.as_str()],
-            )
-            .await?
-            .get("attempts", what)?;
-        Ok(u32::try_from(n).unwrap_or(u32::MAX))
+        self.write(async |tx| record_attempt_in(tx, fingerprint).await)
+            .await
     }
 
     /// Intake records that still hold a position or fingerprint although their server copy is

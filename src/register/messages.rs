@@ -80,63 +80,8 @@ impl Register {
         case_id: i64,
         message: &NewFollowUp,
     ) -> Result<FiledCase, RegisterError> {
-        self.write(async |tx| {
-            let what = "SELECT next message";
-            let row = tx
-                .one(
-                    what,
-                    "SELECT c.number,
-                        (SELECT COALESCE(MAX(seq), 1) + 1 FROM case_messages WHERE case_id = c.id) AS seq,
-                        (SELECT COALESCE(MAX(idx), 0) + 1 FROM case_attachments WHERE case_id = c.id) AS first
-                     FROM cases c WHERE c.id = $1 AND c.destroyed_on IS NULL",
-                    args![case_id],
-                )
-                .await?;
-            let number: String = row.get("number", what)?;
-            let seq: i64 = row.get("seq", what)?;
-            let first: i64 = row.get("first", what)?;
-            let id: i64 = tx
-                .one(
-                    "INSERT INTO case_messages",
-                    "INSERT INTO case_messages (case_id, seq, received_at, shred_key, encrypted,
-                         signature, first_attachment, report_pkesks, report_body, identity_pkesks,
-                         identity_body)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
-                    args![
-                        case_id,
-                        seq,
-                        message.received_at.to_string().as_str(),
-                        message.shred_key.as_str(),
-                        message.encrypted,
-                        message.signature.as_str(),
-                        first,
-                        message.report.pkesks.as_slice(),
-                        chunks::column(&message.report.body),
-                        message.identity.pkesks.as_slice(),
-                        chunks::column(&message.identity.body)
-                    ],
-                )
-                .await?
-                .get("id", "INSERT INTO case_messages")?;
-            chunks::write(tx, &chunks::owner(REPORT_OWNER, id), &message.report.body).await?;
-            chunks::write(tx, &chunks::owner(IDENTITY_OWNER, id), &message.identity.body)
-                .await?;
-            let offset = u32::try_from(first - 1)
-                .map_err(|_| RegisterError::Corrupt(format!("attachment index {first}")))?;
-            super::attachments::insert(tx, case_id, &message.attachments, offset).await?;
-            let intake_id =
-                super::filing::insert_intake(tx, intake, Some(case_id), None, Deletion::Pending)
-                    .await?;
-            tx.audit(
-                "gateway",
-                Event::FollowUpFiled,
-                Some(&number),
-                &format!("message {seq} from the reporter"),
-            )
-            .await?;
-            Ok(FiledCase { intake_id, number })
-        })
-        .await
+        self.write(async |tx| file_follow_up_in(tx, intake, case_id, message).await)
+            .await
     }
 
     /// The follow-up messages of case `number`, in order (empty for a case without any).
@@ -228,4 +173,69 @@ pub(super) async fn shred_all(
         queue_shred(tx, &key, &format!("case {number} destroyed (retention)")).await?;
     }
     Ok(())
+}
+
+pub(super) async fn file_follow_up_in(
+    tx: &mut Tx,
+    intake: &IntakeRef,
+    case_id: i64,
+    message: &NewFollowUp,
+) -> Result<FiledCase, RegisterError> {
+    let what = "SELECT next message";
+    let row = tx
+        .one(
+            what,
+            "SELECT c.number,
+                (SELECT COALESCE(MAX(seq), 1) + 1 FROM case_messages WHERE case_id = c.id) AS seq,
+                (SELECT COALESCE(MAX(idx), 0) + 1 FROM case_attachments WHERE case_id = c.id) AS first
+             FROM cases c WHERE c.id = $1 AND c.destroyed_on IS NULL",
+            args![case_id],
+        )
+        .await?;
+    let number: String = row.get("number", what)?;
+    let seq: i64 = row.get("seq", what)?;
+    let first: i64 = row.get("first", what)?;
+    let id: i64 = tx
+        .one(
+            "INSERT INTO case_messages",
+            "INSERT INTO case_messages (case_id, seq, received_at, shred_key, encrypted,
+                 signature, first_attachment, report_pkesks, report_body, identity_pkesks,
+                 identity_body)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+            args![
+                case_id,
+                seq,
+                message.received_at.to_string().as_str(),
+                message.shred_key.as_str(),
+                message.encrypted,
+                message.signature.as_str(),
+                first,
+                message.report.pkesks.as_slice(),
+                chunks::column(&message.report.body),
+                message.identity.pkesks.as_slice(),
+                chunks::column(&message.identity.body)
+            ],
+        )
+        .await?
+        .get("id", "INSERT INTO case_messages")?;
+    chunks::write(tx, &chunks::owner(REPORT_OWNER, id), &message.report.body).await?;
+    chunks::write(
+        tx,
+        &chunks::owner(IDENTITY_OWNER, id),
+        &message.identity.body,
+    )
+    .await?;
+    let offset = u32::try_from(first - 1)
+        .map_err(|_| RegisterError::Corrupt(format!("attachment index {first}")))?;
+    super::attachments::insert(tx, case_id, &message.attachments, offset).await?;
+    let intake_id =
+        super::filing::insert_intake(tx, intake, Some(case_id), None, Deletion::Pending).await?;
+    tx.audit(
+        "gateway",
+        Event::FollowUpFiled,
+        Some(&number),
+        &format!("message {seq} from the reporter"),
+    )
+    .await?;
+    Ok(FiledCase { intake_id, number })
 }

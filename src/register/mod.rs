@@ -9,6 +9,7 @@
 //! happen in one durable transaction (invariant 1).
 
 mod attachments;
+mod batch;
 mod chunks;
 mod contact;
 mod copy;
@@ -46,6 +47,7 @@ pub use attachments::{
     AttachmentState, Copy as AttachmentCopy, NewAttachment, SealedCopy, IRRELEVANT_DAYS,
     IRRELEVANT_RULE,
 };
+pub use batch::{Filed, Filing};
 pub use contact::{
     Attempt, ContactState, Due, NewContact, OutKind, OutboxEntry, Planned as PlannedMessage,
 };

@@ -122,6 +122,7 @@ mod invariant_1_sigkill_at_every_failpoint {
         opened => "opened",
         sealed => "sealed",
         before_commit => "before-commit",
+        mid_commit => "mid-commit",
         committed => "committed",
         flagged_deleted => "flagged-deleted",
         expunged => "expunged",

@@ -221,6 +221,8 @@ fn maildir_count(dovecot: &Dovecot) -> usize {
 fn dovecot_stopped_and_restarted_mid_batch_resumes_by_itself() {
     let mut dovecot = Dovecot::start();
     let s = Setup::new(&dovecot);
+    // Small batches, so the server stops between two of them as well as inside one.
+    s.gateway.append_config("\n[intake]\nbatch-messages = 5\n");
     let tokens = deliver(&dovecot, &s, 60, 30_000, 10);
     let run = Running::start(&s.gateway, "restart");
     wait_for(&s.gateway, "the first cases", CATCH_UP, || {
@@ -368,11 +370,11 @@ fn uidvalidity_change_after_a_commit_files_nothing_twice() {
     for raw in &raws {
         dovecot.append(folder, raw);
     }
-    // The first case is committed, its server copy not yet deleted.
+    // The batch's cases are committed, their server copies not yet deleted.
     let mut child = s.gateway.spawn_with_failpoint("committed");
     child.kill().unwrap();
     child.wait().unwrap();
-    assert_eq!(s.gateway.case_numbers().len(), 1);
+    assert_eq!(s.gateway.case_numbers().len(), 3);
     // The folder is renumbered (a migration, a restore): same messages, new UIDs.
     dovecot.recreate(folder);
     for raw in &raws {

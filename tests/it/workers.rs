@@ -158,6 +158,8 @@ fn a_message_that_kills_its_worker_three_times_is_kept_raw_and_the_next_is_filed
     let next = unique("NEXT");
     dovecot.append("INBOX", &encrypted_report(&s, &first));
     dovecot.append("INBOX", &report(&next));
+    // One message per batch: every worker held at the failpoint is then the first message's.
+    s.gateway.append_config("\n[intake]\nbatch-messages = 1\n");
 
     let run = HeldRun::start(&s);
     let mut killed = Vec::new();
@@ -196,6 +198,8 @@ fn a_worker_past_its_time_is_stopped_and_its_message_quarantined_as_worker_timeo
     let s = Setup::new(&dovecot);
     s.gateway
         .append_config("[limits]\nmessage-timeout-secs = 2\n");
+    // One message per batch: only the slow message's worker is held.
+    s.gateway.append_config("\n[intake]\nbatch-messages = 1\n");
     let next = unique("NEXT");
     dovecot.append("INBOX", &report(&unique("SLOW")));
     dovecot.append("INBOX", &report(&next));
@@ -258,4 +262,55 @@ fn a_worker_past_its_memory_ends_as_worker_out_of_memory_and_intake_goes_on() {
     let filed = bodies(&s);
     assert_eq!(filed.len(), 1);
     assert!(filed[0].contains(&next));
+}
+
+/// Issue 19: a batch is fetched with one `UID FETCH`, decided by workers in parallel that each
+/// serve several messages, and deleted with one `UID STORE` and one `UID EXPUNGE`; batches are
+/// cut at `intake.batch-messages`, and every report is filed once.
+#[test]
+fn a_batch_is_fetched_and_deleted_in_one_command_each_and_decided_by_reused_workers_in_parallel() {
+    let dovecot = Dovecot::start();
+    let s = Setup::new(&dovecot);
+    s.gateway
+        .append_config("\n[intake]\nworkers = 2\nbatch-messages = 4\n");
+    let tokens: Vec<String> = (0..6).map(|i| unique(&format!("BATCH{i}-"))).collect();
+    for (i, token) in tokens.iter().enumerate() {
+        let mail = if i % 2 == 0 {
+            encrypted_report(&s, token)
+        } else {
+            report(token)
+        };
+        dovecot.append("INBOX", &mail);
+    }
+    s.gateway.run_once();
+    assert_eq!(dovecot.count("INBOX"), 0, "logs:\n{}", s.gateway.logs());
+    let logs = s.gateway.logs();
+    let lines = |what: &str| -> Vec<&str> { logs.lines().filter(|l| l.contains(what)).collect() };
+    let fetches = lines("IMAP messages fetched");
+    assert_eq!(fetches.len(), 2, "two batches of at most 4: {fetches:?}");
+    assert!(fetches[0].contains("messages=4") && fetches[1].contains("messages=2"));
+    let expunges = lines("IMAP messages expunged");
+    assert_eq!(expunges.len(), 2, "one expunge per batch: {expunges:?}");
+    assert!(expunges[0].contains("messages=4"));
+    let handed = lines("MessageHandedToWorker");
+    assert_eq!(handed.len(), 6, "each message to a worker once: {handed:?}");
+    let mut pids: Vec<&str> = handed
+        .iter()
+        .filter_map(|l| l.split("worker=").nth(1))
+        .map(|p| p.split_whitespace().next().unwrap_or(p))
+        .collect();
+    pids.sort_unstable();
+    pids.dedup();
+    assert_eq!(
+        pids.len(),
+        2,
+        "two workers, each serving several messages: {handed:?}"
+    );
+
+    let filed = bodies(&s);
+    assert_eq!(filed.len(), 6, "six cases");
+    for token in &tokens {
+        let holders = filed.iter().filter(|b| b.contains(token.as_str())).count();
+        assert_eq!(holders, 1, "token {token} in {holders} cases");
+    }
 }

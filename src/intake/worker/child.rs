@@ -1,7 +1,6 @@
 //! The worker's side: `sygnal worker`, started by the gateway, never by a person. It reads its
 //! set-up, puts limits on itself before it reads a single byte of mail, opens the keys, waits
-//! for one message, answers and exits. One message per process: nothing one sender's mail did
-//! to a worker can touch the next message.
+//! for messages, answers each, and exits after [`MESSAGES_PER_WORKER`].
 
 use std::io::{Read, Write};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -49,7 +48,7 @@ pub fn main() -> u8 {
     std::panic::set_hook(Box::new(|_| {}));
     let mut input = std::io::stdin().lock();
     let mut output = std::io::stdout().lock();
-    match serve(&mut input, &mut output, confine) {
+    match serve(&mut input, &mut output, Confined) {
         Ok(()) => 0,
         Err(e) => {
             let _ = writeln!(std::io::stderr(), "sygnal worker: {e}");
@@ -58,14 +57,15 @@ pub fn main() -> u8 {
     }
 }
 
-/// Reads the set-up, confines the process with `confine`, then answers one request.
+/// Reads the set-up, confines the process with `confine`, then answers requests one after the
+/// other until the gateway closes the pipe or [`MESSAGES_PER_WORKER`] are answered.
 pub fn serve(
     input: &mut impl Read,
     output: &mut impl Write,
-    confine: impl FnOnce(&Limits) -> Result<(), WorkerStartError>,
+    mut confinement: impl Confinement,
 ) -> Result<(), WorkerStartError> {
     let setup = Setup::decode(&protocol::read_frame(input, MAX_SETUP_BYTES)?)?;
-    confine(&setup.limits)?;
+    confinement.before_mail(&setup.limits)?;
     let ready = ready(&setup);
     // Ready (or why not) before any mail: a worker that cannot work is the gateway's problem,
     // never counted against a message.
@@ -77,19 +77,90 @@ pub fn serve(
     let request_max = u64::try_from(setup.limits.max_message_bytes)
         .unwrap_or(u64::MAX)
         .saturating_add(64 * 1024);
-    let frame = protocol::read_frame(input, request_max)?;
-    let request = Request::decode(&frame)?;
-    let answer = match ready {
-        Ok((keyring, readers)) => answer(&request, &keyring, &readers, &setup),
-        Err(why) => Answer::Failed(why),
-    };
-    drop(frame);
-    let reply = Reply {
-        answer,
-        peak_rss_kib: crate::telemetry::peak_rss_kib(),
-    };
-    protocol::write_frame(output, &reply.encode())?;
+    for _ in 0..MESSAGES_PER_WORKER {
+        let Some(frame) = protocol::read_frame_or_end(input, request_max)? else {
+            return Ok(());
+        };
+        confinement.before_message(&setup.limits)?;
+        let request = Request::decode(&frame)?;
+        let answer = match &ready {
+            Ok((keyring, readers)) => answer(&request, keyring, readers, &setup),
+            Err(why) => Answer::Failed(why.clone()),
+        };
+        drop(frame);
+        let reply = Reply {
+            answer,
+            peak_rss_kib: crate::telemetry::peak_rss_kib(),
+        };
+        protocol::write_frame(output, &reply.encode())?;
+    }
     Ok(())
+}
+
+/// How many messages one worker process answers before it exits and a fresh one takes its
+/// place. A process per message costs more than opening a small report; a worker that lives
+/// forever would carry one sender's effects (fragmented memory, a grown heap) to every later
+/// message. Each message still has its own time and CPU limit, and a worker that dies takes
+/// only the message in hand with it.
+pub const MESSAGES_PER_WORKER: usize = 64;
+
+/// What a worker does to itself: once before it reads any mail, and before each message.
+pub trait Confinement {
+    /// Before the first byte of mail.
+    fn before_mail(&mut self, limits: &Limits) -> Result<(), WorkerStartError>;
+    /// Before each message.
+    fn before_message(&mut self, limits: &Limits) -> Result<(), WorkerStartError>;
+}
+
+/// The real confinement of a worker process: [`confine`], then each message's CPU time.
+pub struct Confined;
+
+impl Confinement for Confined {
+    fn before_mail(&mut self, limits: &Limits) -> Result<(), WorkerStartError> {
+        confine(limits)
+    }
+    fn before_message(&mut self, limits: &Limits) -> Result<(), WorkerStartError> {
+        allow_cpu_for_one_message(limits)
+    }
+}
+
+/// In tests, where the worker's code runs on a thread of the test process: a closure stands
+/// for the start-up confinement and nothing limits the (shared) process per message.
+impl<F: FnMut(&Limits) -> Result<(), WorkerStartError>> Confinement for F {
+    fn before_mail(&mut self, limits: &Limits) -> Result<(), WorkerStartError> {
+        self(limits)
+    }
+    fn before_message(&mut self, _limits: &Limits) -> Result<(), WorkerStartError> {
+        Ok(())
+    }
+}
+
+/// Raises the CPU-time soft limit to what this process has used so far plus one message's
+/// time: each message gets its own `message-timeout` of CPU, not what earlier ones left over.
+fn allow_cpu_for_one_message(limits: &Limits) -> Result<(), WorkerStartError> {
+    let used = rustix::time::clock_gettime(rustix::time::ClockId::ProcessCPUTime);
+    let used = u64::try_from(used.tv_sec).unwrap_or(0).saturating_add(1);
+    let (soft, hard) = cpu_limits(limits);
+    let soft = used.saturating_add(soft).min(hard.saturating_sub(2));
+    rustix::process::setrlimit(
+        Resource::Cpu,
+        Rlimit {
+            current: Some(soft),
+            maximum: Some(hard),
+        },
+    )
+    .map_err(|e| WorkerStartError::Limit {
+        what: "CPU-time limit",
+        source: e.into(),
+    })
+}
+
+/// One message's CPU seconds (the soft limit's step), and the hard limit for the worker's
+/// whole life: every message using all of its time, and a margin.
+fn cpu_limits(limits: &Limits) -> (u64, u64) {
+    let per = limits.message_timeout.as_secs().max(1);
+    let messages = u64::try_from(MESSAGES_PER_WORKER).unwrap_or(u64::MAX);
+    (per, per.saturating_mul(messages + 1).saturating_add(2))
 }
 
 /// Keys and readers, parsed while the worker waits for its message (the pool's head start).
@@ -172,8 +243,9 @@ pub fn confine(limits: &Limits) -> Result<(), WorkerStartError> {
     set(Resource::Core, 0, 0, "core-dump limit")?;
     let memory = u64::try_from(limits.worker_memory_bytes).unwrap_or(u64::MAX);
     set(Resource::As, memory, memory, "address-space limit")?;
-    // SIGXCPU at the soft limit; the hard limit (SIGKILL) only if that is ignored.
-    let cpu = limits.message_timeout.as_secs().max(1);
-    set(Resource::Cpu, cpu, cpu + 2, "CPU-time limit")?;
+    // SIGXCPU at the soft limit (raised by one message's time before each message); the hard
+    // limit (SIGKILL) only if that is ignored.
+    let (cpu, hard) = cpu_limits(limits);
+    set(Resource::Cpu, cpu, hard, "CPU-time limit")?;
     Ok(())
 }

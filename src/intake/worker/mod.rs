@@ -1,11 +1,12 @@
-//! Intake workers: decrypt, parse, split, clean and seal run in a separate process (the same
-//! binary, `sygnal worker`), one message per process, so that no message can take the gateway
-//! down with it (invariant 4). A worker is confined before it reads mail (address space, CPU
-//! time, no core dumps, no new privileges) and killed when its time is up. Its death becomes a
-//! coded outcome for the gateway to act on, never a gateway crash.
+//! Intake workers: decrypt, parse, split, clean and seal run in separate processes (the same
+//! binary, `sygnal worker`), so that no message can take the gateway down with it (invariant 4).
+//! A worker is confined before it reads mail (address space, CPU time, no core dumps, no new
+//! privileges), gets each message's CPU time anew, and is killed when a message's time is up.
+//! Its death becomes a coded outcome for the gateway to act on, never a gateway crash.
 //!
-//! A small pool of workers is started ahead (keys parsed, waiting for their message), so the
-//! cost of a fresh process per message is paid while the previous message is handled.
+//! A pool of workers (one per core by default) is started ahead, keys parsed, and kept: they
+//! decide a batch's messages in parallel, each answering up to
+//! [`child::MESSAGES_PER_WORKER`] messages before a fresh process takes its place.
 
 pub mod child;
 pub mod protocol;
@@ -123,19 +124,23 @@ struct Worker {
     stdout: ChildStdout,
     /// Whether it said it is confined and holds its keys.
     ready: bool,
+    /// Messages it has answered.
+    served: usize,
 }
 
 /// How long a started worker may take to confine itself and parse its keys.
 const READY_WAIT: Duration = Duration::from_secs(60);
 
-/// Pre-started workers for one drain pass (they hold that pass's keys and readers).
+/// Pre-started workers holding one set of keys and readers, answering messages in parallel
+/// (one message at a time each) and replaced after [`child::MESSAGES_PER_WORKER`] messages or
+/// when one dies.
 pub struct WorkerPool {
     exe: Runner,
     setup: Arc<Zeroizing<Vec<u8>>>,
     limits: Limits,
     idle: VecDeque<Worker>,
-    /// Workers kept waiting besides the one at work.
-    spares: usize,
+    /// How many messages are decided at once (and workers kept running).
+    lanes: usize,
 }
 
 /// What runs a worker.
@@ -163,13 +168,13 @@ pub fn this_binary() -> Result<Runner, WorkerError> {
 }
 
 impl WorkerPool {
-    /// A pool whose workers open mail with `keyring` and seal to `readers`.
+    /// A pool whose workers open mail with `keyring` and seal to `readers`, `lanes` at a time.
     pub fn for_keys(
         exe: Runner,
         keyring: &IntakeKeyring,
         readers: &Readers,
         limits: &Limits,
-        spares: usize,
+        lanes: usize,
         contact: Option<&crate::contact::ReplyPattern>,
     ) -> Result<WorkerPool, WorkerError> {
         let keys = |e: crate::openpgp::KeyError| WorkerError::Keys(e.to_string());
@@ -186,20 +191,25 @@ impl WorkerPool {
             limits: limits.clone(),
             reply_pattern: contact.map(crate::contact::ReplyPattern::as_text),
         };
-        Ok(WorkerPool::new(exe, &setup, spares))
+        Ok(WorkerPool::new(exe, &setup, lanes))
     }
 
-    /// Prepares a pool that keeps `spares` workers running `exe` waiting (each given `setup`
-    /// when started) besides the one at work. Workers are started on first use, so a pass with
-    /// no new mail starts none.
-    pub fn new(exe: Runner, setup: &Setup, spares: usize) -> WorkerPool {
+    /// Prepares a pool of `lanes` workers running `exe` (each given `setup` when started).
+    /// Workers are started on first use, so a pass with no new mail starts none.
+    pub fn new(exe: Runner, setup: &Setup, lanes: usize) -> WorkerPool {
         WorkerPool {
             exe,
             setup: Arc::new(setup.encode()),
             limits: setup.limits.clone(),
             idle: VecDeque::new(),
-            spares,
+            lanes: lanes.max(1),
         }
+    }
+
+    /// Whether this pool's workers hold exactly what `other` would give them: then the running
+    /// workers can go on serving instead of new ones being started.
+    pub fn same_setup(&self, other: &WorkerPool) -> bool {
+        self.setup.as_slice() == other.setup.as_slice()
     }
 
     async fn spawn(&self) -> Result<Worker, WorkerError> {
@@ -243,36 +253,12 @@ impl WorkerPool {
             stdin,
             stdout,
             ready: false,
+            served: 0,
         })
     }
 
-    /// Starts workers until `spares` wait idle.
-    async fn fill(&mut self) -> Result<(), WorkerError> {
-        while self.idle.len() < self.spares {
-            let worker = self.spawn().await?;
-            self.idle.push_back(worker);
-        }
-        Ok(())
-    }
-
-    /// Makes sure the next worker is started, confined and holding its keys. Called before a
-    /// message's attempt is recorded: a worker that cannot get that far is the gateway's
-    /// trouble (an error that stops intake and leaves the mail on the server), never counted
-    /// against a message.
-    pub async fn ready(&mut self) -> Result<(), WorkerError> {
-        #[cfg(test)]
-        if matches!(self.exe, Runner::InProcess) {
-            return Ok(());
-        }
-        if self.idle.is_empty() {
-            let worker = self.spawn().await?;
-            self.idle.push_back(worker);
-        }
-        let Some(worker) = self.idle.front_mut() else {
-            return Err(WorkerError::NotReady(
-                "no worker could be started".to_owned(),
-            ));
-        };
+    /// Waits until `worker` says it is confined and holds its keys.
+    async fn make_ready(worker: &mut Worker) -> Result<(), WorkerError> {
         if worker.ready {
             return Ok(());
         }
@@ -292,45 +278,141 @@ impl WorkerPool {
             }
             Err(_) => format!("not ready within {} s", READY_WAIT.as_secs()),
         };
-        self.idle.pop_front();
         Err(WorkerError::NotReady(why))
     }
 
-    /// Hands one message to a worker and waits, at most the message's time, for its answer.
-    pub async fn decide(&mut self, request: &Request<'_>) -> Result<Outcome, WorkerError> {
+    /// A started worker, ready: a waiting one, or a new one.
+    async fn ready_worker(&self, waiting: Option<Worker>) -> Result<Worker, WorkerError> {
+        let mut worker = match waiting {
+            Some(w) => w,
+            None => self.spawn().await?,
+        };
+        Self::make_ready(&mut worker).await?;
+        Ok(worker)
+    }
+
+    /// Makes sure a worker is started, confined and holding its keys, and the others of the
+    /// pool are starting. Called before messages' attempts are recorded: a worker that cannot
+    /// get that far is the gateway's trouble (an error that stops intake and leaves the mail
+    /// on the server), never counted against a message.
+    pub async fn ready(&mut self) -> Result<(), WorkerError> {
         #[cfg(test)]
         if matches!(self.exe, Runner::InProcess) {
-            return Ok(self.decide_in_process(request));
+            return Ok(());
         }
-        self.ready().await?;
-        let Some(mut worker) = self.idle.pop_front() else {
+        while self.idle.len() < self.lanes {
+            let worker = self.spawn().await?;
+            self.idle.push_back(worker);
+        }
+        let Some(worker) = self.idle.front_mut() else {
             return Err(WorkerError::NotReady(
                 "no worker could be started".to_owned(),
             ));
         };
-        // The next message's worker starts while this one works.
-        self.fill().await?;
+        if let Err(e) = Self::make_ready(worker).await {
+            self.idle.pop_front();
+            return Err(e);
+        }
+        Ok(())
+    }
+
+    /// Hands one message to a worker and waits, at most the message's time, for its answer.
+    pub async fn decide(&mut self, request: &Request<'_>) -> Result<Outcome, WorkerError> {
+        let mut outcomes = self.decide_all(std::slice::from_ref(request)).await?;
+        outcomes.pop().ok_or_else(|| {
+            WorkerError::NotReady("no answer for the message handed over".to_owned())
+        })
+    }
+
+    /// Decides `requests`, up to the pool's lanes at once, each by one worker within its own
+    /// time; the outcomes in the order of the requests. A worker that dies takes only its
+    /// message with it; the next message of its lane gets a new worker.
+    pub async fn decide_all(
+        &mut self,
+        requests: &[Request<'_>],
+    ) -> Result<Vec<Outcome>, WorkerError> {
+        #[cfg(test)]
+        if matches!(self.exe, Runner::InProcess) {
+            return Ok(requests.iter().map(|r| self.decide_in_process(r)).collect());
+        }
+        let lanes = self.lanes.min(requests.len());
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let waiting: Vec<Option<Worker>> = (0..lanes).map(|_| self.idle.pop_front()).collect();
+        let pool = &*self;
+        let lane = |mut worker: Option<Worker>| {
+            let next = &next;
+            async move {
+                let mut answered = Vec::new();
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(request) = requests.get(i) else {
+                        return Ok::<_, WorkerError>((answered, worker));
+                    };
+                    let w = pool.ready_worker(worker.take()).await?;
+                    let (outcome, kept) = pool.exchange(w, request).await;
+                    answered.push((i, outcome));
+                    worker = kept;
+                }
+            }
+        };
+        let results = futures::future::join_all(waiting.into_iter().map(lane)).await;
+        let mut outcomes: Vec<Option<Outcome>> = requests.iter().map(|_| None).collect();
+        let mut failure = None;
+        for result in results {
+            match result {
+                Ok((answered, worker)) => {
+                    for (i, outcome) in answered {
+                        if let Some(slot) = outcomes.get_mut(i) {
+                            *slot = Some(outcome);
+                        }
+                    }
+                    self.idle.extend(worker);
+                }
+                Err(e) => failure = Some(e),
+            }
+        }
+        if let Some(e) = failure {
+            return Err(e);
+        }
+        outcomes
+            .into_iter()
+            .map(|o| {
+                o.ok_or_else(|| WorkerError::NotReady("a message was left unanswered".to_owned()))
+            })
+            .collect()
+    }
+
+    /// One message through `worker`; the worker back if it may serve again.
+    async fn exchange(
+        &self,
+        mut worker: Worker,
+        request: &Request<'_>,
+    ) -> (Outcome, Option<Worker>) {
         if let Some(pid) = worker.child.id() {
             tracing::debug!(worker = pid, "MessageHandedToWorker");
         }
         let max_answer = answer_bound(&self.limits);
-        let timeout = self.limits.message_timeout;
         let exchange = async {
             tokio_io::write_request(&mut worker.stdin, request).await?;
             let frame = tokio_io::read_frame(&mut worker.stdout, max_answer).await?;
             Reply::decode(&frame)
         };
-        let result = tokio::time::timeout(timeout, exchange).await;
-        match result {
+        match tokio::time::timeout(self.limits.message_timeout, exchange).await {
             Ok(Ok(reply)) => {
-                reap(worker.child).await;
-                Ok(Outcome::Answered(Box::new(reply)))
+                worker.served += 1;
+                let outcome = Outcome::Answered(Box::new(reply));
+                if worker.served >= child::MESSAGES_PER_WORKER {
+                    // It exits by itself after its last answer.
+                    tokio::spawn(reap(worker.child));
+                    return (outcome, None);
+                }
+                (outcome, Some(worker))
             }
-            Ok(Err(e)) => Ok(Outcome::Died(ended(worker.child, &e).await)),
+            Ok(Err(e)) => (Outcome::Died(ended(worker.child, &e).await), None),
             Err(_) => {
                 let _ = worker.child.start_kill();
                 let _ = worker.child.wait().await;
-                Ok(Outcome::Died(Death::Timeout))
+                (Outcome::Died(Death::Timeout), None)
             }
         }
     }
@@ -344,7 +426,7 @@ impl WorkerPool {
         let _ = protocol::write_frame(&mut input, &self.setup);
         let _ = protocol::write_frame(&mut input, &request.encode());
         let mut output = Vec::new();
-        let served = child::serve(&mut input.as_slice(), &mut output, |_| Ok(()));
+        let served = child::serve(&mut input.as_slice(), &mut output, |_: &Limits| Ok(()));
         match served.and_then(|()| {
             let mut out = output.as_slice();
             let _ready = protocol::read_frame(&mut out, u64::MAX)?;

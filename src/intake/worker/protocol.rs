@@ -57,6 +57,7 @@ pub struct Setup {
 
 /// One message to decide. Borrowed: the raw message is written to the pipe from where it
 /// lies and read back in place, never copied into a frame of its own.
+#[derive(Clone, Copy)]
 pub struct Request<'a> {
     /// The case's shred key (the worker seals under it).
     pub shred_key: &'a [u8; 32],
@@ -420,6 +421,24 @@ pub fn write_frame(out: &mut impl Write, payload: &[u8]) -> Result<(), ProtocolE
     out.write_all(payload)?;
     out.flush()?;
     Ok(())
+}
+
+/// Reads one frame of at most `max` bytes, or `None` when the pipe closes before a frame
+/// starts (the gateway has no more messages).
+pub fn read_frame_or_end(
+    input: &mut impl Read,
+    max: u64,
+) -> Result<Option<Zeroizing<Vec<u8>>>, ProtocolError> {
+    let mut first = [0u8; 1];
+    loop {
+        match input.read(&mut first) {
+            Ok(0) => return Ok(None),
+            Ok(_) => break,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    read_frame(&mut first.as_slice().chain(input), max).map(Some)
 }
 
 /// Reads one frame of at most `max` bytes.
