@@ -124,11 +124,13 @@ impl Gateway {
             .map(|a| a.intake.fingerprint.as_str())
             .collect();
         let attempts = self.register.record_attempts(&fingerprints).await?;
+        tracing::debug!(messages = attempts.len(), "BatchAttemptsRecorded");
         let received_at = today();
         let shreds: Vec<ShredKey> = arrivals.iter().map(|_| ShredKey::generate()).collect();
         let decisions = self
             .decide_all(&arrivals, &shreds, &attempts, received_at, pool, report)
             .await?;
+        tracing::debug!(messages = decisions.len(), "BatchDecided");
         failpoint::hit("before-commit");
 
         let mut keys = self.keys.pending_keys();
@@ -170,8 +172,12 @@ impl Gateway {
             intakes.push(intake);
         }
         // Every key on disk, with one sync, before anything it protects is committed.
+        let keys_written = keys.len();
         keys.write()?;
-        self.commit(&intakes, &prepared, report).await
+        tracing::debug!(keys = keys_written, "BatchKeysWritten");
+        let rows = self.commit(&intakes, &prepared, report).await?;
+        tracing::debug!(messages = rows.len(), "BatchCommitted");
+        Ok(rows)
     }
 
     /// Files the batch in one transaction; if that fails, one by one, so a message another

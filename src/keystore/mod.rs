@@ -60,6 +60,10 @@ pub struct KeyStore {
     dir: PathBuf,
     /// Intake key passphrase; `None` when keys are explicitly unprotected.
     passphrase: Option<secrecy::SecretString>,
+    /// Intake keys already unlocked, by the SHA-256 of their file: unlocking (the
+    /// passphrase's S2K) costs tens of milliseconds, and a running gateway reloads its keys on
+    /// every pass so that key changes take effect. A changed file is unlocked anew.
+    unlocked: std::sync::Mutex<Vec<([u8; 32], Cert)>>,
 }
 
 /// HMAC key that turns raw messages into short, non-reversible fingerprints.
@@ -86,6 +90,7 @@ impl KeyStore {
         Ok(KeyStore {
             dir: dir.to_path_buf(),
             passphrase: None,
+            unlocked: std::sync::Mutex::new(Vec::new()),
         })
     }
 
@@ -125,7 +130,26 @@ impl KeyStore {
     /// without a passphrase, or with a wrong one, is an error naming the key.
     pub(crate) fn load_intake_secret(&self, path: PathBuf) -> Result<Cert, KeyStoreError> {
         let bytes = files::read_private(&path)?;
-        let cert = openpgp::parse_secret_key(&bytes).map_err(|source| KeyStoreError::Key {
+        let digest: [u8; 32] = <Sha256 as sha2::Digest>::digest(&bytes).into();
+        let known = self.unlocked.lock().ok().and_then(|unlocked| {
+            unlocked
+                .iter()
+                .find(|(d, _)| *d == digest)
+                .map(|(_, cert)| cert.clone())
+        });
+        if let Some(cert) = known {
+            return Ok(cert);
+        }
+        let cert = self.unlock_intake_secret(path, &bytes)?;
+        if let Ok(mut unlocked) = self.unlocked.lock() {
+            unlocked.retain(|(d, _)| *d != digest);
+            unlocked.push((digest, cert.clone()));
+        }
+        Ok(cert)
+    }
+
+    fn unlock_intake_secret(&self, path: PathBuf, bytes: &[u8]) -> Result<Cert, KeyStoreError> {
+        let cert = openpgp::parse_secret_key(bytes).map_err(|source| KeyStoreError::Key {
             path: path.clone(),
             source,
         })?;
@@ -295,5 +319,55 @@ impl PendingKeys<'_> {
             files::create_private_unsynced(&self.store.shred_path(id)?, key.expose())?;
         }
         files::sync_filesystem_of(&self.store.dir.join("shred"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::openpgp::{generate_intake_key, KeyAlgorithm};
+
+    fn protected_store(dir: &Path, pass: &str) -> KeyStore {
+        let mut store = KeyStore::open(dir).unwrap();
+        store.passphrase = Some(pass.to_owned().into());
+        store
+    }
+
+    /// Unlocked keys are kept for the next pass only while their file is unchanged: a key file
+    /// replaced on disk is read and unlocked anew, and another store (another passphrase) does
+    /// not see this one's unlocked keys.
+    #[test]
+    fn an_intake_key_is_unlocked_once_and_again_when_its_file_changes() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (a_dir, b_dir) = (tmp.path().join("a"), tmp.path().join("b"));
+        let store = protected_store(&a_dir, "pierwsze hasło");
+        let a = generate_intake_key("a <a@example.org>", KeyAlgorithm::Cv25519).unwrap();
+        let a_fpr = store.save_intake(&a, true).unwrap();
+        let path = store.intake_path(&a_fpr);
+        let first = store.load_intake_secret(path.clone()).unwrap();
+        let again = store.load_intake_secret(path.clone()).unwrap();
+        assert_eq!(first.fingerprint(), again.fingerprint());
+        assert_eq!(
+            store.unlocked.lock().unwrap().len(),
+            1,
+            "unlocked once, kept"
+        );
+
+        let other = protected_store(&b_dir, "pierwsze hasło");
+        let b = generate_intake_key("b <b@example.org>", KeyAlgorithm::Cv25519).unwrap();
+        let b_fpr = other.save_intake(&b, true).unwrap();
+        std::fs::copy(other.intake_path(&b_fpr), &path).unwrap();
+        let replaced = store.load_intake_secret(path.clone()).unwrap();
+        assert_eq!(
+            openpgp::fingerprint_hex(&replaced),
+            b_fpr,
+            "the new file is read"
+        );
+
+        let wrong = protected_store(&a_dir, "inne hasło");
+        assert!(
+            wrong.load_intake_secret(path).is_err(),
+            "no unlocked key crosses stores"
+        );
     }
 }
