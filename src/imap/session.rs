@@ -175,14 +175,10 @@ impl Mailbox {
     /// body, an empty body, a body for another UID, a length other than the announced
     /// RFC822.SIZE or a cut connection is an error, never a (partial) message.
     pub async fn fetch(&mut self, uid: u32) -> Result<Zeroizing<Vec<u8>>, ImapError> {
-        self.current_selection()?;
-        check_uid(uid)?;
-        let mut seen = BodyCollector::new(uid);
-        let command = format!("UID FETCH {uid} (UID RFC822.SIZE BODY.PEEK[])");
-        self.run("UID FETCH", &command, |r| seen.observe(r)).await?;
-        let body = seen.finish()?;
-        tracing::debug!(uid, bytes = body.len(), "IMAP message fetched");
-        Ok(body)
+        match self.fetch_many(&[uid]).await?.pop() {
+            Some((_, body)) => body,
+            None => Err(ImapError::NoBody { uid }),
+        }
     }
 
     /// Deletes exactly message `uid`: [`Mailbox::flag_deleted`] then [`Mailbox::expunge`].
@@ -488,13 +484,12 @@ impl ListCollector {
     }
 }
 
-/// Collects the body of one UID from `UID FETCH uid (UID RFC822.SIZE BODY.PEEK[])`.
+/// Collects the body of one UID from the responses to a `UID FETCH` that carry that UID (the
+/// batch's collector routes them; a body for a UID not asked for is its concern).
 pub(super) struct BodyCollector {
     uid: u32,
     size: Option<u32>,
     body: Option<Zeroizing<Vec<u8>>>,
-    /// A body arrived for another (or no) UID.
-    foreign: bool,
 }
 
 impl BodyCollector {
@@ -503,18 +498,17 @@ impl BodyCollector {
             uid,
             size: None,
             body: None,
-            foreign: false,
         }
     }
 
+    /// One FETCH response for this collector's UID.
     pub(super) fn observe(&mut self, response: &Response<'_>) {
         let Response::Fetch(_, attrs) = response else {
             return;
         };
-        let ours = fetch_uid(response) == Some(self.uid);
         for attr in attrs {
             let data = match attr {
-                AttributeValue::Rfc822Size(size) if ours => {
+                AttributeValue::Rfc822Size(size) => {
                     self.size = Some(*size);
                     continue;
                 }
@@ -526,20 +520,13 @@ impl BodyCollector {
                 AttributeValue::Rfc822(data) => data,
                 _ => continue,
             };
-            if !ours {
-                self.foreign = true;
-            } else if let Some(data) = data {
+            if let Some(data) = data {
                 self.body = Some(Zeroizing::new(data.to_vec()));
             }
         }
     }
 
     pub(super) fn finish(self) -> Result<Zeroizing<Vec<u8>>, ImapError> {
-        if self.foreign {
-            return Err(ImapError::Protocol {
-                detail: "FETCH returned a body for another message",
-            });
-        }
         let uid = self.uid;
         let body = match self.body {
             Some(body) if !body.is_empty() => body,

@@ -8,7 +8,16 @@ use tokio::io::{AsyncBufReadExt as _, AsyncWriteExt as _, BufReader};
 use tokio::net::TcpListener;
 
 use super::*;
+use crate::imap::batch::BatchCollector;
 use crate::imap::{IdleOutcome, ImapSettings, TlsMode};
+
+/// The one UID's body (or error) from a collector asked for one UID.
+fn only(c: BatchCollector) -> Result<zeroize::Zeroizing<Vec<u8>>, ImapError> {
+    match c.finish()?.pop() {
+        Some((_, body)) => body,
+        None => Err(ImapError::NoBody { uid: 0 }),
+    }
+}
 
 fn parse(bytes: &[u8]) -> Response<'_> {
     let (rest, response) = Response::parse(bytes).expect("parses");
@@ -17,25 +26,25 @@ fn parse(bytes: &[u8]) -> Response<'_> {
 }
 
 #[test]
-fn body_collector_takes_the_body_of_its_uid() {
-    let mut c = BodyCollector::new(7);
+fn a_fetched_body_takes_the_body_of_its_uid() {
+    let mut c = BatchCollector::new(&[7]);
     c.observe(&parse(
         b"* 1 FETCH (UID 7 RFC822.SIZE 7 BODY[] {7}\r\nab\r\n\xff\x00z)\r\n",
     ));
     c.observe(&parse(b"A1 OK done\r\n"));
-    assert_eq!(c.finish().unwrap().as_slice(), b"ab\r\n\xff\x00z");
+    assert_eq!(only(c).unwrap().as_slice(), b"ab\r\n\xff\x00z");
 }
 
 #[test]
-fn body_collector_merges_split_fetch_responses() {
-    let mut c = BodyCollector::new(7);
+fn a_fetched_body_merges_split_fetch_responses() {
+    let mut c = BatchCollector::new(&[7]);
     c.observe(&parse(b"* 1 FETCH (UID 7 RFC822.SIZE 3)\r\n"));
     c.observe(&parse(b"* 1 FETCH (UID 7 BODY[] {3}\r\nabc)\r\n"));
-    assert_eq!(c.finish().unwrap().as_slice(), b"abc");
+    assert_eq!(only(c).unwrap().as_slice(), b"abc");
 }
 
 #[test]
-fn body_collector_refuses_missing_nil_and_empty_bodies() {
+fn a_fetched_body_refuses_missing_nil_and_empty_bodies() {
     for response in [
         &b"* 1 FETCH (UID 7 RFC822.SIZE 3)\r\n"[..],
         &b"* 1 FETCH (UID 7 BODY[] NIL)\r\n"[..],
@@ -44,10 +53,10 @@ fn body_collector_refuses_missing_nil_and_empty_bodies() {
         // A section other than the whole message is not the message.
         &b"* 1 FETCH (UID 7 BODY[TEXT] {3}\r\nabc)\r\n"[..],
     ] {
-        let mut c = BodyCollector::new(7);
+        let mut c = BatchCollector::new(&[7]);
         c.observe(&parse(response));
         assert!(
-            matches!(c.finish(), Err(ImapError::NoBody { uid: 7 })),
+            matches!(only(c), Err(ImapError::NoBody { uid: 7 })),
             "{}",
             String::from_utf8_lossy(response)
         );
@@ -55,38 +64,38 @@ fn body_collector_refuses_missing_nil_and_empty_bodies() {
 }
 
 #[test]
-fn body_collector_refuses_a_body_for_another_uid() {
-    let mut c = BodyCollector::new(7);
+fn a_body_for_a_uid_not_asked_for_fails_the_whole_fetch() {
+    let mut c = BatchCollector::new(&[7]);
     c.observe(&parse(
         b"* 1 FETCH (UID 7 RFC822.SIZE 3 BODY[] {3}\r\nabc)\r\n",
     ));
     c.observe(&parse(b"* 2 FETCH (UID 8 BODY[] {3}\r\nxyz)\r\n"));
-    assert!(matches!(c.finish(), Err(ImapError::Protocol { .. })));
+    assert!(matches!(only(c), Err(ImapError::Protocol { .. })));
 
     // A body without any UID cannot be attributed either.
-    let mut c = BodyCollector::new(7);
+    let mut c = BatchCollector::new(&[7]);
     c.observe(&parse(b"* 1 FETCH (BODY[] {3}\r\nxyz)\r\n"));
-    assert!(matches!(c.finish(), Err(ImapError::Protocol { .. })));
+    assert!(matches!(only(c), Err(ImapError::Protocol { .. })));
 }
 
 #[test]
-fn body_collector_ignores_unsolicited_flag_updates() {
-    let mut c = BodyCollector::new(7);
+fn a_fetched_body_ignores_unsolicited_flag_updates() {
+    let mut c = BatchCollector::new(&[7]);
     c.observe(&parse(b"* 3 FETCH (UID 9 FLAGS (\\Seen))\r\n"));
     c.observe(&parse(
         b"* 1 FETCH (UID 7 RFC822.SIZE 3 BODY[] {3}\r\nabc)\r\n",
     ));
-    assert_eq!(c.finish().unwrap().as_slice(), b"abc");
+    assert_eq!(only(c).unwrap().as_slice(), b"abc");
 }
 
 #[test]
-fn body_collector_checks_the_announced_size() {
-    let mut c = BodyCollector::new(7);
+fn a_fetched_body_checks_the_announced_size() {
+    let mut c = BatchCollector::new(&[7]);
     c.observe(&parse(
         b"* 1 FETCH (UID 7 RFC822.SIZE 4 BODY[] {3}\r\nabc)\r\n",
     ));
     assert!(matches!(
-        c.finish(),
+        only(c),
         Err(ImapError::SizeMismatch {
             uid: 7,
             expected: 4,

@@ -51,43 +51,45 @@ impl Gateway {
         let uids: Vec<u32> = items.iter().map(|i| i.uid).collect();
         let fetched = mailbox.fetch_many(&uids).await?;
         failpoint::hit("fetched");
-        let mut fresh = Vec::new();
-        let mut alone = Vec::new();
-        let mut done = Vec::new();
+        let mut arrivals = Vec::with_capacity(fetched.len());
         for (uid, body) in fetched {
-            let raw = match body {
-                Ok(raw) => raw,
+            match body {
+                Ok(raw) => arrivals.push(Arrival {
+                    intake: IntakeRef {
+                        fingerprint: self.fingerprint(&raw),
+                        at: position(selected, uid),
+                    },
+                    raw,
+                }),
                 // One message the server cannot hand over whole must not block the ones behind
                 // it; it is never taken as empty, and is tried again on the next pass.
                 Err(e @ (ImapError::NoBody { .. } | ImapError::SizeMismatch { .. })) => {
                     tracing::warn!(uid, error = %e, "MessageFetchFailed: will retry");
                     report.skipped += 1;
-                    continue;
                 }
                 Err(e) => return Err(e.into()),
-            };
-            let at = position(selected, uid);
-            let intake = IntakeRef {
-                fingerprint: self.fingerprint(&raw),
-                at,
-            };
-            if let Some(row) = self
-                .register
-                .intake_by_fingerprint(&intake.fingerprint)
-                .await?
-            {
-                done.push(self.recognised(row, &intake.at, report).await?);
+            }
+        }
+        let fingerprints: Vec<&str> = arrivals
+            .iter()
+            .map(|a| a.intake.fingerprint.as_str())
+            .collect();
+        let filed_before = self.register.intakes_by_fingerprints(&fingerprints).await?;
+        let tried_before = self.register.attempts_so_far(&fingerprints).await?;
+        let mut fresh: Vec<Arrival> = Vec::new();
+        let mut alone = Vec::new();
+        let mut done = Vec::new();
+        for arrival in arrivals {
+            if let Some(row) = filed_before.get(&arrival.intake.fingerprint).cloned() {
+                done.push(self.recognised(row, &arrival.intake.at, report).await?);
                 continue;
             }
-            let arrival = Arrival { intake, raw };
             let twin = fresh
                 .iter()
-                .any(|f: &Arrival| f.intake.fingerprint == arrival.intake.fingerprint);
-            let tried = self
-                .register
-                .attempts_so_far(&arrival.intake.fingerprint)
-                .await?
-                > 0;
+                .any(|f| f.intake.fingerprint == arrival.intake.fingerprint);
+            let tried = tried_before
+                .get(&arrival.intake.fingerprint)
+                .is_some_and(|&n| n > 0);
             if twin || tried {
                 alone.push(arrival);
             } else {
@@ -118,7 +120,7 @@ impl Gateway {
         // Committed before processing starts: if processing takes the process down (out of
         // memory, an abort), the next start knows, and after `max-attempts` the message is kept
         // raw and unparsed instead of stopping intake for every message behind it.
-        pool.ready().await?;
+        pool.ready(arrivals.len()).await?;
         let fingerprints: Vec<&str> = arrivals
             .iter()
             .map(|a| a.intake.fingerprint.as_str())

@@ -295,7 +295,7 @@ fn mixed_up_provider_layouts_are_repaired_but_kept_apart() {
     let Envelope::PgpMime { ciphertext, .. } = &env else {
         panic!("{env:?}")
     };
-    assert_eq!(ciphertext.as_slice(), b"PGP PAYLOAD WAS HERE\n");
+    assert_eq!(ciphertext.as_ref(), b"PGP PAYLOAD WAS HERE\n");
     let loose = loose_texts(&env);
     assert_eq!(loose.len(), 1);
     assert!(loose[0].contains("Empty Message"));

@@ -2,6 +2,7 @@
 //! Anything sent beside the ciphertext is kept apart as a `LoosePart` and never joined with what
 //! decrypts (EFAIL: an attacker wraps a captured ciphertext in parts of their own).
 
+use std::borrow::Cow;
 use std::fmt;
 
 use mail_parser::parsers::MessageStream;
@@ -10,17 +11,21 @@ use zeroize::Zeroizing;
 
 use super::limits::MailLimits;
 use super::sanitize::{one_line, SafeName};
-use super::{ctype_param, leaf_parts, mime_type, parse_bounded, part_bytes, part_name, MailError};
+use super::{
+    ctype_param, leaf_parts, mime_type, parse_bounded, part_bytes, part_cow, part_name, MailError,
+};
 
 const BEGIN: &str = "-----BEGIN PGP MESSAGE-----";
 const END: &str = "-----END PGP MESSAGE-----";
 
 /// How the outer message carries OpenPGP.
-pub enum Envelope {
+pub enum Envelope<'raw> {
     /// An RFC 3156 multipart/encrypted (protocol application/pgp-encrypted) at the root, or a
     /// single one nested in a wrapper (`wrapped`); `ciphertext` is its second part's content.
     PgpMime {
-        ciphertext: Vec<u8>,
+        /// Borrowed from the raw message where it is there as sent (no transfer encoding):
+        /// a 25 MiB ciphertext is not copied before it is opened.
+        ciphertext: Cow<'raw, [u8]>,
         outer: HeaderBlock,
         /// Parts beside the encrypted one (wrappers, list footers, EFAIL bait): never joined.
         unencrypted_parts: Vec<LoosePart>,
@@ -38,7 +43,7 @@ pub enum Envelope {
     Plain { outer: HeaderBlock },
 }
 
-impl Envelope {
+impl Envelope<'_> {
     /// The outer header block, whatever the layout.
     pub fn outer(&self) -> &HeaderBlock {
         match self {
@@ -59,7 +64,7 @@ impl Envelope {
     }
 }
 
-impl fmt::Debug for Envelope {
+impl fmt::Debug for Envelope<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Envelope::PgpMime {
@@ -210,7 +215,7 @@ pub(crate) fn header_block(msg: &Message<'_>) -> HeaderBlock {
 }
 
 /// Decides how `raw` carries OpenPGP, within `limits`.
-pub fn classify(raw: &[u8], limits: &MailLimits) -> Result<Envelope, MailError> {
+pub fn classify<'raw>(raw: &'raw [u8], limits: &MailLimits) -> Result<Envelope<'raw>, MailError> {
     let msg = parse_bounded(raw, limits)?;
     let outer = header_block(&msg);
 
@@ -234,9 +239,8 @@ pub fn classify(raw: &[u8], limits: &MailLimits) -> Result<Envelope, MailError> 
         let ciphertext = msg
             .parts
             .get(data as usize)
-            .map(part_bytes)
-            .unwrap_or_default()
-            .to_vec();
+            .map(part_cow)
+            .unwrap_or_default();
         if ciphertext.trim_ascii().is_empty() {
             return Err(MailError::BadPgpMime {
                 detail: "empty encrypted part",
@@ -253,7 +257,7 @@ pub fn classify(raw: &[u8], limits: &MailLimits) -> Result<Envelope, MailError> 
 
     if let Some((ciphertext, unencrypted_parts)) = gpgol_structure(&msg, limits)? {
         return Ok(Envelope::PgpMime {
-            ciphertext,
+            ciphertext: Cow::Owned(ciphertext),
             outer,
             unencrypted_parts,
             wrapped: true,
@@ -295,7 +299,7 @@ fn gpgol_structure(
     };
     let mut unencrypted_parts = loose_parts(msg, &leaf_parts(msg, &[id]));
     unencrypted_parts.append(&mut inner_loose);
-    Ok(Some((ciphertext, unencrypted_parts)))
+    Ok(Some((ciphertext.into_owned(), unencrypted_parts)))
 }
 
 fn is_pgp_mime(part: &MessagePart<'_>) -> bool {
@@ -305,7 +309,11 @@ fn is_pgp_mime(part: &MessagePart<'_>) -> bool {
             .is_some_and(|p| p.trim().eq_ignore_ascii_case("application/pgp-encrypted"))
 }
 
-fn pgp_mime(msg: &Message<'_>, id: u32, outer: HeaderBlock) -> Result<Envelope, MailError> {
+fn pgp_mime<'raw>(
+    msg: &Message<'raw>,
+    id: u32,
+    outer: HeaderBlock,
+) -> Result<Envelope<'raw>, MailError> {
     let children: Vec<u32> = match msg.parts.get(id as usize).map(|p| &p.body) {
         Some(PartType::Multipart(c)) => c.iter().copied().filter(|c| *c > id).collect(),
         _ => Vec::new(),
@@ -327,9 +335,8 @@ fn pgp_mime(msg: &Message<'_>, id: u32, outer: HeaderBlock) -> Result<Envelope, 
     let ciphertext = msg
         .parts
         .get(*data as usize)
-        .map(part_bytes)
-        .unwrap_or_default()
-        .to_vec();
+        .map(part_cow)
+        .unwrap_or_default();
     if ciphertext.trim_ascii().is_empty() {
         return Err(MailError::BadPgpMime {
             detail: "empty encrypted part",
@@ -368,11 +375,11 @@ fn mixed_up(msg: &Message<'_>) -> Option<(u32, u32)> {
     })
 }
 
-fn inline(
+fn inline<'raw>(
     msg: &Message<'_>,
     outer: HeaderBlock,
     limits: &MailLimits,
-) -> Result<Envelope, MailError> {
+) -> Result<Envelope<'raw>, MailError> {
     let mut blocks = Blocks::new(limits.max_pgp_blocks);
     let mut loose: Vec<LoosePart> = Vec::new();
     for id in leaf_parts(msg, &[]) {

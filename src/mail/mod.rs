@@ -134,6 +134,21 @@ pub(crate) fn part_bytes<'a>(part: &'a MessagePart<'_>) -> &'a [u8] {
     }
 }
 
+/// A part's decoded content, borrowed from the raw message where it stands there as is (no
+/// transfer encoding or charset conversion), copied otherwise.
+pub(crate) fn part_cow<'raw>(part: &MessagePart<'raw>) -> std::borrow::Cow<'raw, [u8]> {
+    use std::borrow::Cow;
+    match &part.body {
+        PartType::Text(Cow::Borrowed(t)) | PartType::Html(Cow::Borrowed(t)) => {
+            Cow::Borrowed(t.as_bytes())
+        }
+        PartType::Binary(Cow::Borrowed(b)) | PartType::InlineBinary(Cow::Borrowed(b)) => {
+            Cow::Borrowed(b)
+        }
+        _ => Cow::Owned(part_bytes(part).to_vec()),
+    }
+}
+
 /// Every part id under the root, containers included, in document order (no recursion).
 pub(crate) fn all_parts(msg: &Message<'_>) -> Vec<u32> {
     walk(msg, &[], false)

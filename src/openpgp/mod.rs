@@ -160,6 +160,9 @@ pub(crate) enum ReadCapError {
 }
 
 /// Reads `reader` to its end into zeroizing memory, failing once more than `max` bytes came.
+/// `expected` is the likely length, reserved at once (rounded up to a power of two): up to it
+/// the plaintext is read without growing (growth holds the old buffer and its copy at once);
+/// past it, it doubles from there.
 ///
 /// Growth copies into a fresh `Zeroizing` buffer instead of `Vec::extend` so that no
 /// reallocation leaves plaintext behind in freed memory. On error the partial buffer is
@@ -167,9 +170,19 @@ pub(crate) enum ReadCapError {
 pub(crate) fn read_capped<R: Read>(
     reader: &mut R,
     max: usize,
+    expected: usize,
 ) -> Result<Zeroizing<Vec<u8>>, ReadCapError> {
     const CHUNK: usize = 64 * 1024;
-    let mut out: Zeroizing<Vec<u8>> = Zeroizing::new(Vec::with_capacity(CHUNK.min(max) + 1));
+    // Capacities are CHUNK times a power of two, as if grown from CHUNK: the last growth before
+    // a power-of-two cap then starts from half of it, never from just below it (which would
+    // hold nearly twice the cap at once).
+    let first = expected
+        .max(CHUNK)
+        .checked_next_power_of_two()
+        .unwrap_or(max)
+        .min(max)
+        .saturating_add(1);
+    let mut out: Zeroizing<Vec<u8>> = Zeroizing::new(Vec::with_capacity(first));
     let mut chunk: Zeroizing<Vec<u8>> = Zeroizing::new(vec![0u8; CHUNK]);
     loop {
         let n = match reader.read(chunk.as_mut_slice()) {

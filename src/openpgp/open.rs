@@ -429,6 +429,14 @@ enum RunError {
     TooLarge,
 }
 
+/// The likely plaintext length of `binary` bytes of OpenPGP: GnuPG compresses by default, and
+/// the bulk of a large message, base64-encoded attachments, compresses to about 3/4. Reserved
+/// at once, so that such a message is read without a second buffer; what is reserved and
+/// unused is wiped on drop, so the guess stays close.
+fn likely_plaintext(binary: usize) -> usize {
+    binary.saturating_add(binary / 2)
+}
+
 fn run(
     helper: Helper<'_, '_>,
     binary: &[u8],
@@ -443,11 +451,15 @@ fn run(
         .buffer_size(buffer)
         .with_policy(&*INTAKE_POLICY, None, helper)
         .map_err(RunError::Sequoia)?;
-    let plaintext =
-        read_capped(&mut decryptor, limits.max_plaintext_bytes).map_err(|e| match e {
-            ReadCapError::TooLarge => RunError::TooLarge,
-            ReadCapError::Read(io) => RunError::Io(io),
-        })?;
+    let plaintext = read_capped(
+        &mut decryptor,
+        limits.max_plaintext_bytes,
+        likely_plaintext(binary.len()),
+    )
+    .map_err(|e| match e {
+        ReadCapError::TooLarge => RunError::TooLarge,
+        ReadCapError::Read(io) => RunError::Io(io),
+    })?;
     if !decryptor.message_processed() {
         // EOF without Sequoia having authenticated the message: never hand this out.
         return Err(RunError::Sequoia(anyhow::anyhow!(

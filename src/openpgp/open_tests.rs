@@ -559,3 +559,21 @@ fn expired_intake_key_still_opens_mail_sent_before_rotation() {
     assert_eq!(&opened.plaintext[..], b"late mail");
     assert_eq!(opened.meta.decrypted_with, enc_key_fprs(&cert)[0]);
 }
+
+#[test]
+fn a_plaintext_of_the_expected_length_is_read_without_growing() {
+    use crate::openpgp::{read_capped, ReadCapError};
+    let data: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+    let out = read_capped(&mut data.as_slice(), 1 << 20, data.len()).unwrap();
+    assert_eq!(out.as_slice(), data.as_slice());
+    // Reserved once: no second buffer (and no copy of the plaintext) was ever needed.
+    assert_eq!(out.capacity(), data.len().next_power_of_two() + 1);
+    // Longer than expected (a compressed message): grown, still whole.
+    let out = read_capped(&mut data.as_slice(), 1 << 20, 1000).unwrap();
+    assert_eq!(out.as_slice(), data.as_slice());
+    // Past the cap: refused, whatever was expected.
+    assert!(matches!(
+        read_capped(&mut data.as_slice(), 1000, data.len()),
+        Err(ReadCapError::TooLarge)
+    ));
+}

@@ -2,9 +2,12 @@
 //! quarantine entry still commits together with its intake record), the attempts of a batch
 //! counted in one, and a batch's deletions recorded in one.
 
-use super::filing::{file_case_in, file_quarantine_in, mark_deleted_in, record_attempt_in};
+use std::collections::HashMap;
+
+use super::filing::{
+    file_case_in, file_quarantine_in, mark_deleted_in, placeholders, record_attempt_in, text_args,
+};
 use super::messages::{file_follow_up_in, NewFollowUp};
-use super::store::args;
 use super::{
     FiledCase, FiledQuarantine, IntakeRef, IntakeRow, NewCase, NewQuarantine, Register,
     RegisterError,
@@ -85,19 +88,29 @@ impl Register {
         .await
     }
 
-    /// Attempts already counted at the message with `fingerprint` (0: never tried).
-    pub async fn attempts_so_far(&self, fingerprint: &str) -> Result<u32, RegisterError> {
+    /// Attempts already counted at each of `fingerprints` tried before, in one query (absent:
+    /// never tried).
+    pub async fn attempts_so_far(
+        &self,
+        fingerprints: &[&str],
+    ) -> Result<HashMap<String, u32>, RegisterError> {
         let what = "SELECT intake_attempts";
-        let n: Option<i64> = self
-            .opt(
-                what,
-                "SELECT attempts FROM intake_attempts WHERE fingerprint = $1",
-                args![fingerprint],
-            )
-            .await?
-            .map(|r| r.get("attempts", what))
-            .transpose()?;
-        Ok(n.map_or(0, |n| u32::try_from(n).unwrap_or(u32::MAX)))
+        let mut counts = HashMap::new();
+        if fingerprints.is_empty() {
+            return Ok(counts);
+        }
+        let sql = format!(
+            "SELECT fingerprint, attempts FROM intake_attempts WHERE fingerprint IN ({})",
+            placeholders(fingerprints.len())
+        );
+        for row in self.all(what, &sql, &text_args(fingerprints)).await? {
+            let n: i64 = row.get("attempts", what)?;
+            counts.insert(
+                row.get("fingerprint", what)?,
+                u32::try_from(n).unwrap_or(u32::MAX),
+            );
+        }
+        Ok(counts)
     }
 
     /// Records that every one of `rows`' server copies is gone, in one transaction (see

@@ -8,7 +8,7 @@ use chrono::{Datelike, NaiveDate};
 
 use super::chunks;
 use super::destruction::{insert_destruction, queue_shred, Destruction};
-use super::store::{args, today_stored, Row, Tx};
+use super::store::{args, today_stored, Row, Tx, Value};
 use super::{
     Deletion, FiledCase, FiledQuarantine, IntakeRef, IntakeRow, NewCase, NewQuarantine, Position,
     Register, RegisterError,
@@ -297,6 +297,19 @@ pub(super) async fn record_attempt_in(
     Ok(u32::try_from(n).unwrap_or(u32::MAX))
 }
 
+/// `$1, $2, …, $n`: the placeholders of a list of `n` arguments.
+pub(super) fn placeholders(n: usize) -> String {
+    (1..=n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Text arguments for [`placeholders`].
+pub(super) fn text_args<'a>(texts: &[&'a str]) -> Vec<Value<'a>> {
+    texts.iter().map(|&t| Value::from(t)).collect()
+}
+
 impl Register {
     /// Files a case and records its intake (deletion pending), in one transaction.
     pub async fn file_case(
@@ -516,6 +529,33 @@ impl Register {
         .as_ref()
         .map(intake_row)
         .transpose()
+    }
+
+    /// The records of those of `fingerprints` filed before (deletion pending or left on the
+    /// server), by fingerprint, in one query: a batch's lookups before any of it is decided.
+    pub async fn intakes_by_fingerprints(
+        &self,
+        fingerprints: &[&str],
+    ) -> Result<std::collections::HashMap<String, IntakeRow>, RegisterError> {
+        let mut found = std::collections::HashMap::new();
+        if fingerprints.is_empty() {
+            return Ok(found);
+        }
+        let rows = self
+            .all(
+                "SELECT intakes by fingerprints",
+                &format!(
+                    "{INTAKE_SELECT} WHERE i.fingerprint IN ({}) ORDER BY i.id",
+                    placeholders(fingerprints.len())
+                ),
+                &text_args(fingerprints),
+            )
+            .await?;
+        for row in &rows {
+            let row = intake_row(row)?;
+            found.entry(row.fingerprint.clone()).or_insert(row);
+        }
+        Ok(found)
     }
 
     /// Whether the message at this position was deliberately left on the server.

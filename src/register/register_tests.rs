@@ -263,6 +263,23 @@ on_each_backend! {
             "{deleted:?}"
         );
     }
+    async fn a_batch_looks_up_what_was_filed_and_what_was_tried_in_one_query_each(backend) {
+        let (_held, reg) = backend.open().await;
+        reg.file_case(&intake("filed", 4), &new_case("2026-03-01"), &pattern())
+            .await
+            .unwrap();
+        assert_eq!(reg.record_attempts(&["tried", "tried"]).await.unwrap(), vec![1, 2]);
+        let asked = ["filed", "tried", "new"];
+        let filed = reg.intakes_by_fingerprints(&asked).await.unwrap();
+        assert_eq!(filed.len(), 1);
+        assert_eq!(filed["filed"].at.uid, 4);
+        assert_eq!(filed["filed"].label, "ZW/2026/0001");
+        let tried = reg.attempts_so_far(&asked).await.unwrap();
+        assert_eq!(tried.len(), 1);
+        assert_eq!(tried["tried"], 2);
+        assert!(reg.intakes_by_fingerprints(&[]).await.unwrap().is_empty());
+        assert!(reg.attempts_so_far(&[]).await.unwrap().is_empty());
+    }
     /// A body past one chunk is stored in 1 MiB chunks (the driver never copies it whole), read back
     /// byte for byte, sized in the listing, and its chunks go when the raw message is destroyed.
     async fn large_sealed_bodies_are_stored_in_chunks_and_read_back_whole(backend) {

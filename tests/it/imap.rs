@@ -386,7 +386,7 @@ async fn imap_logs_carry_no_content_or_credentials() {
     mb.logout().await.unwrap();
 
     let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
-    assert!(logs.contains("IMAP message fetched"), "{logs}");
+    assert!(logs.contains("IMAP messages fetched"), "{logs}");
     assert!(!logs.contains("CANARY"), "{logs}");
     assert!(!logs.contains(&d.password), "{logs}");
 }

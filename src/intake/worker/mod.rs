@@ -143,6 +143,10 @@ pub struct WorkerPool {
     lanes: usize,
 }
 
+/// glibc's allocator settings for a worker (ignored by other C libraries): buffers of 256 KiB
+/// and more are mapped on their own and unmapped when freed.
+const WORKER_MALLOC_TUNABLES: &str = "glibc.malloc.mmap_threshold=262144";
+
 /// What runs a worker.
 #[derive(Debug, Clone)]
 pub enum Runner {
@@ -228,6 +232,11 @@ impl WorkerPool {
             .arg("worker")
             // The worker needs nothing from the environment (passphrases live there).
             .env_clear()
+            // A message's buffers (raw, plaintext, sealed copies) are mapped apart and go back
+            // to the system when freed. Otherwise glibc raises its mmap threshold after the
+            // first large free and keeps later ones in its heap: a worker that opened one
+            // 12 MiB message would hold that memory for the rest of its 64 messages.
+            .env("GLIBC_TUNABLES", WORKER_MALLOC_TUNABLES)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -291,16 +300,17 @@ impl WorkerPool {
         Ok(worker)
     }
 
-    /// Makes sure a worker is started, confined and holding its keys, and the others of the
-    /// pool are starting. Called before messages' attempts are recorded: a worker that cannot
-    /// get that far is the gateway's trouble (an error that stops intake and leaves the mail
-    /// on the server), never counted against a message.
-    pub async fn ready(&mut self) -> Result<(), WorkerError> {
+    /// Makes sure a worker is started, confined and holding its keys, and as many others as
+    /// `messages` can keep busy (up to the pool's lanes) are starting: one message does not
+    /// start a worker that would only wait. Called before messages' attempts are recorded: a
+    /// worker that cannot get that far is the gateway's trouble (an error that stops intake and
+    /// leaves the mail on the server), never counted against a message.
+    pub async fn ready(&mut self, messages: usize) -> Result<(), WorkerError> {
         #[cfg(test)]
         if matches!(self.exe, Runner::InProcess) {
             return Ok(());
         }
-        while self.idle.len() < self.lanes {
+        while self.idle.len() < self.lanes.min(messages.max(1)) {
             let worker = self.spawn().await?;
             self.idle.push_back(worker);
         }
@@ -510,7 +520,7 @@ mod tests {
     #[tokio::test]
     async fn a_worker_that_cannot_get_ready_is_the_gateways_error_not_a_message_death() {
         let mut pool = WorkerPool::new(Runner::Program("/bin/false".into()), &setup(), 1);
-        assert!(matches!(pool.ready().await, Err(WorkerError::NotReady(_))));
+        assert!(matches!(pool.ready(1).await, Err(WorkerError::NotReady(_))));
         let key = [0u8; 32];
         let request = Request {
             shred_key: &key,
@@ -522,7 +532,7 @@ mod tests {
             Err(WorkerError::NotReady(_))
         ));
         let missing = WorkerPool::new(Runner::Program("/nonexistent/sygnal".into()), &setup(), 1)
-            .ready()
+            .ready(1)
             .await;
         assert!(matches!(missing, Err(WorkerError::Spawn { .. })));
     }
