@@ -21,11 +21,34 @@ fn quiet_on_closed_stdout() {
     }));
 }
 
+/// The gateway handles messages of tens of MiB for months: glibc would keep their memory once
+/// the first was freed (it then raises its mmap threshold and serves large buffers from a heap
+/// it does not give back). Unless the operator set glibc's tunables, the gateway starts itself
+/// again in place (same process id) with the threshold fixed; if that fails, it runs as it is.
+fn with_large_buffers_unmapped() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        use std::os::unix::process::CommandExt as _;
+        if std::env::var_os("GLIBC_TUNABLES").is_some() {
+            return;
+        }
+        if let Ok(exe) = std::env::current_exe() {
+            let _ = std::process::Command::new(exe)
+                .args(std::env::args_os().skip(1))
+                .env("GLIBC_TUNABLES", sygnal::intake::worker::MALLOC_TUNABLES)
+                .exec();
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let cli = sygnal::cli::Cli::parse_localized();
     if cli.is_worker() {
         // Single-threaded, silent, no config: everything comes over its stdin.
         return ExitCode::from(sygnal::intake::worker::child::main());
+    }
+    if cli.is_gateway() {
+        with_large_buffers_unmapped();
     }
     sygnal::telemetry::init();
     quiet_on_closed_stdout();

@@ -176,6 +176,11 @@ impl Cli {
     pub fn is_worker(&self) -> bool {
         matches!(self.command, Command::Worker)
     }
+
+    /// Whether this runs the gateway (`sygnal run`), a process that lives for months.
+    pub fn is_gateway(&self) -> bool {
+        matches!(self.command, Command::Run(_))
+    }
 }
 
 /// Runs the parsed command line.

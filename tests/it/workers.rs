@@ -314,3 +314,90 @@ fn a_batch_is_fetched_and_deleted_in_one_command_each_and_decided_by_reused_work
         assert_eq!(holders, 1, "token {token} in {holders} cases");
     }
 }
+
+/// Workers a batch cannot keep busy are let go (a lone large message runs beside one worker,
+/// not beside a second that only holds memory); the next larger batch starts them again.
+#[test]
+fn a_batch_of_one_message_runs_beside_one_worker_and_the_next_batch_starts_the_second_again() {
+    let dovecot = Dovecot::start();
+    let s = Setup::new(&dovecot);
+    s.gateway
+        .append_config("\n[intake]\nworkers = 2\nbatch-messages = 2\nbatch-bytes = 6000\n");
+    // Batches: two small reports, the large one alone (past the batch's bytes), two small.
+    let large = plain_mail(&Report {
+        from: "Anna Nowak <anna.nowak@example.net>",
+        to: TO,
+        subject: "zgłoszenie",
+        body: &format!("{} {}\n", unique("LARGE-"), "długi opis ".repeat(800)),
+        attachment: None,
+    });
+    assert!(large.len() > 6000);
+    for i in 0..5 {
+        let mail = if i == 2 {
+            large.clone()
+        } else {
+            report(&unique(&format!("SMALL{i}-")))
+        };
+        dovecot.append("INBOX", &mail);
+    }
+    s.gateway.run_once();
+    assert_eq!(dovecot.count("INBOX"), 0, "logs:\n{}", s.gateway.logs());
+    let logs = s.gateway.logs();
+    let lines = |what: &str| -> Vec<&str> { logs.lines().filter(|l| l.contains(what)).collect() };
+    let fetched: Vec<&str> = lines("IMAP messages fetched");
+    assert_eq!(fetched.len(), 3, "{fetched:?}");
+    assert!(fetched[1].contains("messages=1"), "{fetched:?}");
+    assert_eq!(
+        lines("IdleWorkersLetGo").len(),
+        1,
+        "the large message's batch lets the second worker go: {logs}"
+    );
+    // Two for the first batch, one again for the last: a worker runs only where a batch can
+    // keep it busy.
+    assert_eq!(lines("WorkerStarted").len(), 3, "{logs}");
+    assert_eq!(lines("MessageHandedToWorker").len(), 5);
+    assert_eq!(bodies(&s).len(), 5);
+}
+
+/// The gateway and its workers run with glibc mapping large buffers apart, so a large
+/// message's memory goes back to the system when it is freed; the worker gets that and nothing
+/// else from the environment (passphrases live there).
+#[test]
+fn gateway_and_workers_give_large_buffers_back_and_workers_inherit_no_environment() {
+    let dovecot = Dovecot::start();
+    let s = Setup::new(&dovecot);
+    dovecot.append("INBOX", &report(&unique("ENV-")));
+    let mut gateway = s.gateway.spawn_with_failpoint("opened");
+    let environ = |pid: u32| -> Vec<String> {
+        let raw = std::fs::read(format!("/proc/{pid}/environ")).unwrap_or_default();
+        raw.split(|b| *b == 0)
+            .filter(|v| !v.is_empty())
+            .map(|v| String::from_utf8_lossy(v).into_owned())
+            .collect()
+    };
+    let tunables = "GLIBC_TUNABLES=glibc.malloc.mmap_threshold=262144";
+    let gateway_env = environ(gateway.id());
+    let logs = s.gateway.logs();
+    let worker: u32 = logs
+        .lines()
+        .find_map(|l| l.split("failpoint opened reached (pid ").nth(1))
+        .and_then(|rest| rest.trim_end_matches(')').trim().parse().ok())
+        .unwrap_or_else(|| panic!("no worker pid in the logs:\n{logs}"));
+    let worker_env = environ(worker);
+    let _ = gateway.kill();
+    let _ = gateway.wait();
+    assert!(
+        gateway_env.iter().any(|v| v == tunables),
+        "the gateway restarted itself with the tunables: {gateway_env:?}"
+    );
+    assert!(
+        gateway_env.iter().any(|v| v.starts_with("SYGNAL_")),
+        "and kept the rest of its environment"
+    );
+    assert!(worker_env.iter().any(|v| v == tunables), "{worker_env:?}");
+    let others: Vec<&String> = worker_env
+        .iter()
+        .filter(|v| *v != tunables && !v.starts_with("SYGNAL_FAILPOINT"))
+        .collect();
+    assert!(others.is_empty(), "the worker inherited {others:?}");
+}

@@ -143,9 +143,9 @@ pub struct WorkerPool {
     lanes: usize,
 }
 
-/// glibc's allocator settings for a worker (ignored by other C libraries): buffers of 256 KiB
-/// and more are mapped on their own and unmapped when freed.
-const WORKER_MALLOC_TUNABLES: &str = "glibc.malloc.mmap_threshold=262144";
+/// glibc's allocator settings for the gateway and its workers (ignored by other C libraries):
+/// buffers of 256 KiB and more are mapped on their own and unmapped when freed.
+pub const MALLOC_TUNABLES: &str = "glibc.malloc.mmap_threshold=262144";
 
 /// What runs a worker.
 #[derive(Debug, Clone)]
@@ -236,7 +236,7 @@ impl WorkerPool {
             // to the system when freed. Otherwise glibc raises its mmap threshold after the
             // first large free and keeps later ones in its heap: a worker that opened one
             // 12 MiB message would hold that memory for the rest of its 64 messages.
-            .env("GLIBC_TUNABLES", WORKER_MALLOC_TUNABLES)
+            .env("GLIBC_TUNABLES", MALLOC_TUNABLES)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -255,6 +255,7 @@ impl WorkerPool {
         let (Some(mut stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
             return Err(spawn_err(std::io::Error::other("no pipe to the worker")));
         };
+        tracing::debug!(worker = child.id().unwrap_or(0), "WorkerStarted");
         // A worker that cannot take its set-up is found out when it is given a message.
         let _ = tokio_io::write_frame(&mut stdin, &self.setup).await;
         Ok(Worker {
@@ -300,9 +301,9 @@ impl WorkerPool {
         Ok(worker)
     }
 
-    /// Makes sure a worker is started, confined and holding its keys, and as many others as
-    /// `messages` can keep busy (up to the pool's lanes) are starting: one message does not
-    /// start a worker that would only wait. Called before messages' attempts are recorded: a
+    /// Makes sure a worker is started, confined and holding its keys, and exactly as many
+    /// others as `messages` can keep busy (up to the pool's lanes) are starting or waiting: one
+    /// message does not keep a worker that would only wait. Called before messages' attempts are recorded: a
     /// worker that cannot get that far is the gateway's trouble (an error that stops intake and
     /// leaves the mail on the server), never counted against a message.
     pub async fn ready(&mut self, messages: usize) -> Result<(), WorkerError> {
@@ -310,7 +311,14 @@ impl WorkerPool {
         if matches!(self.exe, Runner::InProcess) {
             return Ok(());
         }
-        while self.idle.len() < self.lanes.min(messages.max(1)) {
+        let wanted = self.lanes.min(messages.max(1));
+        // Workers this batch cannot keep busy are let go: beside a lone large message they
+        // would only hold memory. A later, larger batch starts them again.
+        if self.idle.len() > wanted {
+            tracing::debug!(workers = self.idle.len() - wanted, "IdleWorkersLetGo");
+            self.idle.truncate(wanted);
+        }
+        while self.idle.len() < wanted {
             let worker = self.spawn().await?;
             self.idle.push_back(worker);
         }
