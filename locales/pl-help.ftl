@@ -18,6 +18,7 @@ help = sygnal: bramka skrzynki sygnalistów, która zamienia skrzynkę zgłosze�
 help-arg--config = Plik konfiguracji
 help-arg--tenant = Skrzynka (najemca), gdy konfiguracja ma kilka sekcji `[tenants.NAZWA]`; zbędne, gdy jest jedna. `run` bez niej opróżnia wszystkie skrzynki
 help-arg--json = Wynik w formacie JSON
+help-arg--log_format = Zapis dziennika na stderr: `plain` (tekst, bez znaczników czasu, gdy stderr to dziennik systemd) albo `json` (jeden obiekt w wierszu)
 help-arg--key = Plik z kluczem prywatnym osoby rozpatrującej (hasło z SYGNAL_PASSPHRASE albo z pytania)
 help-arg--number = Numer sprawy, np. ZW/2026/0001
 help-arg--on = Data zdarzenia (RRRR-MM-DD), domyślnie dziś

@@ -36,12 +36,15 @@ pub fn hit(name: &'static str) {
     let held = std::env::var_os("SYGNAL_FAILPOINT_WHILE")
         .is_none_or(|path| std::path::Path::new(&path).exists());
     if armed == Some(name) && held {
-        let mut err = std::io::stderr().lock();
-        let _ = writeln!(
-            err,
-            "sygnal: failpoint {name} reached (pid {})",
+        // One write of the whole line: stderr is unbuffered, and workers held at the same
+        // point write to the same pipe at once; a line written piece by piece would interleave
+        // with theirs (up to PIPE_BUF bytes, one write is not split).
+        let line = format!(
+            "sygnal: failpoint {name} reached (pid {})\n",
             std::process::id()
         );
+        let mut err = std::io::stderr().lock();
+        let _ = err.write_all(line.as_bytes());
         let _ = err.flush();
         drop(err);
         loop {

@@ -50,7 +50,7 @@ fn main() -> ExitCode {
     if cli.is_gateway() {
         with_large_buffers_unmapped();
     }
-    sygnal::telemetry::init();
+    sygnal::telemetry::init(cli.log_format);
     quiet_on_closed_stdout();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -62,15 +62,19 @@ fn main() -> ExitCode {
             return ExitCode::from(sygnal::cli::exit::ERROR);
         }
     };
+    let log_format = cli.log_format;
     match runtime.block_on(sygnal::cli::run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!(
-                "{} {}",
-                sygnal::cli::texts().text("error-prefix", None),
-                sygnal::cli::error_text(&e)
-            );
-            ExitCode::from(sygnal::cli::exit_code(&e))
+            let code = sygnal::cli::exit_code(&e);
+            let text = sygnal::cli::error_text(&e);
+            if log_format == sygnal::telemetry::LogFormat::Json {
+                // A log collector reading JSON lines gets the error as one of them.
+                tracing::error!(exit_code = code, error = %text, "CommandFailed");
+            } else {
+                eprintln!("{} {text}", sygnal::cli::texts().text("error-prefix", None));
+            }
+            ExitCode::from(code)
         }
     }
 }

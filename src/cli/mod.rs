@@ -108,6 +108,16 @@ pub struct Cli {
     /// when there is only one. `run` without it drains every tenant's mailbox.
     #[arg(long, global = true, env = "SYGNAL_TENANT")]
     pub tenant: Option<String>,
+    /// How log lines on stderr are written: `plain` text (without timestamps when stderr is
+    /// the systemd journal) or `json`, one object per line.
+    #[arg(
+        long,
+        global = true,
+        env = "SYGNAL_LOG_FORMAT",
+        value_enum,
+        default_value_t = crate::telemetry::LogFormat::Plain
+    )]
+    pub log_format: crate::telemetry::LogFormat,
     #[command(subcommand)]
     command: Command,
 }

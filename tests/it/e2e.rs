@@ -495,3 +495,79 @@ fn roles_custodian_also_handles_but_a_handler_cannot_unseal() {
     assert_eq!(out.status.code(), Some(EXIT_KEY_REFUSED));
     assert!(!String::from_utf8_lossy(&out.stdout).contains("cezary@example.net"));
 }
+
+/// `--log-format json`: every line the gateway writes is one JSON object with a timestamp, a
+/// level, the event's name and its fields as values, and it carries no content, as plain text
+/// does not.
+#[test]
+fn json_logs_are_one_object_per_line_with_fields_and_no_content() {
+    let dovecot = Dovecot::start();
+    let s = Setup::new(&dovecot);
+    let token = unique("J");
+    dovecot.append(
+        "INBOX",
+        &plain_mail(&Report {
+            from: "Jan <jan.json@example.net>",
+            to: TO,
+            subject: &format!("{token}-SUBJECT"),
+            body: &format!("{token}-BODY\n"),
+            attachment: None,
+        }),
+    );
+    let out = s.gateway.run(&["--log-format", "json", "run", "--once"]);
+    let stderr = String::from_utf8(out.stderr).expect("UTF-8 logs");
+    assert!(out.status.success(), "{stderr}");
+    let events: Vec<serde_json::Value> = stderr
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    assert!(events.len() > 5, "{stderr}");
+    for e in &events {
+        assert!(
+            e["timestamp"].is_string() && e["level"].is_string() && e["message"].is_string(),
+            "{e}"
+        );
+    }
+    let event = |name: &str| {
+        events
+            .iter()
+            .find(|e| e["message"] == name)
+            .unwrap_or_else(|| panic!("no {name} in {stderr}"))
+    };
+    let filed = event("CaseFiled");
+    assert_eq!(filed["level"], "INFO");
+    assert_eq!(filed["encrypted"], false);
+    assert_eq!(filed["signature"], "unsigned");
+    assert_eq!(event("GatewayStopped")["filed"], 1);
+    assert!(
+        !stderr.contains(&token) && !stderr.contains("jan.json"),
+        "{stderr}"
+    );
+
+    // A command that fails says so as a JSON line too, with its exit code.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sygnal"))
+        .args([
+            "--log-format",
+            "json",
+            "--config",
+            "/nonexistent/sygnal.toml",
+            "stats",
+        ])
+        .env_remove("SYGNAL_CONFIG")
+        .env_remove("SYGNAL_TENANT")
+        .output()
+        .expect("spawn sygnal");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8(out.stderr).expect("UTF-8 logs");
+    let last: serde_json::Value = stderr
+        .lines()
+        .last()
+        .and_then(|l| serde_json::from_str(l).ok())
+        .unwrap_or_else(|| panic!("the error is not a JSON line: {stderr}"));
+    assert_eq!(last["level"], "ERROR");
+    assert_eq!(last["message"], "CommandFailed");
+    assert_eq!(
+        last["exit_code"].as_u64(),
+        out.status.code().and_then(|c| u64::try_from(c).ok())
+    );
+}
