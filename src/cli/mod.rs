@@ -32,6 +32,7 @@ mod identity;
 mod input;
 mod keys;
 mod mailbox;
+mod operations;
 mod pdf;
 mod quarantine;
 mod reader_key;

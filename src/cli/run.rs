@@ -2,6 +2,7 @@
 
 use crate::desk::Installation;
 
+use anyhow::Context as _;
 use clap::Args;
 
 use crate::desk;
@@ -25,9 +26,32 @@ pub async fn run(config_path: &Installation, args: RunArgs) -> anyhow::Result<()
         tracing::info!("ShutdownRequested: finishing the message in hand");
         let _ = trigger.send(true);
     });
-    let Some(report) =
-        desk::run_intake(config_path, args.once, shutdown, usize::from(args.replicas)).await?
-    else {
+    let endpoints = match desk::Operations::configured(config_path)? {
+        Some((listen, operations)) if !args.once => {
+            let listener = tokio::net::TcpListener::bind(listen)
+                .await
+                .with_context(|| {
+                    format!(
+                        "cannot listen on {listen} ([operations] listen in {}): another program \
+                         holds the port, or choose another",
+                        config_path.display()
+                    )
+                })?;
+            tracing::info!(listen = %listen, "OperationsEndpointsServed: /metrics and /health");
+            Some(super::operations::serve(listener, operations))
+        }
+        _ => None,
+    };
+    let intake = desk::run_intake(config_path, args.once, shutdown, usize::from(args.replicas));
+    let report = match endpoints {
+        // The endpoints live as long as intake runs, on the same task.
+        Some(endpoints) => tokio::select! {
+            report = intake => report,
+            never = endpoints => match never {},
+        },
+        None => intake.await,
+    };
+    let Some(report) = report? else {
         return Ok(());
     };
     tracing::info!(

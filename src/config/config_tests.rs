@@ -379,3 +379,48 @@ fn contact_is_off_without_its_section_and_checked_with_it() {
         );
     }
 }
+
+#[test]
+fn operations_endpoints_listen_on_loopback_only_and_are_off_by_default() {
+    let c = Config::from_toml(GOOD, Path::new("/")).unwrap();
+    assert_eq!(c.operations, OperationsConfig::default());
+    assert_eq!(c.operations.listen, None);
+    let with =
+        |ops: &str| Config::from_toml(&format!("{GOOD}\n[operations]\n{ops}\n"), Path::new("/"));
+    let c = with("listen = \"127.0.0.1:9464\"\nmax-drain-age-secs = 900").unwrap();
+    assert_eq!(c.operations.listen, Some("127.0.0.1:9464".parse().unwrap()));
+    assert_eq!(c.operations.max_drain_age, Duration::from_secs(900));
+    assert!(with("listen = \"[::1]:9464\"").is_ok());
+    for (ops, complaint) in [
+        ("listen = \"0.0.0.0:9464\"", "is not a loopback address"),
+        ("listen = \"localhost\"", "is not an address and port"),
+        ("max-drain-age-secs = 10", "at least 60"),
+    ] {
+        match with(ops) {
+            Err(FromTomlError::Invalid(p)) => {
+                assert!(p.iter().any(|l| l.contains(complaint)), "{ops}: {p:?}")
+            }
+            other => panic!("{ops}: expected invalid, got {:?}", other.map(|_| ())),
+        }
+    }
+}
+
+#[test]
+fn the_imap_password_can_be_a_systemd_credential() {
+    let text = GOOD.replace(
+        "password-file = \"/run/credentials/sygnal/imap\"",
+        "password-credential = \"imap-password\"",
+    );
+    let c = Config::from_toml(&text, Path::new("/")).unwrap();
+    assert!(
+        matches!(c.mailbox.password, PasswordSource::Credential(ref n) if n == "imap-password")
+    );
+    let both = GOOD.replace(
+        "password-file = \"/run/credentials/sygnal/imap\"",
+        "password-file = \"x\"\npassword-credential = \"imap-password\"",
+    );
+    assert!(matches!(
+        Config::from_toml(&both, Path::new("/")),
+        Err(FromTomlError::Invalid(p)) if p.iter().any(|l| l.contains("set only one of password-file"))
+    ));
+}

@@ -45,6 +45,28 @@ pub struct Config {
     pub retention: RetentionConfig,
     /// Talking with reporters by e-mail (`[contact]`); None: nothing is ever sent.
     pub contact: Option<ContactConfig>,
+    /// Metrics and health for operators (`[operations]`).
+    pub operations: OperationsConfig,
+}
+
+/// Metrics and health for operators (`[operations]`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OperationsConfig {
+    /// Where `sygnal run` serves `/metrics` and `/health` (`listen`, loopback only); None: not
+    /// served.
+    pub listen: Option<std::net::SocketAddr>,
+    /// `/health` fails when the mailbox was not drained for this long (`max-drain-age-secs`).
+    /// A gateway waiting in IDLE drains again at half of it, so a quiet mailbox stays healthy.
+    pub max_drain_age: Duration,
+}
+
+impl Default for OperationsConfig {
+    fn default() -> Self {
+        OperationsConfig {
+            listen: None,
+            max_drain_age: Duration::from_secs(600),
+        }
+    }
 }
 
 /// Batches and parallel work of intake (`[intake]`). A batch is fetched in one round trip,

@@ -7,7 +7,8 @@ use serde::Deserialize;
 
 use super::{
     CasesConfig, Config, IntakeConfig, KeepAfterDestruction, KeyProtection, KeysConfig, Limits,
-    MailboxConfig, PassphraseSource, PasswordSource, RegisterConfig, RetentionConfig, StatsConfig,
+    MailboxConfig, OperationsConfig, PassphraseSource, PasswordSource, RegisterConfig,
+    RetentionConfig, StatsConfig,
 };
 use crate::cases::NumberPattern;
 use crate::imap::TlsMode;
@@ -31,6 +32,15 @@ pub(super) struct RawConfig {
     #[serde(default)]
     retention: RawRetention,
     contact: Option<super::contact::RawContact>,
+    #[serde(default)]
+    operations: RawOperations,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+struct RawOperations {
+    listen: Option<String>,
+    max_drain_age_secs: Option<u64>,
 }
 
 #[derive(Deserialize, Default)]
@@ -55,6 +65,7 @@ struct RawMailbox {
     username: String,
     password_file: Option<PathBuf>,
     password_env: Option<String>,
+    password_credential: Option<String>,
     #[serde(default = "default_folder")]
     folder: String,
     ca_file: Option<PathBuf>,
@@ -131,6 +142,7 @@ const MAILBOX_KEYS: &[&str] = &[
     "username",
     "password-file",
     "password-env",
+    "password-credential",
     "folder",
     "ca-file",
     "idle",
@@ -166,6 +178,7 @@ const KNOWN: &[(&str, &[&str])] = &[
     ("stats", &["min-cell"]),
     ("retention", &["quarantine-days", "keep-after-destruction"]),
     ("intake", &["workers", "batch-messages", "batch-bytes"]),
+    ("operations", &["listen", "max-drain-age-secs"]),
     (
         "limits",
         &[
@@ -304,6 +317,43 @@ fn resolve(base: &Path, p: &Path) -> PathBuf {
     }
 }
 
+impl RawOperations {
+    fn validate(self, problems: &mut Vec<String>) -> OperationsConfig {
+        let d = OperationsConfig::default();
+        let listen = self.listen.and_then(|text| match text.parse::<std::net::SocketAddr>() {
+            Ok(addr) if addr.ip().is_loopback() => Some(addr),
+            Ok(_) => {
+                problems.push(format!(
+                    "operations.listen: {text} is not a loopback address; the endpoint has no \
+                     authentication, so it listens on 127.0.0.1 or [::1] only (let a local agent \
+                     or a TLS reverse proxy carry it further)"
+                ));
+                None
+            }
+            Err(_) => {
+                problems.push(format!(
+                    "operations.listen: {text:?} is not an address and port, e.g. \"127.0.0.1:9464\""
+                ));
+                None
+            }
+        });
+        let max_drain_age = self
+            .max_drain_age_secs
+            .map_or(d.max_drain_age, Duration::from_secs);
+        if max_drain_age < Duration::from_secs(60) {
+            problems.push(
+                "operations.max-drain-age-secs: at least 60 (the gateway drains at least twice \
+                 within it, and a mail server's IDLE answers take seconds)"
+                    .to_owned(),
+            );
+        }
+        OperationsConfig {
+            listen,
+            max_drain_age,
+        }
+    }
+}
+
 impl RawMailbox {
     /// The mailbox at `at` (`mailbox` or `tenants.NAME.mailbox`, for messages).
     fn validate(self, base: &Path, at: &str, problems: &mut Vec<String>) -> Option<MailboxConfig> {
@@ -323,21 +373,30 @@ impl RawMailbox {
         if port == 0 {
             problems.push(format!("{at}.port: must be 1-65535"));
         }
-        let password = match (m.password_file, m.password_env) {
-            (Some(f), None) => Some(PasswordSource::File(resolve(base, &f))),
-            (None, Some(v)) if !v.is_empty() => Some(PasswordSource::Env(v)),
-            (None, Some(_)) => {
+        let password = match (m.password_file, m.password_env, m.password_credential) {
+            (Some(f), None, None) => Some(PasswordSource::File(resolve(base, &f))),
+            (None, Some(v), None) if !v.is_empty() => Some(PasswordSource::Env(v)),
+            (None, Some(_), None) => {
                 problems.push(format!("{at}.password-env: must name a variable"));
                 None
             }
-            (Some(_), Some(_)) => {
+            (None, None, Some(c)) if !c.is_empty() && !c.contains('/') && c != ".." => {
+                Some(PasswordSource::Credential(c))
+            }
+            (None, None, Some(_)) => {
                 problems.push(format!(
-                    "{at}: set only one of password-file and password-env"
+                    "{at}.password-credential: must be a systemd credential name (no '/')"
                 ));
                 None
             }
-            (None, None) => {
-                problems.push(format!("{at}: password-file or password-env is required (the password itself never goes in the config)"));
+            (None, None, None) => {
+                problems.push(format!("{at}: password-file, password-env or password-credential is required (the password itself never goes in the config)"));
+                None
+            }
+            _ => {
+                problems.push(format!(
+                    "{at}: set only one of password-file, password-env and password-credential"
+                ));
                 None
             }
         };
@@ -525,6 +584,8 @@ impl RawConfig {
             }
         };
 
+        let operations = self.operations.validate(&mut problems);
+
         let shared = (register, number_pattern, protection);
         let (Some(register), Some(number_pattern), Some(protection)) = shared else {
             // Tenants are still checked, so every problem is named at once.
@@ -556,6 +617,7 @@ impl RawConfig {
             limits: limits.clone(),
             intake: intake.clone(),
             contact: contact.clone(),
+            operations: operations.clone(),
         };
         let mut configs = Vec::new();
         if self.tenants.is_empty() {

@@ -20,6 +20,7 @@ mod keys;
 mod mailbox;
 mod material;
 mod migrate;
+mod operations;
 mod outbox;
 mod quarantine;
 mod reading;
@@ -56,6 +57,7 @@ pub use keys::{
 pub use mailbox::{received, FolderFinding, FolderPurge, MailboxInspection, MailboxPurge};
 pub use material::IrrelevantItem;
 pub use migrate::migrate_register;
+pub use operations::{Health, Operations};
 pub use outbox::{texts, Delivery, ReplyPlanned, MAX_REPLY_BYTES};
 pub use quarantine::RetryItem;
 pub use reading::{SearchHit, SearchResult};

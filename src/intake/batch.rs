@@ -22,6 +22,7 @@ use crate::register::{
     today, Deletion, Filed, Filing, IntakeRef, IntakeRow, NewCase, NewFollowUp, NewQuarantine,
     RegisterError,
 };
+use crate::telemetry::metrics;
 use crate::vault::ShredKey;
 
 /// A message fetched and not recognised: to be decided and filed.
@@ -48,6 +49,7 @@ impl Gateway {
         readers: &Readers,
         report: &mut DrainReport,
     ) -> Result<(), GatewayError> {
+        let started = std::time::Instant::now();
         let uids: Vec<u32> = items.iter().map(|i| i.uid).collect();
         let fetched = mailbox.fetch_many(&uids).await?;
         failpoint::hit("fetched");
@@ -99,12 +101,20 @@ impl Gateway {
         if !fresh.is_empty() {
             done.extend(self.file_arrivals(fresh, pool, readers, report).await?);
         }
+        let taken = done.len();
         self.delete_batch(mailbox, done, report).await?;
+        for _ in 0..taken {
+            metrics().intake_took(started.elapsed());
+        }
         for arrival in alone {
             let rows = self
                 .file_arrivals(vec![arrival], pool, readers, report)
                 .await?;
+            let taken = rows.len();
             self.delete_batch(mailbox, rows, report).await?;
+            for _ in 0..taken {
+                metrics().intake_took(started.elapsed());
+            }
         }
         Ok(())
     }
@@ -428,16 +438,19 @@ fn filed_row(
                 "CaseFiled"
             );
             report.filed += 1;
+            metrics().filed();
             c.number.clone()
         }
         (Filed::Case(c), Prepared::FollowUp(_, message)) => {
             tracing::info!(encrypted = message.encrypted, "FollowUpFiled");
             report.filed += 1;
+            metrics().filed();
             c.number.clone()
         }
         (Filed::Quarantine(q), Prepared::Quarantine(entry)) => {
             tracing::warn!(quarantine = q.id, reason = %entry.reason, "MessageQuarantined");
             report.quarantined += 1;
+            metrics().quarantined(&entry.reason);
             format!("quarantine #{}", q.id)
         }
         (Filed::Case(c), _) => c.number.clone(),

@@ -193,6 +193,7 @@ impl Gateway {
             "MessageTooLarge: left on the server"
         );
         report.quarantined += 1;
+        crate::telemetry::metrics().quarantined(&entry.reason);
         report.left += 1;
         Ok(())
     }

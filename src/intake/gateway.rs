@@ -292,6 +292,7 @@ impl Gateway {
             let lease = match self.take_lease(once).await {
                 Ok(Some(lease)) => lease,
                 Ok(None) => {
+                    crate::telemetry::metrics().standing_by(self.config.tenant.as_deref());
                     if !standing_by {
                         tracing::info!("StandbyReplica: another gateway drains the mailbox; taking over when it stops");
                         standing_by = true;
@@ -383,6 +384,7 @@ impl Gateway {
         total: &mut DrainReport,
     ) -> Result<(), GatewayError> {
         let mut mailbox = Mailbox::connect(settings).await?;
+        let _connected = crate::telemetry::metrics().imap_session();
         tracing::info!(
             folder = %self.config.mailbox.folder,
             idle = self.config.mailbox.idle && mailbox.capabilities().idle,
@@ -404,15 +406,19 @@ impl Gateway {
             self.warn_deadlines(&mut warned_on).await;
             total.add(&report);
             drained?;
+            crate::telemetry::metrics().drained(self.config.tenant.as_deref());
             if once || shutdown.requested() {
                 let _ = mailbox.logout().await;
                 return Ok(());
             }
+            // Drained again at least twice within the health endpoint's limit, so a quiet
+            // mailbox stays healthy (and IDLE is renewed well inside RFC 2177's 29 minutes).
             let wait = if mailbox.capabilities().idle {
                 Duration::from_secs(25 * 60)
             } else {
                 self.config.mailbox.poll_interval
-            };
+            }
+            .min(self.config.operations.max_drain_age / 2);
             let mut stop = shutdown.clone();
             let outcome = mailbox
                 .idle_wait(wait, async move { stop.wait().await })

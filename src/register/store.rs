@@ -234,6 +234,23 @@ impl Register {
         }
     }
 
+    /// Proves the register takes writes now (not full, not read-only, not locked out):
+    /// rewrites the one row of `write_probe` in a transaction of its own. Touches no case,
+    /// intake record or audit entry.
+    pub async fn probe_write(&self) -> Result<(), RegisterError> {
+        self.write(async |tx| {
+            tx.exec(
+                "UPSERT write_probe",
+                "INSERT INTO write_probe (id, probed_at) VALUES (1, $1) \
+                 ON CONFLICT (id) DO UPDATE SET probed_at = excluded.probed_at",
+                args![now_rfc3339().as_str()],
+            )
+            .await?;
+            Ok(())
+        })
+        .await
+    }
+
     /// A single-statement write outside an explicit transaction.
     pub(crate) async fn exec(
         &self,

@@ -1,6 +1,10 @@
 //! Logging set-up. Log events carry case numbers, ids, counts and codes only: never an address,
 //! subject, body or file name (invariant 2).
 
+mod metrics;
+
+pub use metrics::{metrics, ImapSession, Metrics};
+
 use std::io::IsTerminal;
 
 use tracing_subscriber::EnvFilter;

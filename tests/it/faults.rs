@@ -137,6 +137,28 @@ impl Running {
         Running { child, log }
     }
 
+    /// Like [`Running::start`] with the clock moved by `offset` (libfaketime preloaded, e.g.
+    /// "+10d"), so the process that gets the signals is the gateway itself.
+    pub(crate) fn start_shifted(gw: &Gateway, tag: &str, offset: &str) -> Running {
+        let lib = std::fs::read_dir("/usr/lib")
+            .unwrap()
+            .filter_map(Result::ok)
+            .map(|d| d.path().join("faketime/libfaketimeMT.so.1"))
+            .find(|p| p.exists())
+            .expect("libfaketime (scripts/test installs faketime)");
+        let log = gw.dir().join("logs").join(format!("run-{tag}.stderr"));
+        let child = gw
+            .command(&["run"])
+            .env("LD_PRELOAD", lib)
+            .env("FAKETIME", offset)
+            .env("FAKETIME_DONT_FAKE_MONOTONIC", "1")
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .expect("spawn sygnal run");
+        Running { child, log }
+    }
+
     pub(crate) fn log(&self) -> String {
         String::from_utf8_lossy(&std::fs::read(&self.log).unwrap_or_default()).into_owned()
     }

@@ -21,6 +21,7 @@ mod imap;
 mod keys;
 mod language;
 mod mailbox;
+mod operations;
 mod postgres;
 mod quarantine;
 mod replicas;

@@ -1,0 +1,188 @@
+//! Running it as a service (issue 18): the metrics endpoint scraped with a real Prometheus
+//! text parser after a running gateway filed and quarantined reports, and the health endpoint.
+
+use std::io::{Read as _, Write as _};
+use std::net::{Ipv4Addr, TcpStream};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use crate::faults::{wait_for, Running};
+use crate::support::dovecot::{free_port, Dovecot};
+use crate::support::gateway::Setup;
+use crate::support::gnupg::{plain_mail, unique, Report};
+
+const TO: &str = "zgloszenia@urzad.example.org";
+
+/// One HTTP/1.1 GET on loopback: status code and body.
+fn get(port: u16, path: &str) -> Option<(u16, String)> {
+    let mut stream = TcpStream::connect((Ipv4Addr::LOCALHOST, port)).ok()?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .ok()?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    let (head, body) = response.split_once("\r\n\r\n")?;
+    let status = head.split(' ').nth(1)?.parse().ok()?;
+    assert!(
+        head.to_ascii_lowercase()
+            .contains("cache-control: no-store"),
+        "{head}"
+    );
+    Some((status, body.to_owned()))
+}
+
+fn report(token: &str, n: u32) -> Vec<u8> {
+    plain_mail(&Report {
+        from: &format!("Zgłaszający {n} <zglaszajacy.{token}.{n}@example.net>"),
+        to: TO,
+        subject: &format!("{token}-SUBJECT-{n}"),
+        body: &format!("{token}-BODY-{n}\n"),
+        attachment: None,
+    })
+}
+
+fn sample(scrape: &prometheus_parse::Scrape, name: &str, label: Option<(&str, &str)>) -> f64 {
+    let found = scrape
+        .samples
+        .iter()
+        .find(|s| s.metric == name && label.is_none_or(|(k, v)| s.labels.get(k) == Some(v)));
+    match found.map(|s| &s.value) {
+        Some(prometheus_parse::Value::Counter(v) | prometheus_parse::Value::Gauge(v)) => *v,
+        Some(prometheus_parse::Value::Untyped(v)) => *v,
+        Some(other) => panic!("{name}: unexpected {other:?}"),
+        None => panic!("{name} {label:?} not in the scrape: {:?}", scrape.samples),
+    }
+}
+
+#[test]
+fn metrics_count_what_a_running_gateway_filed_and_quarantined_and_health_needs_a_writable_register()
+{
+    let dovecot = Dovecot::start();
+    let s = Setup::new(&dovecot);
+    let port = free_port();
+    s.gateway.append_config(&format!(
+        "[operations]\nlisten = \"127.0.0.1:{port}\"\nmax-drain-age-secs = 600\n"
+    ));
+    let token = unique("M");
+
+    // Two reports filed by an earlier run; the running gateway's clock is ten days on, so
+    // their acknowledgement is overdue.
+    dovecot.append("INBOX", &report(&token, 1));
+    dovecot.append("INBOX", &report(&token, 2));
+    let out = s.gateway.run(&["run", "--once"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // A running gateway files one more and quarantines one it cannot parse.
+    let mut running = Running::start_shifted(&s.gateway, "metrics", "+10d");
+    wait_for(&s.gateway, "the endpoints", Duration::from_secs(30), || {
+        get(port, "/health").is_some()
+    });
+    dovecot.append("INBOX", &report(&token, 3));
+    dovecot.append("INBOX", b"no header here at all");
+    let mut text = String::new();
+    wait_for(
+        &s.gateway,
+        "filed and quarantined",
+        Duration::from_secs(60),
+        || {
+            text = get(port, "/metrics").map(|(_, b)| b).unwrap_or_default();
+            text.contains("sygnal_messages_filed_total 1")
+                && text.contains("sygnal_quarantined_total")
+        },
+    );
+    assert!(running.alive(), "{}", running.log());
+
+    let lines = text.lines().map(|l| Ok(l.to_owned()));
+    let scrape = prometheus_parse::Scrape::parse(lines).expect("Prometheus text");
+    assert_eq!(sample(&scrape, "sygnal_messages_filed_total", None), 1.0);
+    assert_eq!(
+        sample(
+            &scrape,
+            "sygnal_quarantined_total",
+            Some(("reason", "mime-unparseable"))
+        ),
+        1.0
+    );
+    assert_eq!(sample(&scrape, "sygnal_imap_connected", None), 1.0);
+    assert_eq!(sample(&scrape, "sygnal_deletions_pending", None), 0.0);
+    assert_eq!(
+        sample(
+            &scrape,
+            "sygnal_deadlines_overdue",
+            Some(("kind", "acknowledgement"))
+        ),
+        2.0
+    );
+    assert_eq!(
+        sample(
+            &scrape,
+            "sygnal_deadlines_overdue",
+            Some(("kind", "feedback"))
+        ),
+        0.0
+    );
+    let drained = sample(&scrape, "sygnal_last_drain_timestamp_seconds", None);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64()
+        + 10.0 * 86_400.0;
+    assert!((now - drained).abs() < 120.0, "{drained} vs {now}");
+    let timed = scrape
+        .samples
+        .iter()
+        .find(|s| s.metric == "sygnal_intake_seconds")
+        .map(|s| &s.value);
+    match timed {
+        Some(prometheus_parse::Value::Histogram(buckets)) => {
+            let all = buckets.iter().map(|b| b.count).fold(0.0, f64::max);
+            assert_eq!(all, 2.0, "both messages of this run timed: {buckets:?}");
+        }
+        other => panic!("sygnal_intake_seconds is not a histogram: {other:?}"),
+    }
+    // No label carries content, an address or a case number.
+    for needle in [token.as_str(), "example.net", "/20"] {
+        assert!(!text.contains(needle), "{needle} in:\n{text}");
+    }
+
+    assert_eq!(get(port, "/health"), Some((200, "ok\n".to_owned())));
+
+    // Another process holds the register's write lock: health says so within seconds.
+    let db = s.gateway.dir().join("var/register.db");
+    let mut holder = Command::new("python3")
+        .args([
+            "-c",
+            "import sqlite3,sys,time\n\
+             c=sqlite3.connect(sys.argv[1],isolation_level=None)\n\
+             c.execute('BEGIN EXCLUSIVE')\nprint('held',flush=True)\ntime.sleep(60)",
+        ])
+        .arg(&db)
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("python3");
+    let mut held = [0u8; 4];
+    holder
+        .stdout
+        .as_mut()
+        .unwrap()
+        .read_exact(&mut held)
+        .unwrap();
+    let (status, body) = get(port, "/health").expect("a health answer");
+    let _ = holder.kill();
+    let _ = holder.wait();
+    assert_eq!(status, 503, "{body}");
+    assert!(body.contains("register does not take writes"), "{body}");
+    wait_for(&s.gateway, "health again", Duration::from_secs(30), || {
+        get(port, "/health").is_some_and(|(status, _)| status == 200)
+    });
+    running.stop();
+}
