@@ -37,6 +37,13 @@ help-retention = Retencja: usuwanie spraw po terminie przechowywania i zapis usu
 help-register = Rejestr zgłoszeń wewnętrznych (art. 29)
 help-doctor = Sprawdza konfigurację, folder kluczy, trwałość rejestru i ważność kluczy (a z --mailbox także pozostałe foldery skrzynki)
 help-mailbox = Foldery skrzynki inne niż folder zgłoszeń
+help-backup = Kopia rejestru (a na życzenie także folderu kluczy, zaszyfrowanego dla powierników tożsamości)
+help-backup--out = Nowy plik kopii rejestru (tryb 0600): jeden plik SQLite dla obu baz, zrobiony bez zatrzymywania przyjmowania zgłoszeń
+help-backup--keys_out = Także folder kluczy, zaszyfrowany dla obecnych powierników, do tego nowego pliku; trzymaj go osobno i nie dłużej, niż pozwala retencja (README)
+help-restore = Odtwarza rejestr (i folder kluczy) z kopii, sprawdza łańcuch audytu i od razu uruchamia retencję
+help-restore--from = Plik zapisany przez `sygnal backup --out`
+help-restore--keys_from = Zaszyfrowane archiwum folderu kluczy (`sygnal backup --keys-out`), odtwarzane do pustego folderu kluczy
+help-restore--key = Klucz prywatny powiernika tożsamości, którym otwiera się archiwum kluczy
 
 ## sygnal cases
 help-cases-list = Lista spraw: numer, data przyjęcia, status, najbliższy termin, sposób wpłynięcia. Nigdy treść; klucz zbędny

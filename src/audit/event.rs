@@ -126,6 +126,11 @@ events! {
     ContactEnded,
     /// The reporter's answer (its reply token named the case) was filed into the case.
     FollowUpFiled,
+    /// A backup of the register was made (and, when asked, of the key folder, sealed to the
+    /// custodians): written before the copy is taken, so the backup holds it.
+    RegisterBackedUp,
+    /// The register was restored from a backup (and the key folder from its sealed archive).
+    RegisterRestored,
 }
 
 impl Event {

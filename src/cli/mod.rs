@@ -21,6 +21,7 @@ macro_rules! t {
 
 mod admin;
 mod audit;
+mod backup;
 mod case_files;
 mod case_pdf;
 mod case_text;
@@ -165,6 +166,10 @@ enum Command {
     /// The mailbox's folders other than the intake folder.
     #[command(subcommand)]
     Mailbox(mailbox::MailboxCommand),
+    /// Copy the register (and, on request, the key folder sealed to the custodians).
+    Backup(backup::BackupArgs),
+    /// Restore the register (and the key folder) from a backup, then run retention.
+    Restore(backup::RestoreArgs),
     /// An intake worker: started by `run` on a pipe, never by hand.
     #[command(hide = true)]
     Worker,
@@ -214,6 +219,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Retention(c) => retention::retention(&config_path, c).await,
         Command::Doctor(check) => doctor::doctor(&config_path, &check).await,
         Command::Mailbox(c) => mailbox::mailbox(&config_path, c).await,
+        Command::Backup(a) => backup::backup(&config_path, a).await,
+        Command::Restore(a) => backup::restore(&config_path, a).await,
         Command::Worker => Err(coded(
             exit::USAGE,
             "`sygnal worker` is started by `sygnal run` on a pipe, not by hand",

@@ -11,6 +11,7 @@ mod actor;
 mod admin;
 mod art29;
 mod audit;
+mod backup;
 mod casework;
 mod digest;
 mod error;
@@ -38,6 +39,7 @@ pub use actor::{Actor, ReaderKey};
 pub use admin::{ReaderAdded, ReaderListing, ReaderStanding, ReadersApproved, ResealPending};
 pub use art29::{RegisterAction, RegisterEntry};
 pub use audit::{audit_broken, AuditVerdict, Checkpoint, ExpectedHead};
+pub use backup::{restore, BackupMade, Restored};
 pub use casework::{
     open_deadlines, CaseExport, CaseFilter, CaseListing, DueItem, Ending, EventRecorded, History,
     NewNote, OpenedCase, OpenedEvent, MAX_NOTE_BYTES,

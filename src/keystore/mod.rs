@@ -4,6 +4,7 @@
 //! fingerprint), `fingerprint.key` (HMAC key for message fingerprints), `shred/<id>.key`.
 //! Every write goes to a temporary file that is fsynced, renamed, and its folder fsynced.
 
+mod archive;
 mod files;
 mod lifecycle;
 mod protection;
@@ -326,6 +327,36 @@ impl PendingKeys<'_> {
 mod tests {
     use super::*;
     use crate::openpgp::{generate_intake_key, KeyAlgorithm};
+
+    /// The archive holds every key file and unpacks into an empty folder only; names that
+    /// climb out of the folder are refused.
+    #[test]
+    fn the_key_folder_archive_round_trips_into_an_empty_folder_and_refuses_escaping_names() {
+        use std::io::Write as _;
+        let tmp = tempfile::tempdir().unwrap();
+        let store = KeyStore::open(&tmp.path().join("keys")).unwrap();
+        let (shred_id, _) = store.new_shred_key().unwrap();
+        store.fingerprint_key().unwrap();
+        let (archive, files) = store.archive().unwrap();
+        assert_eq!(files, 2);
+        let back = tmp.path().join("back");
+        assert_eq!(KeyStore::unpack(&back, &archive).unwrap(), 2);
+        let restored = KeyStore::open(&back).unwrap();
+        assert_eq!(
+            restored.shred_key(&shred_id).unwrap().expose(),
+            store.shred_key(&shred_id).unwrap().expose()
+        );
+        assert!(KeyStore::unpack(&back, &archive).is_err(), "not empty");
+
+        let mut zip = ::zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        zip.start_file("../escaped.key", ::zip::write::SimpleFileOptions::default())
+            .unwrap();
+        zip.write_all(b"x").unwrap();
+        let bad = zip.finish().unwrap().into_inner();
+        let target = tmp.path().join("inner/keys");
+        assert!(KeyStore::unpack(&target, &bad).is_err());
+        assert!(!tmp.path().join("inner/escaped.key").exists());
+    }
 
     fn protected_store(dir: &Path, pass: &str) -> KeyStore {
         let mut store = KeyStore::open(dir).unwrap();

@@ -156,6 +156,36 @@ fn wrap_session_key(session_key: &SessionKey, recipients: &[Cert]) -> Result<Vec
     Ok(out)
 }
 
+impl SealedBlob {
+    /// The blob of a whole message as [`message_bytes`] wrote it (its PKESKs, then the
+    /// encrypted body): for sealed files kept outside the register.
+    pub fn from_message(bytes: &[u8]) -> Result<SealedBlob, UnsealError> {
+        let malformed = |d: &str| UnsealError::Malformed {
+            detail: d.to_owned(),
+        };
+        let mut pkesks = Vec::new();
+        let mut ppr = PacketParser::from_bytes(bytes).map_err(|_| malformed("message"))?;
+        while let PacketParserResult::Some(pp) = ppr {
+            match &pp.packet {
+                Packet::PKESK(_) => pp
+                    .packet
+                    .serialize(&mut pkesks)
+                    .map_err(|_| malformed("pkesk"))?,
+                _ => break,
+            }
+            ppr = pp.next().map_err(|_| malformed("message"))?.1;
+        }
+        // Re-serialized as written: what follows them is the encrypted body.
+        match bytes.strip_prefix(pkesks.as_slice()) {
+            Some(body) if !pkesks.is_empty() => Ok(SealedBlob {
+                body: body.to_vec(),
+                pkesks,
+            }),
+            _ => Err(malformed("not a sealed message of this program")),
+        }
+    }
+}
+
 /// Key IDs named by the blob's PKESKs; `None` stands for a wildcard recipient.
 fn pkesk_recipients(pkesks: &[u8]) -> Result<Vec<Option<KeyID>>, UnsealError> {
     let malformed = |d: &str| UnsealError::Malformed {

@@ -170,3 +170,20 @@ fn gpg_passphrase_protected_key_unseals_with_its_passphrase() {
         Err(UnsealError::WrongPassphrase { .. })
     ));
 }
+
+#[test]
+fn a_sealed_message_written_whole_opens_again_as_a_blob_and_garbage_does_not() {
+    let (a, _) = intake(KeyAlgorithm::Cv25519);
+    let public = [a.clone().strip_secret_key_material()];
+    let blob = seal(b"key folder archive", &public).unwrap();
+    let whole = message_bytes(&blob);
+    let back = SealedBlob::from_message(&whole).unwrap();
+    assert_eq!(back, blob);
+    assert_eq!(
+        &unseal(&back, &a, None, MAX).unwrap()[..],
+        b"key folder archive"
+    );
+    for garbage in [&b""[..], b"PK\x03\x04 a zip", &blob.body] {
+        assert!(SealedBlob::from_message(garbage).is_err());
+    }
+}

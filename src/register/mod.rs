@@ -9,6 +9,7 @@
 //! happen in one durable transaction (invariant 1).
 
 mod attachments;
+mod backup;
 mod batch;
 mod chunks;
 mod contact;

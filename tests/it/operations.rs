@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use crate::faults::{wait_for, Running};
 use crate::support::dovecot::{free_port, Dovecot};
-use crate::support::gateway::Setup;
+use crate::support::gateway::{str_field, Setup};
 use crate::support::gnupg::{plain_mail, unique, Report};
 
 const TO: &str = "zgloszenia@urzad.example.org";
@@ -185,4 +185,198 @@ fn metrics_count_what_a_running_gateway_filed_and_quarantined_and_health_needs_a
         get(port, "/health").is_some_and(|(status, _)| status == 200)
     });
     running.stop();
+}
+
+const LATER: &str = "2031-01-02 12:00:00";
+
+fn close(s: &Setup, number: &str) {
+    let key = s.handler.key_file.to_str().unwrap();
+    s.gateway
+        .run_ok(&["cases", "status", number, "in-follow-up", "--key", key]);
+    s.gateway.run_ok(&[
+        "cases",
+        "close",
+        number,
+        "--outcome",
+        "unsubstantiated",
+        "--key",
+        key,
+    ]);
+}
+
+fn mode(path: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+fn files_under(dir: &std::path::Path) -> Vec<String> {
+    let mut out = Vec::new();
+    for sub in ["intake", "shred"] {
+        for e in std::fs::read_dir(dir.join(sub)).unwrap() {
+            out.push(format!(
+                "{sub}/{}",
+                e.unwrap().file_name().to_string_lossy()
+            ));
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn restore_drill_every_case_opens_with_the_same_keys_and_one_destroyed_after_the_backup_stays_shut()
+{
+    let dovecot = Dovecot::start();
+    let s = Setup::new(&dovecot);
+    let reporter = crate::support::gnupg::Gpg::new();
+    let token = unique("BAK");
+    for i in 0..2 {
+        dovecot.append(
+            "INBOX",
+            &reporter.encrypt_pgp_mime(
+                &s.intake_cert,
+                &format!("Reporter <r{i}.{token}@example.net>"),
+                TO,
+                &format!("Sprawa {i} {token}"),
+                &format!("Treść {i}.\n"),
+                None,
+                None,
+            ),
+        );
+    }
+    s.gateway.run_once();
+    let numbers = s.gateway.case_numbers();
+    let (expired, kept) = (&numbers[0], &numbers[1]);
+    close(&s, expired);
+
+    // The backup: the register, and the key folder sealed to the custodian.
+    let dir = s.gateway.dir();
+    std::fs::create_dir(dir.join("backup")).unwrap();
+    let (register_copy, keys_copy) = (dir.join("backup/register.db"), dir.join("backup/keys.pgp"));
+    let made = s.gateway.run_ok(&[
+        "backup",
+        "--out",
+        register_copy.to_str().unwrap(),
+        "--keys-out",
+        keys_copy.to_str().unwrap(),
+    ]);
+    assert!(made.contains("sealed to 1 custodian(s)"), "{made}");
+    assert_eq!((mode(&register_copy), mode(&keys_copy)), (0o600, 0o600));
+    let keys_then = files_under(&dir.join("var/keys"));
+    // Standard OpenPGP to the custodian only: GnuPG opens it with the custodian's key, not
+    // with the handler's; nothing of the folder shows without a key.
+    let sealed = std::fs::read(&keys_copy).unwrap();
+    assert!(
+        !sealed.windows(6).any(|w| w == b"shred/"),
+        "file names in clear"
+    );
+    assert_eq!(s.custodian.gpg.decrypt(&sealed).0, 0);
+    assert_ne!(s.handler.gpg.decrypt(&sealed).0, 0);
+    // A second backup never overwrites the first.
+    let again = s
+        .gateway
+        .run(&["backup", "--out", register_copy.to_str().unwrap()]);
+    assert!(!again.status.success());
+
+    // Years later retention destroys the closed case; then the disk dies.
+    let ran = s.gateway.run_at(LATER, &["retention", "run"]);
+    assert!(
+        String::from_utf8_lossy(&ran.stdout).contains(&format!("destroyed {expired}")),
+        "{ran:?}"
+    );
+    let var = dir.join("var");
+    std::fs::remove_dir_all(&var).unwrap();
+    std::fs::create_dir(&var).unwrap();
+
+    // Without the key folder nothing is restored.
+    let bare = s
+        .gateway
+        .run(&["restore", "--from", register_copy.to_str().unwrap()]);
+    assert!(!bare.status.success());
+    assert!(
+        String::from_utf8_lossy(&bare.stderr).contains("--keys-from"),
+        "{bare:?}"
+    );
+    assert!(!var.join("register.db").exists());
+
+    // The handler's key does not open the key archive.
+    let wrong = s.gateway.run(&[
+        "restore",
+        "--from",
+        register_copy.to_str().unwrap(),
+        "--keys-from",
+        keys_copy.to_str().unwrap(),
+        "--key",
+        s.handler.key_file.to_str().unwrap(),
+    ]);
+    assert!(!wrong.status.success());
+    assert!(!var.join("register.db").exists());
+
+    let restored = s.gateway.run_at(
+        LATER,
+        &[
+            "restore",
+            "--from",
+            register_copy.to_str().unwrap(),
+            "--keys-from",
+            keys_copy.to_str().unwrap(),
+            "--key",
+            s.custodian.key_file.to_str().unwrap(),
+        ],
+    );
+    let said = String::from_utf8_lossy(&restored.stdout);
+    assert!(
+        restored.status.success(),
+        "{said}{}",
+        String::from_utf8_lossy(&restored.stderr)
+    );
+    assert!(said.contains("2 case(s), audit chain verified"), "{said}");
+    assert!(
+        said.contains(&format!(
+            "destroyed again (past its retention date): {expired}"
+        )),
+        "{said}"
+    );
+    assert_eq!(mode(&var.join("register.db")), 0o600);
+    assert_eq!(mode(&var.join("keys")), 0o700);
+
+    // The kept case opens with the same keys, its identity with the custodian's.
+    let case = s.gateway.show_case(kept, &s.handler.key_file, None);
+    assert!(str_field(&case, "subject").contains(&token));
+    assert!(s
+        .gateway
+        .unseal(kept, &s.custodian.key_file)
+        .status
+        .success());
+    // The destroyed one stays shut: its shred key did not come back.
+    let shown = s.gateway.run(&[
+        "cases",
+        "show",
+        expired,
+        "--key",
+        s.handler.key_file.to_str().unwrap(),
+    ]);
+    assert!(!shown.status.success());
+    assert!(!s
+        .gateway
+        .unseal(expired, &s.custodian.key_file)
+        .status
+        .success());
+    let keys_now = files_under(&var.join("keys"));
+    assert!(
+        keys_now.len() < keys_then.len(),
+        "{keys_now:?} vs {keys_then:?}"
+    );
+    // The chain holds, with the backup and the restore in it.
+    let verified = s.gateway.run_ok(&["audit", "verify"]);
+    assert!(verified.contains("audit chain intact"), "{verified}");
+    let log = s.gateway.run_ok(&["audit", "show", "--json"]);
+    for event in ["RegisterBackedUp", "RegisterRestored", "CaseDestroyed"] {
+        assert!(log.contains(event), "{event} not in {log}");
+    }
+    // Restoring over a register is refused.
+    let twice = s
+        .gateway
+        .run(&["restore", "--from", register_copy.to_str().unwrap()]);
+    assert!(!twice.status.success());
 }
