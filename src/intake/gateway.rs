@@ -111,6 +111,7 @@ impl Gateway {
     pub async fn open(config: Config) -> Result<Gateway, GatewayError> {
         let register = Register::open(&config.register).await?;
         let keys = KeyStore::open_config(&config.keys)?;
+        keys.check_passphrase()?;
         // Counted as used: a run that stopped before replacing it may have left it behind.
         let fingerprint_key = std::sync::Mutex::new((keys.fingerprint_key()?, true));
         let worker_exe = super::worker::this_binary()?;

@@ -60,7 +60,10 @@ pub enum KeyStoreError {
 pub struct KeyStore {
     dir: PathBuf,
     /// Intake key passphrase; `None` when keys are explicitly unprotected.
-    passphrase: Option<secrecy::SecretString>,
+    passphrase: std::sync::OnceLock<Option<secrecy::SecretString>>,
+    /// Where the passphrase comes from: read only when an intake key is unlocked or saved, so
+    /// commands that never touch one (a handler's `cases show`) run without the credential.
+    protection: crate::config::KeyProtection,
     /// Intake keys already unlocked, by the SHA-256 of their file: unlocking (the
     /// passphrase's S2K) costs tens of milliseconds, and a running gateway reloads its keys on
     /// every pass so that key changes take effect. A changed file is unlocked anew.
@@ -90,7 +93,8 @@ impl KeyStore {
         }
         Ok(KeyStore {
             dir: dir.to_path_buf(),
-            passphrase: None,
+            passphrase: std::sync::OnceLock::new(),
+            protection: crate::config::KeyProtection::Unprotected,
             unlocked: std::sync::Mutex::new(Vec::new()),
         })
     }
@@ -157,7 +161,7 @@ impl KeyStore {
         if !openpgp::needs_passphrase(&cert) {
             return Ok(cert);
         }
-        let Some(pass) = &self.passphrase else {
+        let Some(pass) = self.passphrase()? else {
             return Err(KeyStoreError::Key {
                 path,
                 source: openpgp::KeyError::WrongPassphrase {
@@ -176,7 +180,7 @@ impl KeyStore {
             path: path.clone(),
             source,
         };
-        let armored = match &self.passphrase {
+        let armored = match self.passphrase()? {
             Some(pass) => {
                 openpgp::armored_secret(&openpgp::protect(cert.clone(), pass).map_err(key_err)?)
             }
@@ -360,7 +364,7 @@ mod tests {
 
     fn protected_store(dir: &Path, pass: &str) -> KeyStore {
         let mut store = KeyStore::open(dir).unwrap();
-        store.passphrase = Some(pass.to_owned().into());
+        store.passphrase = std::sync::OnceLock::from(Some(pass.to_owned().into()));
         store
     }
 

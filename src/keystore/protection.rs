@@ -58,13 +58,29 @@ impl KeyStore {
     /// encrypted under the passphrase, protected ones are unlocked in memory on load.
     pub fn open_config(config: &KeysConfig) -> Result<KeyStore, KeyStoreError> {
         let mut store = KeyStore::open(&config.dir)?;
-        store.passphrase = passphrase(&config.protection)?;
+        store.protection = config.protection.clone();
         Ok(store)
+    }
+
+    /// Reads the passphrase now: the gateway, which will need it, fails at its start on a
+    /// missing or loose source instead of at the first message.
+    pub fn check_passphrase(&self) -> Result<(), KeyStoreError> {
+        self.passphrase().map(|_| ())
+    }
+
+    /// The passphrase, read from its source the first time it is needed.
+    pub(super) fn passphrase(&self) -> Result<Option<&SecretString>, KeyStoreError> {
+        if let Some(known) = self.passphrase.get() {
+            return Ok(known.as_ref());
+        }
+        let read = passphrase(&self.protection)?;
+        Ok(self.passphrase.get_or_init(|| read).as_ref())
     }
 
     /// Whether intake keys are saved passphrase-protected.
     pub fn protected(&self) -> bool {
-        self.passphrase.is_some()
+        matches!(self.protection, KeyProtection::Passphrase(_))
+            || self.passphrase.get().is_some_and(Option::is_some)
     }
 
     /// Fingerprints of intake secret keys stored without passphrase protection.
@@ -85,7 +101,7 @@ impl KeyStore {
     /// Re-saves every unprotected intake secret key under the configured passphrase. Returns
     /// the fingerprints protected; nothing to do without a passphrase.
     pub fn protect_intake_keys(&self) -> Result<Vec<String>, KeyStoreError> {
-        if self.passphrase.is_none() {
+        if self.passphrase()?.is_none() {
             return Ok(Vec::new());
         }
         let mut done = Vec::new();
