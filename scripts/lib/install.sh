@@ -85,4 +85,6 @@ SYGNAL_OCR_TEST_PACKAGES=(tesseract-ocr)
 # Acknowledgements and replies go through a real MTA: a private Postfix per test delivers over
 # LMTP into the test Dovecot, whose Sieve keeps one copy per Message-ID (as providers do).
 SYGNAL_SMTP_TEST_PACKAGES=(postfix dovecot-lmtpd dovecot-sieve)
-SYGNAL_TEST_PACKAGES=("${SYGNAL_BUILD_PACKAGES[@]}" "${SYGNAL_RUN_PACKAGES[@]}" "${SYGNAL_CLEAN_TEST_PACKAGES[@]}" "${SYGNAL_PG_TEST_PACKAGES[@]}" "${SYGNAL_CLOCK_TEST_PACKAGES[@]}" "${SYGNAL_OCR_TEST_PACKAGES[@]}" "${SYGNAL_SMTP_TEST_PACKAGES[@]}" git)
+# The shipped unit (packaging/sygnal.service) is checked with systemd-analyze verify and security.
+SYGNAL_SYSTEMD_TEST_PACKAGES=(systemd)
+SYGNAL_TEST_PACKAGES=("${SYGNAL_BUILD_PACKAGES[@]}" "${SYGNAL_RUN_PACKAGES[@]}" "${SYGNAL_CLEAN_TEST_PACKAGES[@]}" "${SYGNAL_PG_TEST_PACKAGES[@]}" "${SYGNAL_CLOCK_TEST_PACKAGES[@]}" "${SYGNAL_OCR_TEST_PACKAGES[@]}" "${SYGNAL_SMTP_TEST_PACKAGES[@]}" "${SYGNAL_SYSTEMD_TEST_PACKAGES[@]}" git)

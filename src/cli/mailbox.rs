@@ -89,6 +89,13 @@ pub async fn mailbox(at: &Installation, command: MailboxCommand) -> anyhow::Resu
 pub async fn check(at: &Installation, older_than: u64) -> anyhow::Result<usize> {
     let i = with_desk(at, async |d| d.inspect_mailbox(older_than).await).await?;
     println!("ok   mailbox {} reached", i.server);
+    let offered: Vec<&str> = [("UIDPLUS", i.uidplus), ("MOVE", i.r#move), ("IDLE", i.idle)]
+        .into_iter()
+        .filter_map(|(name, on)| on.then_some(name))
+        .collect();
+    if !offered.is_empty() {
+        println!("ok   the server offers {}", offered.join(", "));
+    }
     println!(
         "ok   intake folder {}: {} message(s) waiting",
         i.intake_folder, i.intake_waiting

@@ -344,8 +344,19 @@ impl Desk {
     /// Key and storage checks: intake keys that open, keys expiring or ending their grace
     /// within 30 days, keys stored without the configured passphrase.
     pub async fn doctor(&self) -> Result<DoctorReport, DeskError> {
-        let intake_keys = self.keys.intake_keyring()?.fingerprints().len();
-        let mut warnings = self.key_warnings().await?;
+        let mut warnings = Vec::new();
+        let mut checked = Vec::new();
+        // First: a clock set back also makes keys look not yet valid, and that error alone
+        // would hide the cause.
+        self.clock_checks(&mut warnings, &mut checked).await?;
+        let intake_keys = match self.keys.intake_keyring() {
+            Ok(keyring) => keyring.fingerprints().len(),
+            Err(e) if !warnings.is_empty() => {
+                return Err(DeskError::Setup(format!("{e}; {}", warnings.join("; "))))
+            }
+            Err(e) => return Err(e.into()),
+        };
+        warnings.extend(self.key_warnings().await?);
         if self.keys.protected() {
             for fpr in self.keys.unprotected_intake_keys()? {
                 warnings.push(format!(
@@ -353,7 +364,6 @@ impl Desk {
                 ));
             }
         }
-        let mut checked = Vec::new();
         self.identity_promise_checks(&mut warnings, &mut checked)
             .await?;
         self.contact_checks(&mut warnings, &mut checked).await?;
@@ -361,6 +371,7 @@ impl Desk {
             Some(p) => warnings.push(p.to_string()),
             None => checked.push("no reader change awaits a reseal".to_owned()),
         }
+        self.register_file_checks(&mut warnings, &mut checked);
         for q in self.register.list_quarantine().await? {
             if q.state == "left-on-server" {
                 warnings.push(format!(
@@ -381,6 +392,51 @@ impl Desk {
                     .to_owned(),
             ],
         })
+    }
+
+    /// The clock: not behind the register's latest entry (a clock set back dates reports and
+    /// deadlines wrong), and the time zone dates follow.
+    async fn clock_checks(
+        &self,
+        warnings: &mut Vec<String>,
+        checked: &mut Vec<String>,
+    ) -> Result<(), DeskError> {
+        let today = crate::register::today().to_string();
+        match self.register.latest_audit_day().await? {
+            Some(day) if day > today => warnings.push(format!(
+                "the clock says {today}, but the register has entries dated {day}: the clock \
+                 went back; fix it (`timedatectl set-ntp true`) before the gateway files more"
+            )),
+            _ => checked.push(format!("the clock ({today}) is not behind the register")),
+        }
+        let offset = chrono::Local::now().offset().to_string();
+        let zone = std::env::var("TZ").unwrap_or_else(|_| "the system's".to_owned());
+        checked.push(format!(
+            "dates follow the time zone {zone} (UTC{offset}); set TZ (e.g. Europe/Warsaw) if \
+             that is not the organisation's"
+        ));
+        Ok(())
+    }
+
+    /// A SQLite register file only its owner can read or write.
+    fn register_file_checks(&self, warnings: &mut Vec<String>, checked: &mut Vec<String>) {
+        use std::os::unix::fs::PermissionsExt as _;
+        let crate::config::RegisterConfig::Sqlite { path } = &self.config.register else {
+            return;
+        };
+        match std::fs::metadata(path).map(|m| m.permissions().mode() & 0o777) {
+            Ok(mode) if mode & 0o077 != 0 => warnings.push(format!(
+                "the register {} has mode {mode:o}; others may read its sealed records and its \
+                 case numbers and dates: chmod 600 {}",
+                path.display(),
+                path.display()
+            )),
+            Ok(_) => checked.push(format!(
+                "the register {} is readable by its owner only",
+                path.display()
+            )),
+            Err(_) => {}
+        }
     }
 
     /// The identity promise as far as the register shows it: readers consented to, the audit

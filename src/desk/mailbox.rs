@@ -50,6 +50,12 @@ pub struct MailboxInspection {
     /// Folders where a probe the gateway expunged was found again (the server keeps deleted
     /// mail, or shows it in an all-mail view).
     pub expunged_mail_kept_in: Vec<String>,
+    /// The server offers `UID EXPUNGE` (RFC 4315).
+    pub uidplus: bool,
+    /// The server offers `UID MOVE` (RFC 6851).
+    pub r#move: bool,
+    /// The server offers `IDLE` (RFC 2177).
+    pub idle: bool,
     /// What needs doing, one line each.
     pub warnings: Vec<String>,
 }
@@ -85,6 +91,7 @@ impl Desk {
     ) -> Result<MailboxInspection, DeskError> {
         let cut_off = cut_off(older_than_days)?;
         let (mut mailbox, server) = self.connect_mailbox().await?;
+        let offered = *mailbox.capabilities();
         let m = &self.config.mailbox;
         let on = |source| mailbox_error(m, None, source);
         let intake_folder = self.config.mailbox.folder.clone();
@@ -135,6 +142,9 @@ impl Desk {
             older_than_days,
             folders,
             expunged_mail_kept_in,
+            uidplus: offered.uidplus,
+            r#move: offered.r#move,
+            idle: offered.idle,
             warnings: Vec::new(),
         };
         inspection.warnings = warnings(&inspection);
@@ -331,6 +341,21 @@ fn probe_token() -> String {
 /// The rule for what needs doing, in one place.
 fn warnings(i: &MailboxInspection) -> Vec<String> {
     let mut out = Vec::new();
+    if !i.uidplus && !i.r#move {
+        out.push(
+            "the server offers neither UIDPLUS nor MOVE: the gateway cannot delete exactly the \
+             copies it filed, so it leaves them on the server; ask the provider for UIDPLUS \
+             (RFC 4315)"
+                .to_owned(),
+        );
+    }
+    if !i.idle {
+        out.push(
+            "the server offers no IDLE: the gateway polls every mailbox.poll-interval-secs, so a \
+             report waits up to that long on the server; ask the provider for IDLE (RFC 2177)"
+                .to_owned(),
+        );
+    }
     for f in &i.folders {
         let kind = f.special_use.map(|s| format!(" ({s})")).unwrap_or_default();
         let to = f

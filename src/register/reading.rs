@@ -353,6 +353,19 @@ impl Register {
     }
 
     /// Audit entries, oldest first.
+    /// The day of the latest-dated audit entry (`YYYY-MM-DD`), if any: a clock set back
+    /// shows as today coming before it.
+    pub async fn latest_audit_day(&self) -> Result<Option<String>, RegisterError> {
+        let row = self
+            .one(
+                "SELECT latest audit day",
+                "SELECT MAX(substr(at, 1, 10)) AS day FROM audit",
+                &[],
+            )
+            .await?;
+        row.get("day", "SELECT latest audit day")
+    }
+
     pub async fn audit_entries(&self) -> Result<Vec<AuditRow>, RegisterError> {
         self.all("SELECT audit", AUDIT_SELECT, &[])
             .await?

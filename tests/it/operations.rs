@@ -380,3 +380,115 @@ fn restore_drill_every_case_opens_with_the_same_keys_and_one_destroyed_after_the
         .run(&["restore", "--from", register_copy.to_str().unwrap()]);
     assert!(!twice.status.success());
 }
+
+/// The shipped unit passes `systemd-analyze verify` without a warning (the binary it starts is
+/// this build), its sandbox keeps the exposure score low, and the shipped config it reads is
+/// valid and takes the credentials the unit loads.
+#[test]
+fn the_shipped_systemd_unit_verifies_with_a_low_exposure_and_its_config_takes_its_credentials() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let unit = std::fs::read_to_string(root.join("packaging/sygnal.service")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sygnal.service");
+    std::fs::write(
+        &path,
+        unit.replace("/usr/local/bin/sygnal", env!("CARGO_BIN_EXE_sygnal")),
+    )
+    .unwrap();
+
+    let verify = Command::new("systemd-analyze")
+        .arg("verify")
+        .arg(&path)
+        .output()
+        .expect("systemd-analyze (scripts/test installs systemd)");
+    let said = String::from_utf8_lossy(&verify.stderr);
+    assert!(verify.status.success(), "{said}");
+    let about_ours: Vec<&str> = said.lines().filter(|l| l.contains("sygnal")).collect();
+    assert!(about_ours.is_empty(), "{about_ours:?}");
+
+    let security = Command::new("systemd-analyze")
+        .args(["security", "--offline=true", "--no-pager"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&security.stdout);
+    let exposure: f64 = report
+        .lines()
+        .find_map(|l| {
+            l.split("Overall exposure level for sygnal.service: ")
+                .nth(1)
+        })
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no exposure level in:\n{report}"));
+    assert!(exposure <= 2.0, "exposure {exposure}:\n{report}");
+
+    let config = std::fs::read_to_string(root.join("packaging/sygnal.toml")).unwrap();
+    let deployment =
+        sygnal::config::Deployment::from_toml(&config, std::path::Path::new("/etc/sygnal"))
+            .unwrap_or_else(|e| panic!("packaging/sygnal.toml: {e:?}"));
+    let tenant = &deployment.tenants[0];
+    for name in ["imap-password", "key-passphrase"] {
+        assert!(unit.contains(&format!("LoadCredential={name}:")), "{name}");
+    }
+    assert!(matches!(
+        &tenant.mailbox.password,
+        sygnal::config::PasswordSource::Credential(n) if n == "imap-password"
+    ));
+    assert!(unit.contains(" --config /etc/sygnal/sygnal.toml run"));
+    assert!(tenant
+        .operations
+        .listen
+        .is_some_and(|a| a.ip().is_loopback()));
+}
+
+/// `doctor` for operators: the register file's mode, a clock set back behind the register, the
+/// mailbox's capabilities; each warning with its fix.
+#[test]
+fn doctor_names_a_readable_register_a_clock_set_back_and_the_servers_capabilities() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let dovecot = Dovecot::start();
+    let s = Setup::new(&dovecot);
+    dovecot.append("INBOX", &report(&unique("DOC"), 1));
+    s.gateway.run_once();
+
+    let healthy = s.gateway.run(&["doctor", "--mailbox"]);
+    let said = String::from_utf8_lossy(&healthy.stdout);
+    assert!(
+        healthy.status.success(),
+        "{said}{}",
+        String::from_utf8_lossy(&healthy.stderr)
+    );
+    assert!(
+        said.contains("ok   the server offers UIDPLUS, MOVE, IDLE"),
+        "{said}"
+    );
+    assert!(said.contains("is readable by its owner only"), "{said}");
+    assert!(said.contains("is not behind the register"), "{said}");
+
+    let register = s.gateway.dir().join("var/register.db");
+    std::fs::set_permissions(&register, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let loose = s.gateway.run(&["doctor"]);
+    assert_eq!(loose.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&loose.stdout);
+    assert!(said.contains(&format!(
+        "WARN the register {} has mode 644",
+        register.display()
+    )));
+    assert!(said.contains("chmod 600"), "{said}");
+    std::fs::set_permissions(&register, std::fs::Permissions::from_mode(0o600)).unwrap();
+
+    // Set back before the intake key was made: the keys look not yet valid, and doctor says
+    // why.
+    let behind = s.gateway.run_at("2024-03-01 12:00:00", &["doctor"]);
+    assert!(!behind.status.success());
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&behind.stdout),
+        String::from_utf8_lossy(&behind.stderr)
+    );
+    assert!(
+        said.contains("the clock says 2024-03-01") && said.contains("timedatectl"),
+        "{said}"
+    );
+}
