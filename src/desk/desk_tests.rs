@@ -787,3 +787,28 @@ on_each_backend! {
         assert!(matches!(again, crate::register::Acquired::Held { .. }), "{again:?}");
     }
 }
+
+/// `/health` fails while a mailbox was not drained within the limit, and with a drain within
+/// it and a writable register passes; `/metrics` counts the register's overdue deadlines.
+#[tokio::test]
+async fn health_fails_for_a_mailbox_not_drained_within_the_limit() {
+    let f = fixture(Backend::Sqlite).await;
+    file_report(&f.desk).await;
+    let at = Installation {
+        config: f._dir.path().join("sygnal.toml"),
+        tenant: None,
+    };
+    let stale = Operations::with_limit(at.clone(), std::time::Duration::ZERO);
+    let health = stale.health().await;
+    assert_eq!(health.problems.len(), 1, "{:?}", health.problems);
+    assert!(health.problems[0].contains("mailbox not drained for"));
+
+    let fresh = Operations::with_limit(at, std::time::Duration::from_secs(3600));
+    assert!(fresh.health().await.problems.is_empty());
+    let text = fresh.metrics_text().await;
+    assert!(
+        text.contains("sygnal_deadlines_overdue{kind=\"acknowledgement\"} 0"),
+        "{text}"
+    );
+    assert!(text.contains("sygnal_deletions_pending "), "{text}");
+}

@@ -72,6 +72,15 @@ impl Operations {
         )))
     }
 
+    /// The operators' view of one installation with this drain limit (tests).
+    #[cfg(test)]
+    pub(super) fn with_limit(at: Installation, max_drain_age: Duration) -> Operations {
+        Operations {
+            tenants: Mutex::new(vec![(at, None)]),
+            max_drain_age,
+        }
+    }
+
     /// The Prometheus text: intake's counters and the registers' figures summed over tenants.
     /// A register that cannot be read leaves its figures out (and `/health` says why).
     pub async fn metrics_text(&self) -> String {
