@@ -7,6 +7,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use crate::faults::{wait_for, Running};
+use crate::retention::{close, LATER};
 use crate::support::dovecot::{free_port, Dovecot};
 use crate::support::gateway::{str_field, Setup};
 use crate::support::gnupg::{plain_mail, unique, Report};
@@ -185,23 +186,6 @@ fn metrics_count_what_a_running_gateway_filed_and_quarantined_and_health_needs_a
         get(port, "/health").is_some_and(|(status, _)| status == 200)
     });
     running.stop();
-}
-
-const LATER: &str = "2031-01-02 12:00:00";
-
-fn close(s: &Setup, number: &str) {
-    let key = s.handler.key_file.to_str().unwrap();
-    s.gateway
-        .run_ok(&["cases", "status", number, "in-follow-up", "--key", key]);
-    s.gateway.run_ok(&[
-        "cases",
-        "close",
-        number,
-        "--outcome",
-        "unsubstantiated",
-        "--key",
-        key,
-    ]);
 }
 
 fn mode(path: &std::path::Path) -> u32 {

@@ -8,9 +8,11 @@ use crate::support::gateway::{assert_success, str_field, Setup, EXIT_NOT_FOUND};
 use crate::support::gnupg::{unique, Gpg};
 use crate::support::pdf::{ocr_pdf, pdf_text};
 
-const LATER: &str = "2031-01-02 12:00:00";
+/// A day years ahead, past the retention date of a case closed today.
+pub(crate) const LATER: &str = "2031-01-02 12:00:00";
 
-fn close(s: &Setup, number: &str) {
+/// Moves a case through follow-up to closed, with the handler's key.
+pub(crate) fn close(s: &Setup, number: &str) {
     let key = s.handler.key_file.to_str().unwrap();
     s.gateway
         .run_ok(&["cases", "status", number, "in-follow-up", "--key", key]);
