@@ -410,10 +410,12 @@ impl Desk {
             _ => checked.push(format!("the clock ({today}) is not behind the register")),
         }
         let offset = chrono::Local::now().offset().to_string();
-        let zone = std::env::var("TZ").unwrap_or_else(|_| "the system's".to_owned());
+        let zone = std::env::var("TZ")
+            .map(|tz| format!("the time zone {tz}"))
+            .unwrap_or_else(|_| "the system's time zone".to_owned());
         checked.push(format!(
-            "dates follow the time zone {zone} (UTC{offset}); set TZ (e.g. Europe/Warsaw) if \
-             that is not the organisation's"
+            "dates follow {zone} (UTC{offset}); set TZ (e.g. Europe/Warsaw) if that is not the \
+             organisation's"
         ));
         Ok(())
     }
