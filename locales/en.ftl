@@ -273,3 +273,37 @@ identity-log-legal-basis = legal basis
 identity-log-sealed = (reasons are sealed: add --key CUSTODIAN-KEY to read them)
 identity-log-informed = the reporter was told beforehand
 identity-log-withheld = the reporter was not told (it would endanger the proceedings)
+
+## The web console (sygnal console)
+console-nav-due = Due
+console-nav-cases = Cases
+console-due-heading = Deadlines: overdue first
+console-cases-heading = Cases
+console-cases-none = No case matches.
+console-case-heading = Case { $number }
+console-case-deadlines = Open deadlines
+console-case-key-notice = The report, notes and actions open with your key; this page shows only what needs none.
+console-problem-heading = Cannot show this
+console-col-case = Case
+console-col-deadline = Deadline
+console-col-due = Due
+console-col-days = Days
+console-col-status = Status
+console-col-received = Received
+console-col-next = Next deadline
+console-col-arrived = Arrived
+console-filter-any = any
+console-filter-year = Year received
+console-filter-apply = Show
+console-days-overdue = { $days ->
+    [one] 1 day overdue
+   *[other] { $days } days overdue
+}
+console-days-left = { $days ->
+    [one] 1 day left
+   *[other] { $days } days left
+}
+console-due-today = due today
+console-destroyed = destroyed on { $date }
+console-arrived-encrypted = encrypted
+console-arrived-unencrypted = unencrypted

@@ -268,3 +268,38 @@ identity-log-legal-basis = podstawa prawna
 identity-log-sealed = (powody są zaszyfrowane: dodaj --key KLUCZ-POWIERNIKA, by je odczytać)
 identity-log-informed = sygnalistę zawiadomiono wcześniej
 identity-log-withheld = sygnalisty nie zawiadomiono (zagroziłoby to postępowaniu)
+
+## Konsola w przeglądarce (sygnal console)
+console-nav-due = Terminy
+console-nav-cases = Sprawy
+console-due-heading = Terminy: najpierw przekroczone
+console-cases-heading = Sprawy
+console-cases-none = Żadna sprawa nie spełnia warunków.
+console-case-heading = Sprawa { $number }
+console-case-deadlines = Otwarte terminy
+console-case-key-notice = Treść zgłoszenia, notatki i działania otwiera Twój klucz; ta strona pokazuje tylko to, co go nie wymaga.
+console-problem-heading = Nie można tego pokazać
+console-col-case = Sprawa
+console-col-deadline = Termin na
+console-col-due = Do dnia
+console-col-days = Dni
+console-col-status = Status
+console-col-received = Przyjęta
+console-col-next = Najbliższy termin
+console-col-arrived = Wpłynęła
+console-filter-any = dowolny
+console-filter-year = Rok przyjęcia
+console-filter-apply = Pokaż
+console-days-overdue = { $days ->
+    [one] 1 dzień po terminie
+   *[other] { $days } dni po terminie
+}
+console-days-left = { $days ->
+    [one] został 1 dzień
+    [few] zostały { $days } dni
+   *[other] zostało { $days } dni
+}
+console-due-today = termin dziś
+console-destroyed = usunięta { $date }
+console-arrived-encrypted = zaszyfrowana
+console-arrived-unencrypted = niezaszyfrowana

@@ -40,6 +40,7 @@ pub mod cases;
 pub mod clean;
 pub mod cli;
 pub mod config;
+pub mod console;
 pub mod contact;
 pub mod desk;
 pub mod failpoint;

@@ -26,6 +26,7 @@ mod case_files;
 mod case_pdf;
 mod case_text;
 mod cases;
+mod console;
 mod contact;
 mod doctor;
 mod help_pl;
@@ -170,6 +171,8 @@ enum Command {
     Backup(backup::BackupArgs),
     /// Restore the register (and the key folder) from a backup, then run retention.
     Restore(backup::RestoreArgs),
+    /// The web console in this machine's browser: due list, cases, deadlines.
+    Console(console::ConsoleArgs),
     /// An intake worker: started by `run` on a pipe, never by hand.
     #[command(hide = true)]
     Worker,
@@ -221,6 +224,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Mailbox(c) => mailbox::mailbox(&config_path, c).await,
         Command::Backup(a) => backup::backup(&config_path, a).await,
         Command::Restore(a) => backup::restore(&config_path, a).await,
+        Command::Console(a) => console::console(&config_path, a).await,
         Command::Worker => Err(coded(
             exit::USAGE,
             "`sygnal worker` is started by `sygnal run` on a pipe, not by hand",

@@ -67,7 +67,8 @@ pub async fn run(config_path: &Installation, args: RunArgs) -> anyhow::Result<()
     Ok(())
 }
 
-async fn wait_for_signal() {
+/// Resolves on SIGTERM or Ctrl-C.
+pub(super) async fn wait_for_signal() {
     let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
         Ok(s) => s,
         Err(_) => {

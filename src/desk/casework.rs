@@ -356,6 +356,16 @@ impl Desk {
         Ok(out)
     }
 
+    /// A case's dates, status and open deadlines (soonest first). No content, no key needed.
+    pub async fn case_overview(
+        &self,
+        number: &str,
+    ) -> Result<(CaseFile, Vec<NextDeadline>), DeskError> {
+        let file = self.case_file(number).await?;
+        let deadlines = open_deadlines(&file);
+        Ok((file, deadlines))
+    }
+
     async fn case_file(&self, number: &str) -> Result<CaseFile, DeskError> {
         self.register
             .case_file(number)

@@ -42,7 +42,7 @@ pub use audit::{audit_broken, AuditVerdict, Checkpoint, ExpectedHead};
 pub use backup::{restore, BackupMade, Restored};
 pub use casework::{
     open_deadlines, CaseExport, CaseFilter, CaseListing, DueItem, Ending, EventRecorded, History,
-    NewNote, OpenedCase, OpenedEvent, MAX_NOTE_BYTES,
+    NewNote, NextDeadline, OpenedCase, OpenedEvent, MAX_NOTE_BYTES,
 };
 pub use digest::DigestRun;
 pub use error::{Arg, DeskError, Disposition, Message, Refusal, Why};

@@ -140,6 +140,16 @@ impl Running {
     /// Like [`Running::start`] with the clock moved by `offset` (libfaketime preloaded, e.g.
     /// "+10d"), so the process that gets the signals is the gateway itself.
     pub(crate) fn start_shifted(gw: &Gateway, tag: &str, offset: &str) -> Running {
+        Running::start_shifted_with(gw, tag, offset, &["run"])
+    }
+
+    /// Like [`Running::start_shifted`] with another command line (e.g. `console`).
+    pub(crate) fn start_shifted_with(
+        gw: &Gateway,
+        tag: &str,
+        offset: &str,
+        args: &[&str],
+    ) -> Running {
         let lib = std::fs::read_dir("/usr/lib")
             .unwrap()
             .filter_map(Result::ok)
@@ -148,7 +158,7 @@ impl Running {
             .expect("libfaketime (scripts/test installs faketime)");
         let log = gw.dir().join("logs").join(format!("run-{tag}.stderr"));
         let child = gw
-            .command(&["run"])
+            .command(args)
             .env("LD_PRELOAD", lib)
             .env("FAKETIME", offset)
             .env("FAKETIME_DONT_FAKE_MONOTONIC", "1")

@@ -11,6 +11,7 @@
 mod support;
 
 mod clean;
+mod console;
 mod contact;
 mod corpus;
 mod crash;
