@@ -153,6 +153,13 @@ pub async fn restore(
         Some((path, key)) => Some(open_key_archive(path, key)?),
         None => None,
     };
+    if archive.is_some() && fs::read_dir(&config.keys.dir).is_ok_and(|mut d| d.next().is_some()) {
+        return Err(DeskError::Invalid(format!(
+            "the key folder {} is not empty: keys are restored only into an empty one (move it \
+             aside first)",
+            config.keys.dir.display()
+        )));
+    }
     if archive.is_none() && !has_intake_keys(&config.keys.dir) {
         return Err(DeskError::Setup(format!(
             "no intake key in {}: restore the key folder too (--keys-from FILE --key \

@@ -105,10 +105,18 @@ impl Metrics {
         self.filed.inc();
     }
 
-    /// A message quarantined for `reason` (a reason code, never sender text).
+    /// A message quarantined for `reason` (a reason code, never sender text). A code that is
+    /// not one (a worker's answer crosses a process boundary) is counted as `other`, so a
+    /// label can carry neither text nor an unbounded number of series.
     pub fn quarantined(&self, reason: &str) {
+        let code = reason.len() <= 48
+            && !reason.is_empty()
+            && reason
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        let label = if code { reason } else { "other" };
         self.quarantined
-            .get_or_create(&[("reason", reason.to_owned())])
+            .get_or_create(&[("reason", label.to_owned())])
             .inc();
     }
 
@@ -184,5 +192,20 @@ pub struct ImapSession(());
 impl Drop for ImapSession {
     fn drop(&mut self) {
         metrics().imap_connected.dec();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::metrics;
+
+    #[test]
+    fn a_quarantine_reason_that_is_not_a_code_is_counted_as_other() {
+        metrics().quarantined("mime-unparseable");
+        metrics().quarantined("Subject: Przetarg <jan@example.net>");
+        let text = metrics().render(0, &[]);
+        assert!(text.contains("sygnal_quarantined_total{reason=\"mime-unparseable\"}"));
+        assert!(text.contains("sygnal_quarantined_total{reason=\"other\"}"));
+        assert!(!text.contains("example.net"), "{text}");
     }
 }
